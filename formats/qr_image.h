@@ -1,0 +1,87 @@
+/*
+ * qr_image: scanner image codecs. Decodes TIFF, JPEG and PNG from memory
+ * buffers (never by file name, so the ingest ring owns all I/O) into Leptonica
+ * PIX images, and encodes pages back to CCITT G4, JPEG (TurboJPEG) or Flate.
+ *
+ * Only formats/ includes codec headers (libtiff, turbojpeg, libpng, zlib).
+ *
+ * Passthrough: when a page's pixels are exactly what the scanner encoded (a
+ * single-strip G4 TIFF page, or a whole JPEG file, with no orientation to
+ * apply), the decoder also describes the original compressed bytes so that the
+ * PDF writer can copy them untouched: no generation loss, and no encode cost.
+ *
+ * Every size computation is overflow-checked, and qr_limits caps pixels and
+ * bytes per page against decompression bombs before any large allocation.
+ *
+ * Thread safety: a qr_image_reader is used by one thread at a time; distinct
+ * readers may run concurrently. libtiff warnings/errors are captured per
+ * reader, never printed.
+ */
+#ifndef QR_IMAGE_H
+#define QR_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qr_util.h"
+
+struct Pix; /* Leptonica's PIX */
+
+typedef struct qr_limits {
+    uint64_t max_pixels;      /* width*height of one page; default 400 Mpx */
+    uint64_t max_page_bytes;  /* decoded bytes of one page; default 1.5 GiB */
+} qr_limits;
+void qr_limits_default(qr_limits *lim);
+
+typedef enum qr_format { QR_FMT_UNKNOWN = 0, QR_FMT_TIFF, QR_FMT_JPEG, QR_FMT_PNG } qr_format;
+/* Identify by magic bytes; *what names the format for "unsupported: <what>". */
+qr_format qr_image_sniff(const uint8_t *buf, size_t len, const char **what);
+
+typedef enum qr_codec { QR_CODEC_NONE = 0, QR_CODEC_G4, QR_CODEC_JPEG } qr_codec;
+
+/* The original compressed payload of a page, valid while the input buffer lives. */
+typedef struct qr_passthru {
+    qr_codec codec;       /* QR_CODEC_NONE: the page must be re-encoded */
+    const uint8_t *data;  /* points into the caller's buffer */
+    size_t len;
+    int width, height;
+    int components;       /* JPEG: 1 (gray) or 3 (YCbCr/RGB); G4: 1 */
+    bool invert;          /* G4 with min-is-black: the PDF needs /Decode [1 0] */
+} qr_passthru;
+
+typedef struct qr_page {
+    struct Pix *pix;      /* owned: 1 bpp (1 = black), 8 bpp gray, or 32 bpp RGB */
+    double xdpi, ydpi;    /* from the file; 0 when absent */
+    bool dpi_known;
+    char encoding[32];    /* "g4", "g3", "jpeg", "jpeg-progressive", "lzw", "png", ... */
+    int orientation;      /* TIFF/EXIF orientation tag found (1..8), applied to pix */
+    long long scan_time;  /* from TIFF DateTime / EXIF DateTimeOriginal; -1 unknown */
+    qr_passthru pass;
+} qr_page;
+
+typedef struct qr_image_reader qr_image_reader;
+
+/* Open a buffer (not copied: it must outlive the reader and its pages'
+ * passthrough). Fails with QR_EUNSUPPORTED ("unsupported: <what>") or
+ * QR_ECORRUPT ("corrupt: ...") when the container itself is unreadable. */
+int qr_image_open(const uint8_t *buf, size_t len, const qr_limits *lim,
+                  qr_image_reader **out, qr_err *err);
+/* Number of pages (TIFF directories; 1 for JPEG and PNG). */
+int qr_image_pages(const qr_image_reader *rd);
+qr_format qr_image_format(const qr_image_reader *rd);
+/* Decode page index (0-based). On error *page is left empty. */
+int qr_image_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err);
+void qr_image_close(qr_image_reader **rd);
+void qr_page_clear(qr_page *page);
+
+/* Encoders. Each returns a malloc'ed buffer in *out. */
+/* 1 bpp PIX -> raw CCITT G4 (K=-1, BlackIs1 false, no EOL/byte alignment). */
+int qr_encode_g4(const struct Pix *pix, uint8_t **out, size_t *len, qr_err *err);
+/* 8 bpp gray or 32 bpp RGB PIX -> baseline JPEG (4:2:0 for colour). */
+int qr_encode_jpeg(const struct Pix *pix, int quality, uint8_t **out, size_t *len, qr_err *err);
+/* Any PIX -> zlib stream of its rows (1 bpp packed with 0 = black as in PDF
+ * DeviceGray, 8 bpp gray, or 3 x 8 bpp RGB). */
+int qr_encode_flate(const struct Pix *pix, uint8_t **out, size_t *len, qr_err *err);
+
+#endif

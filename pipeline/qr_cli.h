@@ -1,0 +1,33 @@
+/*
+ * qr_cli: the command-line front end. Only the CLI touches argv, stdout
+ * formatting and exit codes; every subcommand is one row of a table
+ * {name, handler, summary, usage} in cli.c, in the manner of git's git.c.
+ *
+ * Exit codes (documented once, here and in the README):
+ *   0  success (ingest: every file archived)
+ *   1  some inputs failed (convert: an input was unreadable; ingest: some files faulty)
+ *   2  usage or manifest error
+ *   3  fatal error (I/O, ledger, out of memory)
+ */
+#ifndef QR_CLI_H
+#define QR_CLI_H
+
+enum { QR_EXIT_OK = 0, QR_EXIT_FAULTY = 1, QR_EXIT_USAGE = 2, QR_EXIT_FATAL = 3 };
+
+typedef struct qr_command {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    const char *summary;
+    const char *usage;                 /* full help text for "quire help NAME" */
+} qr_command;
+
+/* Entry point used by main(). */
+int qr_cli_main(int argc, char **argv);
+
+/* Subcommand handlers (one file each). */
+int qr_cmd_convert(int argc, char **argv);
+
+/* Shared usage-error reporter: prints "quire NAME: message" and the usage line. */
+int qr_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

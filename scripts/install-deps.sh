@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages quire needs to build, test and benchmark.
+# Idempotent: packages already present are skipped, so a second run costs a
+# dpkg query and nothing else. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+# Build: compiler, CMake and the real codec/storage libraries quire links.
+build_pkgs=(build-essential cmake pkg-config
+  libtiff-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
+  libleptonica-dev libarchive-dev libsqlite3-dev liburing-dev
+  libssl-dev libinih-dev libcsv-dev)
+# Test: independent PDF readers and the PDF/A checker's Python modules,
+# plus Pillow/numpy for the sample-delivery generator.
+test_pkgs=(qpdf poppler-utils mupdf-tools ghostscript libtiff-tools
+  python3 python3-pil python3-numpy python3-pikepdf python3-fonttools)
+
+want=("${build_pkgs[@]}")
+case "${1:-all}" in
+  build) ;;
+  all|test) want+=("${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

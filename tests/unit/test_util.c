@@ -1,0 +1,83 @@
+/* Unit tests for util/: overflow checks, SHA-256, natural order, dates. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qr_test.h"
+#include "qr_util.h"
+
+static void test_overflow(void)
+{
+    size_t r = 0;
+    CHECK(qr_mul_size(1000, 1000, &r) && r == 1000000);
+    CHECK(!qr_mul_size(SIZE_MAX / 2 + 1, 2, &r));
+    CHECK(!qr_add_size(SIZE_MAX, 1, &r));
+    CHECK(!qr_mul3_size(1u << 30, 1u << 30, 1u << 30, &r) || sizeof(size_t) > 8);
+    CHECK(qr_malloc_array(SIZE_MAX / 4, 8) == NULL);
+}
+
+static void test_sha256(void)
+{
+    uint8_t d[QR_SHA256_LEN];
+    char hex[QR_SHA256_HEX];
+    qr_sha256_once("abc", 3, d);
+    qr_hex(d, sizeof d, hex);
+    CHECK(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
+    qr_sha256 *h = qr_sha256_new();
+    qr_sha256_update(h, "a", 1);
+    qr_sha256_update(h, "bc", 2);
+    uint8_t d2[QR_SHA256_LEN];
+    qr_sha256_final(h, d2);
+    qr_sha256_free(&h);
+    CHECK(h == NULL && memcmp(d, d2, sizeof d) == 0);
+}
+
+static void test_natcmp(void)
+{
+    CHECK(qr_natcmp("2.tif", "10.tif") < 0);
+    CHECK(qr_natcmp("0002.tif", "0010.tif") < 0);
+    CHECK(qr_natcmp("page10", "page9") > 0);
+    CHECK(qr_natcmp("a", "a") == 0);
+    CHECK(qr_natcmp("a", "ab") < 0);
+}
+
+static void test_time(void)
+{
+    char x[32], p[32];
+    qr_time_xmp(1700000000, x);
+    qr_time_pdf(1700000000, p);
+    CHECK(strcmp(x, "2023-11-14T22:13:20Z") == 0);
+    CHECK(strcmp(p, "D:20231114221320Z") == 0);
+    CHECK(qr_parse_exif_time("2023:11:14 22:13:20") == 1700000000);
+    CHECK(qr_parse_exif_time("garbage") == -1);
+    CHECK(qr_parse_exif_time("2023:13:14 22:13:20") == -1);
+    setenv("SOURCE_DATE_EPOCH", "123", 1);
+    bool env = false;
+    CHECK(qr_reference_time(&env) == 123 && env);
+    setenv("SOURCE_DATE_EPOCH", "12x", 1);
+    CHECK(qr_reference_time(&env) != 123 && !env);
+}
+
+static void test_buf(void)
+{
+    qr_buf b = {0};
+    for (int i = 0; i < 1000; i++)
+        CHECK_EQ_INT(qr_buf_printf(&b, "%d,", i), QR_OK);
+    CHECK(b.len == 3890);
+    CHECK(memcmp(b.data, "0,1,2,", 6) == 0);
+    qr_buf_free(&b);
+    qr_err e = {0};
+    CHECK_EQ_INT(qr_err_set(&e, QR_ECORRUPT, "x %d", 5), QR_ECORRUPT);
+    qr_err_prefix(&e, "file %s", "a.tif");
+    CHECK(strcmp(e.msg, "file a.tif: x 5") == 0);
+}
+
+int main(void)
+{
+    test_overflow();
+    test_sha256();
+    test_natcmp();
+    test_time();
+    test_buf();
+    return qr_test_end();
+}

@@ -1,0 +1,90 @@
+/*
+ * qr_util: the few helpers every module needs — error records, overflow-checked
+ * size arithmetic, SHA-256 (OpenSSL's libcrypto, not hand-written), a growable
+ * byte buffer and date formatting.
+ *
+ * Errors live in the work item (a qr_err owned by the caller), never in globals,
+ * so any thread may use any of these functions.
+ */
+#ifndef QR_UTIL_H
+#define QR_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Error codes shared by all modules. */
+enum {
+    QR_OK = 0,
+    QR_EUNSUPPORTED, /* a valid input quire does not handle: "unsupported: ..." */
+    QR_ECORRUPT,     /* a damaged or truncated input */
+    QR_ELIMIT,       /* a cap against hostile input was hit */
+    QR_ENOMEM,
+    QR_EIO,
+    QR_EINVAL,       /* a caller or usage error */
+    QR_EFATAL        /* anything that must stop the whole run */
+};
+
+typedef struct qr_err {
+    int code;
+    char msg[512];
+} qr_err;
+
+/* Set *err (if not NULL) and return code. The message is printf-formatted. */
+int qr_err_set(qr_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prefix the existing message with "prefix: ". */
+void qr_err_prefix(qr_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *qr_err_name(int code);
+
+/* Overflow-checked arithmetic: return false on overflow, *out untouched. */
+bool qr_mul_size(size_t a, size_t b, size_t *out);
+bool qr_add_size(size_t a, size_t b, size_t *out);
+bool qr_mul3_size(size_t a, size_t b, size_t c, size_t *out);
+
+/* Allocation that aborts only on true out-of-memory of tiny sizes is not our
+ * style: these return NULL and the caller reports QR_ENOMEM. */
+void *qr_malloc_array(size_t n, size_t size);
+char *qr_strdup(const char *s);
+
+/* SHA-256. */
+#define QR_SHA256_LEN 32
+#define QR_SHA256_HEX (2 * QR_SHA256_LEN + 1)
+typedef struct qr_sha256 qr_sha256;
+qr_sha256 *qr_sha256_new(void);
+void qr_sha256_update(qr_sha256 *h, const void *data, size_t len);
+void qr_sha256_final(qr_sha256 *h, uint8_t out[QR_SHA256_LEN]);
+void qr_sha256_free(qr_sha256 **h);
+void qr_sha256_once(const void *data, size_t len, uint8_t out[QR_SHA256_LEN]);
+void qr_hex(const uint8_t *bytes, size_t n, char *out /* 2n+1 */);
+/* SHA-256 of a whole file, hex. Returns QR_OK or QR_EIO. */
+int qr_sha256_file(const char *path, char hex[QR_SHA256_HEX], qr_err *err);
+
+/* Growable byte buffer. */
+typedef struct qr_buf {
+    uint8_t *data;
+    size_t len, cap;
+} qr_buf;
+int qr_buf_reserve(qr_buf *b, size_t extra);
+int qr_buf_append(qr_buf *b, const void *data, size_t len);
+int qr_buf_printf(qr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void qr_buf_free(qr_buf *b);
+
+/* Whole-file read into a new buffer (caps at max_bytes; 0 = no cap). */
+int qr_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *len, qr_err *err);
+
+/* Time: the archive's reference time. SOURCE_DATE_EPOCH when set and valid,
+ * otherwise now. *from_env tells which. */
+time_t qr_reference_time(bool *from_env);
+/* "YYYY-MM-DDTHH:MM:SSZ" (XMP) and "D:YYYYMMDDHHMMSSZ" (PDF), both UTC. */
+void qr_time_xmp(time_t t, char out[32]);
+void qr_time_pdf(time_t t, char out[32]);
+/* Parse "YYYY:MM:DD HH:MM:SS" (TIFF DateTime / EXIF) as UTC; -1 if invalid. */
+time_t qr_parse_exif_time(const char *s);
+
+/* Natural-order string compare ("2" < "10"), for page file names. */
+int qr_natcmp(const char *a, const char *b);
+
+#endif

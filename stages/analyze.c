@@ -1,0 +1,101 @@
+/*
+ * analyze.c: qr_analyze, the analysis stage, plus the profile defaults and
+ * the one-time library setup.
+ *
+ * Order matters: ink first (a blank page needs no skew or orientation), then
+ * skew (orientation detection wants deskewed text), then orientation; a page
+ * delivered sideways has vertical text lines, so its skew is measured again
+ * after the reduced page has been turned upright.
+ *
+ * Runs on the calling worker thread; no globals are read or written except by
+ * qr_stages_global_init, which runs once before any worker exists.
+ */
+#include <string.h>
+
+#include "stages_int.h"
+
+void qr_profile_default(qr_profile *p)
+{
+    memset(p, 0, sizeof *p);
+    p->min_dpi = 300.0;
+    p->analysis_dpi = 150.0;
+    p->deskew_threshold_deg = 0.1;
+    p->max_skew_deg = 10.0;
+    p->skew_search_deg = 30.0;
+    p->skew_min_conf = 3.0;
+    p->detect_orientation = true;
+    p->orient_min_conf = 8.0;
+    p->orient_min_ratio = 2.5;
+    p->orient_min_ink = 0.002;
+    p->blank_margin = 0.1;
+    p->blank_ink_max = 0.0008;
+    p->ink_min_delta = 40;
+}
+
+void qr_stages_global_init(void)
+{
+    setLeptDebugOK(0);
+    setMsgSeverity(L_SEVERITY_NONE);
+}
+
+static void fill_geometry(PIX *pix, double xdpi, double ydpi, const qr_profile *prof,
+                          qr_analysis *a)
+{
+    a->width = pixGetWidth(pix);
+    a->height = pixGetHeight(pix);
+    a->depth = pixGetDepth(pix);
+    a->xdpi = xdpi > 0 ? xdpi : 0.0;
+    a->ydpi = ydpi > 0 ? ydpi : 0.0;
+    a->dpi = (a->xdpi > 0 && a->ydpi > 0) ? (a->xdpi < a->ydpi ? a->xdpi : a->ydpi) : 0.0;
+    a->low_dpi = a->dpi > 0 && a->dpi < prof->min_dpi;
+}
+
+static int check_input(PIX *pix, const qr_profile *prof, qr_err *err)
+{
+    if (!pix || !prof)
+        return qr_err_set(err, QR_EINVAL, "analysis: no page or no profile");
+    int d = pixGetDepth(pix);
+    if (d != 1 && d != 2 && d != 4 && d != 8 && d != 16 && d != 32)
+        return qr_err_set(err, QR_EINVAL, "analysis: unsupported depth %d bpp", d);
+    if (pixGetWidth(pix) < 8 || pixGetHeight(pix) < 8)
+        return qr_err_set(err, QR_EINVAL, "analysis: page too small (%dx%d)",
+                          pixGetWidth(pix), pixGetHeight(pix));
+    return QR_OK;
+}
+
+/* Sideways pages: turn the reduced page upright and measure the skew there. */
+static void reskew_upright(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
+{
+    if (!a->orient_confident || (a->orientation != 90 && a->orientation != 270))
+        return;
+    PIX *up = pixRotateOrth(r->bin, (360 - a->orientation) / 90);
+    if (up)
+        qr_measure_skew(up, prof, a);
+    pixDestroy(&up);
+}
+
+int qr_analyze(const struct Pix *cpix, double xdpi, double ydpi, const qr_profile *prof,
+               qr_analysis *out, qr_err *err)
+{
+    PIX *pix = (PIX *)cpix; /* Leptonica's API is not const-correct; never written */
+    memset(out, 0, sizeof *out);
+    int rc = check_input(pix, prof, err);
+    if (rc != QR_OK)
+        return rc;
+    fill_geometry(pix, xdpi, ydpi, prof, out);
+    qr_reduced r;
+    rc = qr_reduce(pix, xdpi, ydpi, prof, &r, err);
+    if (rc != QR_OK) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    out->work_dpi = r.work_dpi;
+    qr_measure_exposure(&r, out);
+    qr_measure_ink(&r, prof, out);
+    if (!out->blank)
+        qr_measure_skew(r.bin, prof, out);
+    qr_measure_orientation(pix, &r, prof, out);
+    reskew_upright(&r, prof, out);
+    qr_reduced_clear(&r);
+    return QR_OK;
+}

@@ -1,0 +1,83 @@
+/*
+ * analyze_ink.c: exposure statistics and the blank-page decision.
+ *
+ * Why: a blank sheet must be told from a near-blank one (a few lines of text)
+ * without being fooled by punch holes, edge shadows, black scanner backing or
+ * sensor noise. So ink is counted only inside a margin band, and specks
+ * smaller than about half a millimetre are dropped before counting, which is
+ * done only when the raw count is low enough for the answer to matter.
+ *
+ * Exposure figures (paper level, darkest ink, contrast) come from the luma
+ * histogram of the reduced page and cost nothing extra; later detectors for
+ * too dark / too light pages read them.
+ *
+ * Runs on the calling worker thread; reads only the call's reduced page.
+ */
+#include <math.h>
+
+#include "stages_int.h"
+
+static int hist_percentile(const int hist[256], double frac)
+{
+    double total = 0, acc = 0;
+    for (int i = 0; i < 256; i++)
+        total += hist[i];
+    for (int i = 0; i < 256; i++) {
+        acc += hist[i];
+        if (acc > frac * total)
+            return i;
+    }
+    return 255;
+}
+
+void qr_measure_exposure(const qr_reduced *r, qr_analysis *a)
+{
+    double total = 0, sum = 0;
+    for (int i = 0; i < 256; i++) {
+        total += r->hist[i];
+        sum += (double)i * r->hist[i];
+    }
+    a->mean_luma = total > 0 ? sum / total : 0.0;
+    a->paper_luma = hist_percentile(r->hist, 0.90);
+    a->ink_luma = hist_percentile(r->hist, 0.005);
+    a->contrast = a->paper_luma - a->ink_luma;
+    a->ink_threshold = r->threshold;
+}
+
+static double fraction(PIX *bin)
+{
+    l_int32 n = 0;
+    pixCountPixels(bin, &n, NULL);
+    double area = (double)pixGetWidth(bin) * pixGetHeight(bin);
+    return area > 0 ? n / area : 0.0;
+}
+
+/* Ink inside the margin band with specks removed. */
+static double centre_ink(PIX *bin, double work_dpi, const qr_profile *prof, double limit)
+{
+    int w = pixGetWidth(bin), h = pixGetHeight(bin);
+    int mx = (int)(w * prof->blank_margin), my = (int)(h * prof->blank_margin);
+    if (w - 2 * mx < 1 || h - 2 * my < 1)
+        return 0.0;
+    BOX *box = boxCreate(mx, my, w - 2 * mx, h - 2 * my);
+    PIX *c = box ? pixClipRectangle(bin, box, NULL) : NULL;
+    boxDestroy(&box);
+    if (!c)
+        return 1.0; /* cannot tell: never call the page blank */
+    double f = fraction(c);
+    if (f <= limit) {
+        int min = (int)lround(work_dpi * 0.02); /* about 0.5 mm */
+        PIX *kept = pixSelectBySize(c, min, min, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GTE, NULL);
+        f = kept ? fraction(kept) : f;
+        pixDestroy(&kept);
+    }
+    pixDestroy(&c);
+    return f;
+}
+
+void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
+{
+    a->ink_fraction = fraction(r->bin);
+    a->centre_ink_fraction = centre_ink(r->bin, r->work_dpi, prof, 10.0 * prof->blank_ink_max);
+    a->blank = a->centre_ink_fraction <= prof->blank_ink_max;
+}

@@ -1,0 +1,134 @@
+/*
+ * qr_stages: the pure page stages — analyse a decoded page and correct it.
+ *
+ * Why: every page of a delivery goes through the same questions (is it skewed,
+ * turned, blank, badly exposed?) and, when needed, one correction (rotate
+ * upright, deskew). Keeping these pure makes each testable and benchmarkable
+ * on its own, and lets any number of workers run them side by side.
+ *
+ * Threads: any worker thread. Stages keep no globals and do no I/O; they only
+ * read the caller's PIX and allocate new ones. Leptonica is thread-safe for
+ * distinct PIX objects, so the only rule is that the caller's page is not used
+ * by another thread during the call. qr_stages_global_init() must run once at
+ * program start, before any thread exists (it sets Leptonica's process-wide
+ * message and debug switches so that library code never prints).
+ *
+ * Input pages: Leptonica PIX of depth 1 (1 = black), 8 (gray; a colormap is
+ * tolerated) or 32 (RGB); 2, 4 and 16 bpp are converted to gray for analysis.
+ *
+ * Cost: analysis works on a reduced image at about profile.analysis_dpi
+ * (150 dpi by default): 1 bpp pages by 2x rank reduction, gray and colour pages
+ * by area-map scaling of the luma. Full resolution is touched only to
+ * binarize/reduce once and, by qr_correct, when a correction is really needed.
+ *
+ * Conventions (the same as the exports and the corpus truth):
+ *  - skew_deg: positive = the content is turned counter-clockwise as displayed,
+ *    so text lines rise to the right. It is measured relative to the nearest
+ *    page axis after the orientation is undone, so it does not depend on the
+ *    orientation. (Leptonica's skew angle has this sign; deskewing rotates the
+ *    page clockwise by skew_deg. Checked on a page turned by a known angle and
+ *    on ocrmypdf_skew-render.tif, whose truth is -1.865.)
+ *  - orientation: how the page was delivered — its content turned clockwise by
+ *    0, 90, 180 or 270 degrees. Correcting it turns the page counter-clockwise
+ *    by that amount. Leptonica's pixOrientDetect gives two signed confidences:
+ *    up > 0 upright (0), up < 0 upside down (180), left > 0 text lines read
+ *    bottom to top (270), left < 0 top to bottom (90). Checked on synthetic
+ *    pages turned with pixRotateOrth and on ocrmypdf_cardinal-p3 (180) and -p4
+ *    (270).
+ *
+ * The analysis record is meant to grow: later quality detectors add fields at
+ * the end. Callers zero-initialise nothing themselves; qr_analyze fills the
+ * whole record, so new fields are always defined.
+ */
+#ifndef QR_STAGES_H
+#define QR_STAGES_H
+
+#include <stdbool.h>
+
+#include "qr_util.h"
+
+struct Pix; /* Leptonica's PIX */
+
+/* Thresholds. Built-in defaults come from qr_profile_default(); an INI profile
+ * or flags may override single fields afterwards. */
+typedef struct qr_profile {
+    double min_dpi;              /* resolution below this is low (300) */
+    double analysis_dpi;         /* working resolution of the reduced image (150) */
+    /* skew */
+    double deskew_threshold_deg; /* deskew when |skew| >= this (0.1) */
+    double max_skew_deg;         /* largest skew that may be corrected (10) */
+    double skew_search_deg;      /* sweep +-this around 0; > max_skew_deg (30) */
+    double skew_min_conf;        /* Leptonica max/min score ratio to trust (3.0) */
+    /* orientation */
+    bool detect_orientation;     /* run orientation detection at all (true) */
+    double orient_min_conf;      /* |confidence| to accept a direction (8.0) */
+    double orient_min_ratio;     /* best / other-axis |confidence| (2.5) */
+    double orient_min_ink;       /* skip detection below this ink fraction (0.002) */
+    /* ink, blank and exposure */
+    double blank_margin;         /* band ignored on each side, fraction of size (0.1) */
+    double blank_ink_max;        /* centre ink fraction at or below = blank (0.0008) */
+    int ink_min_delta;           /* ink is at least this much darker than paper (40) */
+} qr_profile;
+
+void qr_profile_default(qr_profile *p);
+
+/* Metrics of one page. All fields are always set by qr_analyze. */
+typedef struct qr_analysis {
+    /* geometry and resolution */
+    int width, height, depth;    /* of the page as given */
+    double xdpi, ydpi;           /* as given; 0 = unknown */
+    double dpi;                  /* min(xdpi, ydpi); 0 = unknown */
+    bool low_dpi;                /* dpi known and below profile.min_dpi */
+    double work_dpi;             /* resolution the analysis ran at (assumed when dpi unknown) */
+    /* skew (see conventions above) */
+    bool skew_found;             /* an angle was measured with skew_conf >= skew_min_conf */
+    double skew_deg;             /* 0 when not found */
+    double skew_conf;            /* Leptonica's max/min score ratio; 0 = no measurement */
+    /* orientation (see conventions above) */
+    bool orient_checked;         /* detection ran (skipped on blank / inkless pages) */
+    bool orient_confident;       /* orientation may be corrected */
+    int orientation;             /* 0, 90, 180, 270; 0 unless confident */
+    int orient_guess;            /* best direction even when not confident */
+    double orient_conf;          /* |confidence| of the best direction */
+    double orient_ratio;         /* best / other axis (large = unambiguous) */
+    double up_conf, left_conf;   /* Leptonica's raw signed confidences */
+    bool orient_fine;            /* decided at the finer resolution (escalated) */
+    /* ink and blank */
+    double ink_fraction;         /* black fraction of the whole reduced page */
+    double centre_ink_fraction;  /* inside the margin band, specks removed */
+    bool blank;                  /* centre_ink_fraction <= profile.blank_ink_max */
+    /* exposure (gray levels 0-255 of the reduced luma; 1 bpp: 0/255) */
+    double mean_luma;
+    int paper_luma;              /* 90th percentile: the paper level */
+    int ink_luma;                /* 0.5th percentile: the darkest ink */
+    int contrast;                /* paper_luma - ink_luma */
+    int ink_threshold;           /* luma below this counted as ink; 1 bpp: -1 */
+} qr_analysis;
+
+/* Analyse a page. xdpi/ydpi: 0 when unknown. Returns QR_OK, or QR_EINVAL /
+ * QR_ENOMEM with *err naming the problem; *out is then zeroed. */
+int qr_analyze(const struct Pix *pix, double xdpi, double ydpi, const qr_profile *prof,
+               qr_analysis *out, qr_err *err);
+
+/* What qr_correct did. */
+typedef struct qr_correction {
+    bool changed;            /* false: *out is NULL, pass the original bytes through */
+    int rotation;            /* orientation undone: content turned counter-clockwise
+                                by this many degrees (0/90/180/270) */
+    double skew_applied_deg; /* skew removed (same sign as skew_deg); 0 = none */
+    bool skew_too_large;     /* |skew| > max_skew_deg: left as is (a fault for QC) */
+} qr_correction;
+
+/* Rotate upright when the orientation is confident, deskew when
+ * deskew_threshold_deg <= |skew| <= max_skew_deg. The page keeps its size
+ * (a 90/270 turn swaps width and height); corners brought in are white.
+ * *out is a new PIX of the input's depth, or NULL when nothing changed.
+ * Returns QR_OK, or QR_EINVAL / QR_ENOMEM. */
+int qr_correct(const struct Pix *pix, const qr_analysis *an, const qr_profile *prof,
+               struct Pix **out, qr_correction *what, qr_err *err);
+
+/* Once at program start, before threads: silence Leptonica's messages and
+ * debug output (process-wide settings). */
+void qr_stages_global_init(void);
+
+#endif

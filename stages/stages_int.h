@@ -1,0 +1,47 @@
+/*
+ * stages_int.h: internals shared by the stage sources (not a public API).
+ *
+ * The reduced page is built once per analysis and then read by every metric;
+ * it is local to one call, so no locking is ever needed.
+ */
+#ifndef QR_STAGES_INT_H
+#define QR_STAGES_INT_H
+
+#include <stdbool.h>
+
+#include "qr_stages.h"
+
+#include <leptonica/allheaders.h>
+
+/* The page at the working resolution. */
+typedef struct qr_reduced {
+    PIX *luma;        /* 8 bpp luma at full resolution (kept for a finer second
+                         look); NULL on the 1 bpp path */
+    PIX *gray;        /* 8 bpp luma at work_dpi; NULL on the 1 bpp path */
+    PIX *bin;         /* 1 bpp (1 = ink) at work_dpi */
+    double work_dpi;  /* resolution of gray/bin (assumed when the tag is missing) */
+    double src_dpi;   /* resolution the page was taken to have (min of the axes) */
+    double src_xdpi, src_ydpi;
+    int levels;       /* 1 bpp path: number of 2x reductions applied */
+    int threshold;    /* gray path: luma < threshold is ink; -1 on the 1 bpp path */
+    int hist[256];    /* luma histogram of gray (1 bpp path: two bins, 0 and 255) */
+} qr_reduced;
+
+/* reduce.c */
+int qr_reduce(PIX *pix, double xdpi, double ydpi, const qr_profile *prof, qr_reduced *r,
+              qr_err *err);
+void qr_reduced_clear(qr_reduced *r);
+/* A binary image at about twice work_dpi for a second opinion, or NULL when the
+ * source has no finer resolution. */
+PIX *qr_reduce_fine(PIX *pix, const qr_reduced *r);
+
+/* analyze_ink.c */
+void qr_measure_exposure(const qr_reduced *r, qr_analysis *a);
+void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
+
+/* analyze_geom.c */
+void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a);
+void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *prof,
+                            qr_analysis *a);
+
+#endif

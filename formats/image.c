@@ -1,0 +1,168 @@
+/*
+ * qr_image front door: sniffing, the reader handle, limits and dispatch to the
+ * per-format decoders. A reader holds only a pointer to the caller's buffer
+ * (the ingest ring owns all I/O), so opening is cheap and a worker thread can
+ * decode pages of its own reader without any shared state.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <leptonica/allheaders.h>
+
+#include "image_int.h"
+
+void qr_limits_default(qr_limits *lim)
+{
+    lim->max_pixels = 400ull * 1000 * 1000;
+    lim->max_page_bytes = 3ull * 512 * 1024 * 1024; /* 1.5 GiB */
+}
+
+static bool has_prefix(const uint8_t *buf, size_t len, const char *magic, size_t n)
+{
+    return len >= n && memcmp(buf, magic, n) == 0;
+}
+
+qr_format qr_image_sniff(const uint8_t *buf, size_t len, const char **what)
+{
+    static const struct {
+        const char *magic;
+        size_t n;
+        qr_format fmt;
+        const char *what;
+    } known[] = {
+        {"II*\0", 4, QR_FMT_TIFF, "TIFF"},
+        {"MM\0*", 4, QR_FMT_TIFF, "TIFF"},
+        {"II+\0", 4, QR_FMT_TIFF, "BigTIFF"},
+        {"MM\0+", 4, QR_FMT_TIFF, "BigTIFF"},
+        {"\xFF\xD8\xFF", 3, QR_FMT_JPEG, "JPEG"},
+        {"\x89PNG\r\n\x1a\n", 8, QR_FMT_PNG, "PNG"},
+        {"%PDF", 4, QR_FMT_UNKNOWN, "PDF"},
+        {"GIF8", 4, QR_FMT_UNKNOWN, "GIF"},
+        {"BM", 2, QR_FMT_UNKNOWN, "BMP"},
+        {"\0\0\0\x0cjP  ", 8, QR_FMT_UNKNOWN, "JPEG 2000"},
+        {"\xFF\x4F\xFF\x51", 4, QR_FMT_UNKNOWN, "JPEG 2000 codestream"},
+        {"RIFF", 4, QR_FMT_UNKNOWN, "RIFF (WebP?)"},
+        {"AT&TFORM", 8, QR_FMT_UNKNOWN, "DjVu"},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (has_prefix(buf, len, known[i].magic, known[i].n)) {
+            if (what)
+                *what = known[i].what;
+            return known[i].fmt;
+        }
+    }
+    if (what)
+        *what = len == 0 ? "empty file" : "unknown format";
+    return QR_FMT_UNKNOWN;
+}
+
+int qr_check_caps(const qr_limits *lim, uint64_t w, uint64_t h, unsigned out_bits,
+                  qr_err *err)
+{
+    if (w == 0 || h == 0)
+        return qr_err_set(err, QR_ECORRUPT, "corrupt: page is %llu x %llu pixels",
+                          (unsigned long long)w, (unsigned long long)h);
+    if (w > INT32_MAX || h > INT32_MAX || w * h > lim->max_pixels)
+        return qr_err_set(err, QR_ELIMIT,
+                          "limit: page is %llu x %llu = %llu pixels, above the cap of %llu",
+                          (unsigned long long)w, (unsigned long long)h,
+                          (unsigned long long)(w * h), (unsigned long long)lim->max_pixels);
+    uint64_t row = (w * out_bits + 31) / 32 * 4; /* a PIX row, 32-bit aligned */
+    uint64_t bytes;
+    if (__builtin_mul_overflow(row, h, &bytes) || bytes > lim->max_page_bytes)
+        return qr_err_set(err, QR_ELIMIT,
+                          "limit: page needs %llu x %llu decoded bytes, above the cap of %llu",
+                          (unsigned long long)row, (unsigned long long)h,
+                          (unsigned long long)lim->max_page_bytes);
+    return QR_OK;
+}
+
+int qr_image_open(const uint8_t *buf, size_t len, const qr_limits *lim,
+                  qr_image_reader **out, qr_err *err)
+{
+    qr_err local;
+    if (!err)
+        err = &local;
+    *out = NULL;
+    const char *what = NULL;
+    qr_format fmt = qr_image_sniff(buf, len, &what);
+    if (fmt == QR_FMT_UNKNOWN)
+        return qr_err_set(err, len == 0 ? QR_ECORRUPT : QR_EUNSUPPORTED, "%s: %s",
+                          len == 0 ? "corrupt" : "unsupported", what);
+    qr_image_reader *rd = calloc(1, sizeof *rd);
+    if (!rd)
+        return qr_err_set(err, QR_ENOMEM, "out of memory opening an image");
+    rd->fmt = fmt;
+    rd->buf = buf;
+    rd->len = len;
+    if (lim)
+        rd->lim = *lim;
+    else
+        qr_limits_default(&rd->lim);
+    rd->pages = 1;
+    if (fmt == QR_FMT_TIFF) {
+        int rc = qr_tiff_open(rd, err);
+        if (rc != QR_OK) {
+            qr_image_close(&rd);
+            return rc;
+        }
+    }
+    *out = rd;
+    return QR_OK;
+}
+
+int qr_image_pages(const qr_image_reader *rd)
+{
+    return rd ? rd->pages : 0;
+}
+
+qr_format qr_image_format(const qr_image_reader *rd)
+{
+    return rd ? rd->fmt : QR_FMT_UNKNOWN;
+}
+
+int qr_image_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err)
+{
+    qr_err local;
+    if (!err)
+        err = &local;
+    memset(page, 0, sizeof *page);
+    page->scan_time = -1;
+    page->orientation = 1;
+    if (!rd || index < 0 || index >= rd->pages)
+        return qr_err_set(err, QR_EINVAL, "page %d does not exist (%d pages)", index + 1,
+                          rd ? rd->pages : 0);
+    int rc;
+    switch (rd->fmt) {
+    case QR_FMT_TIFF: rc = qr_tiff_decode(rd, index, page, err); break;
+    case QR_FMT_JPEG: rc = qr_jpeg_decode(rd->buf, rd->len, &rd->lim, page, err); break;
+    case QR_FMT_PNG: rc = qr_png_decode(rd->buf, rd->len, &rd->lim, page, err); break;
+    default: rc = qr_err_set(err, QR_EUNSUPPORTED, "unsupported: unknown format"); break;
+    }
+    if (rc != QR_OK)
+        qr_page_clear(page);
+    return rc;
+}
+
+void qr_image_close(qr_image_reader **rd)
+{
+    if (!rd || !*rd)
+        return;
+    qr_tiff_close(*rd);
+    free(*rd);
+    *rd = NULL;
+}
+
+void qr_page_clear(qr_page *page)
+{
+    if (!page)
+        return;
+    if (page->pix) {
+        PIX *p = page->pix;
+        pixDestroy(&p);
+    }
+    memset(page, 0, sizeof *page);
+    page->scan_time = -1;
+    page->orientation = 1;
+}

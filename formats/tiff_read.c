@@ -1,0 +1,192 @@
+/*
+ * TIFF pages: the container (directories over a memory client), the tags that
+ * describe a page (resolution, date, orientation), the choice of pixel reader,
+ * and the G4 passthrough, which points at the page's single strip inside the
+ * caller's buffer after checking its bounds. Runs on whichever worker thread
+ * owns the reader; all state lives in the reader.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <leptonica/allheaders.h>
+
+#include "tiff_int.h"
+
+int qr_tiff_open(qr_image_reader *rd, qr_err *err)
+{
+    struct qr_tiff_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return qr_err_set(err, QR_ENOMEM, "out of memory opening a TIFF");
+    rd->tiff = st;
+    st->mem.data = rd->buf;
+    st->mem.len = rd->len;
+    st->tif = qr_tiff_mem_open(&st->mem, "r", &st->log, rd->lim.max_page_bytes);
+    if (!st->tif)
+        return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF: %s",
+                          qr_tiff_log_text(&st->log, "cannot read the header"));
+    tdir_t n = TIFFNumberOfDirectories(st->tif);
+    if (n < 1 || n > 65535)
+        return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF: %u directories", (unsigned)n);
+    rd->pages = (int)n;
+    return QR_OK;
+}
+
+void qr_tiff_close(qr_image_reader *rd)
+{
+    if (!rd->tiff)
+        return;
+    if (rd->tiff->tif)
+        TIFFClose(rd->tiff->tif);
+    free(rd->tiff);
+    rd->tiff = NULL;
+}
+
+static void read_info(TIFF *tif, qr_tiff_info *ti)
+{
+    memset(ti, 0, sizeof *ti);
+    uint16_t *extra = NULL;
+    TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &ti->w);
+    TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &ti->h);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &ti->bps);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &ti->spp);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &ti->compression);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &ti->planar);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &ti->fillorder);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &ti->sampleformat);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &ti->extra_count, &extra);
+    if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &ti->photometric))
+        ti->photometric = ti->spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISWHITE;
+    if (!TIFFGetField(tif, TIFFTAG_ORIENTATION, &ti->orientation))
+        ti->orientation = 1;
+    ti->tiled = TIFFIsTiled(tif) != 0;
+}
+
+static const char *encoding_name(uint16_t c)
+{
+    switch (c) {
+    case COMPRESSION_NONE: return "none";
+    case COMPRESSION_CCITTRLE: return "ccitt-rle";
+    case COMPRESSION_CCITTRLEW: return "ccitt-rlew";
+    case COMPRESSION_CCITTFAX3: return "g3";
+    case COMPRESSION_CCITTFAX4: return "g4";
+    case COMPRESSION_LZW: return "lzw";
+    case COMPRESSION_OJPEG: return "ojpeg";
+    case COMPRESSION_JPEG: return "jpeg";
+    case COMPRESSION_ADOBE_DEFLATE:
+    case COMPRESSION_DEFLATE: return "deflate";
+    case COMPRESSION_PACKBITS: return "packbits";
+    case COMPRESSION_LZMA: return "lzma";
+    case COMPRESSION_ZSTD: return "zstd";
+    default: return "tiff";
+    }
+}
+
+/* "unsupported: TIFF compression 34676 (SGILOG)" and friends. */
+static int check_supported(const qr_tiff_info *ti, qr_err *err)
+{
+    uint16_t c = ti->compression;
+    if (c == COMPRESSION_SGILOG || c == COMPRESSION_SGILOG24 || c == COMPRESSION_WEBP ||
+        !TIFFIsCODECConfigured(c)) {
+        const TIFFCodec *codec = TIFFFindCODEC(c);
+        char name[32] = "unknown";
+        if (codec && codec->name) {
+            snprintf(name, sizeof name, "%s", codec->name);
+            for (char *p = name; *p; p++)
+                *p = (char)toupper((unsigned char)*p);
+        }
+        return qr_err_set(err, QR_EUNSUPPORTED, "unsupported: TIFF compression %u (%s)",
+                          (unsigned)c, name);
+    }
+    if (ti->photometric == PHOTOMETRIC_LOGLUV || ti->photometric == PHOTOMETRIC_LOGL)
+        return qr_err_set(err, QR_EUNSUPPORTED, "unsupported: TIFF photometric %u (LogLuv)",
+                          (unsigned)ti->photometric);
+    if (ti->sampleformat == SAMPLEFORMAT_IEEEFP || ti->sampleformat == SAMPLEFORMAT_COMPLEXIEEEFP ||
+        ti->sampleformat == SAMPLEFORMAT_COMPLEXINT)
+        return qr_err_set(err, QR_EUNSUPPORTED, "unsupported: TIFF sample format %u",
+                          (unsigned)ti->sampleformat);
+    if (ti->bps == 0 || ti->bps > 16 || ti->spp == 0)
+        return qr_err_set(err, QR_EUNSUPPORTED,
+                          "unsupported: TIFF with %u bits per sample, %u samples",
+                          (unsigned)ti->bps, (unsigned)ti->spp);
+    return QR_OK;
+}
+
+static void read_resolution(TIFF *tif, double *xdpi, double *ydpi)
+{
+    float xr = 0, yr = 0;
+    uint16_t unit = RESUNIT_INCH;
+    *xdpi = *ydpi = 0;
+    if (!TIFFGetField(tif, TIFFTAG_XRESOLUTION, &xr) ||
+        !TIFFGetField(tif, TIFFTAG_YRESOLUTION, &yr))
+        return;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &unit);
+    *xdpi = qr_res_to_dpi((double)xr, unit);
+    *ydpi = qr_res_to_dpi((double)yr, unit);
+}
+
+static long long read_time(TIFF *tif)
+{
+    char *s = NULL;
+    if (!TIFFGetField(tif, TIFFTAG_DATETIME, &s) || !s)
+        return -1;
+    return (long long)qr_parse_exif_time(s);
+}
+
+/* The page's single G4 strip, bounds-checked against the input buffer. */
+static void set_passthru(TIFF *tif, const qr_tiff_info *ti, const qr_image_reader *rd,
+                         qr_passthru *pass)
+{
+    memset(pass, 0, sizeof *pass);
+    if (ti->compression != COMPRESSION_CCITTFAX4 || ti->tiled || ti->bps != 1 ||
+        ti->spp != 1 || ti->fillorder != FILLORDER_MSB2LSB || ti->orientation != 1 ||
+        TIFFNumberOfStrips(tif) != 1 ||
+        (ti->photometric != PHOTOMETRIC_MINISWHITE && ti->photometric != PHOTOMETRIC_MINISBLACK))
+        return;
+    uint64_t *offs = NULL, *counts = NULL;
+    if (!TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offs) ||
+        !TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts) || !offs || !counts)
+        return;
+    if (counts[0] == 0 || offs[0] > rd->len || counts[0] > rd->len - offs[0])
+        return;
+    pass->codec = QR_CODEC_G4;
+    pass->data = rd->buf + offs[0];
+    pass->len = (size_t)counts[0];
+    pass->width = (int)ti->w;
+    pass->height = (int)ti->h;
+    pass->components = 1;
+    pass->invert = ti->photometric == PHOTOMETRIC_MINISBLACK;
+}
+
+static int decode_pixels(qr_image_reader *rd, const qr_tiff_info *ti, PIX **pix, qr_err *err)
+{
+    struct qr_tiff_state *st = rd->tiff;
+    int rc = check_supported(ti, err);
+    if (rc != QR_OK)
+        return rc;
+    if (qr_tiff_is_plane(ti))
+        return qr_tiff_read_plane(st->tif, ti, &rd->lim, &st->log, pix, err);
+    return qr_tiff_read_rgba(st->tif, ti, &rd->lim, &st->log, pix, err);
+}
+
+int qr_tiff_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err)
+{
+    struct qr_tiff_state *st = rd->tiff;
+    qr_tiff_log_reset(&st->log);
+    if (!TIFFSetDirectory(st->tif, (tdir_t)index))
+        return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF page %d: %s", index + 1,
+                          qr_tiff_log_text(&st->log, "cannot read the directory"));
+    qr_tiff_info ti;
+    read_info(st->tif, &ti);
+    PIX *pix = NULL;
+    int rc = decode_pixels(rd, &ti, &pix, err);
+    if (rc != QR_OK)
+        return rc;
+    double xdpi, ydpi;
+    read_resolution(st->tif, &xdpi, &ydpi);
+    snprintf(page->encoding, sizeof page->encoding, "%s", encoding_name(ti.compression));
+    page->scan_time = read_time(st->tif);
+    set_passthru(st->tif, &ti, rd, &page->pass);
+    return qr_page_finish(page, pix, ti.orientation, xdpi, ydpi, err);
+}

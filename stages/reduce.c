@@ -114,7 +114,7 @@ static PIX *scale_luma(PIX *luma, double xdpi, double ydpi, double target)
     double sx = fmin(1.0, target / xdpi), sy = fmin(1.0, target / ydpi);
     if (sx >= 0.999 && sy >= 0.999)
         return pixCopy(NULL, luma);
-    return pixScale(luma, (l_float32)sx, (l_float32)sy);
+    return pixScaleAreaMap(luma, (l_float32)sx, (l_float32)sy); /* no sharpening */
 }
 
 static int reduce_binary(PIX *pix, double dpi, const qr_profile *prof, qr_reduced *r)

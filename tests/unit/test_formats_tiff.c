@@ -1,0 +1,572 @@
+/*
+ * Synthetic TIFF pages for the image decoder: every compression, bit depth and
+ * photometric the scanners deliver, strips and tiles, planar, alpha, CMYK,
+ * resolution units and all eight orientation tags. Each file is written with
+ * libtiff into the test's directory, read back into memory and decoded from
+ * the buffer; the checks compare pixel values with the pattern written.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <leptonica/allheaders.h>
+#include <tiffio.h>
+
+#include "qr_image.h"
+#include "qr_test.h"
+
+static char tmpdir[4096];
+
+typedef struct spec {
+    uint32_t w, h;
+    uint16_t bps, spp, photo, comp, planar, orient, resunit, extra;
+    float xres, yres;
+    uint32_t tile, rps;
+    uint16_t *cmap; /* 3 x (1 << bps) */
+    const char *datetime;
+    int pages;
+} spec;
+
+/* Deterministic sample value of channel c at (x, y) for a bps-bit sample. */
+static unsigned pattern(uint32_t x, uint32_t y, unsigned c, unsigned bps)
+{
+    unsigned max = bps == 16 ? 65535u : (1u << bps) - 1;
+    if (bps == 1)
+        return ((x / 3 + y / 2 + c) % 3) == 0;
+    unsigned v = (x * 37u + y * 11u + c * 101u) % (max + 1u);
+    return v;
+}
+
+static void put_sample(uint8_t *row, uint32_t i, unsigned bps, unsigned v)
+{
+    if (bps == 8)
+        row[i] = (uint8_t)v;
+    else if (bps == 16)
+        memcpy(row + 2 * (size_t)i, &(uint16_t){(uint16_t)v}, 2);
+    else {
+        size_t bit = (size_t)i * bps;
+        row[bit >> 3] |= (uint8_t)(v << (8 - bps - (bit & 7)));
+    }
+}
+
+/* One row of plane `plane` (or all samples interleaved when plane < 0). */
+static void fill_row(const spec *s, uint32_t y, int plane, uint8_t *row, size_t n)
+{
+    memset(row, 0, n);
+    uint32_t per = plane < 0 ? s->spp : 1;
+    for (uint32_t x = 0; x < s->w; x++)
+        for (uint32_t c = 0; c < per; c++)
+            put_sample(row, x * per + c, s->bps, pattern(x, y, plane < 0 ? c : (unsigned)plane, s->bps));
+}
+
+static void set_tags(TIFF *t, const spec *s)
+{
+    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, s->w);
+    TIFFSetField(t, TIFFTAG_IMAGELENGTH, s->h);
+    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, s->bps);
+    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, s->spp);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, s->photo);
+    TIFFSetField(t, TIFFTAG_COMPRESSION, s->comp);
+    TIFFSetField(t, TIFFTAG_PLANARCONFIG, s->planar ? s->planar : PLANARCONFIG_CONTIG);
+    if (s->comp == COMPRESSION_JPEG && s->photo == PHOTOMETRIC_YCBCR)
+        TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
+    if (s->orient)
+        TIFFSetField(t, TIFFTAG_ORIENTATION, s->orient);
+    if (s->xres > 0) {
+        TIFFSetField(t, TIFFTAG_XRESOLUTION, (double)s->xres);
+        TIFFSetField(t, TIFFTAG_YRESOLUTION, (double)s->yres);
+        TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, s->resunit ? s->resunit : RESUNIT_INCH);
+    }
+    if (s->cmap)
+        TIFFSetField(t, TIFFTAG_COLORMAP, s->cmap, s->cmap + (1u << s->bps),
+                     s->cmap + 2 * (1u << s->bps));
+    if (s->extra) {
+        uint16_t ex[1] = {s->extra};
+        TIFFSetField(t, TIFFTAG_EXTRASAMPLES, 1, ex);
+    }
+    if (s->photo == PHOTOMETRIC_SEPARATED)
+        TIFFSetField(t, TIFFTAG_INKSET, INKSET_CMYK);
+    if (s->datetime)
+        TIFFSetField(t, TIFFTAG_DATETIME, s->datetime);
+    if (s->tile) {
+        TIFFSetField(t, TIFFTAG_TILEWIDTH, s->tile);
+        TIFFSetField(t, TIFFTAG_TILELENGTH, s->tile);
+    } else {
+        TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, s->rps ? s->rps : s->h);
+    }
+}
+
+static bool write_scanlines(TIFF *t, const spec *s)
+{
+    size_t n = (size_t)TIFFScanlineSize(t);
+    uint8_t *row = malloc(n);
+    bool ok = true;
+    int planes = s->planar == PLANARCONFIG_SEPARATE ? s->spp : 1;
+    for (int p = 0; p < planes; p++)
+        for (uint32_t y = 0; y < s->h && ok; y++) {
+            fill_row(s, y, planes > 1 ? p : -1, row, n);
+            ok = TIFFWriteScanline(t, row, y, (uint16_t)p) >= 0;
+        }
+    free(row);
+    return ok;
+}
+
+static bool write_tiles(TIFF *t, const spec *s)
+{
+    size_t rn = (size_t)TIFFScanlineSize(t), tn = (size_t)TIFFTileSize(t);
+    size_t trow = (size_t)TIFFTileRowSize(t);
+    uint8_t *img = calloc(rn, s->h), *tile = malloc(tn);
+    for (uint32_t y = 0; y < s->h; y++)
+        fill_row(s, y, -1, img + y * rn, rn);
+    bool ok = true;
+    for (uint32_t ty = 0; ty < s->h; ty += s->tile)
+        for (uint32_t tx = 0; tx < s->w; tx += s->tile) {
+            memset(tile, 0, tn);
+            size_t off = (size_t)tx * s->bps * s->spp / 8;
+            for (uint32_t r = 0; r < s->tile && ty + r < s->h; r++) {
+                size_t left = rn - off;
+                memcpy(tile + r * trow, img + (ty + r) * rn + off, left < trow ? left : trow);
+            }
+            ok = ok && TIFFWriteTile(t, tile, tx, ty, 0, 0) >= 0;
+        }
+    free(img);
+    free(tile);
+    return ok;
+}
+
+static uint8_t *make_tiff(const spec *s, size_t *len)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/t.tif", tmpdir);
+    TIFF *t = TIFFOpen(path, "w");
+    for (int p = 0; p < (s->pages ? s->pages : 1); p++) {
+        set_tags(t, s);
+        bool ok = s->tile ? write_tiles(t, s) : write_scanlines(t, s);
+        CHECKF(ok, "writing a TIFF with compression %u", s->comp);
+        TIFFWriteDirectory(t);
+    }
+    TIFFClose(t);
+    return qr_test_read(path, len);
+}
+
+static int decode1(const uint8_t *buf, size_t len, qr_page *pg, qr_err *e)
+{
+    qr_image_reader *rd = NULL;
+    int rc = qr_image_open(buf, len, NULL, &rd, e);
+    if (rc == QR_OK) {
+        rc = qr_image_decode(rd, 0, pg, e);
+        qr_image_close(&rd);
+    }
+    return rc;
+}
+
+/* Count the pixels of a bitonal page that differ from the pattern, where
+ * black_is_one says whether a written 1 means black. */
+static long bitonal_diffs(PIX *pix, const spec *s, bool black_is_one)
+{
+    long bad = 0;
+    for (uint32_t y = 0; y < s->h; y++)
+        for (uint32_t x = 0; x < s->w; x++) {
+            l_uint32 v = 0;
+            pixGetPixel(pix, (l_int32)x, (l_int32)y, &v);
+            unsigned want = pattern(x, y, 0, 1) ^ (black_is_one ? 0u : 1u);
+            bad += v != want;
+        }
+    return bad;
+}
+
+static void test_bitonal_compressions(void)
+{
+    static const uint16_t comps[] = {COMPRESSION_NONE, COMPRESSION_CCITTRLE, COMPRESSION_CCITTFAX3,
+                                     COMPRESSION_CCITTFAX4, COMPRESSION_LZW,
+                                     COMPRESSION_ADOBE_DEFLATE, COMPRESSION_PACKBITS};
+    static const char *names[] = {"none", "ccitt-rle", "g3", "g4", "lzw", "deflate", "packbits"};
+    for (size_t i = 0; i < sizeof comps / sizeof comps[0]; i++) {
+        spec s = {.w = 203, .h = 61, .bps = 1, .spp = 1, .photo = PHOTOMETRIC_MINISWHITE,
+                  .comp = comps[i], .rps = i % 2 ? 0 : 16, .xres = 200, .yres = 100};
+        size_t len;
+        uint8_t *buf = make_tiff(&s, &len);
+        qr_page pg;
+        qr_err e = {0};
+        CHECKF(decode1(buf, len, &pg, &e) == QR_OK, "compression %u: %s", comps[i], e.msg);
+        if (pg.pix) {
+            CHECK_EQ_INT(pixGetDepth(pg.pix), 1);
+            CHECKF(bitonal_diffs(pg.pix, &s, true) == 0, "compression %s pixels", names[i]);
+            CHECKF(strcmp(pg.encoding, names[i]) == 0, "encoding %s", pg.encoding);
+            CHECK(pg.dpi_known && pg.xdpi == 200 && pg.ydpi == 100);
+            CHECK_EQ_INT(pg.pass.codec, comps[i] == COMPRESSION_CCITTFAX4 && s.rps == 0
+                                            ? QR_CODEC_G4 : QR_CODEC_NONE);
+        }
+        qr_page_clear(&pg);
+        free(buf);
+    }
+}
+
+static void test_g3_2d_and_minisblack(void)
+{
+    spec s = {.w = 150, .h = 40, .bps = 1, .spp = 1, .photo = PHOTOMETRIC_MINISBLACK,
+              .comp = COMPRESSION_CCITTFAX4};
+    size_t len;
+    uint8_t *buf = make_tiff(&s, &len);
+    qr_page pg;
+    qr_err e = {0};
+    CHECK(decode1(buf, len, &pg, &e) == QR_OK);
+    CHECK(pg.pix && bitonal_diffs(pg.pix, &s, false) == 0);
+    CHECK(pg.pass.codec == QR_CODEC_G4 && pg.pass.invert && pg.pass.width == 150);
+    CHECK(pg.pass.data > buf && pg.pass.data + pg.pass.len <= buf + len);
+    qr_page_clear(&pg);
+    free(buf);
+    /* G3 2-D (Group3Options bit 0) */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/g3.tif", tmpdir);
+    s.photo = PHOTOMETRIC_MINISWHITE;
+    s.comp = COMPRESSION_CCITTFAX3;
+    TIFF *t = TIFFOpen(path, "w");
+    set_tags(t, &s);
+    TIFFSetField(t, TIFFTAG_GROUP3OPTIONS, GROUP3OPT_2DENCODING);
+    write_scanlines(t, &s);
+    TIFFClose(t);
+    buf = qr_test_read(path, &len);
+    CHECK(decode1(buf, len, &pg, &e) == QR_OK);
+    CHECK(pg.pix && bitonal_diffs(pg.pix, &s, true) == 0);
+    qr_page_clear(&pg);
+    free(buf);
+}
+
+static unsigned gray8(unsigned v, unsigned bps, bool white)
+{
+    unsigned g = bps == 16 ? v >> 8 : bps == 8 ? v : v * 255 / ((1u << bps) - 1);
+    return white ? 255 - g : g;
+}
+
+static void check_gray(const spec *s, const char *what)
+{
+    size_t len;
+    uint8_t *buf = make_tiff(s, &len);
+    qr_page pg;
+    qr_err e = {0};
+    CHECKF(decode1(buf, len, &pg, &e) == QR_OK, "%s: %s", what, e.msg);
+    long bad = 0, maxd = 0;
+    for (uint32_t y = 0; pg.pix && y < s->h; y++)
+        for (uint32_t x = 0; x < s->w; x++) {
+            l_uint32 v;
+            pixGetPixel(pg.pix, (l_int32)x, (l_int32)y, &v);
+            long d = labs((long)v - (long)gray8(pattern(x, y, 0, s->bps), s->bps,
+                                                s->photo == PHOTOMETRIC_MINISWHITE));
+            bad += d > 0;
+            maxd = d > maxd ? d : maxd;
+        }
+    CHECKF(pg.pix && pixGetDepth(pg.pix) == 8 && !pixGetColormap(pg.pix), "%s depth", what);
+    CHECKF(s->comp == COMPRESSION_JPEG ? maxd < 40 : bad == 0, "%s: %ld wrong, max %ld", what,
+           bad, maxd);
+    qr_page_clear(&pg);
+    free(buf);
+}
+
+static void test_gray(void)
+{
+    static const uint16_t bpss[] = {2, 4, 8, 16};
+    for (size_t i = 0; i < 4; i++) {
+        spec s = {.w = 97, .h = 33, .bps = bpss[i], .spp = 1, .photo = PHOTOMETRIC_MINISBLACK,
+                  .comp = COMPRESSION_LZW};
+        check_gray(&s, "gray min-is-black");
+        s.photo = PHOTOMETRIC_MINISWHITE;
+        s.comp = COMPRESSION_NONE;
+        check_gray(&s, "gray min-is-white");
+    }
+    spec t = {.w = 100, .h = 64, .bps = 8, .spp = 1, .photo = PHOTOMETRIC_MINISBLACK,
+              .comp = COMPRESSION_ADOBE_DEFLATE, .tile = 32};
+    check_gray(&t, "gray tiled");
+}
+
+static void rgb_expect(const spec *s, uint32_t x, uint32_t y, unsigned rgb[3])
+{
+    unsigned v[4];
+    for (unsigned c = 0; c < s->spp; c++)
+        v[c] = pattern(x, y, c, s->bps) >> (s->bps == 16 ? 8 : 0);
+    if (s->photo == PHOTOMETRIC_SEPARATED) {
+        for (int c = 0; c < 3; c++)
+            rgb[c] = (255 - v[c]) * (255 - v[3]) / 255;
+        return;
+    }
+    unsigned a = s->spp == 4 ? v[3] : 255;
+    for (int c = 0; c < 3; c++)
+        rgb[c] = (v[c] * a + 255 * (255 - a) + 127) / 255;
+}
+
+static void check_rgb(const spec *s, int tol, const char *what)
+{
+    size_t len;
+    uint8_t *buf = make_tiff(s, &len);
+    qr_page pg;
+    qr_err e = {0};
+    CHECKF(decode1(buf, len, &pg, &e) == QR_OK, "%s: %s", what, e.msg);
+    int maxd = 0;
+    for (uint32_t y = 0; pg.pix && y < s->h; y++)
+        for (uint32_t x = 0; x < s->w; x++) {
+            l_int32 r, g, b;
+            unsigned want[3];
+            pixGetRGBPixel(pg.pix, (l_int32)x, (l_int32)y, &r, &g, &b);
+            rgb_expect(s, x, y, want);
+            int d = abs(r - (int)want[0]) + abs(g - (int)want[1]) + abs(b - (int)want[2]);
+            maxd = d > maxd ? d : maxd;
+        }
+    CHECKF(pg.pix && pixGetDepth(pg.pix) == 32, "%s depth", what);
+    CHECKF(maxd <= tol, "%s: max difference %d", what, maxd);
+    qr_page_clear(&pg);
+    free(buf);
+}
+
+static void test_colour(void)
+{
+    spec s = {.w = 70, .h = 45, .bps = 8, .spp = 3, .photo = PHOTOMETRIC_RGB,
+              .comp = COMPRESSION_LZW, .rps = 7};
+    check_rgb(&s, 0, "RGB strips");
+    s.planar = PLANARCONFIG_SEPARATE;
+    check_rgb(&s, 0, "RGB planar");
+    s.planar = 0;
+    s.tile = 16;
+    s.comp = COMPRESSION_PACKBITS;
+    check_rgb(&s, 0, "RGB tiles");
+    s.tile = 0;
+    s.bps = 16;
+    check_rgb(&s, 3, "RGB 16-bit (rounded by libtiff)");
+    s.bps = 8;
+    s.spp = 4;
+    s.extra = EXTRASAMPLE_UNASSALPHA;
+    check_rgb(&s, 6, "RGBA onto white");
+    s.extra = 0;
+    s.photo = PHOTOMETRIC_SEPARATED;
+    check_rgb(&s, 3, "CMYK");
+}
+
+static void test_jpeg_in_tiff(void)
+{
+    /* a smooth image so JPEG loss stays small */
+    spec s = {.w = 64, .h = 48, .bps = 8, .spp = 3, .photo = PHOTOMETRIC_YCBCR,
+              .comp = COMPRESSION_JPEG, .rps = 16};
+    size_t len;
+    uint8_t *buf = make_tiff(&s, &len);
+    qr_page pg;
+    qr_err e = {0};
+    CHECKF(decode1(buf, len, &pg, &e) == QR_OK, "JPEG-in-TIFF: %s", e.msg);
+    CHECK(pg.pix && pixGetDepth(pg.pix) == 32 && strcmp(pg.encoding, "jpeg") == 0);
+    qr_page_clear(&pg);
+    free(buf);
+    spec g = {.w = 64, .h = 48, .bps = 8, .spp = 1, .photo = PHOTOMETRIC_MINISBLACK,
+              .comp = COMPRESSION_JPEG, .rps = 16};
+    buf = make_tiff(&g, &len);
+    CHECKF(decode1(buf, len, &pg, &e) == QR_OK, "gray JPEG-in-TIFF: %s", e.msg);
+    CHECK(pg.pix && pixGetDepth(pg.pix) == 8);
+    qr_page_clear(&pg);
+    free(buf);
+}
+
+static void check_palette(uint16_t bps, bool gray, bool bw, int want_depth)
+{
+    size_t n = 1u << bps;
+    uint16_t *cmap = calloc(3 * n, sizeof *cmap);
+    for (size_t i = 0; i < n; i++) {
+        unsigned v = (unsigned)(i * 65535 / (n - 1));
+        cmap[i] = (uint16_t)(bw ? 65535 - v : v);
+        cmap[n + i] = (uint16_t)(gray || bw ? cmap[i] : 65535 - v);
+        cmap[2 * n + i] = (uint16_t)(gray || bw ? cmap[i] : (i * 7919) % 65536);
+    }
+    spec s = {.w = 40, .h = 20, .bps = bps, .spp = 1, .photo = PHOTOMETRIC_PALETTE,
+              .comp = COMPRESSION_LZW, .cmap = cmap};
+    size_t len;
+    uint8_t *buf = make_tiff(&s, &len);
+    qr_page pg;
+    qr_err e = {0};
+    CHECKF(decode1(buf, len, &pg, &e) == QR_OK, "palette %u: %s", bps, e.msg);
+    CHECKF(pg.pix && pixGetDepth(pg.pix) == want_depth, "palette %u bits -> depth %d", bps,
+           pg.pix ? pixGetDepth(pg.pix) : 0);
+    long bad = 0;
+    for (uint32_t y = 0; pg.pix && y < s.h; y++)
+        for (uint32_t x = 0; x < s.w; x++) {
+            unsigned idx = pattern(x, y, 0, bps);
+            l_int32 r, g, b;
+            l_uint32 v;
+            pixGetPixel(pg.pix, (l_int32)x, (l_int32)y, &v);
+            if (want_depth == 32) {
+                pixGetRGBPixel(pg.pix, (l_int32)x, (l_int32)y, &r, &g, &b);
+                bad += r != cmap[idx] >> 8 || g != cmap[n + idx] >> 8 || b != cmap[2 * n + idx] >> 8;
+            } else if (want_depth == 8) {
+                bad += v != (l_uint32)(cmap[idx] >> 8);
+            } else {
+                bad += v != (l_uint32)(cmap[idx] == 0); /* 1 = black */
+            }
+        }
+    CHECKF(bad == 0, "palette %u bits: %ld wrong pixels", bps, bad);
+    qr_page_clear(&pg);
+    free(buf);
+    free(cmap);
+}
+
+static void test_palette(void)
+{
+    check_palette(8, false, false, 32);
+    check_palette(4, true, false, 8);
+    check_palette(1, false, true, 1);
+    check_palette(2, false, false, 32);
+}
+
+/* Where stored pixel (x, y) of a w x h image lands for orientation o. */
+static void displayed(int o, int x, int y, int w, int h, int *dx, int *dy)
+{
+    switch (o) {
+    case 2: *dx = w - 1 - x, *dy = y; break;
+    case 3: *dx = w - 1 - x, *dy = h - 1 - y; break;
+    case 4: *dx = x, *dy = h - 1 - y; break;
+    case 5: *dx = y, *dy = x; break;
+    case 6: *dx = h - 1 - y, *dy = x; break;
+    case 7: *dx = h - 1 - y, *dy = w - 1 - x; break;
+    case 8: *dx = y, *dy = w - 1 - x; break;
+    default: *dx = x, *dy = y; break;
+    }
+}
+
+static void check_orientation(int o, uint16_t bps, uint16_t spp)
+{
+    spec s = {.w = 37, .h = 23, .bps = bps, .spp = spp, .orient = (uint16_t)o,
+              .photo = spp == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISWHITE,
+              .comp = bps == 1 ? COMPRESSION_CCITTFAX4 : COMPRESSION_NONE, .xres = 300,
+              .yres = 150};
+    size_t len;
+    uint8_t *buf = make_tiff(&s, &len);
+    qr_page pg;
+    qr_err e = {0};
+    CHECK(decode1(buf, len, &pg, &e) == QR_OK);
+    CHECK_EQ_INT(pg.orientation, o);
+    bool swap = o >= 5;
+    CHECK(pg.pix && pixGetWidth(pg.pix) == (int)(swap ? s.h : s.w));
+    CHECK(pg.xdpi == (swap ? 150 : 300) && pg.ydpi == (swap ? 300 : 150));
+    CHECK_EQ_INT(pg.pass.codec, QR_CODEC_NONE + (o == 1 && bps == 1 ? QR_CODEC_G4 : 0));
+    long bad = 0;
+    for (int y = 0; pg.pix && y < (int)s.h; y++)
+        for (int x = 0; x < (int)s.w; x++) {
+            int dx, dy;
+            l_int32 r = 0, g, b;
+            displayed(o, x, y, (int)s.w, (int)s.h, &dx, &dy);
+            if (spp == 3) {
+                pixGetRGBPixel(pg.pix, dx, dy, &r, &g, &b);
+                bad += (unsigned)r != pattern((uint32_t)x, (uint32_t)y, 0, 8) ||
+                       (unsigned)b != pattern((uint32_t)x, (uint32_t)y, 2, 8);
+            } else {
+                l_uint32 v;
+                pixGetPixel(pg.pix, dx, dy, &v);
+                bad += v != pattern((uint32_t)x, (uint32_t)y, 0, 1);
+            }
+        }
+    CHECKF(bad == 0, "orientation %d (%u bpp): %ld wrong", o, bps * spp, bad);
+    qr_page_clear(&pg);
+    free(buf);
+}
+
+static void test_orientation(void)
+{
+    for (int o = 1; o <= 8; o++) {
+        check_orientation(o, 1, 1);
+        check_orientation(o, 8, 3);
+    }
+}
+
+static void test_meta_and_pages(void)
+{
+    spec s = {.w = 20, .h = 10, .bps = 8, .spp = 1, .photo = PHOTOMETRIC_MINISBLACK,
+              .comp = COMPRESSION_NONE, .xres = 118.11f, .yres = 47.25f,
+              .resunit = RESUNIT_CENTIMETER, .datetime = "2023:11:14 22:13:20", .pages = 3};
+    size_t len;
+    uint8_t *buf = make_tiff(&s, &len);
+    qr_image_reader *rd = NULL;
+    qr_err e = {0};
+    CHECK(qr_image_open(buf, len, NULL, &rd, &e) == QR_OK);
+    CHECK_EQ_INT(qr_image_pages(rd), 3);
+    CHECK(qr_image_format(rd) == QR_FMT_TIFF);
+    for (int i = 0; i < 3; i++) {
+        qr_page pg;
+        CHECK(qr_image_decode(rd, i, &pg, &e) == QR_OK);
+        CHECK(pg.dpi_known && fabs(pg.xdpi - 300.0) < 0.01 && fabs(pg.ydpi - 120.02) < 0.01);
+        CHECK(pg.pix && pixGetXRes(pg.pix) == 300);
+        CHECK(pg.scan_time == 1700000000);
+        qr_page_clear(&pg);
+    }
+    qr_page pg;
+    CHECK(qr_image_decode(rd, 3, &pg, &e) == QR_EINVAL && pg.pix == NULL);
+    qr_image_close(&rd);
+    CHECK(rd == NULL);
+    free(buf);
+    s.resunit = RESUNIT_NONE;
+    s.pages = 1;
+    buf = make_tiff(&s, &len);
+    CHECK(decode1(buf, len, &pg, &e) == QR_OK && !pg.dpi_known && pg.xdpi == 0);
+    qr_page_clear(&pg);
+    free(buf);
+}
+
+/* Overwrite a SHORT tag's value in the first IFD of a little-endian TIFF. */
+static bool patch_tag(uint8_t *b, size_t len, uint16_t tag, uint16_t value)
+{
+    uint32_t ifd;
+    memcpy(&ifd, b + 4, 4);
+    uint16_t n;
+    memcpy(&n, b + ifd, 2);
+    for (uint16_t i = 0; i < n && ifd + 2 + (i + 1) * 12u <= len; i++) {
+        uint8_t *e = b + ifd + 2 + i * 12;
+        uint16_t t;
+        memcpy(&t, e, 2);
+        if (t == tag) {
+            memcpy(e + 8, &value, 2);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void test_unsupported(void)
+{
+    static const struct { uint16_t comp; const char *msg; } cases[] = {
+        {COMPRESSION_SGILOG, "unsupported: TIFF compression 34676 (SGILOG)"},
+        {COMPRESSION_SGILOG24, "unsupported: TIFF compression 34677 (SGILOG24)"},
+        {COMPRESSION_WEBP, "unsupported: TIFF compression 50001"},
+        {12345, "unsupported: TIFF compression 12345 (unknown)"},
+    };
+    spec s = {.w = 20, .h = 10, .bps = 8, .spp = 1, .photo = PHOTOMETRIC_MINISBLACK,
+              .comp = COMPRESSION_NONE};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len;
+        uint8_t *buf = make_tiff(&s, &len);
+        CHECK(buf[0] == 'I' && patch_tag(buf, len, TIFFTAG_COMPRESSION, cases[i].comp));
+        qr_page pg;
+        qr_err e = {0};
+        CHECK_EQ_INT(decode1(buf, len, &pg, &e), QR_EUNSUPPORTED);
+        CHECKF(strncmp(e.msg, cases[i].msg, strlen(cases[i].msg)) == 0, "message: %s", e.msg);
+        CHECK(pg.pix == NULL);
+        free(buf);
+    }
+    size_t len;
+    uint8_t *buf = make_tiff(&s, &len);
+    CHECK(patch_tag(buf, len, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_LOGLUV));
+    qr_page pg;
+    qr_err e = {0};
+    CHECK_EQ_INT(decode1(buf, len, &pg, &e), QR_EUNSUPPORTED);
+    CHECK(strncmp(e.msg, "unsupported:", 12) == 0);
+    free(buf);
+}
+
+int main(void)
+{
+    qr_test_tmpdir("test_formats_tiff", tmpdir, sizeof tmpdir);
+    TIFFSetWarningHandler(NULL); /* the writer side of this test only */
+    test_bitonal_compressions();
+    test_g3_2d_and_minisblack();
+    test_gray();
+    test_colour();
+    test_jpeg_in_tiff();
+    test_palette();
+    test_orientation();
+    test_meta_and_pages();
+    test_unsupported();
+    return qr_test_end();
+}

@@ -1,0 +1,435 @@
+/*
+ * delivery.c: the core of qr_delivery — layout table and detection, the
+ * builder that turns a layout's (file id, source) pairs into the sorted,
+ * grouped and fingerprinted file list, issue records and name checks.
+ *
+ * Runs on whichever thread calls qr_delivery_open (the ingest thread); no
+ * globals besides the constant layout table. Layouts may add pairs in any
+ * order: the result depends only on the tree, never on readdir order.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "delivery_int.h"
+
+static const qr_delivery_layout *const layouts[] = {
+    &qr_delivery_folders, &qr_delivery_multipage, &qr_delivery_zip, &qr_delivery_tar,
+};
+#define N_LAYOUTS (sizeof layouts / sizeof layouts[0])
+
+const qr_delivery_layout *const *qr_delivery_layouts(size_t *n)
+{
+    *n = N_LAYOUTS;
+    return layouts;
+}
+
+const qr_delivery_layout *qr_delivery_layout_find(const char *name)
+{
+    for (size_t i = 0; i < N_LAYOUTS; i++)
+        if (strcmp(layouts[i]->name, name) == 0)
+            return layouts[i];
+    return NULL;
+}
+
+int qr_delivery_namecmp(const char *a, const char *b)
+{
+    int c = qr_natcmp(a, b);
+    return c ? c : strcmp(a, b);
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+/* Length of the UTF-8 sequence at s, 0 if invalid (overlong, surrogate, > U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (n == 0 || s[0] > 0xF4)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) ||
+        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+char *qr_delivery_escape(const char *raw)
+{
+    qr_buf b = {0};
+    const unsigned char *s = (const unsigned char *)raw;
+    while (*s) {
+        size_t n = utf8_seq(s);
+        int rc = (n == 0 || *s < 0x20 || *s == 0x7f) ? qr_buf_printf(&b, "\\x%02X", *s)
+                                                    : qr_buf_append(&b, s, n);
+        if (rc != QR_OK) {
+            qr_buf_free(&b);
+            return NULL;
+        }
+        s += n ? n : 1;
+    }
+    if (qr_buf_append(&b, "", 1) != QR_OK) {
+        qr_buf_free(&b);
+        return NULL;
+    }
+    return (char *)b.data;
+}
+
+bool qr_delivery_name_ok(qr_delivery *d, const char *file_id, const char *path, const char *name)
+{
+    const unsigned char *s = (const unsigned char *)name;
+    while (*s) {
+        size_t n = utf8_seq(s);
+        if (n == 0) {
+            qr_delivery_note(d, QR_DELIVERY_REFUSED, file_id, path, "name is not valid UTF-8");
+            return false;
+        }
+        if (*s < 0x20 || *s == 0x7f) {
+            qr_delivery_note(d, QR_DELIVERY_REFUSED, file_id, path,
+                              "name contains a control character");
+            return false;
+        }
+        s += n;
+    }
+    return true;
+}
+
+bool qr_delivery_has_ext(const char *name, const char *ext)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && dot != name && strcasecmp(dot + 1, ext) == 0;
+}
+
+bool qr_delivery_is_page_image(const char *name)
+{
+    static const char *const exts[] = {"tif", "tiff", "jpg", "jpeg", "png"};
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+        if (qr_delivery_has_ext(name, exts[i]))
+            return true;
+    return false;
+}
+
+bool qr_delivery_is_junk(const char *name)
+{
+    return name[0] == '.' || strcasecmp(name, "Thumbs.db") == 0 ||
+           strcasecmp(name, "desktop.ini") == 0 || strcasecmp(name, "ehthumbs.db") == 0;
+}
+
+/* ---- builder ------------------------------------------------------------- */
+
+static qr_dv_priv *priv(qr_delivery *d) { return d->priv; }
+
+int qr_delivery_note(qr_delivery *d, qr_delivery_issue_kind kind, const char *file_id,
+                      const char *path, const char *fmt, ...)
+{
+    qr_dv_priv *p = priv(d);
+    if (d->n_issues == p->cap_issues) {
+        size_t cap = p->cap_issues ? 2 * p->cap_issues : 16;
+        qr_delivery_issue *ni = qr_malloc_array(cap, sizeof *ni);
+        if (!ni)
+            return QR_ENOMEM;
+        if (d->n_issues)
+            memcpy(ni, d->issues, d->n_issues * sizeof *ni);
+        free(d->issues);
+        d->issues = ni;
+        p->cap_issues = cap;
+    }
+    qr_delivery_issue *is = &d->issues[d->n_issues];
+    char reason[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    is->kind = kind;
+    is->file_id = file_id ? qr_delivery_escape(file_id) : NULL;
+    is->path = qr_delivery_escape(path);
+    qr_buf m = {0};
+    qr_buf_printf(&m, "%s: %s", is->path ? is->path : "?", reason);
+    is->msg = (char *)m.data;
+    d->n_issues++;
+    return is->path && is->msg ? QR_OK : QR_ENOMEM;
+}
+
+static int source_copy(qr_delivery_source *dst, const qr_delivery_source *src)
+{
+    *dst = *src;
+    dst->name = qr_strdup(src->name);
+    dst->abs_path = qr_strdup(src->abs_path);
+    dst->member = src->member ? qr_strdup(src->member) : NULL;
+    return dst->name && dst->abs_path && (!src->member || dst->member) ? QR_OK : QR_ENOMEM;
+}
+
+static void source_free(qr_delivery_source *s)
+{
+    free(s->name);
+    free(s->abs_path);
+    free(s->member);
+}
+
+int qr_delivery_add(qr_delivery *d, const char *file_id, const qr_delivery_source *src)
+{
+    qr_dv_priv *p = priv(d);
+    if (p->n_items == p->cap_items) {
+        size_t cap = p->cap_items ? 2 * p->cap_items : 64;
+        qr_dv_item *ni = qr_malloc_array(cap, sizeof *ni);
+        if (!ni)
+            return QR_ENOMEM;
+        if (p->n_items)
+            memcpy(ni, p->items, p->n_items * sizeof *ni);
+        free(p->items);
+        p->items = ni;
+        p->cap_items = cap;
+    }
+    qr_dv_item *it = &p->items[p->n_items];
+    memset(it, 0, sizeof *it);
+    it->file_id = qr_strdup(file_id);
+    int rc = it->file_id ? QR_OK : QR_ENOMEM;
+    if (rc == QR_OK && src)
+        rc = source_copy(&it->src, src);
+    p->n_items++;
+    return rc;
+}
+
+/* Page name inside its file: the part after the file id's "/". */
+static const char *page_name(const qr_delivery_source *s)
+{
+    const char *n = s->member ? s->member : s->name;
+    const char *slash = strrchr(n, '/');
+    return slash ? slash + 1 : n;
+}
+
+static int item_cmp(const void *va, const void *vb)
+{
+    const qr_dv_item *a = va, *b = vb;
+    int c = qr_delivery_namecmp(a->file_id, b->file_id);
+    if (c || !a->src.name || !b->src.name)
+        return c ? c : (a->src.name != NULL) - (b->src.name != NULL);
+    c = qr_delivery_namecmp(page_name(&a->src), page_name(&b->src));
+    return c ? c : qr_delivery_namecmp(a->src.name, b->src.name);
+}
+
+static void fingerprint(qr_delivery_file *f)
+{
+    qr_sha256 *h = qr_sha256_new();
+    for (size_t i = 0; h && i < f->n_sources; i++) {
+        const qr_delivery_source *s = &f->sources[i];
+        const char *n = s->member ? s->member : s->name;
+        char num[64];
+        int k = snprintf(num, sizeof num, "%llu %lld\n", (unsigned long long)s->size,
+                         (long long)s->mtime_ns);
+        qr_sha256_update(h, n, strlen(n) + 1);
+        qr_sha256_update(h, num, (size_t)k);
+    }
+    uint8_t dig[QR_SHA256_LEN] = {0};
+    if (h)
+        qr_sha256_final(h, dig);
+    qr_sha256_free(&h);
+    qr_hex(dig, sizeof dig, f->fingerprint);
+}
+
+/* A second source with the same page name in one file (same member in two
+ * boxes, a.tif next to A.TIF is fine) is refused: which one is the page? */
+static bool is_duplicate(const qr_dv_item *prev, const qr_dv_item *it)
+{
+    return prev && it->src.name && prev->src.name && strcmp(prev->file_id, it->file_id) == 0 &&
+           strcmp(page_name(&prev->src), page_name(&it->src)) == 0;
+}
+
+static qr_delivery_file *group_next(qr_delivery *d, qr_dv_item *it, qr_delivery_file *cur)
+{
+    if (cur && strcmp(cur->file_id, it->file_id) == 0) {
+        free(it->file_id);
+        return cur;
+    }
+    qr_delivery_file *f = &d->files[d->n_files++];
+    memset(f, 0, sizeof *f);
+    f->file_id = it->file_id;
+    return f;
+}
+
+/* Sort the items and move them into d->files, one entry per file id. */
+static int builder_finish(qr_delivery *d, qr_err *err)
+{
+    qr_dv_priv *p = priv(d);
+    qsort(p->items, p->n_items, sizeof *p->items, item_cmp);
+    d->files = calloc(p->n_items ? p->n_items : 1, sizeof *d->files);
+    qr_delivery_source *srcs = calloc(p->n_items ? p->n_items : 1, sizeof *srcs);
+    if (!d->files || !srcs) {
+        free(srcs);
+        return qr_err_set(err, QR_ENOMEM, "%s: out of memory", d->root);
+    }
+    qr_delivery_file *cur = NULL;
+    size_t ns = 0;
+    for (size_t i = 0; i < p->n_items; i++) {
+        qr_dv_item *it = &p->items[i];
+        if (is_duplicate(i ? &p->items[i - 1] : NULL, it)) {
+            qr_delivery_note(d, QR_DELIVERY_REFUSED, it->file_id, it->src.name,
+                              "a second source for page '%s' of this file", page_name(&it->src));
+            source_free(&it->src);
+            free(it->file_id);
+            continue;
+        }
+        cur = group_next(d, it, cur);
+        if (it->src.name) {
+            if (!cur->sources)
+                cur->sources = &srcs[ns];
+            srcs[ns++] = it->src;
+            cur->n_sources++;
+        }
+    }
+    for (size_t i = 0; i < d->n_files; i++)
+        fingerprint(&d->files[i]);
+    p->sources = srcs; /* one block for all files, freed with the delivery */
+    p->n_items = 0;
+    return QR_OK;
+}
+
+/* ---- open / detect / free ---------------------------------------------- */
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* make_batch.py's shape: DELIVERY/{manifest.csv,truth.json,scans/}. */
+static int resolve_root(const char *path, char **root, qr_err *err)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+        return qr_err_set(err, QR_EIO, "%s: %s", path, strerror(errno));
+    if (!is_dir(real))
+        return qr_err_set(err, QR_EINVAL, "%s: a delivery must be a directory", path);
+    qr_buf b = {0};
+    qr_buf_printf(&b, "%s/scans", real);
+    if (b.data && is_dir((char *)b.data)) {
+        *root = (char *)b.data;
+        return QR_OK;
+    }
+    qr_buf_free(&b);
+    *root = qr_strdup(real);
+    return *root ? QR_OK : qr_err_set(err, QR_ENOMEM, "%s: out of memory", path);
+}
+
+static int detect(const char *path, const char *root, const qr_delivery_layout **out, qr_err *err)
+{
+    const qr_delivery_layout *found = NULL;
+    for (size_t i = 0; i < N_LAYOUTS; i++) {
+        if (!layouts[i]->detect(root))
+            continue;
+        if (found)
+            return qr_err_set(err, QR_EINVAL,
+                              "%s: ambiguous delivery: looks like both '%s' and '%s'; use --layout",
+                              path, found->name, layouts[i]->name);
+        found = layouts[i];
+    }
+    if (!found)
+        return qr_err_set(err, QR_EINVAL,
+                          "%s: no delivery found (no folders of page images, no .tif/.tiff, "
+                          ".zip or .tar files)", path);
+    *out = found;
+    return QR_OK;
+}
+
+static int pick_layout(const char *path, const char *root, const char *name,
+                       const qr_delivery_layout **out, qr_err *err)
+{
+    if (!name || strcmp(name, "auto") == 0)
+        return detect(path, root, out, err);
+    *out = qr_delivery_layout_find(name);
+    if (!*out)
+        return qr_err_set(err, QR_EINVAL, "unknown layout '%s' (auto, folders, multipage, zip, tar)",
+                          name);
+    return QR_OK;
+}
+
+int qr_delivery_open(const char *path, const char *layout, qr_delivery **out, qr_err *err)
+{
+    *out = NULL;
+    qr_delivery *d = calloc(1, sizeof *d);
+    qr_dv_priv *p = calloc(1, sizeof *p);
+    if (!d || !p) {
+        free(d);
+        free(p);
+        return qr_err_set(err, QR_ENOMEM, "%s: out of memory", path);
+    }
+    d->priv = p;
+    int rc = resolve_root(path, &d->root, err);
+    if (rc == QR_OK)
+        rc = pick_layout(path, d->root, layout, &d->layout, err);
+    if (rc == QR_OK)
+        rc = d->layout->enumerate(d, err);
+    if (rc == QR_OK)
+        rc = builder_finish(d, err);
+    if (rc != QR_OK) {
+        qr_delivery_free(&d);
+        return rc;
+    }
+    *out = d;
+    return QR_OK;
+}
+
+static void priv_free(qr_dv_priv *p)
+{
+    for (size_t i = 0; i < p->n_items; i++) {
+        free(p->items[i].file_id);
+        source_free(&p->items[i].src);
+    }
+    free(p->items);
+    if (p->cursor && p->cursor_free)
+        p->cursor_free(p->cursor);
+    free(p);
+}
+
+void qr_delivery_free(qr_delivery **dp)
+{
+    qr_delivery *d = *dp;
+    if (!d)
+        return;
+    qr_dv_priv *p = priv(d);
+    for (size_t i = 0; i < d->n_files; i++) {
+        free(d->files[i].file_id);
+        for (size_t k = 0; k < d->files[i].n_sources; k++)
+            source_free(&d->files[i].sources[k]);
+    }
+    for (size_t i = 0; i < d->n_issues; i++) {
+        free(d->issues[i].file_id);
+        free(d->issues[i].path);
+        free(d->issues[i].msg);
+    }
+    free(p->sources);
+    priv_free(p);
+    free(d->files);
+    free(d->issues);
+    free(d->root);
+    free(d);
+    *dp = NULL;
+}
+
+const qr_delivery_file *qr_delivery_find(const qr_delivery *d, const char *file_id)
+{
+    for (size_t i = 0; i < d->n_files; i++)
+        if (strcmp(d->files[i].file_id, file_id) == 0)
+            return &d->files[i];
+    return NULL;
+}
+
+int qr_delivery_read_source(qr_delivery *d, const qr_delivery_source *s, size_t max_bytes,
+                            uint8_t **data, size_t *len, qr_err *err)
+{
+    return d->layout->read_source(d, s, max_bytes, data, len, err);
+}
+
+int qr_delivery_read_plain(qr_delivery *d, const qr_delivery_source *s, size_t max_bytes,
+                           uint8_t **data, size_t *len, qr_err *err)
+{
+    return qr_read_file(s->abs_path, max_bytes, data, len, err);
+}

@@ -28,6 +28,46 @@ static const qr_command commands[] = {
      "  -o, --output FILE   the archive to write\n"
      "\n"
      "Exit: 0 written; 1 an input was unreadable (nothing written); 2 usage; 3 fatal.\n"},
+    {"ingest", qr_cmd_ingest, "archive a scanner delivery against its manifest",
+     "usage: quire ingest --manifest MANIFEST.csv --out ARCHIVE_DIR [--ledger PATH]\n"
+     "                    [--jobs N] [--pdfa 2b|1b] [--layout folders|multipage|zip|tar]\n"
+     "                    [--retry] [--quiet] [--log-json FILE] DELIVERY...\n"
+     "\n"
+     "Reads every file of each DELIVERY (a folder per file, or one multi-page TIFF\n"
+     "per file), checks it against the manifest, writes one PDF/A archive per clean\n"
+     "file into ARCHIVE_DIR and records everything in the ledger. Files whose\n"
+     "sources did not change since the last run are skipped, so reruns are safe.\n"
+     "\n"
+     "  -m, --manifest FILE  CSV: file_id,expected_pages[,box,title,...]\n"
+     "  -o, --out DIR        where archives are written (<file_id>.pdf, .vN.pdf)\n"
+     "  --ledger PATH        SQLite ledger (default $QUIRE_LEDGER or ./quire.db)\n"
+     "  -j, --jobs N         worker threads (default: number of CPUs)\n"
+     "  --pdfa 2b|1b         archive flavour (default 2b)\n"
+     "  --layout NAME        force the delivery layout instead of detecting it\n"
+     "  --retry              process files recorded as faulty again\n"
+     "  --jpeg-quality Q     quality of re-encoded JPEG pages (default 85)\n"
+     "  --lossless           re-encode gray/colour pages with Flate, not JPEG\n"
+     "  --io-depth N         reads in flight (default 32)\n"
+     "  --io-bytes N         bytes in flight (default 256 MiB)\n"
+     "  --max-pixels N, --max-page-bytes N   caps against decompression bombs\n"
+     "  -q, --quiet          no progress and no summary\n"
+     "  --log-json FILE      append one JSON event per line\n"
+     "\n"
+     "Reader backend: io_uring, or pread when io_uring is unavailable or QUIRE_IO=pread.\n"
+     "Exit: 0 all archived; 1 some files faulty; 2 usage or manifest error; 3 fatal.\n"},
+    {"status", qr_cmd_status, "percent digitized and file counts from the ledger",
+     "usage: quire status [--ledger PATH] [--json]\n"
+     "\n"
+     "Files and pages in the inventory, archived, faulty and pending, percent\n"
+     "digitized, and faults by kind.\n"},
+    {"export", qr_cmd_export, "export pages, files or faults as CSV or JSON",
+     "usage: quire export pages|files|faults [--format csv|json] [--ledger PATH]\n"
+     "\n"
+     "Columns (stable):\n"
+     "  pages:  file_id,page,source,format,width,height,dpi,skew_deg,skew_applied_deg,\n"
+     "          orientation,verdict,faults\n"
+     "  files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version\n"
+     "  faults: file_id,page,kind,value,threshold,batch\n"},
 };
 
 static const qr_command *find_command(const char *name)

@@ -26,6 +26,12 @@ int qr_cli_main(int argc, char **argv);
 
 /* Subcommand handlers (one file each). */
 int qr_cmd_convert(int argc, char **argv);
+int qr_cmd_ingest(int argc, char **argv);
+int qr_cmd_status(int argc, char **argv);
+int qr_cmd_export(int argc, char **argv);
+
+/* --ledger PATH, else $QUIRE_LEDGER, else "quire.db". */
+const char *qr_cli_ledger_path(const char *given);
 
 /* Shared usage-error reporter: prints "quire NAME: message" and the usage line. */
 int qr_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,158 @@
+/*
+ * `quire ingest`: argument parsing, the operator's summary, exit codes.
+ * The work itself is qr_ingest_run (ingest.c).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qr_cli.h"
+#include "qr_ingest.h"
+
+enum { OPT_LEDGER = 256, OPT_PDFA, OPT_LAYOUT, OPT_RETRY, OPT_LOGJSON, OPT_QUALITY,
+       OPT_LOSSLESS, OPT_IODEPTH, OPT_IOBYTES, OPT_MAXPX, OPT_MAXBYTES };
+
+static const struct option ingest_options[] = {
+    {"manifest", required_argument, NULL, 'm'}, {"out", required_argument, NULL, 'o'},
+    {"ledger", required_argument, NULL, OPT_LEDGER}, {"jobs", required_argument, NULL, 'j'},
+    {"pdfa", required_argument, NULL, OPT_PDFA}, {"layout", required_argument, NULL, OPT_LAYOUT},
+    {"retry", no_argument, NULL, OPT_RETRY}, {"quiet", no_argument, NULL, 'q'},
+    {"log-json", required_argument, NULL, OPT_LOGJSON},
+    {"jpeg-quality", required_argument, NULL, OPT_QUALITY},
+    {"lossless", no_argument, NULL, OPT_LOSSLESS},
+    {"io-depth", required_argument, NULL, OPT_IODEPTH},
+    {"io-bytes", required_argument, NULL, OPT_IOBYTES},
+    {"max-pixels", required_argument, NULL, OPT_MAXPX},
+    {"max-page-bytes", required_argument, NULL, OPT_MAXBYTES},
+    {NULL, 0, NULL, 0}};
+
+static bool parse_count(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+const char *qr_cli_ledger_path(const char *given)
+{
+    if (given)
+        return given;
+    const char *env = getenv("QUIRE_LEDGER");
+    return env && *env ? env : "quire.db";
+}
+
+static int set_numeric(qr_ingest_opts *o, int c, const char *arg)
+{
+    long long v;
+    switch (c) {
+    case 'j': if (!parse_count(arg, 1, 256, &v)) return -1; o->jobs = (int)v; break;
+    case OPT_QUALITY: if (!parse_count(arg, 1, 100, &v)) return -1; o->jpeg_quality = (int)v; break;
+    case OPT_IODEPTH: if (!parse_count(arg, 1, 4096, &v)) return -1; o->io_depth = (unsigned)v; break;
+    case OPT_IOBYTES: if (!parse_count(arg, 1 << 20, 1LL << 40, &v)) return -1; o->io_bytes = (size_t)v; break;
+    case OPT_MAXPX: if (!parse_count(arg, 1, 1LL << 40, &v)) return -1; o->limits.max_pixels = (uint64_t)v; break;
+    case OPT_MAXBYTES: if (!parse_count(arg, 1, 1LL << 40, &v)) return -1; o->limits.max_page_bytes = (uint64_t)v; break;
+    default: return -1;
+    }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, qr_ingest_opts *o, const char **ledger)
+{
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "m:o:j:q", ingest_options, NULL)) != -1) {
+        switch (c) {
+        case 'm': o->manifest = optarg; break;
+        case 'o': o->out_dir = optarg; break;
+        case OPT_LEDGER: *ledger = optarg; break;
+        case OPT_PDFA:
+            if (strcmp(optarg, "2b") && strcmp(optarg, "1b"))
+                return qr_cli_usage_error("ingest", "--pdfa must be 2b or 1b");
+            o->flavour = strcmp(optarg, "1b") ? QR_PDFA_2B : QR_PDFA_1B;
+            break;
+        case OPT_LAYOUT: o->layout = optarg; break;
+        case OPT_RETRY: o->retry = true; break;
+        case 'q': o->quiet = true; break;
+        case OPT_LOGJSON: o->log_json = optarg; break;
+        case OPT_LOSSLESS: o->lossless = true; break;
+        case '?': return QR_EXIT_USAGE;
+        default:
+            if (set_numeric(o, c, optarg))
+                return qr_cli_usage_error("ingest", "bad value for --%s: %s",
+                                          ingest_options[0].name, optarg);
+        }
+    }
+    if (!o->manifest || !o->out_dir || optind >= argc)
+        return qr_cli_usage_error("ingest", "--manifest, --out and a DELIVERY are required");
+    o->deliveries = (const char *const *)argv + optind;
+    o->n_deliveries = argc - optind;
+    return 0;
+}
+
+static void print_summary(const qr_ingest_summary *s)
+{
+    printf("files: %ld delivered: %ld archived, %ld faulty, %ld up to date", s->files_total,
+           s->files_archived, s->files_faulty, s->files_up_to_date);
+    if (s->files_unexpected)
+        printf(" (%ld unexpected)", s->files_unexpected);
+    printf("; %ld in the manifest still pending\n", s->files_pending);
+    printf("pages: %ld in %.1f s (%.1f pages/s, %s reader)\n", s->pages, s->seconds,
+           s->seconds > 0 ? (double)s->pages / s->seconds : 0.0,
+           s->io_backend ? s->io_backend : "no");
+    bool any = false;
+    for (int k = 0; k < QR_FAULT__COUNT; k++) {
+        if (!s->faults[k])
+            continue;
+        printf("%s%s %ld", any ? ", " : "faults: ", qr_fault_name((qr_fault_kind)k), s->faults[k]);
+        any = true;
+    }
+    printf(any ? "\n" : "faults: none\n");
+}
+
+static char *join_args(int argc, char **argv)
+{
+    size_t n = 16;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = malloc(n);
+    if (!s)
+        return NULL;
+    strcpy(s, "quire");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+int qr_cmd_ingest(int argc, char **argv)
+{
+    qr_ingest_opts o;
+    qr_ingest_opts_default(&o);
+    const char *ledger = NULL;
+    int rc = parse_args(argc, argv, &o, &ledger);
+    if (rc)
+        return rc;
+    o.ledger = qr_cli_ledger_path(ledger);
+    char *cmdline = join_args(argc, argv);
+    o.command_line = cmdline;
+    qr_ingest_summary sum;
+    qr_err err = {0};
+    rc = qr_ingest_run(&o, &sum, &err);
+    free(cmdline);
+    if (rc == QR_EINVAL) {
+        fprintf(stderr, "quire ingest: %s\n", err.msg);
+        return QR_EXIT_USAGE;
+    }
+    if (rc) {
+        fprintf(stderr, "quire ingest: fatal: %s\n", err.msg);
+        return QR_EXIT_FATAL;
+    }
+    if (!o.quiet)
+        print_summary(&sum);
+    return sum.files_faulty ? QR_EXIT_FAULTY : QR_EXIT_OK;
+}

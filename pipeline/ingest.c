@@ -1,0 +1,413 @@
+/*
+ * qr_ingest_run: plans a run on the main thread, then starts the pipeline
+ * threads and waits for them.
+ *
+ * Planning decides, for every delivered file, one of: process it, skip it
+ * (the ledger already has an outcome for exactly these sources — this is
+ * what makes reruns idempotent), or record it as unexpected (not in the
+ * manifest; never archived). Stale temporary archives left by a killed run
+ * are removed first, so a rerun starts from what the ledger and the disk say.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ingest_int.h"
+#include "qr_io.h"
+#include "qr_ledger.h"
+
+void qr_ingest_opts_default(qr_ingest_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->ledger = "quire.db";
+    o->flavour = QR_PDFA_2B;
+    o->jpeg_quality = 85;
+    qr_limits_default(&o->limits);
+    o->progress_out = stderr;
+    o->diag = stderr;
+}
+
+void ing_engine_fail(ing_engine *e, const qr_err *err)
+{
+    pthread_mutex_lock(&e->mu);
+    if (!e->fatal) {
+        e->fatal = err && err->code ? err->code : QR_EFATAL;
+        if (err)
+            e->fatal_err = *err;
+    }
+    pthread_mutex_unlock(&e->mu);
+}
+
+bool ing_engine_failed(ing_engine *e)
+{
+    pthread_mutex_lock(&e->mu);
+    bool f = e->fatal != 0;
+    pthread_mutex_unlock(&e->mu);
+    return f;
+}
+
+static int mkdir_p(const char *path, qr_err *err)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) && errno != EEXIST)
+            return qr_err_set(err, QR_EIO, "%s: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) && errno != EEXIST)
+        return qr_err_set(err, QR_EIO, "%s: %s", buf, strerror(errno));
+    return QR_OK;
+}
+
+/* Remove "<name>.tmp-<pid>-<n>" files whose writer process is gone. */
+static void remove_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *t = strstr(de->d_name, ".tmp-");
+        long pid;
+        if (!t || sscanf(t + 5, "%ld-", &pid) != 1)
+            continue;
+        if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) == 0)
+            continue; /* a live writer */
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
+static int print_manifest_errors(const qr_ingest_opts *o, const qr_manifest *m)
+{
+    size_t n = qr_manifest_error_count(m);
+    for (size_t i = 0; i < n; i++)
+        fprintf(o->diag, "%s\n", qr_manifest_error_at(m, i));
+    if (qr_manifest_error_total(m) > n)
+        fprintf(o->diag, "... and %zu more manifest errors\n", qr_manifest_error_total(m) - n);
+    return (int)n;
+}
+
+static void archive_name(const qr_ingest_opts *o, const char *file_id, int version, char **out)
+{
+    char buf[8192];
+    if (version <= 1)
+        snprintf(buf, sizeof buf, "%s/%s.pdf", o->out_dir, file_id);
+    else
+        snprintf(buf, sizeof buf, "%s/%s.v%d.pdf", o->out_dir, file_id, version);
+    *out = qr_strdup(buf);
+}
+
+/* Copy a manifest row's metadata into the file for its XMP. */
+static int set_meta(ing_file *f, const qr_manifest_row *row)
+{
+    size_t n = row->n_meta + 2;
+    f->meta = qr_malloc_array(n, sizeof *f->meta);
+    if (!f->meta)
+        return QR_ENOMEM;
+    f->n_meta = 0;
+    if (row->box[0])
+        f->meta[f->n_meta++] = (qr_kv){"box", row->box};
+    if (row->title[0])
+        f->meta[f->n_meta++] = (qr_kv){"title", row->title};
+    for (size_t i = 0; i < row->n_meta; i++)
+        f->meta[f->n_meta++] = (qr_kv){row->meta[i].key, row->meta[i].value};
+    return QR_OK;
+}
+
+/* Everything one run holds, owned by the main thread. */
+typedef struct ing_run {
+    const qr_ingest_opts *o;
+    qr_manifest *manifest;
+    qr_ledger *ledger;
+    qr_delivery **dlv;
+    int n_dlv;
+    ing_engine e;
+    qr_ingest_summary *sum;
+} ing_run;
+
+static bool archive_exists(const char *path)
+{
+    struct stat st;
+    return path[0] && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool up_to_date(const ing_run *r, const qr_ledger_file_state *st,
+                       const qr_delivery_file *df)
+{
+    if (st->last_status == QR_LEDGER_PENDING || strcmp(st->last_fingerprint, df->fingerprint))
+        return false;
+    if (st->last_status == QR_LEDGER_FAULTY)
+        return !r->o->retry;
+    return st->status == QR_LEDGER_ARCHIVED && archive_exists(st->archive_path);
+}
+
+static int init_file(ing_run *r, ing_file *f, qr_delivery *d, const qr_delivery_file *df,
+                     const qr_ledger_file_state *st)
+{
+    memset(f, 0, sizeof *f);
+    f->file_id = df->file_id;
+    f->dlv = d;
+    memcpy(f->fingerprint, df->fingerprint, sizeof f->fingerprint);
+    f->version = st->next_version > 0 ? st->next_version : 1;
+    f->scan_time = -1;
+    f->n_sources = (int)df->n_sources;
+    f->sources = calloc(df->n_sources ? df->n_sources : 1, sizeof *f->sources);
+    if (!f->sources)
+        return QR_ENOMEM;
+    for (size_t i = 0; i < df->n_sources; i++)
+        f->sources[i].src = &df->sources[i];
+    const qr_manifest_row *row = qr_manifest_find(r->manifest, df->file_id);
+    f->in_manifest = row != NULL;
+    if (row) {
+        f->expected_pages = row->expected_pages;
+        if (set_meta(f, row))
+            return QR_ENOMEM;
+    }
+    archive_name(r->o, f->file_id, f->version, &f->archive_path);
+    return f->archive_path ? QR_OK : QR_ENOMEM;
+}
+
+static int record_unexpected(ing_run *r, ing_file *f, qr_err *err)
+{
+    ing_faults_add(&f->faults, QR_FAULT_UNEXPECTED_FILE, 0, (double)f->n_sources, 0,
+                   "%s is not in the manifest %s", f->file_id, r->o->manifest);
+    fprintf(r->o->diag, "fault: %s: unexpected_file: not in the manifest; not archived\n",
+            f->file_id);
+    int rc = ing_record_file(&r->e, r->ledger, f, err);
+    r->sum->files_unexpected++;
+    r->sum->faults[QR_FAULT_UNEXPECTED_FILE]++;
+    return rc;
+}
+
+/* Decide what to do with each delivered file; fills r->e.files. */
+static int plan(ing_run *r, qr_err *err)
+{
+    size_t total = 0;
+    for (int i = 0; i < r->n_dlv; i++)
+        total += r->dlv[i]->n_files;
+    r->e.files = calloc(total ? total : 1, sizeof *r->e.files);
+    if (!r->e.files)
+        return qr_err_set(err, QR_ENOMEM, "out of memory");
+    for (int i = 0; i < r->n_dlv; i++) {
+        for (size_t k = 0; k < r->dlv[i]->n_files; k++) {
+            const qr_delivery_file *df = &r->dlv[i]->files[k];
+            qr_ledger_file_state st;
+            int rc = qr_ledger_lookup(r->ledger, df->file_id, &st, err);
+            if (rc)
+                return rc;
+            r->sum->files_total++;
+            if (up_to_date(r, &st, df)) {
+                r->sum->files_up_to_date++;
+                continue;
+            }
+            ing_file *f = &r->e.files[r->e.n_files];
+            if ((rc = init_file(r, f, r->dlv[i], df, &st)))
+                return qr_err_set(err, rc, "out of memory");
+            if (!f->in_manifest) {
+                rc = record_unexpected(r, f, err);
+                ing_file_release(f);
+                if (rc)
+                    return rc;
+                continue;
+            }
+            f->idx = r->e.n_files++;
+        }
+    }
+    return QR_OK;
+}
+
+static int open_inputs(ing_run *r, qr_err *err)
+{
+    const qr_ingest_opts *o = r->o;
+    int rc = qr_manifest_load(o->manifest, 0, &r->manifest, err);
+    if (rc == QR_ECORRUPT && r->manifest) {
+        int n = print_manifest_errors(o, r->manifest);
+        return qr_err_set(err, QR_EINVAL, "%s: %d error%s; nothing ingested", o->manifest, n,
+                          n == 1 ? "" : "s");
+    }
+    if (rc)
+        return rc == QR_EIO ? qr_err_set(err, QR_EINVAL, "%s", err->msg) : rc;
+    r->dlv = calloc((size_t)o->n_deliveries, sizeof *r->dlv);
+    if (!r->dlv)
+        return qr_err_set(err, QR_ENOMEM, "out of memory");
+    for (int i = 0; i < o->n_deliveries; i++) {
+        if ((rc = qr_delivery_open(o->deliveries[i], o->layout, &r->dlv[i], err)))
+            return rc == QR_EIO || rc == QR_EUNSUPPORTED ? qr_err_set(err, QR_EINVAL, "%s", err->msg) : rc;
+        r->n_dlv++;
+        for (size_t k = 0; k < r->dlv[i]->n_issues; k++)
+            fprintf(o->diag, "%s: %s\n",
+                    r->dlv[i]->issues[k].kind == QR_DELIVERY_REFUSED ? "refused" : "ignored",
+                    r->dlv[i]->issues[k].msg);
+    }
+    return QR_OK;
+}
+
+static int open_ledger(ing_run *r, qr_err *err)
+{
+    const qr_ingest_opts *o = r->o;
+    int rc = qr_ledger_open(o->ledger, &r->ledger, err);
+    if (rc)
+        return rc;
+    qr_ledger_batch_info bi = {.delivery = o->n_deliveries ? o->deliveries[0] : "",
+                               .options = o->command_line ? o->command_line : ""};
+    if ((rc = qr_ledger_batch_begin(r->ledger, &bi, &r->e.batch_id, err)))
+        return rc;
+    qr_ledger_upsert_result res = {0};
+    rc = qr_ledger_inventory_upsert(r->ledger, r->manifest, QR_LEDGER_SRC_MANIFEST,
+                                    r->e.batch_id, false, &res, err);
+    for (size_t i = 0; i < res.n_conflicts; i++) {
+        const qr_ledger_conflict *c = &res.conflicts[i];
+        fprintf(o->diag, "%s:%d: warning: %s has %s %s in the ledger, %s here; ledger kept\n",
+                o->manifest, c->line, c->file_id, c->field, c->ledger_value, c->manifest_value);
+    }
+    qr_ledger_upsert_result_free(&res);
+    return rc;
+}
+
+static int open_io(ing_run *r, qr_err *err)
+{
+    qr_io_config cfg;
+    qr_io_config_default(&cfg);
+    if (r->o->io_depth)
+        cfg.queue_depth = r->o->io_depth;
+    if (r->o->io_bytes)
+        cfg.max_inflight_bytes = r->o->io_bytes;
+    cfg.max_file_bytes = (size_t)r->o->limits.max_page_bytes;
+    int rc = qr_io_open(&cfg, &r->e.io, err);
+    if (!rc)
+        r->sum->io_backend = qr_io_backend_name(r->e.io);
+    return rc;
+}
+
+static int start_engine(ing_run *r, qr_err *err)
+{
+    ing_engine *e = &r->e;
+    int jobs = r->o->jobs > 0 ? r->o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (jobs < 1)
+        jobs = 1;
+    e->jobs = qr_queue_new((size_t)jobs * 2 + 2);
+    e->pages = qr_queue_new((size_t)jobs * 4 + 8);
+    e->outcomes = qr_queue_new(16);
+    pthread_t *workers = calloc((size_t)jobs, sizeof *workers);
+    if (!e->jobs || !e->pages || !e->outcomes || !workers) {
+        free(workers);
+        return qr_err_set(err, QR_ENOMEM, "out of memory");
+    }
+    pthread_t reader, assembler, ledger;
+    pthread_create(&ledger, NULL, ing_ledger_main, e);
+    pthread_create(&assembler, NULL, ing_assembler_main, e);
+    for (int i = 0; i < jobs; i++)
+        pthread_create(&workers[i], NULL, ing_worker_main, e);
+    pthread_create(&reader, NULL, ing_reader_main, e);
+    pthread_join(reader, NULL);
+    for (int i = 0; i < jobs; i++)
+        pthread_join(workers[i], NULL);
+    qr_queue_close(e->pages);
+    pthread_join(assembler, NULL);
+    pthread_join(ledger, NULL);
+    free(workers);
+    return QR_OK;
+}
+
+static void count_pending(ing_run *r)
+{
+    for (size_t i = 0; i < qr_manifest_count(r->manifest); i++) {
+        const qr_manifest_row *row = qr_manifest_row_at(r->manifest, i);
+        qr_ledger_file_state st;
+        if (!qr_ledger_lookup(r->ledger, row->file_id, &st, NULL) &&
+            st.status == QR_LEDGER_PENDING)
+            r->sum->files_pending++;
+    }
+}
+
+static void finish_batch(ing_run *r)
+{
+    ing_engine *e = &r->e;
+    qr_ingest_summary *s = r->sum;
+    s->files_archived = e->files_archived;
+    s->files_faulty = e->files_faulty + s->files_unexpected;
+    s->pages = e->pages_done;
+    for (int k = 0; k < QR_FAULT__COUNT; k++)
+        s->faults[k] += e->fault_counts[k];
+    qr_ledger_batch_counts c = {.files_archived = s->files_archived,
+                                .files_faulty = s->files_faulty,
+                                .files_uptodate = s->files_up_to_date, .pages = s->pages,
+                                .faults = e->faults_total + s->files_unexpected};
+    qr_ledger_batch_end(r->ledger, e->batch_id, e->fatal ? "failed" : "done", &c, NULL);
+    count_pending(r);
+}
+
+static void free_run(ing_run *r)
+{
+    ing_engine *e = &r->e;
+    for (int i = 0; i < e->n_files; i++) {
+        ing_file_release(&e->files[i]);
+        free(e->files[i].sources);
+        free(e->files[i].meta);
+        free(e->files[i].archive_path);
+    }
+    free(e->files);
+    qr_queue_free(&e->jobs, NULL);
+    qr_queue_free(&e->pages, NULL);
+    qr_queue_free(&e->outcomes, NULL);
+    qr_io_close(&e->io);
+    qr_jsonlog_close(&e->log);
+    for (int i = 0; i < r->n_dlv; i++)
+        qr_delivery_free(&r->dlv[i]);
+    free(r->dlv);
+    qr_ledger_close(&r->ledger);
+    qr_manifest_free(&r->manifest);
+    pthread_mutex_destroy(&e->mu);
+}
+
+static int run(ing_run *r, qr_err *err)
+{
+    int rc;
+    if ((rc = open_inputs(r, err)) || (rc = mkdir_p(r->o->out_dir, err)) ||
+        (rc = open_ledger(r, err)))
+        return rc;
+    remove_stale_temps(r->o->out_dir);
+    if ((rc = plan(r, err)) || (rc = open_io(r, err)))
+        return rc;
+    if (r->o->log_json && !(r->e.log = qr_jsonlog_open(r->o->log_json)))
+        return qr_err_set(err, QR_EIO, "%s: %s", r->o->log_json, strerror(errno));
+    qr_progress_init(&r->e.progress, r->o->progress_out, r->o->quiet, r->e.n_files);
+    if ((rc = start_engine(r, err)))
+        return rc;
+    if (r->e.n_files)
+        qr_progress_finish(&r->e.progress);
+    finish_batch(r);
+    if (r->e.fatal) {
+        *err = r->e.fatal_err;
+        return r->e.fatal == QR_EINVAL ? QR_EFATAL : r->e.fatal;
+    }
+    return QR_OK;
+}
+
+int qr_ingest_run(const qr_ingest_opts *o, qr_ingest_summary *sum, qr_err *err)
+{
+    ing_run r = {.o = o, .sum = sum};
+    memset(sum, 0, sizeof *sum);
+    pthread_mutex_init(&r.e.mu, NULL);
+    r.e.opts = o;
+    r.e.ref_time = qr_reference_time(NULL);
+    qr_profile_default(&r.e.profile);
+    qr_stages_global_init();
+    double t0 = qr_now();
+    int rc = run(&r, err);
+    sum->seconds = qr_now() - t0;
+    free_run(&r);
+    return rc;
+}

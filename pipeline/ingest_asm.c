@@ -1,0 +1,208 @@
+/*
+ * The assembler thread: puts pages back in delivery order and streams each
+ * file's PDF/A as its pages become writable.
+ *
+ * Workers finish pages out of order; a page is written only when every page
+ * before it in its file has been written. Pages of one source arrive in order
+ * (one worker handles a whole source), so ordering only has to wait for the
+ * head source of each file: memory held here is bounded by the pages in
+ * flight, which the queues bound.
+ *
+ * When a file's last source completes, its verdict is decided (page count
+ * against the manifest, blocking faults): a clean file's PDF is finished
+ * (fsync + rename), a faulty one's temporary file is removed. The file then
+ * goes to the ledger thread. Nothing here touches the ledger.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest_int.h"
+#include "qr_manifest.h"
+
+int ing_faults_add(ing_faults *f, qr_fault_kind kind, int page, double value,
+                   double threshold, const char *fmt, ...)
+{
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 8;
+        qr_fault *v = qr_malloc_array(cap, sizeof *v);
+        if (!v)
+            return QR_ENOMEM;
+        if (f->n)
+            memcpy(v, f->v, f->n * sizeof *v);
+        free(f->v);
+        f->v = v;
+        f->cap = cap;
+    }
+    qr_fault *x = &f->v[f->n++];
+    memset(x, 0, sizeof *x);
+    x->kind = kind;
+    x->page = page;
+    x->value = value;
+    x->threshold = threshold;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->detail, sizeof x->detail, fmt, ap);
+    va_end(ap);
+    return QR_OK;
+}
+
+void ing_faults_free(ing_faults *f)
+{
+    free(f->v);
+    memset(f, 0, sizeof *f);
+}
+
+void ing_page_free(ing_page *p)
+{
+    if (p) {
+        free(p->payload);
+        free(p);
+    }
+}
+
+static int add_rec(ing_file *f, const ing_page_rec *r)
+{
+    if (f->n_recs == f->cap_recs) {
+        size_t cap = f->cap_recs ? f->cap_recs * 2 : 16;
+        ing_page_rec *v = qr_malloc_array(cap, sizeof *v);
+        if (!v)
+            return QR_ENOMEM;
+        if (f->n_recs)
+            memcpy(v, f->recs, f->n_recs * sizeof *v);
+        free(f->recs);
+        f->recs = v;
+        f->cap_recs = cap;
+    }
+    f->recs[f->n_recs++] = *r;
+    return QR_OK;
+}
+
+static void open_pdf(ing_engine *e, ing_file *f)
+{
+    if (f->pdf || f->pdf_failed)
+        return;
+    if (qr_pdf_open(f->archive_path, e->opts->flavour, &f->pdf, &f->pdf_err))
+        f->pdf_failed = true;
+}
+
+static void pdf_add(ing_engine *e, ing_file *f, ing_page *p, const ing_source *src)
+{
+    open_pdf(e, f);
+    if (f->pdf_failed)
+        return;
+    qr_pdf_prov prov = {
+        .source = src->src->name, .sha256 = src->sha256, .encoding = p->rec.encoding,
+        .stored = p->rec.stored, .xdpi = p->img.xdpi, .ydpi = p->img.ydpi,
+        .dpi_assumed = p->rec.dpi_assumed, .source_page = p->rec.source_page, .note = NULL};
+    if (qr_pdf_add_page(f->pdf, &p->img, &prov, &f->pdf_err)) {
+        f->pdf_failed = true;
+        qr_pdf_abort(&f->pdf);
+    }
+}
+
+/* Write (or record as corrupt) one page that is next in order. */
+static void place_page(ing_engine *e, ing_file *f, ing_page *p)
+{
+    ing_source *src = &f->sources[p->source_idx];
+    p->rec.page = ++f->pages_written;
+    if (p->rec.page == 1 && p->scan_time >= 0)
+        f->scan_time = (time_t)p->scan_time;
+    if (p->failed) {
+        p->rec.corrupt = true;
+        ing_faults_add(&f->faults, QR_FAULT_CORRUPT, p->rec.page, 1, 0, "%s: %s", src->src->name,
+                       p->error);
+    } else {
+        pdf_add(e, f, p, src);
+    }
+    for (int i = 0; i < p->n_faults; i++) {
+        qr_fault x = p->faults[i];
+        x.page = p->rec.page;
+        ing_faults_add(&f->faults, x.kind, x.page, x.value, x.threshold, "%s", x.detail);
+    }
+    add_rec(f, &p->rec);
+}
+
+/* Drain every page that is now writable; returns true when the file is complete. */
+static bool drain_file(ing_engine *e, ing_file *f)
+{
+    while (f->next_source < f->n_sources) {
+        ing_source *s = &f->sources[f->next_source];
+        while (s->head) {
+            ing_page *p = s->head;
+            s->head = p->next;
+            if (!s->head)
+                s->tail = NULL;
+            place_page(e, f, p);
+            ing_page_free(p);
+        }
+        if (!s->complete)
+            return false;
+        f->next_source++;
+    }
+    return true;
+}
+
+/* Decide the verdict; finish the archive of a clean file, drop a faulty one's. */
+static void decide(ing_engine *e, ing_file *f)
+{
+    qr_file_verdict v;
+    int expected = f->in_manifest ? f->expected_pages : 0;
+    qr_manifest_file_verdict(expected, f->pages_written, f->faults.v, f->faults.n,
+                             &f->rules, &v);
+    if (v.has_count_fault) {
+        const qr_fault *c = &v.count_fault;
+        ing_faults_add(&f->faults, c->kind, 0, c->value, c->threshold, "%d pages delivered, %d expected",
+                       f->pages_written, f->expected_pages);
+    }
+    f->faulty = v.faulty || !f->in_manifest;
+    if (f->faulty || f->pdf_failed) {
+        qr_pdf_abort(&f->pdf);
+        return;
+    }
+    time_t t = f->scan_time >= 0 ? f->scan_time : e->ref_time;
+    qr_pdf_meta meta = {.title = f->file_id, .created = t, .modified = t,
+                        .extra = f->meta, .n_extra = f->n_meta};
+    if (qr_pdf_finish(&f->pdf, &meta, f->archive_sha, &f->pdf_err)) {
+        f->pdf_failed = true;
+        ing_engine_fail(e, &f->pdf_err);
+        return;
+    }
+    f->archived = true;
+}
+
+static void finish_file(ing_engine *e, ing_file *f)
+{
+    decide(e, f);
+    void *out = f;
+    qr_queue_send(e->outcomes, &out);
+}
+
+void *ing_assembler_main(void *arg)
+{
+    ing_engine *e = arg;
+    void *item;
+    while (qr_queue_recv(e->pages, &item)) {
+        ing_page *p = item;
+        ing_file *f = p->file;
+        if (p->source_idx < 0) { /* an empty file: nothing to wait for */
+            free(p);
+            finish_file(e, f);
+            continue;
+        }
+        ing_source *s = &f->sources[p->source_idx];
+        if (p->last_of_source)
+            s->complete = true;
+        p->next = NULL;
+        if (s->tail)
+            s->tail->next = p;
+        else
+            s->head = p;
+        s->tail = p;
+        if (drain_file(e, f))
+            finish_file(e, f);
+    }
+    qr_queue_close(e->outcomes);
+    return NULL;
+}

@@ -1,0 +1,165 @@
+/*
+ * Internals shared by the ingest engine's files (not a public header).
+ *
+ * Threads and what they own:
+ *   reader     (ingest_read.c)   the qr_io reader; turns sources into jobs
+ *   workers xN (ingest_work.c)   decode -> analyse -> correct -> encode, one
+ *                                source at a time; results per page
+ *   assembler  (ingest_asm.c)    puts pages back in order, streams each file's
+ *                                PDF/A, decides the file's verdict
+ *   ledger     (ingest_ledger.c) the only thread that touches the ledger
+ *                                while the pipeline runs
+ * Every hand-off goes through a bounded qr_queue, so memory depends on the
+ * queue depths and --jobs, never on the size of the delivery.
+ */
+#ifndef QR_INGEST_INT_H
+#define QR_INGEST_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "qr_delivery.h"
+#include "qr_fault.h"
+#include "qr_image.h"
+#include "qr_manifest.h"
+#include "qr_ingest.h"
+#include "qr_pdf.h"
+#include "qr_progress.h"
+#include "qr_queue.h"
+#include "qr_stages.h"
+#include "qr_util.h"
+
+typedef struct ing_page ing_page;
+
+/* A growable array of faults. */
+typedef struct ing_faults {
+    qr_fault *v;
+    size_t n, cap;
+} ing_faults;
+int ing_faults_add(ing_faults *f, qr_fault_kind kind, int page, double value,
+                   double threshold, const char *detail_fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+void ing_faults_free(ing_faults *f);
+
+/* One source of a file: a page image, or a multi-page container. */
+typedef struct ing_source {
+    const qr_delivery_source *src; /* name, path, member: owned by the delivery */
+    char sha256[QR_SHA256_HEX];
+    /* assembler state: pages received for this source, in order */
+    ing_page *head, *tail;
+    bool complete;       /* the last page (or the error) has arrived */
+} ing_source;
+
+/* The page record kept for the ledger (small; the pixels are gone). */
+typedef struct ing_page_rec {
+    int page;                    /* 1-based delivered position */
+    int source_idx, source_page; /* source_page: 1-based within the source */
+    char encoding[32];
+    char stored[16];
+    int width, height;
+    double dpi;
+    bool dpi_assumed;
+    double skew_deg, skew_applied_deg;
+    int orientation;             /* delivered rotation, clockwise degrees */
+    double metrics[8];           /* see ingest_work.c for the order */
+    bool corrupt;
+} ing_page_rec;
+
+typedef struct ing_file {
+    int idx;
+    char *file_id;
+    qr_delivery *dlv;            /* the delivery it came from */
+    int expected_pages;          /* 0 when not in the manifest */
+    bool in_manifest;
+    char fingerprint[QR_SHA256_HEX];
+    int version;
+    char *archive_path;
+    ing_source *sources;
+    int n_sources;
+    /* assembler state */
+    qr_pdf *pdf;
+    int next_source;
+    int pages_written;
+    bool pdf_failed;
+    qr_err pdf_err;
+    ing_faults faults;
+    ing_page_rec *recs;
+    size_t n_recs, cap_recs;
+    time_t scan_time;            /* first page's scan time; -1 none */
+    qr_manifest_rules rules;     /* accepted faults for this file */
+    qr_kv *meta;                 /* manifest metadata for the XMP */
+    size_t n_meta;
+    bool faulty, archived;
+    uint8_t archive_sha[QR_SHA256_LEN];
+} ing_file;
+
+/* A unit of work for the pool: the bytes of one source. */
+typedef struct ing_job {
+    ing_file *file;
+    int source_idx;
+    uint8_t *data;
+    size_t len;
+    bool from_io;                /* data belongs to the qr_io budget */
+    int read_code;               /* QR_OK or the read error */
+    char read_msg[sizeof(((qr_err *)0)->msg)];
+} ing_job;
+
+/* One page coming out of a worker. */
+struct ing_page {
+    ing_file *file;
+    int source_idx;
+    bool last_of_source;
+    bool failed;                 /* decode failed: a corrupt page (or source) */
+    char error[sizeof(((qr_err *)0)->msg)];
+    ing_page_rec rec;
+    qr_pdf_image img;            /* img.data points into payload */
+    uint8_t *payload;
+    qr_fault faults[4];
+    int n_faults;
+    long long scan_time;         /* from the page's tags; -1 unknown */
+    ing_page *next;
+};
+void ing_page_free(ing_page *p);
+
+/* The engine shared by all threads. */
+typedef struct ing_engine {
+    const qr_ingest_opts *opts;
+    qr_profile profile;
+    struct qr_io *io;
+    ing_file *files;
+    int n_files;
+    qr_queue *jobs;              /* ing_job*  reader -> workers */
+    qr_queue *pages;             /* ing_page* workers -> assembler */
+    qr_queue *outcomes;          /* ing_file* assembler -> ledger */
+    struct qr_ledger *ledger;    /* used by the ledger thread only while running */
+    qr_progress progress;        /* ledger thread only while running */
+    qr_jsonlog *log;             /* --log-json, ledger thread only while running */
+    int64_t batch_id;
+    time_t ref_time;             /* archive dates when the scan has none */
+    /* counters (assembler writes, others read under mu) */
+    pthread_mutex_t mu;
+    long files_done, pages_done, faults_total;
+    long files_archived, files_faulty;
+    long fault_counts[QR_FAULT__COUNT];
+    int fatal;                   /* sticky fatal error code */
+    qr_err fatal_err;
+} ing_engine;
+
+void ing_engine_fail(ing_engine *e, const qr_err *err);
+bool ing_engine_failed(ing_engine *e);
+
+/* Give a job's bytes back (to the reader's budget or the heap) and free it. */
+void ing_job_release(ing_engine *e, ing_job *j);
+
+struct qr_ledger;
+/* Record one finished file (ledger thread, or the main thread before/after). */
+int ing_record_file(ing_engine *e, struct qr_ledger *l, ing_file *f, qr_err *err);
+void ing_file_release(ing_file *f);
+
+void *ing_reader_main(void *engine);
+void *ing_worker_main(void *engine);
+void *ing_assembler_main(void *engine);
+void *ing_ledger_main(void *engine);
+
+#endif

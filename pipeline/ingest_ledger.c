@@ -1,0 +1,135 @@
+/*
+ * The ledger thread: the only thread that touches the ledger while the
+ * pipeline runs (one writer, as in Redis' bio.c). It receives finished files
+ * from the assembler in delivery order and records each file's outcome —
+ * status, archive SHA-256, page records, faults and event — in one
+ * transaction, after the archive has been renamed into place. A kill between
+ * the rename and the commit leaves an archive the ledger does not know; the
+ * rerun rewrites it byte-identically and commits, so the outcome is the same.
+ *
+ * It also owns the operator's progress display, since "done" means "recorded".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest_int.h"
+#include "qr_ledger.h"
+#include "qr_progress.h"
+
+static void metrics_json(const ing_page_rec *r, char *buf, size_t n)
+{
+    snprintf(buf, n,
+             "{\"skew_conf\":%.3f,\"orient_conf\":%.3f,\"ink\":%.6f,\"centre_ink\":%.6f,"
+             "\"mean_luma\":%.1f,\"paper_luma\":%.0f,\"contrast\":%.0f,\"blank\":%s,"
+             "\"stored\":\"%s\",\"dpi_assumed\":%s}",
+             r->metrics[0], r->metrics[1], r->metrics[2], r->metrics[3], r->metrics[4],
+             r->metrics[5], r->metrics[6], r->metrics[7] ? "true" : "false", r->stored,
+             r->dpi_assumed ? "true" : "false");
+}
+
+typedef struct page_rows {
+    qr_ledger_page *pages;
+    char (*json)[320];
+} page_rows;
+
+static int build_pages(const ing_file *f, page_rows *pr)
+{
+    size_t n = f->n_recs ? f->n_recs : 1;
+    pr->pages = qr_malloc_array(n, sizeof *pr->pages);
+    pr->json = qr_malloc_array(n, sizeof *pr->json);
+    if (!pr->pages || !pr->json)
+        return QR_ENOMEM;
+    for (size_t i = 0; i < f->n_recs; i++) {
+        const ing_page_rec *r = &f->recs[i];
+        const ing_source *s = &f->sources[r->source_idx];
+        metrics_json(r, pr->json[i], sizeof pr->json[i]);
+        pr->pages[i] = (qr_ledger_page){
+            .page = r->page, .source = s->src->name,
+            .source_sha256 = s->sha256[0] ? s->sha256 : NULL,
+            .format = r->corrupt ? "unreadable" : r->encoding, .width = r->width,
+            .height = r->height, .dpi = r->dpi, .skew_deg = r->skew_deg,
+            .skew_applied_deg = r->skew_applied_deg, .orientation = r->orientation,
+            .rotation_applied = r->orientation, .metrics_json = pr->json[i]};
+    }
+    return QR_OK;
+}
+
+int ing_record_file(ing_engine *e, qr_ledger *l, ing_file *f, qr_err *err)
+{
+    page_rows pr = {0};
+    int rc = build_pages(f, &pr);
+    char sha[QR_SHA256_HEX] = "";
+    if (f->archived)
+        qr_hex(f->archive_sha, QR_SHA256_LEN, sha);
+    qr_ledger_outcome o = {
+        .file_id = f->file_id, .batch = e->batch_id, .version = f->version,
+        .archived = f->archived, .archive_path = f->archived ? f->archive_path : NULL,
+        .archive_sha256 = f->archived ? sha : NULL, .source_fingerprint = f->fingerprint,
+        .delivered_pages = f->pages_written, .pages = pr.pages, .n_pages = f->n_recs,
+        .faults = f->faults.v, .n_faults = f->faults.n};
+    if (!rc)
+        rc = qr_ledger_commit_file(l, &o, err);
+    else
+        qr_err_set(err, rc, "out of memory");
+    free(pr.pages);
+    free(pr.json);
+    return rc;
+}
+
+static void count_file(ing_engine *e, const ing_file *f)
+{
+    pthread_mutex_lock(&e->mu);
+    e->files_done++;
+    e->pages_done += f->pages_written;
+    e->faults_total += (long)f->faults.n;
+    if (f->archived)
+        e->files_archived++;
+    else
+        e->files_faulty++;
+    for (size_t i = 0; i < f->faults.n; i++)
+        e->fault_counts[f->faults.v[i].kind]++;
+    pthread_mutex_unlock(&e->mu);
+}
+
+static void log_file(ing_engine *e, const ing_file *f)
+{
+    char pages[16], faults[16];
+    snprintf(pages, sizeof pages, "%d", f->pages_written);
+    snprintf(faults, sizeof faults, "%zu", f->faults.n);
+    qr_jsonlog_event(e->log, f->archived ? "file_archived" : "file_faulty", "file_id",
+                     f->file_id, "#pages", pages, "#faults", faults, "archive",
+                     f->archived ? f->archive_path : "", NULL);
+    for (size_t i = 0; i < f->faults.n && e->opts->diag && !e->opts->quiet; i++) {
+        const qr_fault *x = &f->faults.v[i];
+        if (e->progress.tty)
+            fputs("\r\033[K", e->opts->diag);
+        fprintf(e->opts->diag, "fault: %s page %d: %s (value %g, threshold %g): %s\n",
+                f->file_id, x->page, qr_fault_name(x->kind), x->value, x->threshold, x->detail);
+    }
+}
+
+void ing_file_release(ing_file *f)
+{
+    ing_faults_free(&f->faults);
+    free(f->recs);
+    f->recs = NULL;
+    f->n_recs = f->cap_recs = 0;
+}
+
+void *ing_ledger_main(void *arg)
+{
+    ing_engine *e = arg;
+    void *item;
+    while (qr_queue_recv(e->outcomes, &item)) {
+        ing_file *f = item;
+        qr_err err = {0};
+        if (!ing_engine_failed(e) && ing_record_file(e, e->ledger, f, &err))
+            ing_engine_fail(e, &err);
+        count_file(e, f);
+        log_file(e, f);
+        ing_file_release(f);
+        qr_progress_update(&e->progress, e->files_done, e->pages_done, e->faults_total);
+    }
+    return NULL;
+}

@@ -1,0 +1,232 @@
+/*
+ * The worker threads: each takes the bytes of one source, and for every page
+ * in it runs decode -> analyse -> correct -> encode, then hands the page to
+ * the assembler. Stages are pure; a worker keeps no state between jobs except
+ * what the stages allocate per call.
+ *
+ * A page that needs no correction keeps its original G4 or JPEG bytes
+ * (copied out of the source buffer, which goes back to the reader's budget as
+ * soon as the source is done). Everything else is re-encoded: G4 for bitonal
+ * pages, JPEG (or Flate with --lossless) for gray and colour.
+ *
+ * Errors live in the page: a source that cannot be opened or a page that
+ * cannot be decoded becomes a page marked failed, with the decoder's message;
+ * the file gets a `corrupt` fault and the run goes on.
+ */
+#include <allheaders.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest_int.h"
+#include "qr_io.h"
+#include "qr_stages.h"
+
+static void send_page(ing_engine *e, ing_page *p)
+{
+    void *item = p;
+    if (!qr_queue_send(e->pages, &item))
+        ing_page_free(p);
+}
+
+static ing_page *new_page(ing_job *j, bool last)
+{
+    ing_page *p = calloc(1, sizeof *p);
+    if (p) {
+        p->file = j->file;
+        p->source_idx = j->source_idx;
+        p->last_of_source = last;
+        p->scan_time = -1;
+    }
+    return p;
+}
+
+static void send_failed(ing_engine *e, ing_job *j, int source_page, bool last, const char *msg)
+{
+    ing_page *p = new_page(j, last);
+    if (!p)
+        return;
+    p->failed = true;
+    p->rec.source_page = source_page;
+    snprintf(p->error, sizeof p->error, "%s", msg);
+    send_page(e, p);
+}
+
+static int copy_payload(ing_page *p, const uint8_t *data, size_t len)
+{
+    p->payload = malloc(len ? len : 1);
+    if (!p->payload)
+        return QR_ENOMEM;
+    memcpy(p->payload, data, len);
+    p->img.data = p->payload;
+    p->img.len = len;
+    return QR_OK;
+}
+
+static int passthrough(ing_page *p, const qr_passthru *pass)
+{
+    qr_pdf_image *img = &p->img;
+    img->width = pass->width;
+    img->height = pass->height;
+    img->invert = pass->invert;
+    if (pass->codec == QR_CODEC_G4) {
+        img->filter = QR_FILTER_CCITT_G4;
+        img->components = 1;
+        img->bpc = 1;
+    } else {
+        img->filter = QR_FILTER_DCT;
+        img->components = pass->components;
+        img->bpc = 8;
+    }
+    snprintf(p->rec.stored, sizeof p->rec.stored, "passthrough");
+    return copy_payload(p, pass->data, pass->len);
+}
+
+static int reencode(ing_engine *e, ing_page *p, PIX *pix, qr_err *err)
+{
+    qr_pdf_image *img = &p->img;
+    int d = pixGetDepth(pix), rc;
+    img->width = pixGetWidth(pix);
+    img->height = pixGetHeight(pix);
+    img->components = d == 32 ? 3 : 1;
+    img->bpc = d == 1 ? 1 : 8;
+    if (d == 1) {
+        img->filter = QR_FILTER_CCITT_G4;
+        rc = qr_encode_g4(pix, &p->payload, &img->len, err);
+        snprintf(p->rec.stored, sizeof p->rec.stored, "g4");
+    } else if (e->opts->lossless) {
+        img->filter = QR_FILTER_FLATE;
+        rc = qr_encode_flate(pix, &p->payload, &img->len, err);
+        snprintf(p->rec.stored, sizeof p->rec.stored, "flate");
+    } else {
+        img->filter = QR_FILTER_DCT;
+        rc = qr_encode_jpeg(pix, e->opts->jpeg_quality, &p->payload, &img->len, err);
+        snprintf(p->rec.stored, sizeof p->rec.stored, "jpeg");
+    }
+    img->data = p->payload;
+    return rc;
+}
+
+/* Page-level faults that follow directly from the analysis. */
+static void analysis_faults(ing_engine *e, ing_page *p, const qr_analysis *an,
+                            const qr_correction *cor)
+{
+    const qr_profile *prof = &e->profile;
+    if (an->low_dpi && p->n_faults < 4) {
+        qr_fault *f = &p->faults[p->n_faults++];
+        *f = (qr_fault){.kind = QR_FAULT_LOW_DPI, .value = an->dpi, .threshold = prof->min_dpi};
+        snprintf(f->detail, sizeof f->detail, "%.0f dpi, below %.0f", an->dpi, prof->min_dpi);
+    }
+    if (cor->skew_too_large && p->n_faults < 4) {
+        qr_fault *f = &p->faults[p->n_faults++];
+        *f = (qr_fault){.kind = QR_FAULT_SKEW, .value = an->skew_deg,
+                        .threshold = prof->max_skew_deg};
+        snprintf(f->detail, sizeof f->detail, "skew %.2f deg beyond %.1f", an->skew_deg,
+                 prof->max_skew_deg);
+    }
+}
+
+static void fill_record(ing_page *p, const qr_page *pg, const qr_analysis *an,
+                        const qr_correction *cor, bool swapped)
+{
+    ing_page_rec *r = &p->rec;
+    snprintf(r->encoding, sizeof r->encoding, "%s", pg->encoding);
+    r->width = p->img.width;
+    r->height = p->img.height;
+    r->dpi_assumed = !pg->dpi_known;
+    double xd = pg->dpi_known ? pg->xdpi : 300, yd = pg->dpi_known ? pg->ydpi : 300;
+    p->img.xdpi = swapped ? yd : xd;
+    p->img.ydpi = swapped ? xd : yd;
+    r->dpi = xd < yd ? xd : yd;
+    r->skew_deg = an->skew_deg;
+    r->skew_applied_deg = cor->skew_applied_deg;
+    r->orientation = cor->rotation;
+    r->metrics[0] = an->skew_conf;
+    r->metrics[1] = an->orient_conf;
+    r->metrics[2] = an->ink_fraction;
+    r->metrics[3] = an->centre_ink_fraction;
+    r->metrics[4] = an->mean_luma;
+    r->metrics[5] = an->paper_luma;
+    r->metrics[6] = an->contrast;
+    r->metrics[7] = an->blank;
+    p->scan_time = pg->scan_time;
+}
+
+/* decode -> analyse -> correct -> encode for one page already decoded. */
+static int run_stages(ing_engine *e, ing_page *p, qr_page *pg, qr_err *err)
+{
+    qr_analysis an;
+    qr_correction cor = {0};
+    PIX *fixed = NULL;
+    int rc = qr_analyze(pg->pix, pg->xdpi, pg->ydpi, &e->profile, &an, err);
+    if (!rc)
+        rc = qr_correct(pg->pix, &an, &e->profile, &fixed, &cor, err);
+    if (rc)
+        return rc;
+    if (!cor.changed && pg->pass.codec != QR_CODEC_NONE)
+        rc = passthrough(p, &pg->pass);
+    else
+        rc = reencode(e, p, fixed ? fixed : pg->pix, err);
+    pixDestroy(&fixed);
+    fill_record(p, pg, &an, &cor, cor.rotation == 90 || cor.rotation == 270);
+    analysis_faults(e, p, &an, &cor);
+    return rc;
+}
+
+static void process_page(ing_engine *e, ing_job *j, qr_image_reader *rd, int i, int n)
+{
+    ing_page *p = new_page(j, i == n - 1);
+    if (!p)
+        return;
+    p->rec.source_page = i + 1;
+    qr_page pg = {0};
+    qr_err err = {0};
+    int rc = qr_image_decode(rd, i, &pg, &err);
+    if (!rc)
+        rc = run_stages(e, p, &pg, &err);
+    qr_page_clear(&pg);
+    if (rc) {
+        p->failed = true;
+        snprintf(p->error, sizeof p->error, "%s", err.msg);
+        free(p->payload);
+        p->payload = NULL;
+        if (rc == QR_ENOMEM || rc == QR_EFATAL)
+            ing_engine_fail(e, &err);
+    }
+    send_page(e, p);
+}
+
+static void process_job(ing_engine *e, ing_job *j)
+{
+    ing_source *src = &j->file->sources[j->source_idx];
+    if (j->read_code) {
+        send_failed(e, j, 1, true, j->read_msg);
+        return;
+    }
+    uint8_t d[QR_SHA256_LEN];
+    qr_sha256_once(j->data, j->len, d);
+    qr_hex(d, sizeof d, src->sha256);
+    qr_image_reader *rd = NULL;
+    qr_err err = {0};
+    if (qr_image_open(j->data, j->len, &e->opts->limits, &rd, &err)) {
+        send_failed(e, j, 1, true, err.msg);
+        return;
+    }
+    int n = qr_image_pages(rd);
+    if (n <= 0)
+        send_failed(e, j, 1, true, "corrupt: no pages");
+    for (int i = 0; i < n; i++)
+        process_page(e, j, rd, i, n);
+    qr_image_close(&rd);
+}
+
+void *ing_worker_main(void *arg)
+{
+    ing_engine *e = arg;
+    void *item;
+    while (qr_queue_recv(e->jobs, &item)) {
+        ing_job *j = item;
+        process_job(e, j);
+        ing_job_release(e, j);
+    }
+    return NULL;
+}

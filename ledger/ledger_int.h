@@ -1,0 +1,47 @@
+/*
+ * Internals shared by the ledger's files: the handle, transaction helpers,
+ * timestamps and JSON escaping. Used only on the thread that owns the handle.
+ */
+#ifndef QR_LEDGER_INT_H
+#define QR_LEDGER_INT_H
+
+#include <sqlite3.h>
+
+#include "qr_ledger.h"
+
+struct qr_ledger {
+    sqlite3 *db;
+    char *path;
+    time_t fixed_time; /* 0 = real clock */
+    int tx_depth;      /* > 0 inside qr_ledger_tx_begin */
+    int savepoint_seq;
+};
+
+/* Set err from the connection's last error, prefixed with what failed. */
+int lg_fail(qr_ledger *l, qr_err *err, const char *what);
+/* Execute SQL without results. */
+int lg_exec(qr_ledger *l, const char *sql, qr_err *err);
+/* Prepare; on failure err is set and NULL returned. */
+sqlite3_stmt *lg_prepare(qr_ledger *l, const char *sql, qr_err *err);
+/* Bind a text that may be NULL. */
+void lg_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/* A write transaction, nested as a savepoint inside qr_ledger_tx_begin. */
+int lg_tx_open(qr_ledger *l, qr_err *err);
+int lg_tx_close(qr_ledger *l, bool commit, qr_err *err);
+
+/* "YYYY-MM-DDTHH:MM:SSZ" of the ledger's clock. */
+void lg_now(qr_ledger *l, char out[32]);
+/* Append s as a JSON string literal (quoted, escaped). */
+int lg_json_str(qr_buf *b, const char *s);
+/* Shortest "%g" text that reads back as the same double. */
+void lg_fmt_double(double v, char out[40]);
+
+/* Append one chained event inside the caller's transaction. */
+int lg_event_append(qr_ledger *l, int64_t batch, const char *file_id, const char *kind,
+                    const char *actor, const char *detail_json, qr_err *err);
+
+/* Migrations (schema.c). */
+int lg_migrate(qr_ledger *l, qr_err *err);
+
+#endif

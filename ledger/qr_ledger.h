@@ -1,0 +1,224 @@
+/*
+ * qr_ledger: the project's SQLite ledger — inventory (the denominator of
+ * "percent digitized"), batches, file outcomes with archive SHA-256 and
+ * versions, page records, faults, reviewer accepts, rescan jobs, the plan,
+ * and an append-only event log chained by SHA-256.
+ *
+ * Threads: a qr_ledger handle is used by ONE thread at a time (the ingest
+ * pipeline owns one writer thread for it). Other processes (quire status,
+ * quire accept) may open the same file concurrently: WAL lets readers run
+ * beside the writer, and busy_timeout serialises writers.
+ *
+ * Guarantees: qr_ledger_commit_file records a file's outcome, its pages, its
+ * faults and its event in ONE transaction: after a crash either all of it is
+ * there or none. The schema is versioned (PRAGMA user_version) and migrated
+ * forward on open, one transaction per migration. Only ledger/ includes
+ * sqlite3.h.
+ *
+ * Versions: a file's archive versions are numbered 1, 2, ... per file. An
+ * outcome (archived or faulty) is recorded against the version it attempted:
+ * the file's next_version (see qr_ledger_lookup). The file's CURRENT outcome
+ * is its latest archived one when it has an archive (a failed rescan does not
+ * un-digitize a file), else its latest faulty one; status and exports report
+ * the current outcome; history keeps every outcome.
+ */
+#ifndef QR_LEDGER_H
+#define QR_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "qr_fault.h"
+#include "qr_manifest.h"
+#include "qr_util.h"
+
+#define QR_LEDGER_SCHEMA_VERSION 1
+
+typedef struct qr_ledger qr_ledger;
+
+/* Open (creating if needed) and migrate. path ":memory:" works for tests. */
+int qr_ledger_open(const char *path, qr_ledger **out, qr_err *err);
+/* Close and set *l to NULL. */
+void qr_ledger_close(qr_ledger **l);
+/* The schema version of the open ledger (PRAGMA user_version). */
+int qr_ledger_schema_version(qr_ledger *l);
+/* Pin the clock used for timestamps (0 = the real clock). For tests and for
+ * reproducible reports. */
+void qr_ledger_set_time(qr_ledger *l, time_t t);
+
+/* ---- Batches --------------------------------------------------------- */
+
+typedef struct qr_ledger_batch_info {
+    const char *host, *user;      /* NULL = taken from the system */
+    const char *delivery;         /* delivery path(s) as given */
+    const char *options;          /* the effective options, free text or JSON */
+    const char *actor;            /* who runs it (for the event); NULL = user */
+} qr_ledger_batch_info;
+
+typedef struct qr_ledger_batch_counts {
+    int64_t files_archived, files_faulty, files_uptodate, pages, faults;
+} qr_ledger_batch_counts;
+
+int qr_ledger_batch_begin(qr_ledger *l, const qr_ledger_batch_info *info, int64_t *batch_id,
+                          qr_err *err);
+/* status: "done", "failed" or "interrupted". */
+int qr_ledger_batch_end(qr_ledger *l, int64_t batch_id, const char *status,
+                        const qr_ledger_batch_counts *counts, qr_err *err);
+
+/* ---- Inventory --------------------------------------------------------- */
+
+typedef enum qr_ledger_source { QR_LEDGER_SRC_MANIFEST = 0, QR_LEDGER_SRC_STOCK } qr_ledger_source;
+
+/* The same file_id with a different box or page count than the ledger has. */
+typedef struct qr_ledger_conflict {
+    char file_id[256];
+    int line;                  /* manifest line of the row */
+    char field[16];            /* "box" or "expected_pages" */
+    char ledger_value[128];
+    char manifest_value[128];
+} qr_ledger_conflict;
+
+typedef struct qr_ledger_upsert_result {
+    size_t added;              /* new inventory rows */
+    size_t unchanged;          /* already known, same values */
+    size_t filled;             /* known, an unknown box/count filled in */
+    qr_ledger_conflict *conflicts; /* caller frees with free() */
+    size_t n_conflicts;
+} qr_ledger_upsert_result;
+
+/*
+ * Add the manifest's rows to the inventory. Never removes or overwrites:
+ * a known file keeps its box and count; a differing value is returned as a
+ * conflict. With all_or_nothing, any conflict rolls the whole import back
+ * (result still lists the conflicts; returns QR_OK). batch_id may be 0.
+ */
+int qr_ledger_inventory_upsert(qr_ledger *l, const qr_manifest *m, qr_ledger_source source,
+                               int64_t batch_id, bool all_or_nothing,
+                               qr_ledger_upsert_result *res, qr_err *err);
+void qr_ledger_upsert_result_free(qr_ledger_upsert_result *res);
+
+/* ---- File state -------------------------------------------------------- */
+
+typedef enum qr_ledger_file_status {
+    QR_LEDGER_PENDING = 0, QR_LEDGER_ARCHIVED, QR_LEDGER_FAULTY
+} qr_ledger_file_status;
+
+const char *qr_ledger_status_name(qr_ledger_file_status s);
+
+typedef struct qr_ledger_file_state {
+    bool in_inventory;
+    qr_ledger_file_status status;   /* of the current outcome; PENDING if none */
+    int version;                    /* current archive version; 0 = none */
+    int next_version;               /* the version the next outcome records */
+    int64_t batch;                  /* batch of the current outcome; 0 = none */
+    char archive_path[4096];        /* "" unless archived */
+    char archive_sha256[QR_SHA256_HEX];
+    char source_fingerprint[QR_SHA256_HEX]; /* of the current outcome */
+    /* The latest outcome, which differs from the current one when a rescan
+     * of an archived file was faulty. */
+    qr_ledger_file_status last_status;
+    char last_fingerprint[QR_SHA256_HEX];
+} qr_ledger_file_state;
+
+int qr_ledger_lookup(qr_ledger *l, const char *file_id, qr_ledger_file_state *st, qr_err *err);
+
+/* ---- Committing one file's outcome ---------------------------------------- */
+
+typedef struct qr_ledger_page {
+    int page;                   /* 1-based delivered position */
+    const char *source;         /* source path or archive member */
+    const char *source_sha256;  /* hex, may be NULL */
+    const char *format;         /* e.g. "tiff-g4", "jpeg", "png" */
+    int width, height;
+    double dpi;
+    double skew_deg, skew_applied_deg;
+    int orientation;            /* as delivered: content turned clockwise 0/90/180/270 */
+    int rotation_applied;       /* degrees turned for the archive */
+    const char *metrics_json;   /* a JSON object, NULL = "{}" */
+    int64_t origin_batch;       /* batch that delivered this page; 0 = this batch */
+} qr_ledger_page;
+
+typedef struct qr_ledger_outcome {
+    const char *file_id;
+    int64_t batch;
+    int version;                /* must equal lookup's next_version */
+    bool archived;              /* else faulty */
+    const char *archive_path;   /* required when archived */
+    const char *archive_sha256; /* hex, required when archived */
+    const char *source_fingerprint; /* hex digest of the sources, required */
+    int delivered_pages;
+    const qr_ledger_page *pages;
+    size_t n_pages;
+    const qr_fault *faults;     /* page 0 = the whole file */
+    size_t n_faults;
+    const bool *fault_accepted; /* parallel to faults; NULL = none accepted */
+    const char *actor;          /* NULL = the batch's user */
+} qr_ledger_outcome;
+
+/*
+ * Record one file's outcome in one transaction: the outcome row (and it
+ * becomes current per the rule above), its pages (verdict derived from the
+ * faults: "ok", "faulty", or "accepted"), its faults, and an "archived" or
+ * "faulty" event. On any failure nothing is recorded.
+ */
+int qr_ledger_commit_file(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err);
+
+/* Optional batching: commit_file calls between begin and end share one
+ * transaction (each file still all-or-nothing via a savepoint). end(ok=false)
+ * rolls all of them back. */
+int qr_ledger_tx_begin(qr_ledger *l, qr_err *err);
+int qr_ledger_tx_end(qr_ledger *l, bool ok, qr_err *err);
+
+/* ---- Events -------------------------------------------------------------- */
+
+/* Append an event; detail_json is a JSON object or NULL. file_id may be NULL. */
+int qr_ledger_event(qr_ledger *l, int64_t batch, const char *file_id, const char *kind,
+                    const char *actor, const char *detail_json, qr_err *err);
+/* Recompute the hash chain. QR_OK when intact; QR_ECORRUPT naming the first
+ * broken event (its id also in *bad_id when not NULL). *n_events = rows seen. */
+int qr_ledger_verify_events(qr_ledger *l, int64_t *n_events, int64_t *bad_id, qr_err *err);
+
+/* ---- Export and status ------------------------------------------------------ */
+
+typedef enum qr_ledger_export_kind {
+    QR_EXPORT_PAGES = 0, QR_EXPORT_FILES, QR_EXPORT_FAULTS
+} qr_ledger_export_kind;
+typedef enum qr_ledger_export_format { QR_EXPORT_CSV = 0, QR_EXPORT_JSON } qr_ledger_export_format;
+
+/* Parse "pages"/"files"/"faults" and "csv"/"json"; -1 when unknown. */
+int qr_ledger_export_kind_from_name(const char *name);
+int qr_ledger_export_format_from_name(const char *name);
+
+/*
+ * Write an export to `out`. Columns (stable):
+ *   pages:  file_id,page,source,format,width,height,dpi,skew_deg,skew_applied_deg,
+ *           orientation,verdict,faults   (faults = ';'-separated kinds)
+ *   files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version
+ *   faults: file_id,page,kind,value,threshold,batch
+ * CSV: header row, RFC 4180 quoting, "\n" line ends, empty field for NULL.
+ * JSON: an array of objects with the same keys (null for NULL; pages' faults
+ * is an array of strings). Rows come from each file's current outcome; files
+ * covers every inventory file (pending when never delivered) plus delivered
+ * files unknown to the inventory. Ordered by file_id, then page.
+ */
+int qr_ledger_export(qr_ledger *l, qr_ledger_export_kind kind, qr_ledger_export_format fmt,
+                     FILE *out, qr_err *err);
+
+typedef struct qr_ledger_status {
+    int64_t files_inventory;       /* rows in the inventory */
+    int64_t pages_inventory;       /* sum of expected_pages (unknown counts as 0) */
+    int64_t files_archived, files_faulty, files_pending; /* inventory files */
+    int64_t pages_archived;        /* sum of expected_pages of archived inventory files */
+    int64_t pages_delivered_archived; /* pages actually in current archives */
+    int64_t files_unexpected;      /* delivered files not in the inventory */
+    double percent_files, percent_pages; /* archived / inventory * 100; 0 if empty */
+    int64_t faults_by_kind[QR_FAULT__COUNT]; /* unaccepted faults of current outcomes */
+    int64_t rescan_open;           /* rescan jobs not closed */
+} qr_ledger_status;
+
+int qr_ledger_status_get(qr_ledger *l, qr_ledger_status *st, qr_err *err);
+
+#endif

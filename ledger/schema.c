@@ -1,0 +1,208 @@
+/*
+ * The ledger's schema and its forward migrations, and opening the database.
+ *
+ * PRAGMA user_version holds the schema version; MIGRATIONS[i] takes the
+ * schema from version i to i+1 and runs in one transaction together with the
+ * user_version update, so a ledger is always at a whole version. A ledger
+ * newer than this program is refused rather than guessed at.
+ *
+ * Durability: WAL with synchronous=NORMAL. A process crash (kill -9) loses
+ * nothing committed. A power loss may lose the last commits; the archive of
+ * such a file was already renamed into place, but the ledger still sees the
+ * file as not done, so the rerun writes the same archive again under the same
+ * name and version — byte-identical, since archives are deterministic — and
+ * commits it. The disk and the ledger agree again, without paying FULL's
+ * fsync per commit.
+ *
+ * Design for what comes next: inventory.box and files.batch are indexed for
+ * status by box and by batch; files has a partial index on the current outcome
+ * so status over 30,000 files / 1,000,000 pages reads one index; accepts,
+ * rescan_jobs and plan exist from version 1 so the reviewer and the project
+ * office workflows need no rebuild; pages.origin_batch records lineage for
+ * partial rescans.
+ */
+#include "ledger_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const MIGRATIONS[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE batches("
+    " id INTEGER PRIMARY KEY, started TEXT NOT NULL, ended TEXT,"
+    " status TEXT NOT NULL DEFAULT 'running'"
+    "  CHECK(status IN ('running','done','failed','interrupted')),"
+    " host TEXT, user TEXT, delivery TEXT, options TEXT, quire_version TEXT,"
+    " files_archived INTEGER NOT NULL DEFAULT 0, files_faulty INTEGER NOT NULL DEFAULT 0,"
+    " files_uptodate INTEGER NOT NULL DEFAULT 0, pages INTEGER NOT NULL DEFAULT 0,"
+    " faults INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE inventory("
+    " file_id TEXT PRIMARY KEY NOT NULL, box TEXT NOT NULL DEFAULT '',"
+    " expected_pages INTEGER CHECK(expected_pages IS NULL OR expected_pages > 0),"
+    " title TEXT NOT NULL DEFAULT '', metadata TEXT NOT NULL DEFAULT '[]',"
+    " source TEXT NOT NULL CHECK(source IN ('manifest','stock')),"
+    " first_seen TEXT NOT NULL, first_batch INTEGER REFERENCES batches(id));"
+    "CREATE INDEX inventory_box ON inventory(box);"
+    "CREATE TABLE files("
+    " id INTEGER PRIMARY KEY, file_id TEXT NOT NULL, version INTEGER NOT NULL CHECK(version > 0),"
+    " status TEXT NOT NULL CHECK(status IN ('archived','faulty')),"
+    " archive_path TEXT, archive_sha256 TEXT, source_fingerprint TEXT NOT NULL,"
+    " batch INTEGER NOT NULL REFERENCES batches(id), pages INTEGER NOT NULL,"
+    " updated TEXT NOT NULL, current INTEGER NOT NULL DEFAULT 0 CHECK(current IN (0,1)),"
+    " CHECK(status <> 'archived' OR (archive_path IS NOT NULL AND"
+    "       length(archive_sha256) = 64)));"
+    "CREATE UNIQUE INDEX files_archive_version ON files(file_id, version)"
+    " WHERE status = 'archived';"
+    "CREATE UNIQUE INDEX files_current ON files(file_id) WHERE current = 1;"
+    "CREATE INDEX files_file ON files(file_id, id);"
+    "CREATE INDEX files_batch ON files(batch);"
+    "CREATE INDEX files_updated ON files(updated);"
+    "CREATE TABLE pages("
+    " outcome INTEGER NOT NULL REFERENCES files(id), file_id TEXT NOT NULL,"
+    " version INTEGER NOT NULL, page INTEGER NOT NULL CHECK(page > 0),"
+    " source TEXT, source_sha256 TEXT, format TEXT, width INTEGER, height INTEGER,"
+    " dpi REAL, skew_deg REAL, skew_applied_deg REAL, orientation INTEGER,"
+    " rotation_applied INTEGER, metrics TEXT NOT NULL DEFAULT '{}',"
+    " verdict TEXT NOT NULL CHECK(verdict IN ('ok','faulty','accepted')),"
+    " batch INTEGER NOT NULL REFERENCES batches(id),"
+    " origin_batch INTEGER NOT NULL REFERENCES batches(id),"
+    " PRIMARY KEY(outcome, page)) WITHOUT ROWID;"
+    "CREATE TABLE faults("
+    " id INTEGER PRIMARY KEY, outcome INTEGER NOT NULL REFERENCES files(id),"
+    " file_id TEXT NOT NULL, version INTEGER NOT NULL, page INTEGER NOT NULL CHECK(page >= 0),"
+    " kind TEXT NOT NULL, value REAL, threshold REAL, detail TEXT NOT NULL DEFAULT '',"
+    " batch INTEGER NOT NULL REFERENCES batches(id),"
+    " accepted INTEGER NOT NULL DEFAULT 0 CHECK(accepted IN (0,1)));"
+    "CREATE INDEX faults_outcome ON faults(outcome, page);"
+    "CREATE INDEX faults_kind ON faults(kind);"
+    "CREATE TABLE accepts("
+    " id INTEGER PRIMARY KEY, file_id TEXT NOT NULL, page INTEGER NOT NULL DEFAULT 0,"
+    " kind TEXT NOT NULL, reason TEXT NOT NULL, actor TEXT NOT NULL, at TEXT NOT NULL,"
+    " used_batch INTEGER REFERENCES batches(id));"
+    "CREATE INDEX accepts_file ON accepts(file_id);"
+    "CREATE TABLE rescan_jobs("
+    " id INTEGER PRIMARY KEY, file_id TEXT NOT NULL, pages TEXT NOT NULL DEFAULT '',"
+    " reason TEXT NOT NULL, kinds TEXT NOT NULL DEFAULT '', actor TEXT NOT NULL,"
+    " submitted TEXT NOT NULL, created_batch INTEGER REFERENCES batches(id),"
+    " status TEXT NOT NULL DEFAULT 'open' CHECK(status IN ('open','delivered','closed')),"
+    " resolved_batch INTEGER REFERENCES batches(id), closed TEXT);"
+    "CREATE INDEX rescan_status ON rescan_jobs(status, file_id);"
+    "CREATE TABLE plan(date TEXT PRIMARY KEY NOT NULL,"
+    " target_percent REAL NOT NULL CHECK(target_percent BETWEEN 0 AND 100));"
+    "CREATE TABLE events("
+    " id INTEGER PRIMARY KEY, ts TEXT NOT NULL, batch INTEGER, file_id TEXT,"
+    " kind TEXT NOT NULL, actor TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}',"
+    " prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE INDEX events_file ON events(file_id, id);"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+    " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+    " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+};
+
+#define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
+
+_Static_assert(N_MIGRATIONS == QR_LEDGER_SCHEMA_VERSION, "one migration per schema version");
+
+int qr_ledger_schema_version(qr_ledger *l)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int migrate_one(qr_ledger *l, int to, qr_err *err)
+{
+    char pragma[64];
+    if (lg_exec(l, "BEGIN IMMEDIATE", err) != QR_OK)
+        return err ? err->code : QR_EFATAL;
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", to);
+    /* Re-check inside the write lock: another process may have migrated. */
+    if (qr_ledger_schema_version(l) >= to) {
+        lg_exec(l, "COMMIT", NULL);
+        return QR_OK;
+    }
+    if (lg_exec(l, MIGRATIONS[to - 1], err) != QR_OK || lg_exec(l, pragma, err) != QR_OK) {
+        lg_exec(l, "ROLLBACK", NULL);
+        qr_err_prefix(err, "migrating ledger %s to schema %d", l->path, to);
+        return QR_EFATAL;
+    }
+    return lg_exec(l, "COMMIT", err);
+}
+
+int lg_migrate(qr_ledger *l, qr_err *err)
+{
+    int v = qr_ledger_schema_version(l);
+    if (v < 0)
+        return lg_fail(l, err, "reading schema version");
+    if (v > N_MIGRATIONS)
+        return qr_err_set(err, QR_EFATAL,
+                          "ledger %s has schema version %d; this quire knows up to %d",
+                          l->path, v, N_MIGRATIONS);
+    for (int to = v + 1; to <= N_MIGRATIONS; to++) {
+        int rc = migrate_one(l, to, err);
+        if (rc != QR_OK)
+            return rc;
+    }
+    return QR_OK;
+}
+
+static int configure(qr_ledger *l, qr_err *err)
+{
+    sqlite3_busy_timeout(l->db, 10000);
+    int rc = lg_exec(l, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;", err);
+    if (rc != QR_OK)
+        return rc;
+    sqlite3_stmt *st = lg_prepare(l, "PRAGMA journal_mode = WAL", err);
+    if (!st)
+        return QR_EFATAL;
+    const char *mode = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    bool ok = mode && (strcmp(mode, "wal") == 0 || strcmp(mode, "memory") == 0);
+    sqlite3_finalize(st);
+    if (!ok)
+        return qr_err_set(err, QR_EFATAL, "ledger %s: cannot switch to WAL journal", l->path);
+    return QR_OK;
+}
+
+int qr_ledger_open(const char *path, qr_ledger **out, qr_err *err)
+{
+    *out = NULL;
+    qr_ledger *l = calloc(1, sizeof *l);
+    if (!l || !(l->path = qr_strdup(path))) {
+        free(l);
+        return qr_err_set(err, QR_ENOMEM, "ledger %s: out of memory", path);
+    }
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &l->db, flags, NULL) != SQLITE_OK) {
+        int rc = lg_fail(l, err, "opening");
+        qr_ledger_close(&l);
+        return rc;
+    }
+    int rc = configure(l, err);
+    if (rc == QR_OK)
+        rc = lg_migrate(l, err);
+    if (rc != QR_OK) {
+        qr_ledger_close(&l);
+        return rc;
+    }
+    *out = l;
+    return QR_OK;
+}
+
+void qr_ledger_close(qr_ledger **lp)
+{
+    if (!lp || !*lp)
+        return;
+    qr_ledger *l = *lp;
+    if (l->db)
+        sqlite3_close_v2(l->db);
+    free(l->path);
+    free(l);
+    *lp = NULL;
+}
+
+void qr_ledger_set_time(qr_ledger *l, time_t t) { l->fixed_time = t; }

@@ -235,23 +235,23 @@ static void fingerprint(qr_delivery_file *f)
     qr_hex(dig, sizeof dig, f->fingerprint);
 }
 
-/* A second source with the same page name in one file (same member in two
- * boxes, a.tif next to A.TIF is fine) is refused: which one is the page? */
-static bool is_duplicate(const qr_dv_item *prev, const qr_dv_item *it)
+/* A second source with the same page name in one file (the same member in
+ * two boxes) is refused: which one would be the page? */
+static bool is_duplicate(const qr_delivery_file *cur, const qr_dv_item *it)
 {
-    return prev && it->src.name && prev->src.name && strcmp(prev->file_id, it->file_id) == 0 &&
-           strcmp(page_name(&prev->src), page_name(&it->src)) == 0;
+    return cur && it->src.name && cur->n_sources > 0 && strcmp(cur->file_id, it->file_id) == 0 &&
+           strcmp(page_name(&cur->sources[cur->n_sources - 1]), page_name(&it->src)) == 0;
 }
 
+/* The file it belongs to: cur, or a new entry that takes over its id. */
 static qr_delivery_file *group_next(qr_delivery *d, qr_dv_item *it, qr_delivery_file *cur)
 {
-    if (cur && strcmp(cur->file_id, it->file_id) == 0) {
-        free(it->file_id);
+    if (cur && strcmp(cur->file_id, it->file_id) == 0)
         return cur;
-    }
     qr_delivery_file *f = &d->files[d->n_files++];
     memset(f, 0, sizeof *f);
     f->file_id = it->file_id;
+    it->file_id = NULL; /* moved */
     return f;
 }
 
@@ -266,29 +266,31 @@ static int builder_finish(qr_delivery *d, qr_err *err)
         free(srcs);
         return qr_err_set(err, QR_ENOMEM, "%s: out of memory", d->root);
     }
+    p->sources = srcs; /* one block for all files, freed with the delivery */
     qr_delivery_file *cur = NULL;
     size_t ns = 0;
     for (size_t i = 0; i < p->n_items; i++) {
         qr_dv_item *it = &p->items[i];
-        if (is_duplicate(i ? &p->items[i - 1] : NULL, it)) {
+        if (is_duplicate(cur, it)) {
             qr_delivery_note(d, QR_DELIVERY_REFUSED, it->file_id, it->src.name,
-                              "a second source for page '%s' of this file", page_name(&it->src));
+                             "a second source for page '%s' of this file", page_name(&it->src));
             source_free(&it->src);
-            free(it->file_id);
-            continue;
+        } else {
+            cur = group_next(d, it, cur);
+            if (it->src.name) {
+                if (!cur->sources)
+                    cur->sources = &srcs[ns];
+                srcs[ns++] = it->src;
+                cur->n_sources++;
+            }
         }
-        cur = group_next(d, it, cur);
-        if (it->src.name) {
-            if (!cur->sources)
-                cur->sources = &srcs[ns];
-            srcs[ns++] = it->src;
-            cur->n_sources++;
-        }
+        memset(&it->src, 0, sizeof it->src);
+        free(it->file_id);
+        it->file_id = NULL;
     }
+    p->n_items = 0;
     for (size_t i = 0; i < d->n_files; i++)
         fingerprint(&d->files[i]);
-    p->sources = srcs; /* one block for all files, freed with the delivery */
-    p->n_items = 0;
     return QR_OK;
 }
 

@@ -234,6 +234,9 @@ static void build_archives(void)
         "    z = zipfile.ZipFile(out, 'w')\n"
         "    for n, b in mem: z.writestr(zipfile.ZipInfo(n, (2024, 3, 1, 9, 0, 0)), b)\n"
         "    z.close()\n"
+        "    z = zipfile.ZipFile(out.replace('BOX-1', 'BOX-2'), 'w')\n"
+        "    z.writestr('F-1/0001.tif', b'dup'); z.writestr('F-4/0001.tif', b'f4')\n"
+        "    z.close()\n"
         "else:\n"
         "    t = tarfile.open(out, 'w', format=tarfile.PAX_FORMAT)\n"
         "    for n, b in mem:\n"
@@ -270,7 +273,15 @@ static void test_archive(const char *kind)
     if (!d)
         return;
     CHECK(strcmp(d->layout->name, kind) == 0);
-    CHECK_EQ_INT(d->n_files, 2);
+    bool zip = strcmp(kind, "zip") == 0; /* zip: a second box repeats F-1/0001.tif */
+    CHECK_EQ_INT(d->n_files, zip ? 3 : 2);
+    if (zip) {
+        CHECK(issue_with(d, QR_DELIVERY_REFUSED, "BOX-2.zip:F-1/0001.tif", "second source") >= 0);
+        const qr_delivery_file *f4 = qr_delivery_find(d, "F-4");
+        CHECK(f4 && f4->n_sources == 1 && strcmp(f4->sources[0].name, "BOX-2.zip:F-4/0001.tif") == 0);
+        if (f4 && f4->n_sources == 1)
+            check_member(d, &f4->sources[0], "f4", 2); /* another archive: the cursor moves */
+    }
     const qr_delivery_file *f1 = qr_delivery_find(d, "F-1"), *f2 = qr_delivery_find(d, "F-2");
     char n1[64], n2[64], n3[64];
     snprintf(n1, sizeof n1, "BOX-1.%s:F-1/0001.tif", kind);

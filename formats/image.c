@@ -46,6 +46,12 @@ qr_format qr_image_sniff(const uint8_t *buf, size_t len, const char **what)
         {"AT&TFORM", 8, QR_FMT_UNKNOWN, "DjVu"},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (known[i].fmt != QR_FMT_UNKNOWN && len < known[i].n && len > 0 &&
+            memcmp(buf, known[i].magic, len) == 0) {
+            if (what)
+                *what = "truncated header";
+            return QR_FMT_UNKNOWN;
+        }
         if (has_prefix(buf, len, known[i].magic, known[i].n)) {
             if (what)
                 *what = known[i].what;
@@ -87,9 +93,11 @@ int qr_image_open(const uint8_t *buf, size_t len, const qr_limits *lim,
     *out = NULL;
     const char *what = NULL;
     qr_format fmt = qr_image_sniff(buf, len, &what);
-    if (fmt == QR_FMT_UNKNOWN)
-        return qr_err_set(err, len == 0 ? QR_ECORRUPT : QR_EUNSUPPORTED, "%s: %s",
-                          len == 0 ? "corrupt" : "unsupported", what);
+    if (fmt == QR_FMT_UNKNOWN) {
+        bool cut = len == 0 || strcmp(what, "truncated header") == 0;
+        return qr_err_set(err, cut ? QR_ECORRUPT : QR_EUNSUPPORTED, "%s: %s",
+                          cut ? "corrupt" : "unsupported", what);
+    }
     qr_image_reader *rd = calloc(1, sizeof *rd);
     if (!rd)
         return qr_err_set(err, QR_ENOMEM, "out of memory opening an image");

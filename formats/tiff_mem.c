@@ -119,6 +119,10 @@ static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt
     vsnprintf(msg, sizeof msg, fmt, ap);
     snprintf(log->last_warning, sizeof log->last_warning, "%s: %s", module ? module : "TIFF",
              msg);
+    /* A tag whose bytes lie past the end of the file: libtiff drops the tag
+     * and warns, but for us the file is truncated. */
+    if (strstr(msg, "IO error") && log->errors++ == 0)
+        memcpy(log->first_error, log->last_warning, sizeof log->first_error);
     return 1;
 }
 

@@ -21,8 +21,24 @@ bool qr_tiff_is_plane(const qr_tiff_info *ti)
            ti->sampleformat != SAMPLEFORMAT_INT;
 }
 
-static int read_fail(qr_tiff_log *log, const char *what, uint32_t n, qr_err *err)
+/* libtiff 4.5 cannot decode Group 3 1-D data that omits the EOL codes (it
+ * stops at the first row); say so instead of calling the scan corrupt. */
+static bool g3_without_eol(TIFF *tif, const qr_tiff_log *log)
 {
+    uint16_t comp = 0;
+    uint32_t opts = 0;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &comp);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_GROUP3OPTIONS, &opts);
+    return comp == COMPRESSION_CCITTFAX3 && !(opts & GROUP3OPT_2DENCODING) &&
+           strstr(log->last_warning, "Premature EOL at line 0 ") != NULL;
+}
+
+static int read_fail(TIFF *tif, qr_tiff_log *log, const char *what, uint32_t n, qr_err *err)
+{
+    if (g3_without_eol(tif, log))
+        return qr_err_set(err, QR_EUNSUPPORTED,
+                          "unsupported: TIFF CCITT G3 1-D data without EOL codes (%s)",
+                          log->last_warning);
     return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF %s %u: %s", what, (unsigned)n,
                       qr_tiff_log_text(log, "decode failed"));
 }
@@ -40,7 +56,7 @@ static int read_strips(TIFF *tif, const qr_tiff_info *ti, size_t stride, uint8_t
         uint64_t rows = ti->h - y0 < rps ? ti->h - y0 : rps;
         tmsize_t got = TIFFReadEncodedStrip(tif, s, buf + y0 * stride, (tmsize_t)(rows * stride));
         if (got < 0 || log->errors)
-            return read_fail(log, "strip", s, err);
+            return read_fail(tif, log, "strip", s, err);
     }
     return QR_OK;
 }
@@ -71,7 +87,7 @@ static int read_tiles(TIFF *tif, const qr_tiff_info *ti, size_t stride, uint8_t 
     for (uint32_t ty = 0; ty < ti->h && rc == QR_OK; ty += th) {
         for (uint32_t tx = 0; tx < ti->w && rc == QR_OK; tx += tw) {
             if (TIFFReadTile(tif, tile, tx, ty, 0, 0) < 0 || log->errors)
-                rc = read_fail(log, "tile at row", ty, err);
+                rc = read_fail(tif, log, "tile at row", ty, err);
             else
                 copy_tile(tile, (size_t)trow, tx, ty, tw, th, ti, stride, buf);
         }

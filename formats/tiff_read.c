@@ -27,6 +27,8 @@ int qr_tiff_open(qr_image_reader *rd, qr_err *err)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF: %s",
                           qr_tiff_log_text(&st->log, "cannot read the header"));
     tdir_t n = TIFFNumberOfDirectories(st->tif);
+    if (st->log.errors) /* e.g. a next-directory offset past the end: truncated */
+        return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF: %s", st->log.first_error);
     if (n < 1 || n > 65535)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF: %u directories", (unsigned)n);
     rd->pages = (int)n;
@@ -174,7 +176,7 @@ int qr_tiff_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err)
 {
     struct qr_tiff_state *st = rd->tiff;
     qr_tiff_log_reset(&st->log);
-    if (!TIFFSetDirectory(st->tif, (tdir_t)index))
+    if (!TIFFSetDirectory(st->tif, (tdir_t)index) || st->log.errors)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF page %d: %s", index + 1,
                           qr_tiff_log_text(&st->log, "cannot read the directory"));
     qr_tiff_info ti;

@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""Compare a quire ledger with a delivery's truth.json (make_batch.py or
+tools/make_sample.py) and with the archives on disk.
+
+usage: ingest_check.py QUIRE LEDGER OUT_DIR TRUTH_JSON
+
+Checks, printing counts:
+  * files whose truth has a missing page  == ledger files with missing_pages
+  * files with an extra page (not a duplicate) == ledger files with extra_pages
+  * files with a truncated / corrupt page  == ledger files with corrupt
+  * every delivered file without truth faults of those kinds is archived,
+    unless the ledger names another fault for it (printed)
+  * every archive on disk is in the files export with the same SHA-256, and
+    every archived file's archive exists; no temporary files are left
+Exit 0 when all hold, 1 otherwise.
+"""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+COUNT_KINDS = {"missing_page": "missing_pages", "extra_page": "extra_pages",
+               "truncated": "corrupt", "corrupt_header": "corrupt"}
+
+
+def export(quire, ledger, what):
+    out = subprocess.run([quire, "export", what, "--format", "json", "--ledger", ledger],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def truth_sets(truth):
+    want = {k: set() for k in set(COUNT_KINDS.values())}
+    for f in truth["files"]:
+        kinds = [x["kind"] for x in f.get("file_faults", [])]
+        kinds += [x["kind"] for p in f["pages"] for x in p.get("faults", [])]
+        for k in kinds:
+            if k in COUNT_KINDS:
+                want[COUNT_KINDS[k]].add(f["file_id"])
+    return want
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_disk(files, out_dir):
+    ok = True
+    archived = {r["archive"]: r for r in files if r["status"] == "archived"}
+    for r in archived.values():
+        if not os.path.exists(r["archive"]):
+            print("FAIL: archive missing on disk:", r["archive"])
+            ok = False
+        elif sha256(r["archive"]) != r["archive_sha256"]:
+            print("FAIL: SHA-256 differs from the ledger:", r["archive"])
+            ok = False
+    on_disk = [os.path.join(out_dir, n) for n in os.listdir(out_dir)]
+    for p in on_disk:
+        if ".tmp-" in p:
+            print("FAIL: temporary file left:", p)
+            ok = False
+        elif p.endswith(".pdf") and p not in archived and os.path.abspath(p) not in archived:
+            print("FAIL: archive on disk not in the ledger:", p)
+            ok = False
+    print("disk: %d archives in the ledger, %d files in %s" % (len(archived), len(on_disk), out_dir))
+    return ok
+
+
+def main():
+    quire, ledger, out_dir, truth_path = sys.argv[1:5]
+    truth = json.load(open(truth_path))
+    files = export(quire, ledger, "files")
+    faults = export(quire, ledger, "faults")
+    got = {k: set() for k in set(COUNT_KINDS.values())}
+    for x in faults:
+        if x["kind"] in got:
+            got[x["kind"]].add(x["file_id"])
+    want = truth_sets(truth)
+    ok = True
+    for k in sorted(want):
+        same = want[k] == got[k]
+        print("%-14s truth %2d  ledger %2d  %s" % (k, len(want[k]), len(got[k]),
+                                                  "equal" if same else "DIFFER"))
+        if not same:
+            print("   only in truth:", sorted(want[k] - got[k]), " only in ledger:", sorted(got[k] - want[k]))
+            ok = False
+    status = {r["file_id"]: r["status"] for r in files}
+    flagged = set().union(*want.values())
+    other = {x["file_id"]: x["kind"] for x in faults}
+    clean_not_archived = [f["file_id"] for f in truth["files"]
+                          if f["file_id"] not in flagged and status.get(f["file_id"]) != "archived"]
+    for fid in clean_not_archived:
+        print("note: %s not archived: %s" % (fid, other.get(fid, "no fault recorded")))
+        if fid not in other:
+            ok = False
+    n_clean = sum(1 for f in truth["files"] if f["file_id"] not in flagged)
+    print("files without count/corrupt faults: %d, archived: %d" % (n_clean, n_clean - len(clean_not_archived)))
+    ok &= check_disk(files, out_dir)
+    print("RESULT:", "ok" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

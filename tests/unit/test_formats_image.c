@@ -137,7 +137,7 @@ static bool find_facts(const char *md, const char *name, facts *f)
     memset(f, 0, sizeof *f);
     f->pages = 1;
     for (int p = 2; p < 20; p++) {
-        char pk[8];
+        char pk[16];
         snprintf(pk, sizeof pk, "p%d: ", p);
         if (strstr(props, pk))
             f->pages = p;

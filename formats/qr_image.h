@@ -54,7 +54,8 @@ typedef struct qr_page {
     struct Pix *pix;      /* owned: 1 bpp (1 = black), 8 bpp gray, or 32 bpp RGB */
     double xdpi, ydpi;    /* from the file; 0 when absent */
     bool dpi_known;
-    char encoding[32];    /* "g4", "g3", "jpeg", "jpeg-progressive", "lzw", "png", ... */
+    char encoding[32];    /* "none", "g4", "g3", "ccitt-rle", "lzw", "deflate", "packbits",
+                             "jpeg", "ojpeg", "jpeg-progressive", "png", ... */
     int orientation;      /* TIFF/EXIF orientation tag found (1..8), applied to pix */
     long long scan_time;  /* from TIFF DateTime / EXIF DateTimeOriginal; -1 unknown */
     qr_passthru pass;
@@ -70,7 +71,12 @@ int qr_image_open(const uint8_t *buf, size_t len, const qr_limits *lim,
 /* Number of pages (TIFF directories; 1 for JPEG and PNG). */
 int qr_image_pages(const qr_image_reader *rd);
 qr_format qr_image_format(const qr_image_reader *rd);
-/* Decode page index (0-based). On error *page is left empty. */
+/* Decode page index (0-based). On error *page is left empty (pix NULL).
+ * Errors: QR_EUNSUPPORTED "unsupported: ..." (e.g. "unsupported: TIFF
+ * compression 34676 (SGILOG)"), QR_ECORRUPT "corrupt: ..." (truncated or
+ * damaged data, including any libjpeg warning), QR_ELIMIT "limit: page is
+ * W x H = N pixels, above the cap of M" (checked from the header, before any
+ * pixel buffer is allocated), QR_ENOMEM. */
 int qr_image_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err);
 void qr_image_close(qr_image_reader **rd);
 void qr_page_clear(qr_page *page);

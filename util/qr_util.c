@@ -126,6 +126,20 @@ void qr_sha256_final(qr_sha256 *h, uint8_t out[QR_SHA256_LEN])
     EVP_DigestFinal_ex(h->ctx, out, &n);
 }
 
+qr_sha256 *qr_sha256_dup(const qr_sha256 *h)
+{
+    qr_sha256 *d = malloc(sizeof *d);
+    if (!d)
+        return NULL;
+    d->ctx = EVP_MD_CTX_new();
+    if (!d->ctx || EVP_MD_CTX_copy_ex(d->ctx, h->ctx) != 1) {
+        EVP_MD_CTX_free(d->ctx);
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
 void qr_sha256_free(qr_sha256 **h)
 {
     if (h && *h) {

@@ -56,6 +56,9 @@ typedef struct qr_sha256 qr_sha256;
 qr_sha256 *qr_sha256_new(void);
 void qr_sha256_update(qr_sha256 *h, const void *data, size_t len);
 void qr_sha256_final(qr_sha256 *h, uint8_t out[QR_SHA256_LEN]);
+/* A copy of the running state (e.g. the digest of a prefix while hashing goes
+ * on); NULL when out of memory. */
+qr_sha256 *qr_sha256_dup(const qr_sha256 *h);
 void qr_sha256_free(qr_sha256 **h);
 void qr_sha256_once(const void *data, size_t len, uint8_t out[QR_SHA256_LEN]);
 void qr_hex(const uint8_t *bytes, size_t n, char *out /* 2n+1 */);

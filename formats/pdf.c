@@ -1,0 +1,499 @@
+/*
+ * qr_pdf: the streaming PDF/A writer (API in qr_pdf.h).
+ *
+ * Called by the pipeline's assembler thread, one qr_pdf per archive, pages
+ * in order. Each page is written as it arrives (image XObject, content
+ * stream, page object), so memory stays flat: the 256 KiB output buffer, the
+ * current 1024-kid page-tree node, 8 bytes of xref per object. Provenance
+ * goes to the XMP spool file (xmp.c).
+ *
+ * File layout, in write order:
+ *   header, binary comment
+ *   3: sRGB ICC profile (output intent and ICCBased RGB)
+ *   per page: [gray ICC profile, once], image, content, page; every 1024
+ *             pages an intermediate /Pages node
+ *   at finish: last node, 2: root /Pages, Info, Metadata, 1: Catalog,
+ *              xref, trailer (ID = digest of the body), %%EOF
+ * Objects 1 and 2 are reserved at open because pages point at them.
+ *
+ * Colour: 3-component images use [/ICCBased <sRGB>] with the very profile
+ * object of the output intent rather than DeviceRGB. Both are valid PDF/A;
+ * ICCBased makes each image self-describing (its colours stay defined if a
+ * page is extracted into a document without our output intent) at no cost
+ * in bytes. 1-component images (gray JPEG/Flate, bitonal G4/Flate) use
+ * [/ICCBased <gray profile>], written once, on first use.
+ *
+ * Durability: bytes go to "<final>.tmp-<pid>-<n>" in the final directory;
+ * finish flushes, fsyncs, renames and fsyncs the directory. Any error
+ * removes the temporary file, so a failed archive leaves nothing behind.
+ * Determinism: no clocks, no random IDs; dates come from the caller.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pdf_int.h"
+#include "qr_icc.h"
+
+#ifndef QUIRE_VERSION
+#define QUIRE_VERSION "0"
+#endif
+#define QR_PDF_CREATOR "quire " QUIRE_VERSION
+#define QR_PDF_MAX_TITLE 16000
+#define QR_PDF_MAX_SIDE 1000000
+#define QR_PDF_MIN_PT 3.0
+#define QR_PDF_MAX_PT 14400.0
+
+enum { OBJ_CATALOG = 1, OBJ_PAGES = 2, OBJ_SRGB = 3 };
+
+struct qr_pdf {
+    char *final_path, *tmp_path, *dir;
+    int fd;
+    qr_pdfa flavour;
+    qr_pdf_out out;
+    qr_pdf_xref xref;
+    qr_pdf_tree tree;
+    qr_xmp_spool spool;
+    uint32_t gray;      /* gray ICC profile object; 0 until first needed */
+    int failed;         /* sticky error code; QR_OK while healthy */
+    char failed_msg[sizeof(((qr_err *)0)->msg)];
+};
+
+static atomic_uint tmp_counter;
+
+/* ---- lifecycle helpers ---------------------------------------------------- */
+
+static void pdf_free(qr_pdf *p)
+{
+    if (!p)
+        return;
+    if (p->fd >= 0)
+        close(p->fd);
+    qr_xmp_spool_close(&p->spool);
+    qr_pdf_out_release(&p->out);
+    qr_pdf_xref_free(&p->xref);
+    qr_pdf_tree_free(&p->tree);
+    free(p->final_path);
+    free(p->tmp_path);
+    free(p->dir);
+    free(p);
+}
+
+/* Remove the temporary file and free everything. */
+static void pdf_discard(qr_pdf *p)
+{
+    if (!p)
+        return;
+    if (p->fd >= 0) {
+        close(p->fd);
+        p->fd = -1;
+    }
+    if (p->tmp_path)
+        unlink(p->tmp_path);
+    pdf_free(p);
+}
+
+/* Make the error sticky: later calls on this writer report it again. */
+static int pdf_fail(qr_pdf *p, qr_err *err, int code)
+{
+    p->failed = code;
+    if (err)
+        snprintf(p->failed_msg, sizeof p->failed_msg, "%s", err->msg);
+    return code;
+}
+
+static int io_error(qr_pdf *p, qr_err *err, int e, const char *what)
+{
+    qr_err_set(err, QR_EIO, "%s: %s: %s", p->final_path, what, strerror(e));
+    return pdf_fail(p, err, QR_EIO);
+}
+
+static int check_out(qr_pdf *p, qr_err *err)
+{
+    return p->out.err_no ? io_error(p, err, p->out.err_no, "write failed") : QR_OK;
+}
+
+static int set_paths(qr_pdf *p, const char *final_path)
+{
+    p->final_path = qr_strdup(final_path);
+    const char *slash = strrchr(final_path, '/');
+    p->dir = slash == final_path ? qr_strdup("/")
+           : slash ? strndup(final_path, (size_t)(slash - final_path)) : qr_strdup(".");
+    size_t n = strlen(final_path) + 64;
+    p->tmp_path = malloc(n);
+    if (!p->final_path || !p->dir || !p->tmp_path)
+        return QR_ENOMEM;
+    snprintf(p->tmp_path, n, "%s.tmp-%ld-%u", final_path, (long)getpid(),
+             atomic_fetch_add(&tmp_counter, 1u));
+    return QR_OK;
+}
+
+/* ---- objects -------------------------------------------------------------- */
+
+static int write_icc(qr_pdf *p, uint32_t num, bool gray)
+{
+    qr_buf icc = { 0 };
+    int rc = gray ? qr_icc_gray(&icc) : qr_icc_srgb(&icc);
+    if (rc == QR_OK) {
+        char dict[64];
+        snprintf(dict, sizeof dict, "<< /N %d /Length %zu >>", gray ? 1 : 3, icc.len);
+        qr_pdf_obj_begin(&p->out, &p->xref, num);
+        qr_pdf_stream(&p->out, dict, icc.data, icc.len);
+        qr_pdf_obj_end(&p->out);
+    }
+    qr_buf_free(&icc);
+    return rc;
+}
+
+static int write_head(qr_pdf *p)
+{
+    uint32_t num;
+    int rc = QR_OK;
+    for (int i = 0; i < 3 && rc == QR_OK; i++)
+        rc = qr_pdf_xref_reserve(&p->xref, &num); /* catalog, root pages, sRGB */
+    if (rc != QR_OK)
+        return rc;
+    p->tree.root = OBJ_PAGES;
+    qr_pdf_out_puts(&p->out, p->flavour == QR_PDFA_1B ? "%PDF-1.4\n" : "%PDF-1.7\n");
+    qr_pdf_out_puts(&p->out, "%\xE2\xE3\xCF\xD3\n");
+    return write_icc(p, OBJ_SRGB, false);
+}
+
+/* ---- open ----------------------------------------------------------------- */
+
+int qr_pdf_open(const char *final_path, qr_pdfa flavour, qr_pdf **out, qr_err *err)
+{
+    *out = NULL;
+    if (!final_path || !*final_path || (flavour != QR_PDFA_2B && flavour != QR_PDFA_1B))
+        return qr_err_set(err, QR_EINVAL, "qr_pdf_open: invalid arguments");
+    qr_pdf *p = calloc(1, sizeof *p);
+    if (!p)
+        return qr_err_set(err, QR_ENOMEM, "%s: out of memory", final_path);
+    p->fd = -1;
+    p->flavour = flavour;
+    if (set_paths(p, final_path) != QR_OK) {
+        pdf_free(p);
+        return qr_err_set(err, QR_ENOMEM, "%s: out of memory", final_path);
+    }
+    p->fd = open(p->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (p->fd < 0) {
+        qr_err_set(err, QR_EIO, "%s: cannot create %s: %s", final_path, p->tmp_path,
+                   strerror(errno));
+        pdf_free(p);
+        return QR_EIO;
+    }
+    int rc = qr_pdf_out_init(&p->out, p->fd);
+    if (rc == QR_OK)
+        rc = qr_xmp_spool_open(&p->spool, p->dir, err);
+    else
+        qr_err_set(err, rc, "%s: out of memory", final_path);
+    if (rc == QR_OK && (rc = write_head(p)) != QR_OK)
+        qr_err_set(err, rc, "%s: cannot start the document", final_path);
+    if (rc == QR_OK)
+        rc = check_out(p, err);
+    if (rc != QR_OK) {
+        pdf_discard(p);
+        return rc;
+    }
+    *out = p;
+    return QR_OK;
+}
+
+/* ---- pages ---------------------------------------------------------------- */
+
+static int check_image(const qr_pdf_image *im, double w_pt, double h_pt, int page, qr_err *err)
+{
+    bool geometry = im->width > 0 && im->height > 0 && im->width <= QR_PDF_MAX_SIDE &&
+                    im->height <= QR_PDF_MAX_SIDE && im->data && im->len > 0 &&
+                    isfinite(im->xdpi) && isfinite(im->ydpi) && im->xdpi > 0 && im->ydpi > 0;
+    bool kind = (im->filter == QR_FILTER_CCITT_G4 && im->components == 1 && im->bpc == 1) ||
+                (im->filter == QR_FILTER_DCT && (im->components == 1 || im->components == 3) &&
+                 im->bpc == 8) ||
+                (im->filter == QR_FILTER_FLATE &&
+                 ((im->components == 1 && (im->bpc == 1 || im->bpc == 8)) ||
+                  (im->components == 3 && im->bpc == 8)));
+    if (!geometry || !kind)
+        return qr_err_set(err, QR_EINVAL,
+                          "page %d: invalid image (filter %d, %dx%d, %d components, %d bpc, "
+                          "%.1fx%.1f dpi)", page, (int)im->filter, im->width, im->height,
+                          im->components, im->bpc, im->xdpi, im->ydpi);
+    if (w_pt < QR_PDF_MIN_PT || h_pt < QR_PDF_MIN_PT || w_pt > QR_PDF_MAX_PT ||
+        h_pt > QR_PDF_MAX_PT)
+        return qr_err_set(err, QR_EUNSUPPORTED,
+                          "unsupported: page %d is %.1f x %.1f pt, outside PDF's 3..14400",
+                          page, w_pt, h_pt);
+    return QR_OK;
+}
+
+/* The image dictionary (at most a few hundred bytes). */
+static void image_dict(char *d, size_t n, const qr_pdf_image *im, uint32_t cs)
+{
+    size_t k = (size_t)snprintf(d, n, "<< /Type /XObject /Subtype /Image /Width %d /Height %d "
+                                      "/ColorSpace [/ICCBased %" PRIu32 " 0 R] "
+                                      "/BitsPerComponent %d",
+                                im->width, im->height, cs, im->bpc);
+    if (im->filter == QR_FILTER_CCITT_G4)
+        k += (size_t)snprintf(d + k, n - k, "\n/Filter /CCITTFaxDecode /DecodeParms << /K -1 "
+                              "/Columns %d /Rows %d /BlackIs1 false >>", im->width, im->height);
+    else
+        k += (size_t)snprintf(d + k, n - k, "\n/Filter /%s",
+                              im->filter == QR_FILTER_DCT ? "DCTDecode" : "FlateDecode");
+    if (im->invert)
+        k += (size_t)snprintf(d + k, n - k, " /Decode [%s]",
+                              im->components == 3 ? "1 0 1 0 1 0" : "1 0");
+    snprintf(d + k, n - k, " /Length %zu >>", im->len);
+}
+
+static void write_image(qr_pdf *p, uint32_t num, const qr_pdf_image *im)
+{
+    char dict[512];
+    image_dict(dict, sizeof dict, im, im->components == 3 ? (uint32_t)OBJ_SRGB : p->gray);
+    qr_pdf_obj_begin(&p->out, &p->xref, num);
+    qr_pdf_stream(&p->out, dict, im->data, im->len);
+    qr_pdf_obj_end(&p->out);
+}
+
+static void write_content(qr_pdf *p, uint32_t num, const char *w, const char *h)
+{
+    char ops[128], dict[40];
+    int n = snprintf(ops, sizeof ops, "q %s 0 0 %s 0 0 cm /Im0 Do Q", w, h);
+    snprintf(dict, sizeof dict, "<< /Length %d >>", n);
+    qr_pdf_obj_begin(&p->out, &p->xref, num);
+    qr_pdf_stream(&p->out, dict, ops, (size_t)n);
+    qr_pdf_obj_end(&p->out);
+}
+
+static void write_page(qr_pdf *p, const uint32_t nums[4], const char *w, const char *h)
+{
+    qr_pdf_obj_begin(&p->out, &p->xref, nums[2]);
+    qr_pdf_out_printf(&p->out,
+                      "<< /Type /Page /Parent %" PRIu32 " 0 R /MediaBox [0 0 %s %s]\n"
+                      "/Resources << /XObject << /Im0 %" PRIu32 " 0 R >> >>\n"
+                      "/Contents %" PRIu32 " 0 R >>",
+                      nums[3], w, h, nums[0], nums[1]);
+    qr_pdf_obj_end(&p->out);
+}
+
+/* Reserve image, content, page numbers and the parent node: nums[0..3]. */
+static int reserve_page(qr_pdf *p, const qr_pdf_image *im, uint32_t nums[4])
+{
+    int rc = QR_OK;
+    if (im->components == 1 && p->gray == 0) {
+        rc = qr_pdf_xref_reserve(&p->xref, &p->gray);
+        if (rc == QR_OK)
+            rc = write_icc(p, p->gray, true);
+    }
+    for (int i = 0; i < 3 && rc == QR_OK; i++)
+        rc = qr_pdf_xref_reserve(&p->xref, &nums[i]);
+    return rc == QR_OK ? qr_pdf_tree_parent(&p->tree, &p->xref, &nums[3]) : rc;
+}
+
+int qr_pdf_add_page(qr_pdf *p, const qr_pdf_image *im, const qr_pdf_prov *prov, qr_err *err)
+{
+    if (p->failed)
+        return qr_err_set(err, p->failed, "%s", p->failed_msg);
+    int page = p->tree.count + 1;
+    double w_pt = im->width * 72.0 / im->xdpi, h_pt = im->height * 72.0 / im->ydpi;
+    int rc = check_image(im, w_pt, h_pt, page, err);
+    if (rc != QR_OK)
+        return rc; /* the document stays usable: nothing was written */
+    char w[40], h[40];
+    uint32_t nums[4];
+    qr_pdf_num(w_pt, w);
+    qr_pdf_num(h_pt, h);
+    rc = reserve_page(p, im, nums);
+    if (rc != QR_OK) {
+        qr_err_set(err, rc, "%s: page %d: %s", p->final_path, page,
+                   rc == QR_ELIMIT ? "too many objects for PDF/A" : "out of memory");
+        return pdf_fail(p, err, rc);
+    }
+    write_image(p, nums[0], im);
+    write_content(p, nums[1], w, h);
+    write_page(p, nums, w, h);
+    if ((rc = qr_xmp_spool_page(&p->spool, page, prov, err)) != QR_OK)
+        return pdf_fail(p, err, rc);
+    if ((rc = qr_pdf_tree_add(&p->tree, &p->out, &p->xref, nums[2])) != QR_OK) {
+        qr_err_set(err, rc, "%s: page %d: out of memory", p->final_path, page);
+        return pdf_fail(p, err, rc);
+    }
+    return check_out(p, err);
+}
+
+int qr_pdf_page_count(const qr_pdf *p)
+{
+    return p ? p->tree.count : 0;
+}
+
+/* ---- finish --------------------------------------------------------------- */
+
+static int write_info(qr_pdf *p, uint32_t num, const qr_xmp_doc *d)
+{
+    char cd[32], md[32];
+    qr_time_pdf(d->created, cd);
+    qr_time_pdf(d->modified, md);
+    qr_buf b = { 0 };
+    int rc = qr_buf_printf(&b, "<<");
+    if (rc == QR_OK && d->title) {
+        rc = qr_buf_printf(&b, " /Title ");
+        if (rc == QR_OK)
+            rc = qr_pdf_text_string(&b, d->title);
+    }
+    if (rc == QR_OK)
+        rc = qr_buf_printf(&b, "\n/Creator ");
+    if (rc == QR_OK)
+        rc = qr_pdf_text_string(&b, d->creator);
+    if (rc == QR_OK)
+        rc = qr_buf_printf(&b, "\n/Producer ");
+    if (rc == QR_OK)
+        rc = qr_pdf_text_string(&b, d->producer);
+    if (rc == QR_OK)
+        rc = qr_buf_printf(&b, "\n/CreationDate (%s) /ModDate (%s) >>", cd, md);
+    if (rc == QR_OK) {
+        qr_pdf_obj_begin(&p->out, &p->xref, num);
+        qr_pdf_out_write(&p->out, b.data, b.len);
+        qr_pdf_obj_end(&p->out);
+    }
+    qr_buf_free(&b);
+    return rc;
+}
+
+static void write_catalog(qr_pdf *p, uint32_t metadata)
+{
+    qr_pdf_obj_begin(&p->out, &p->xref, OBJ_CATALOG);
+    qr_pdf_out_printf(&p->out,
+                      "<< /Type /Catalog /Pages %d 0 R /Metadata %" PRIu32 " 0 R\n"
+                      "/OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1\n"
+                      "/OutputConditionIdentifier (sRGB IEC61966-2.1) "
+                      "/RegistryName (http://www.color.org)\n"
+                      "/Info (sRGB IEC61966-2.1) /DestOutputProfile %d 0 R >>] >>",
+                      OBJ_PAGES, metadata, OBJ_SRGB);
+    qr_pdf_obj_end(&p->out);
+}
+
+/* Info, metadata, catalog, xref: everything after the last page. */
+static int write_tail(qr_pdf *p, const qr_xmp_doc *doc, qr_err *err)
+{
+    uint32_t info = 0, meta = 0;
+    int rc = qr_pdf_tree_finish(&p->tree, &p->out, &p->xref);
+    if (rc == QR_OK)
+        rc = qr_pdf_xref_reserve(&p->xref, &info);
+    if (rc == QR_OK)
+        rc = write_info(p, info, doc);
+    if (rc == QR_OK)
+        rc = qr_pdf_xref_reserve(&p->xref, &meta);
+    if (rc != QR_OK)
+        return qr_err_set(err, rc, "%s: cannot write the document trailer", p->final_path);
+    if ((rc = qr_xmp_write(&p->out, &p->xref, meta, doc, &p->spool, err)) != QR_OK)
+        return rc;
+    write_catalog(p, meta);
+    if ((rc = qr_pdf_xref_finish(&p->out, &p->xref, OBJ_CATALOG, info)) != QR_OK)
+        return qr_err_set(err, rc, "%s: cannot write the cross-reference table",
+                          p->final_path);
+    return QR_OK;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int e = fsync(fd) == 0 ? 0 : errno;
+    close(fd);
+    return e;
+}
+
+/* Flush, fsync, close, rename, fsync the directory. */
+static int commit(qr_pdf *p, qr_err *err)
+{
+    if (qr_pdf_out_flush(&p->out) != 0)
+        return io_error(p, err, p->out.err_no, "write failed");
+    if (fsync(p->fd) != 0)
+        return io_error(p, err, errno, "fsync failed");
+    int fd = p->fd;
+    p->fd = -1;
+    if (close(fd) != 0)
+        return io_error(p, err, errno, "close failed");
+    if (rename(p->tmp_path, p->final_path) != 0)
+        return io_error(p, err, errno, "rename failed");
+    int e = fsync_dir(p->dir);
+    if (e != 0) {
+        unlink(p->final_path);
+        return io_error(p, err, e, "fsync of the directory failed");
+    }
+    return QR_OK;
+}
+
+static int make_doc(qr_pdf *p, const qr_pdf_meta *meta, qr_xmp_doc *d, char **owned)
+{
+    memset(d, 0, sizeof *d);
+    d->flavour = p->flavour;
+    d->created = meta->created;
+    d->modified = meta->modified;
+    d->extra = meta->extra;
+    d->n_extra = meta->extra ? meta->n_extra : 0;
+    owned[0] = meta->title ? qr_pdf_clean_utf8(meta->title) : NULL;
+    owned[1] = qr_pdf_clean_utf8(meta->producer && *meta->producer ? meta->producer
+                                                                   : QR_PDF_CREATOR);
+    owned[2] = qr_pdf_clean_utf8(QR_PDF_CREATOR);
+    d->title = owned[0];
+    d->producer = owned[1];
+    d->creator = owned[2];
+    return (meta->title && !owned[0]) || !owned[1] || !owned[2] ? QR_ENOMEM : QR_OK;
+}
+
+static int finish_checks(qr_pdf *p, const qr_pdf_meta *meta, qr_err *err)
+{
+    if (p->failed)
+        return qr_err_set(err, p->failed, "%s", p->failed_msg);
+    if (!meta)
+        return qr_err_set(err, QR_EINVAL, "%s: no document metadata", p->final_path);
+    if (p->tree.count == 0)
+        return qr_err_set(err, QR_EINVAL, "%s: a document needs at least one page",
+                          p->final_path);
+    if (meta->title && strlen(meta->title) > QR_PDF_MAX_TITLE)
+        return qr_err_set(err, QR_EINVAL, "%s: title longer than %d bytes", p->final_path,
+                          QR_PDF_MAX_TITLE);
+    return QR_OK;
+}
+
+int qr_pdf_finish(qr_pdf **pp, const qr_pdf_meta *meta, uint8_t sha256[32], qr_err *err)
+{
+    qr_pdf *p = *pp;
+    *pp = NULL;
+    if (!p)
+        return qr_err_set(err, QR_EINVAL, "qr_pdf_finish: no document");
+    int rc = finish_checks(p, meta, err);
+    qr_xmp_doc doc;
+    char *owned[3] = { NULL, NULL, NULL };
+    if (rc == QR_OK && (rc = make_doc(p, meta, &doc, owned)) != QR_OK)
+        qr_err_set(err, rc, "%s: out of memory", p->final_path);
+    if (rc == QR_OK)
+        rc = write_tail(p, &doc, err);
+    if (rc == QR_OK)
+        rc = check_out(p, err);
+    if (rc == QR_OK)
+        rc = commit(p, err);
+    for (int i = 0; i < 3; i++)
+        free(owned[i]);
+    if (rc != QR_OK) {
+        pdf_discard(p);
+        return rc;
+    }
+    if (sha256)
+        qr_sha256_final(p->out.sha, sha256);
+    pdf_free(p);
+    return QR_OK;
+}
+
+void qr_pdf_abort(qr_pdf **pp)
+{
+    if (pp) {
+        pdf_discard(*pp);
+        *pp = NULL;
+    }
+}

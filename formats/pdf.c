@@ -315,8 +315,10 @@ int qr_pdf_add_page(qr_pdf *p, const qr_pdf_image *im, const qr_pdf_prov *prov, 
     write_image(p, nums[0], im);
     write_content(p, nums[1], w, h);
     write_page(p, nums, w, h);
-    if ((rc = qr_xmp_spool_page(&p->spool, page, prov, err)) != QR_OK)
+    if ((rc = qr_xmp_spool_page(&p->spool, page, prov, err)) != QR_OK) {
+        qr_err_prefix(err, "%s: page %d", p->final_path, page);
         return pdf_fail(p, err, rc);
+    }
     if ((rc = qr_pdf_tree_add(&p->tree, &p->out, &p->xref, nums[2])) != QR_OK) {
         qr_err_set(err, rc, "%s: page %d: out of memory", p->final_path, page);
         return pdf_fail(p, err, rc);
@@ -388,8 +390,10 @@ static int write_tail(qr_pdf *p, const qr_xmp_doc *doc, qr_err *err)
         rc = qr_pdf_xref_reserve(&p->xref, &meta);
     if (rc != QR_OK)
         return qr_err_set(err, rc, "%s: cannot write the document trailer", p->final_path);
-    if ((rc = qr_xmp_write(&p->out, &p->xref, meta, doc, &p->spool, err)) != QR_OK)
+    if ((rc = qr_xmp_write(&p->out, &p->xref, meta, doc, &p->spool, err)) != QR_OK) {
+        qr_err_prefix(err, "%s", p->final_path);
         return rc;
+    }
     write_catalog(p, meta);
     if ((rc = qr_pdf_xref_finish(&p->out, &p->xref, OBJ_CATALOG, info)) != QR_OK)
         return qr_err_set(err, rc, "%s: cannot write the cross-reference table",

@@ -260,6 +260,7 @@ static int open_ledger(ing_run *r, qr_err *err)
     int rc = qr_ledger_open(o->ledger, &r->ledger, err);
     if (rc)
         return rc;
+    r->e.ledger = r->ledger;
     qr_ledger_batch_info bi = {.delivery = o->n_deliveries ? o->deliveries[0] : "",
                                .options = o->command_line ? o->command_line : ""};
     if ((rc = qr_ledger_batch_begin(r->ledger, &bi, &r->e.batch_id, err)))

@@ -206,6 +206,30 @@ int qr_pdf_open(const char *final_path, qr_pdfa flavour, qr_pdf **out, qr_err *e
 
 /* ---- pages ---------------------------------------------------------------- */
 
+/* The frame header of a JPEG: a DCT page must say what its bytes say, or
+ * readers would misdraw it (e.g. a CMYK JPEG declared as RGB). */
+static bool jpeg_matches(const qr_pdf_image *im)
+{
+    const uint8_t *d = im->data;
+    size_t i = 2;
+    if (im->len < 4 || d[0] != 0xFF || d[1] != 0xD8)
+        return false;
+    while (i + 4 <= im->len && d[i] == 0xFF) {
+        uint8_t m = d[i + 1];
+        size_t seg = (size_t)d[i + 2] << 8 | d[i + 3];
+        bool sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+        if (sof && i + 10 <= im->len)
+            return d[i + 4] == 8 && ((int)d[i + 5] << 8 | d[i + 6]) == im->height &&
+                   ((int)d[i + 7] << 8 | d[i + 8]) == im->width && d[i + 9] == im->components;
+        if (m == 0xFF) {
+            i++;
+            continue;
+        }
+        i += 2 + seg;
+    }
+    return false;
+}
+
 static int check_image(const qr_pdf_image *im, double w_pt, double h_pt, int page, qr_err *err)
 {
     bool geometry = im->width > 0 && im->height > 0 && im->width <= QR_PDF_MAX_SIDE &&
@@ -217,6 +241,10 @@ static int check_image(const qr_pdf_image *im, double w_pt, double h_pt, int pag
                 (im->filter == QR_FILTER_FLATE &&
                  ((im->components == 1 && (im->bpc == 1 || im->bpc == 8)) ||
                   (im->components == 3 && im->bpc == 8)));
+    if (geometry && kind && im->filter == QR_FILTER_DCT && !jpeg_matches(im))
+        return qr_err_set(err, QR_EINVAL, "page %d: the JPEG's frame header does not match "
+                          "%dx%d, %d components, 8 bits", page, im->width, im->height,
+                          im->components);
     if (!geometry || !kind)
         return qr_err_set(err, QR_EINVAL,
                           "page %d: invalid image (filter %d, %dx%d, %d components, %d bpc, "

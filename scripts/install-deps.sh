@@ -10,9 +10,11 @@ build_pkgs=(build-essential cmake pkg-config
   libleptonica-dev libarchive-dev libsqlite3-dev liburing-dev
   libssl-dev libinih-dev libcsv-dev)
 # Test: independent PDF readers and the PDF/A checker's Python modules,
-# plus Pillow/numpy for the sample-delivery generator.
+# plus Pillow/numpy for the sample-delivery generator and Little CMS's transicc
+# (liblcms2-utils) for the ICC profile test.
 test_pkgs=(qpdf poppler-utils mupdf-tools ghostscript libtiff-tools
-  python3 python3-pil python3-numpy python3-pikepdf python3-fonttools)
+  python3 python3-pil python3-numpy python3-pikepdf python3-fonttools
+  liblcms2-utils)
 
 want=("${build_pkgs[@]}")
 case "${1:-all}" in

@@ -324,12 +324,47 @@ static void test_flavour(qr_pdfa flavour)
     check_roundtrip(a);
 }
 
+/* No title, a custom producer, no extra metadata, no provenance. */
+static void test_minimal_meta(void)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/minimal.pdf", scratch);
+    qr_err err = { 0 };
+    qr_pdf *pdf = NULL;
+    CHECK(qr_pdf_open(path, QR_PDFA_2B, &pdf, &err) == QR_OK);
+    CHECK(qr_pdf_add_page(pdf, &pages[4].img, NULL, &err) == QR_OK);
+    qr_pdf_meta meta = { .producer = "scanner (v2) & <co>", .created = 0, .modified = 1 };
+    if (!CHECKF(qr_pdf_finish(&pdf, &meta, NULL, &err) == QR_OK, "%s", err.msg))
+        return;
+    size_t len;
+    char *d = (char *)qr_test_read(path, &len);
+    CHECK(memmem(d, len, "/Title", 6) == NULL && memmem(d, len, "dc:title", 8) == NULL);
+    CHECK(memmem(d, len, "/Producer (scanner \\(v2\\) & <co>)", 33) != NULL);
+    CHECK(memmem(d, len, "<pdf:Producer>scanner (v2) &amp; &lt;co&gt;</pdf:Producer>", 58));
+    CHECK(memmem(d, len, "<xmp:CreateDate>1970-01-01T00:00:00Z</xmp:CreateDate>", 53));
+    CHECK(memmem(d, len, "/CreationDate (D:19700101000000Z)", 33) != NULL);
+    free(d);
+    check_pdfa(path, "2b");
+    /* the checker is not vacuous: this 2b archive is not a 1b one */
+    const char *shared = qr_test_env("QUIRE_SHARED");
+    char cmd[2000], *out, *err2;
+    if (shared && access("/usr/bin/python3", X_OK) == 0) {
+        snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/tools/pdfa_check.py' --flavour 1b '%s'",
+                 shared, path);
+        int st = run_tool(cmd, scratch, &out, &err2);
+        CHECKF(st == 1 && strstr(out, "6.7.11-2"), "2b archive checked as 1b: %d %s", st, out);
+        free(out);
+        free(err2);
+    }
+}
+
 int main(void)
 {
     qr_test_tmpdir("pdf", scratch, sizeof scratch);
     make_pages();
     test_flavour(QR_PDFA_2B);
     test_flavour(QR_PDFA_1B);
+    test_minimal_meta();
     for (int i = 0; i < NPAGES; i++)
         synth_free(&pages[i]);
     return qr_test_end();

@@ -137,7 +137,22 @@ static void test_bad_images(void)
     bad.width = 400000;
     bad.xdpi = 1; /* 28 million points wide */
     CHECK_EQ_INT(qr_pdf_add_page(pdf, &bad, NULL, &err), QR_EUNSUPPORTED);
+    synth_page jpg;
+    synth_jpeg(&jpg, 64, 48, 3, 72);
+    bad = jpg.img;
+    bad.components = 1; /* colour JPEG declared gray */
+    CHECK_EQ_INT(qr_pdf_add_page(pdf, &bad, NULL, &err), QR_EINVAL);
+    CHECKF(strstr(err.msg, "frame header") != NULL, "message: %s", err.msg);
+    bad = jpg.img;
+    bad.height = 47;
+    CHECK_EQ_INT(qr_pdf_add_page(pdf, &bad, NULL, &err), QR_EINVAL);
+    bad = jpg.img;
+    bad.data = (const uint8_t *)"not a jpeg at all";
+    bad.len = 17;
+    CHECK_EQ_INT(qr_pdf_add_page(pdf, &bad, NULL, &err), QR_EINVAL);
     CHECK_EQ_INT(qr_pdf_page_count(pdf), 0);
+    CHECK(qr_pdf_add_page(pdf, &jpg.img, NULL, &err) == QR_OK);
+    synth_free(&jpg);
     CHECK(qr_pdf_add_page(pdf, &small.img, NULL, &err) == QR_OK);
     qr_pdf_meta meta = { .title = "after refusals" };
     CHECKF(qr_pdf_finish(&pdf, &meta, NULL, &err) == QR_OK, "%s", err.msg);

@@ -1,10 +1,331 @@
-/* placeholder replaced by the convert implementation */
-#include "qr_cli.h"
+/*
+ * `quire convert`: write the pages of some image files into one PDF/A archive.
+ *
+ * It is the smallest useful path through the project (read -> decode ->
+ * encode or pass through -> PDF/A), for an operator who has a handful of
+ * scans and no manifest, and for tests that need archives of known inputs.
+ *
+ * Runs on the main thread only. Pages are streamed: each page is decoded,
+ * handed to the writer and freed before the next one is decoded, and each
+ * source file's bytes are freed before the next file is read, so memory is
+ * bounded by the largest source file plus one decoded page.
+ *
+ * All or nothing: if any input cannot be read or decoded, every failing input
+ * is reported ("quire convert: FILE: message"), the writer is aborted (its
+ * temporary file removed) and nothing is written under the output name.
+ * Unchanged G4 and JPEG pages keep their original bytes (passthrough).
+ */
+#include <allheaders.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qr_cli.h"
+#include "qr_image.h"
+#include "qr_pdf.h"
+#include "qr_util.h"
+
+#define CV_DEFAULT_DPI 300.0
+
+typedef struct cv_opts {
+    qr_pdfa flavour;
+    const char *title;    /* NULL: the output's base name */
+    int quality;
+    bool lossless;
+    qr_limits lim;
+    const char *out;
+} cv_opts;
+
+typedef struct cv_run {
+    const cv_opts *opts;
+    qr_pdf *pdf;          /* NULL once a failure made the archive moot */
+    int failures;
+    long long first_scan; /* scan time of the archive's first page; -1 unknown */
+    bool first_seen;
+    bool write_failed;    /* the writer itself failed: fatal, not an input's fault */
+} cv_run;
+
+/* ---- arguments ---------------------------------------------------------- */
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || *s < '0' || *s > '9')
+        return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v == 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int parse_option(int c, const char *arg, cv_opts *o)
+{
+    uint64_t v;
+    switch (c) {
+    case 'p':
+        if (!strcmp(arg, "2b"))
+            o->flavour = QR_PDFA_2B;
+        else if (!strcmp(arg, "1b"))
+            o->flavour = QR_PDFA_1B;
+        else
+            return qr_cli_usage_error("convert", "--pdfa must be 2b or 1b, not '%s'", arg);
+        return QR_EXIT_OK;
+    case 't': o->title = arg; return QR_EXIT_OK;
+    case 'q':
+        if (!parse_u64(arg, &v) || v > 100)
+            return qr_cli_usage_error("convert", "--jpeg-quality must be 1-100, not '%s'", arg);
+        o->quality = (int)v;
+        return QR_EXIT_OK;
+    case 'l': o->lossless = true; return QR_EXIT_OK;
+    case 'x':
+        if (!parse_u64(arg, &o->lim.max_pixels))
+            return qr_cli_usage_error("convert", "--max-pixels needs a positive number");
+        return QR_EXIT_OK;
+    case 'b':
+        if (!parse_u64(arg, &o->lim.max_page_bytes))
+            return qr_cli_usage_error("convert", "--max-page-bytes needs a positive number");
+        return QR_EXIT_OK;
+    case 'o': o->out = arg; return QR_EXIT_OK;
+    default: return qr_cli_usage_error("convert", "unknown or incomplete option");
+    }
+}
+
+/* Returns QR_EXIT_OK with *first = index of the first IMAGE, or an exit code. */
+static int parse_args(int argc, char **argv, cv_opts *o, int *first)
+{
+    static const struct option longs[] = {
+        {"pdfa", required_argument, NULL, 'p'},
+        {"title", required_argument, NULL, 't'},
+        {"jpeg-quality", required_argument, NULL, 'q'},
+        {"lossless", no_argument, NULL, 'l'},
+        {"max-pixels", required_argument, NULL, 'x'},
+        {"max-page-bytes", required_argument, NULL, 'b'},
+        {"output", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0}};
+    *o = (cv_opts){.flavour = QR_PDFA_2B, .quality = 85};
+    qr_limits_default(&o->lim);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+o:", longs, NULL)) != -1) {
+        int rc = parse_option(c, optarg, o);
+        if (rc != QR_EXIT_OK)
+            return rc;
+    }
+    if (!o->out || !*o->out)
+        return qr_cli_usage_error("convert", "-o OUT.pdf is required");
+    if (optind >= argc)
+        return qr_cli_usage_error("convert", "no IMAGE given");
+    *first = optind;
+    return QR_EXIT_OK;
+}
+
+/* "dir/case-12.pdf" -> "case-12". */
+static void default_title(const char *out, char *buf, size_t size)
+{
+    const char *base = strrchr(out, '/');
+    base = base ? base + 1 : out;
+    size_t n = strlen(base);
+    if (n > 4 && !strcmp(base + n - 4, ".pdf"))
+        n -= 4;
+    snprintf(buf, size, "%.*s", (int)n, base);
+}
+
+/* ---- one page ----------------------------------------------------------- */
+
+static void passthrough_image(const qr_passthru *pass, qr_pdf_image *img)
+{
+    img->width = pass->width;
+    img->height = pass->height;
+    img->invert = pass->invert;
+    img->data = pass->data;
+    img->len = pass->len;
+    bool g4 = pass->codec == QR_CODEC_G4;
+    img->filter = g4 ? QR_FILTER_CCITT_G4 : QR_FILTER_DCT;
+    img->components = g4 ? 1 : pass->components;
+    img->bpc = g4 ? 1 : 8;
+}
+
+/* Encode a page whose pixels have no usable original payload. *owned
+ * receives the buffer img->data points to. */
+static int encode_image(const cv_opts *o, PIX *pix, qr_pdf_image *img, uint8_t **owned,
+                        const char **stored, qr_err *err)
+{
+    int d = pixGetDepth(pix), rc;
+    if (d != 1 && d != 8 && d != 32)
+        return qr_err_set(err, QR_EUNSUPPORTED, "unsupported: decoded depth %d", d);
+    img->width = pixGetWidth(pix);
+    img->height = pixGetHeight(pix);
+    img->components = d == 32 ? 3 : 1;
+    img->bpc = d == 1 ? 1 : 8;
+    if (d == 1) {
+        img->filter = QR_FILTER_CCITT_G4;
+        *stored = "g4";
+        rc = qr_encode_g4(pix, owned, &img->len, err);
+    } else if (o->lossless) {
+        img->filter = QR_FILTER_FLATE;
+        *stored = "flate";
+        rc = qr_encode_flate(pix, owned, &img->len, err);
+    } else {
+        img->filter = QR_FILTER_DCT;
+        *stored = "jpeg";
+        rc = qr_encode_jpeg(pix, o->quality, owned, &img->len, err);
+    }
+    img->data = *owned;
+    return rc;
+}
+
+static bool wants_passthrough(const qr_page *pg)
+{
+    int d = pixGetDepth(pg->pix);
+    if (pg->pass.codec == QR_CODEC_G4)
+        return d == 1;
+    return pg->pass.codec == QR_CODEC_JPEG && d != 1;
+}
+
+static void page_dpi(const qr_page *pg, qr_pdf_image *img, qr_pdf_prov *prov)
+{
+    double x = pg->xdpi, y = pg->ydpi;
+    if (x <= 0 && y > 0)
+        x = y;
+    if (y <= 0 && x > 0)
+        y = x;
+    prov->dpi_assumed = !pg->dpi_known || x <= 0;
+    if (prov->dpi_assumed)
+        x = y = CV_DEFAULT_DPI;
+    img->xdpi = prov->xdpi = x;
+    img->ydpi = prov->ydpi = y;
+}
+
+static int add_page(cv_run *r, const qr_page *pg, qr_pdf_prov *prov, qr_err *err)
+{
+    qr_pdf_image img = {0};
+    uint8_t *owned = NULL;
+    int rc = QR_OK;
+    if (wants_passthrough(pg)) {
+        passthrough_image(&pg->pass, &img);
+        prov->stored = "passthrough";
+    } else {
+        rc = encode_image(r->opts, pg->pix, &img, &owned, &prov->stored, err);
+    }
+    prov->encoding = pg->encoding;
+    page_dpi(pg, &img, prov);
+    if (rc == QR_OK && r->pdf) {
+        rc = qr_pdf_add_page(r->pdf, &img, prov, err);
+        /* a page the writer refuses (e.g. its size) is the input's fault */
+        r->write_failed = rc == QR_EIO || rc == QR_ENOMEM || rc == QR_EFATAL;
+    }
+    free(owned);
+    return rc;
+}
+
+/* ---- one input file ----------------------------------------------------- */
+
+static void report(cv_run *r, const char *path, qr_err *err)
+{
+    /* util's file errors already start with the path: do not name it twice */
+    const char *msg = err->msg;
+    size_t n = strlen(path);
+    if (!strncmp(msg, path, n) && !strncmp(msg + n, ": ", 2))
+        msg += n + 2;
+    fprintf(stderr, "quire convert: %s: %s\n", path, msg[0] ? msg : qr_err_name(err->code));
+    r->failures++;
+    /* the archive will not be written: stop feeding it, keep checking inputs */
+    qr_pdf_abort(&r->pdf);
+}
+
+static int convert_pages(cv_run *r, qr_image_reader *rd, qr_pdf_prov *prov, qr_err *err)
+{
+    int n = qr_image_pages(rd);
+    for (int i = 0; i < n; i++) {
+        qr_page pg = {0};
+        int rc = qr_image_decode(rd, i, &pg, err);
+        if (rc == QR_OK) {
+            if (!r->first_seen) {
+                r->first_seen = true;
+                r->first_scan = pg.scan_time;
+            }
+            prov->source_page = i + 1;
+            rc = add_page(r, &pg, prov, err);
+        }
+        qr_page_clear(&pg);
+        if (rc != QR_OK) {
+            if (n > 1)
+                qr_err_prefix(err, "page %d", i + 1);
+            return rc;
+        }
+    }
+    return QR_OK;
+}
+
+static int convert_file(cv_run *r, const char *path, qr_err *err)
+{
+    uint8_t *data = NULL, digest[QR_SHA256_LEN];
+    size_t len = 0;
+    char hex[QR_SHA256_HEX];
+    qr_image_reader *rd = NULL;
+    int rc = qr_read_file(path, 0, &data, &len, err);
+    if (rc == QR_OK)
+        rc = qr_image_open(data, len, &r->opts->lim, &rd, err);
+    if (rc == QR_OK) {
+        qr_sha256_once(data, len, digest);
+        qr_hex(digest, sizeof digest, hex);
+        qr_pdf_prov prov = {.source = path, .sha256 = hex};
+        rc = convert_pages(r, rd, &prov, err);
+    }
+    qr_image_close(&rd);
+    free(data);
+    return rc;
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+static int finish(cv_run *r, qr_err *err)
+{
+    char title[256];
+    if (r->opts->title)
+        snprintf(title, sizeof title, "%s", r->opts->title);
+    else
+        default_title(r->opts->out, title, sizeof title);
+    time_t when = r->first_scan >= 0 ? (time_t)r->first_scan : qr_reference_time(NULL);
+    qr_pdf_meta meta = {.title = title, .created = when, .modified = when};
+    return qr_pdf_finish(&r->pdf, &meta, NULL, err);
+}
+
 int qr_cmd_convert(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("quire convert: not built yet\n", stderr);
-    return QR_EXIT_FATAL;
+    cv_opts opts;
+    int first = 0, rc = parse_args(argc, argv, &opts, &first);
+    if (rc != QR_EXIT_OK)
+        return rc;
+    qr_err err = {0};
+    cv_run r = {.opts = &opts, .first_scan = -1};
+    if (qr_pdf_open(opts.out, opts.flavour, &r.pdf, &err) != QR_OK) {
+        fprintf(stderr, "quire convert: %s\n", err.msg);
+        return QR_EXIT_FATAL;
+    }
+    for (int i = first; i < argc; i++) {
+        err = (qr_err){0};
+        if (convert_file(&r, argv[i], &err) != QR_OK)
+            report(&r, argv[i], &err);
+    }
+    if (r.write_failed)
+        return QR_EXIT_FATAL;
+    if (r.failures) {
+        fprintf(stderr, "quire convert: %d of %d inputs failed; %s not written\n", r.failures,
+                argc - first, opts.out);
+        return QR_EXIT_FAULTY;
+    }
+    int pages = qr_pdf_page_count(r.pdf);
+    if (finish(&r, &err) != QR_OK) {
+        fprintf(stderr, "quire convert: %s: %s\n", opts.out, err.msg);
+        return QR_EXIT_FATAL;
+    }
+    printf("%s: %d page%s\n", opts.out, pages, pages == 1 ? "" : "s");
+    return QR_EXIT_OK;
 }

@@ -13,7 +13,7 @@ build_pkgs=(build-essential cmake pkg-config
 # plus Pillow/numpy for the sample-delivery generator and Little CMS's transicc
 # (liblcms2-utils) for the ICC profile test.
 test_pkgs=(qpdf poppler-utils mupdf-tools ghostscript libtiff-tools
-  python3 python3-pil python3-numpy python3-pikepdf python3-fonttools
+  python3 python3-pil python3-numpy fonts-dejavu-core python3-pikepdf python3-fonttools
   liblcms2-utils)
 
 want=("${build_pkgs[@]}")

@@ -100,8 +100,10 @@ static void log_file(ing_engine *e, const ing_file *f)
     qr_jsonlog_event(e->log, f->archived ? "file_archived" : "file_faulty", "file_id",
                      f->file_id, "#pages", pages, "#faults", faults, "archive",
                      f->archived ? f->archive_path : "", NULL);
-    for (size_t i = 0; i < f->faults.n && e->opts->diag && !e->opts->quiet; i++) {
+    for (size_t i = 0; i < f->faults.n && e->opts->diag; i++) {
         const qr_fault *x = &f->faults.v[i];
+        if (e->opts->quiet && x->kind != QR_FAULT_CORRUPT)
+            continue; /* unreadable input is an error: always named */
         if (e->progress.tty)
             fputs("\r\033[K", e->opts->diag);
         fprintf(e->opts->diag, "fault: %s page %d: %s (value %g, threshold %g): %s\n",

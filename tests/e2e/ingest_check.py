@@ -5,8 +5,8 @@ tools/make_sample.py) and with the archives on disk.
 usage: ingest_check.py QUIRE LEDGER OUT_DIR TRUTH_JSON
 
 Checks, printing counts:
-  * files whose truth has a missing page  == ledger files with missing_pages
-  * files with an extra page (not a duplicate) == ledger files with extra_pages
+  * files delivered with fewer pages than expected == ledger files with missing_pages
+  * files delivered with more pages than expected == ledger files with extra_pages
   * files with a truncated / corrupt page  == ledger files with corrupt
   * every delivered file without truth faults of those kinds is archived,
     unless the ledger names another fault for it (printed)
@@ -31,13 +31,20 @@ def export(quire, ledger, what):
 
 
 def truth_sets(truth):
+    """Expected file sets. Page counts are compared as delivered against
+    expected: a file with a duplicate sheet has one page too many, and is
+    expected under extra_pages until the duplicate detector attributes it."""
     want = {k: set() for k in set(COUNT_KINDS.values())}
     for f in truth["files"]:
         kinds = [x["kind"] for x in f.get("file_faults", [])]
         kinds += [x["kind"] for p in f["pages"] for x in p.get("faults", [])]
         for k in kinds:
-            if k in COUNT_KINDS:
-                want[COUNT_KINDS[k]].add(f["file_id"])
+            if COUNT_KINDS.get(k) == "corrupt":
+                want["corrupt"].add(f["file_id"])
+        if f["delivered_pages"] < f["expected_pages"]:
+            want["missing_pages"].add(f["file_id"])
+        if f["delivered_pages"] > f["expected_pages"]:
+            want["extra_pages"].add(f["file_id"])
     return want
 
 

@@ -1,0 +1,146 @@
+/*
+ * dup_match.c: comparing two page signatures (the second half of duplicate
+ * detection; dup.c computes them).
+ *
+ * Why this comparison: two scans of one sheet differ by a residual skew
+ * (the analysis removes most of it), a shift of a few mm and a scale of up to
+ * about 3 % between the copies. Each profile is first reduced to its detail
+ * (the profile minus its 10 mm moving average), so that the common shape of
+ * every text page (margins, then a block of ink) does not count, only the
+ * positions and strengths of lines, paragraphs, indents and columns do. The
+ * detail of one page is then matched against the other's over shifts of
+ * +-SEARCH_MM and scales of +-SCALE_RANGE about the ink centroids, and the best
+ * normalized cross-correlation is kept. Rows and columns must both agree: the
+ * similarity is the geometric mean of the two axes' correlations.
+ *
+ * Pure functions of their arguments; any thread. Scratch arrays live on the
+ * stack (a few KB).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "dup_int.h"
+#include "stages_int.h"
+
+#define SMOOTH_BINS 21        /* moving-average window: about 10 mm */
+#define SEARCH_BINS 20        /* shift search: +-10 mm after centroid alignment */
+#define SCALE_RANGE 0.032     /* scale search: +-3.2 % */
+#define SCALE_STEP 0.004
+#define PAD (SEARCH_BINS + 1)
+
+typedef struct detail {
+    double v[QR_SIG_BINS];
+    int n;
+    double centroid; /* of the raw profile, in bins */
+} detail;
+
+/* Detail of a profile: the profile minus its centred moving average. */
+static void make_detail(const float *p, int n, detail *d)
+{
+    double prefix[QR_SIG_BINS + 1];
+    prefix[0] = 0;
+    double mass = 0, moment = 0;
+    for (int i = 0; i < n; i++) {
+        double x = (double)p[i];
+        prefix[i + 1] = prefix[i] + x;
+        mass += x;
+        moment += i * x;
+    }
+    for (int i = 0; i < n; i++) {
+        int lo = i - SMOOTH_BINS / 2, hi = i + SMOOTH_BINS / 2 + 1;
+        lo = lo < 0 ? 0 : lo;
+        hi = hi > n ? n : hi;
+        d->v[i] = (double)p[i] - (prefix[hi] - prefix[lo]) / (hi - lo);
+    }
+    d->n = n;
+    d->centroid = mass > 0 ? moment / mass : n / 2.0;
+}
+
+static double interp(const detail *d, double x)
+{
+    if (x < 0 || x > d->n - 1)
+        return 0.0;
+    int i = (int)x;
+    double f = x - i;
+    return i + 1 < d->n ? d->v[i] * (1 - f) + d->v[i + 1] * f : d->v[i];
+}
+
+/* Best correlation of a with b resampled at one scale, over all shifts. */
+static double best_at_scale(const detail *a, const detail *b, double s, double ea)
+{
+    enum { RN = QR_SIG_BINS + 2 * PAD };
+    double r[RN], e[RN + 1];
+    int n = a->n;
+    e[0] = 0;
+    for (int k = 0; k < n + 2 * PAD; k++) {
+        r[k] = interp(b, b->centroid + (k - PAD - a->centroid) * s);
+        e[k + 1] = e[k] + r[k] * r[k];
+    }
+    double best = 0;
+    for (int t = -SEARCH_BINS; t <= SEARCH_BINS; t++) {
+        const double *rt = r + PAD + t;
+        double dot = 0;
+        for (int i = 0; i < n; i++)
+            dot += a->v[i] * rt[i];
+        double eb = e[PAD + t + n] - e[PAD + t];
+        if (eb > 0 && dot > 0 && dot / sqrt(ea * eb) > best)
+            best = dot / sqrt(ea * eb);
+    }
+    return best;
+}
+
+/* Correlation of two profiles' details under the best shift and scale. */
+static double axis_similarity(const float *pa, int na, const float *pb, int nb)
+{
+    if (na < 2 * SMOOTH_BINS || nb < 2 * SMOOTH_BINS)
+        return 0.0;
+    detail a, b;
+    make_detail(pa, na, &a);
+    make_detail(pb, nb, &b);
+    double ea = 0;
+    for (int i = 0; i < a.n; i++)
+        ea += a.v[i] * a.v[i];
+    if (ea <= 0)
+        return 0.0;
+    double best = 0;
+    int steps = (int)lround(SCALE_RANGE / SCALE_STEP);
+    for (int k = -steps; k <= steps; k++) {
+        double c = best_at_scale(&a, &b, 1.0 + k * SCALE_STEP, ea);
+        best = c > best ? c : best;
+    }
+    return best > 1.0 ? 1.0 : best;
+}
+
+void qr_signature_axes(const qr_signature *a, const qr_signature *b, double *h, double *v)
+{
+    *h = *v = 0.0;
+    if (!a || !b || !a->valid || !b->valid || a->blank || b->blank)
+        return;
+    *h = axis_similarity(a->hprof, a->hlen, b->hprof, b->hlen);
+    *v = axis_similarity(a->vprof, a->vlen, b->vprof, b->vlen);
+}
+
+double qr_signature_similarity(const qr_signature *a, const qr_signature *b)
+{
+    double h, v;
+    qr_signature_axes(a, b, &h, &v);
+    return sqrt(h * v);
+}
+
+int qr_signature_hash_distance(const qr_signature *a, const qr_signature *b)
+{
+    return __builtin_popcountll(a->phash ^ b->phash);
+}
+
+bool qr_signature_is_duplicate(const qr_signature *a, const qr_signature *b,
+                               const qr_profile *p, double *similarity)
+{
+    bool candidate = a && b && a->valid && b->valid && !a->blank && !b->blank &&
+                     qr_signature_hash_distance(a, b) <= p->dup_max_hash_distance;
+    if (!candidate && !similarity)
+        return false;
+    double s = qr_signature_similarity(a, b);
+    if (similarity)
+        *similarity = s;
+    return candidate && s >= p->dup_min_similarity;
+}

@@ -68,6 +68,10 @@ typedef struct qr_profile {
     double blank_margin;         /* band ignored on each side, fraction of size (0.1) */
     double blank_ink_max;        /* centre ink fraction at or below = blank (0.0008) */
     int ink_min_delta;           /* ink is at least this much darker than paper (40) */
+    /* duplicate pages (stages/dup*.c) */
+    double dup_min_similarity;   /* qr_signature_similarity at or above = duplicate */
+    int dup_max_hash_distance;   /* quick filter: perceptual hashes further apart are
+                                    never duplicates (bits of 63) */
 } qr_profile;
 
 void qr_profile_default(qr_profile *p);
@@ -130,5 +134,46 @@ int qr_correct(const struct Pix *pix, const qr_analysis *an, const qr_profile *p
 /* Once at program start, before threads: silence Leptonica's messages and
  * debug output (process-wide settings). */
 void qr_stages_global_init(void);
+
+/* ---- Duplicate pages (stages/dup.c, stages/dup_match.c) -----------------
+ *
+ * The same sheet fed twice gives two consecutive pages that differ only by
+ * scanning: skew (a few tenths of a degree, up to about 2), position (a few
+ * mm), sensor noise, JPEG/threshold artefacts and scale (up to +-1.5 %). A
+ * qr_signature captures a page so that two scans of one sheet compare as
+ * nearly equal while two different pages (even of the same form) do not:
+ *  - a 64-bit perceptual hash (DCT of a 32x32 thumbnail of the content box)
+ *    as a quick filter, and
+ *  - ink projection profiles (per row and per column, in physical units of
+ *    1/QR_SIG_DPI inch) of the upright, deskewed page, compared by normalized
+ *    cross-correlation over a search of shifts and scales.
+ * A signature is a plain value (no heap): the pipeline keeps one per page. */
+#define QR_SIG_DPI 50    /* resolution of the profiles (one bin = 0.51 mm) */
+#define QR_SIG_BINS 768  /* up to 15.3 inches per axis; longer pages are cut */
+
+typedef struct qr_signature {
+    bool valid;                /* set by qr_signature_compute */
+    bool blank;                /* blank page (analysis or no ink): never a duplicate */
+    uint64_t phash;            /* 63 bits used */
+    int hlen, vlen;            /* bins in use: upright page height, width */
+    float hprof[QR_SIG_BINS];  /* ink per row, top to bottom */
+    float vprof[QR_SIG_BINS];  /* ink per column, left to right */
+} qr_signature;
+
+/* Signature of a page, from the page and its analysis (its orientation and
+ * skew are undone on a reduced copy). Cost: a few ms. Returns QR_OK, or
+ * QR_EINVAL / QR_ENOMEM with *err naming the problem (*out is then zeroed). */
+int qr_signature_compute(const struct Pix *pix, const qr_analysis *an, qr_signature *out,
+                         qr_err *err);
+/* Similarity of two signatures in [0, 1]: 1 = the same sheet scanned twice.
+ * 0 when either is invalid or blank. */
+double qr_signature_similarity(const qr_signature *a, const qr_signature *b);
+/* Hamming distance of the perceptual hashes (0-63). */
+int qr_signature_hash_distance(const qr_signature *a, const qr_signature *b);
+/* True when b repeats a: neither blank, hashes within dup_max_hash_distance
+ * and similarity >= dup_min_similarity. *similarity (may be NULL) receives the
+ * similarity, computed even when the quick filter already said no. */
+bool qr_signature_is_duplicate(const qr_signature *a, const qr_signature *b,
+                               const qr_profile *p, double *similarity);
 
 #endif

@@ -26,7 +26,7 @@ demo() {
   "$build/quire" status --ledger out/quire.db
   echo
   echo "archives: $(ls out/archive | wc -l) in out/archive; ledger: out/quire.db"
-  echo "the sample has one file with a missing page and one with a truncated page:"
+  echo "the sample has a missing page, a truncated page and a blank page:"
   echo "ingest exits 1 (some files faulty) by design; exit code was $rc"
   [ "$rc" -le 1 ]
 }

@@ -14,9 +14,10 @@
  * to gray directly (cheap, and antialiased so that thin strokes count), gray
  * and colour pages are area-mapped (colour before the luma conversion, so the
  * full-resolution page is read once). The analysis supplies orientation and
- * skew, which are undone on that copy. Ink connected to the image border
- * (black scanner backing around a skewed sheet, edge shadows, full-height
- * streaks) is dropped: it depends on the scan, not on the sheet.
+ * skew, which are undone on that copy after a clean-up in the scan frame:
+ * solid ink connected to the image border (black scanner backing around a
+ * skewed sheet, edge shadows), a 4 mm band along the frame and full-height
+ * streaks are dropped, since they depend on the scan, not on the sheet.
  *
  * Runs on the calling worker thread; touches only the call's own images and
  * the caller's signature. No heap memory survives the call.
@@ -111,7 +112,8 @@ static PIX *small_gray(PIX *pix, const qr_analysis *an)
     return scale_any(pix, QR_SIG_DPI / dx, QR_SIG_DPI / dy);
 }
 
-/* Undo orientation (when confident) and skew (when measured). */
+/* Undo orientation (when confident) and skew (when measured) on the darkness
+ * image, after the scan-frame clean-up below. */
 static PIX *upright(PIX *g, const qr_analysis *an)
 {
     int rot = an->orient_confident ? an->orientation : 0;
@@ -119,7 +121,7 @@ static PIX *upright(PIX *g, const qr_analysis *an)
     if (!cur || !an->skew_found || fabs(an->skew_deg) < 0.05)
         return cur;
     PIX *d = pixRotate(cur, (l_float32)(DEG2RAD * an->skew_deg), L_ROTATE_AREA_MAP,
-                       L_BRING_IN_WHITE, 0, 0);
+                       L_BRING_IN_BLACK, 0, 0); /* darkness 0: no ink */
     pixDestroy(&cur);
     return d;
 }
@@ -152,6 +154,8 @@ static PIX *darkness(PIX *g)
     return d;
 }
 
+#define EDGE_BAND (QR_SIG_DPI * 4 / 25) /* 4 mm */
+
 /* Zero the darkness of solid ink connected to the image border (backing
  * wedges, edge shadows). The opening first removes text and thin lines, so
  * that text crossed by a streak or touching the edge survives. */
@@ -171,6 +175,9 @@ static int drop_border_ink(PIX *d)
         return QR_ENOMEM;
     pixSetMasked(d, grown, 0);
     pixDestroy(&grown);
+    /* and a band of EDGE_BAND along the frame: the scanner's own edge (a strip
+     * of backing a few pixels wide, thinner than the opening) varies per scan */
+    pixSetOrClearBorder(d, EDGE_BAND, EDGE_BAND, EDGE_BAND, EDGE_BAND, PIX_CLR);
     return QR_OK;
 }
 
@@ -212,46 +219,19 @@ static void profiles(PIX *d, qr_signature *s)
         s->vprof[x] /= 255.0f;
 }
 
-/* First and last bin holding the given share of a profile's mass. */
-static void mass_span(const float *p, int n, double share, int *lo, int *hi)
+/* 32x32 thumbnail of the whole upright page as floats (row-major). The
+ * whole frame, not the ink's bounding box: the box moves with every speck and
+ * wedge remnant, the frame only with the sheet's small shift. */
+static int thumbnail(PIX *d, float t[32 * 32])
 {
-    double total = 0, acc = 0;
-    for (int i = 0; i < n; i++)
-        total += (double)p[i];
-    *lo = 0;
-    *hi = n - 1;
-    for (int i = 0; i < n; i++)
-        if ((acc += (double)p[i]) > share * total) {
-            *lo = i;
-            break;
-        }
-    acc = 0;
-    for (int i = n - 1; i >= 0; i--)
-        if ((acc += (double)p[i]) > share * total) {
-            *hi = i;
-            break;
-        }
-}
-
-/* 32x32 thumbnail of the content box as floats (row-major). */
-static int thumbnail(PIX *d, const qr_signature *s, float t[32 * 32])
-{
-    int x0, x1, y0, y1;
-    mass_span(s->vprof, s->vlen, 0.01, &x0, &x1);
-    mass_span(s->hprof, s->hlen, 0.01, &y0, &y1);
-    BOX *box = boxCreate(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
-    PIX *c = box ? pixClipRectangle(d, box, NULL) : NULL;
-    boxDestroy(&box);
-    PIX *sm = c ? pixScaleToSize(c, 32, 32) : NULL;
-    pixDestroy(&c);
+    PIX *sm = pixScaleToSize(d, 32, 32);
     if (!sm)
         return QR_ENOMEM;
+    int wpl = pixGetWpl(sm);
+    l_uint32 *data = pixGetData(sm);
     for (int y = 0; y < 32; y++)
-        for (int x = 0; x < 32; x++) {
-            l_uint32 v = 0;
-            pixGetPixel(sm, x, y, &v);
-            t[y * 32 + x] = (float)v;
-        }
+        for (int x = 0; x < 32; x++)
+            t[y * 32 + x] = (float)GET_DATA_BYTE(data + (size_t)y * wpl, x);
     pixDestroy(&sm);
     return QR_OK;
 }
@@ -303,23 +283,26 @@ static uint64_t phash_of(const float t[32 * 32])
 
 static int fill(PIX *pix, const qr_analysis *an, qr_signature *out)
 {
+    /* clean-up in the scan frame (edges, streaks), then upright and deskew */
     PIX *g = small_gray(pix, an);
-    PIX *up = g ? upright(g, an) : NULL;
+    PIX *dk = g ? darkness(g) : NULL;
     pixDestroy(&g);
-    PIX *d = up ? darkness(up) : NULL;
-    pixDestroy(&up);
-    if (!d || drop_border_ink(d) != QR_OK) {
-        pixDestroy(&d);
+    if (!dk || drop_border_ink(dk) != QR_OK) {
+        pixDestroy(&dk);
         return QR_ENOMEM;
     }
-    drop_streaks(d);
+    drop_streaks(dk);
+    PIX *d = upright(dk, an);
+    pixDestroy(&dk);
+    if (!d)
+        return QR_ENOMEM;
     profiles(d, out);
     double ink = 0;
     for (int i = 0; i < out->hlen; i++)
         ink += (double)out->hprof[i];
     out->blank = an->blank || ink / (out->hlen > 0 ? out->hlen : 1) < SIG_MIN_INK;
     float t[32 * 32];
-    int rc = out->blank ? QR_OK : thumbnail(d, out, t);
+    int rc = out->blank ? QR_OK : thumbnail(d, t);
     if (rc == QR_OK && !out->blank)
         out->phash = phash_of(t);
     pixDestroy(&d);

@@ -30,7 +30,7 @@ void qr_profile_default(qr_profile *p)
     p->blank_margin = 0.1;
     p->blank_ink_max = 0.0008;
     p->ink_min_delta = 40;
-    p->dup_min_similarity = 0.5;
+    p->dup_min_similarity = 0.65;
     p->dup_max_hash_distance = 24;
 }
 

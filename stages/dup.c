@@ -243,8 +243,9 @@ static int cmp_float(const void *a, const void *b)
 }
 
 /* Perceptual hash: the 8x8 lowest DCT frequencies but the mean, each bit set
- * when its coefficient exceeds their median. */
-static uint64_t phash_of(const float t[32 * 32])
+ * when its coefficient exceeds their median. turned: the hash of the
+ * thumbnail turned by 180 degrees (odd frequencies change sign). */
+static uint64_t phash_of(const float t[32 * 32], bool turned)
 {
     double cosv[8][32];
     for (int u = 0; u < 8; u++)
@@ -267,7 +268,7 @@ static uint64_t phash_of(const float t[32 * 32])
             double acc = 0;
             for (int y = 0; y < 32; y++)
                 acc += rows[y][u] * cosv[v][y];
-            coef[n++] = (float)acc;
+            coef[n++] = (float)(turned && ((u + v) & 1) ? -acc : acc);
         }
     memcpy(sorted, coef, sizeof coef);
     qsort(sorted, 63, sizeof sorted[0], cmp_float);
@@ -303,8 +304,10 @@ static int fill(PIX *pix, const qr_analysis *an, qr_signature *out)
     out->blank = an->blank || ink / (out->hlen > 0 ? out->hlen : 1) < SIG_MIN_INK;
     float t[32 * 32];
     int rc = out->blank ? QR_OK : thumbnail(d, t);
-    if (rc == QR_OK && !out->blank)
-        out->phash = phash_of(t);
+    if (rc == QR_OK && !out->blank) {
+        out->phash = phash_of(t, false);
+        out->phash180 = phash_of(t, true);
+    }
     pixDestroy(&d);
     return rc;
 }

@@ -11,7 +11,9 @@
  * detail of one page is then matched against the other's over shifts of
  * +-SEARCH_MM and scales of +-SCALE_RANGE about the ink centroids, and the best
  * normalized cross-correlation is kept. Rows and columns must both agree: the
- * similarity is the geometric mean of the two axes' correlations.
+ * similarity is the geometric mean of the two axes' correlations, taken as
+ * they are and with one page turned by 180 degrees (an orientation the
+ * analysis decided for one scan but not the other).
  *
  * Pure functions of their arguments; any thread. Scratch arrays live on the
  * stack (a few KB).
@@ -111,6 +113,15 @@ static double axis_similarity(const float *pa, int na, const float *pb, int nb)
     return best > 1.0 ? 1.0 : best;
 }
 
+static void reversed(const float *p, int n, float *out)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = p[n - 1 - i];
+}
+
+/* The orientation found by the analysis may differ between two scans of one
+ * sheet (one confident "upside down", the other not), so b is also compared
+ * turned by 180 degrees (both profiles reversed) and the better fit is kept. */
 void qr_signature_axes(const qr_signature *a, const qr_signature *b, double *h, double *v)
 {
     *h = *v = 0.0;
@@ -118,6 +129,15 @@ void qr_signature_axes(const qr_signature *a, const qr_signature *b, double *h, 
         return;
     *h = axis_similarity(a->hprof, a->hlen, b->hprof, b->hlen);
     *v = axis_similarity(a->vprof, a->vlen, b->vprof, b->vlen);
+    float rh[QR_SIG_BINS], rv[QR_SIG_BINS];
+    reversed(b->hprof, b->hlen, rh);
+    reversed(b->vprof, b->vlen, rv);
+    double h2 = axis_similarity(a->hprof, a->hlen, rh, b->hlen);
+    double v2 = axis_similarity(a->vprof, a->vlen, rv, b->vlen);
+    if (h2 * v2 > *h * *v) {
+        *h = h2;
+        *v = v2;
+    }
 }
 
 double qr_signature_similarity(const qr_signature *a, const qr_signature *b)
@@ -129,7 +149,9 @@ double qr_signature_similarity(const qr_signature *a, const qr_signature *b)
 
 int qr_signature_hash_distance(const qr_signature *a, const qr_signature *b)
 {
-    return __builtin_popcountll(a->phash ^ b->phash);
+    int d = __builtin_popcountll(a->phash ^ b->phash);
+    int turned = __builtin_popcountll(a->phash ^ b->phash180);
+    return turned < d ? turned : d;
 }
 
 bool qr_signature_is_duplicate(const qr_signature *a, const qr_signature *b,

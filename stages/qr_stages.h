@@ -155,6 +155,7 @@ typedef struct qr_signature {
     bool valid;                /* set by qr_signature_compute */
     bool blank;                /* blank page (analysis or no ink): never a duplicate */
     uint64_t phash;            /* 63 bits used */
+    uint64_t phash180;         /* the same for the page turned by 180 degrees */
     int hlen, vlen;            /* bins in use: upright page height, width */
     float hprof[QR_SIG_BINS];  /* ink per row, top to bottom */
     float vprof[QR_SIG_BINS];  /* ink per column, left to right */
@@ -168,7 +169,8 @@ int qr_signature_compute(const struct Pix *pix, const qr_analysis *an, qr_signat
 /* Similarity of two signatures in [0, 1]: 1 = the same sheet scanned twice.
  * 0 when either is invalid or blank. */
 double qr_signature_similarity(const qr_signature *a, const qr_signature *b);
-/* Hamming distance of the perceptual hashes (0-63). */
+/* Hamming distance of the perceptual hashes (0-63), the smaller of a against
+ * b as it is and against b turned by 180 degrees. */
 int qr_signature_hash_distance(const qr_signature *a, const qr_signature *b);
 /* True when b repeats a: neither blank, hashes within dup_max_hash_distance
  * and similarity >= dup_min_similarity. *similarity (may be NULL) receives the

@@ -7,7 +7,8 @@
  * scan of a sheet is simulated by scaling (+1 %), turning by 1.5 degrees,
  * shifting by about 3 mm and adding different sensor noise; it must be called
  * a duplicate of the first scan, while a different page in the same layout
- * must not. Two blank sheets are never duplicates.
+ * must not. A rescan whose orientation the analysis did not undo is still a
+ * duplicate. Two blank sheets are never duplicates.
  *
  * Real part (skipped with a note without $QUIRE_SHARED): a corpus page against
  * a re-scanned copy of itself, and two different corpus pages.
@@ -163,6 +164,34 @@ static void test_synthetic(void)
     pixDestroy(&gb);
 }
 
+/* One scan judged upside down by the analysis, the other left as delivered:
+ * still a duplicate (the comparison also tries the page turned by 180). */
+static void test_orientation_disagreement(void)
+{
+    PIX *a = text_page(3);
+    PIX *turned = pixRotateOrth(a, 2);
+    PIX *a2 = rescan(turned, 1.0, 0.8, 20, 15);
+    static qr_signature sa, sb;
+    qr_analysis aa, ab;
+    if (sign(a, &sa, &aa)) {
+        qr_profile prof;
+        qr_profile_default(&prof);
+        qr_err err = {0};
+        CHECK_EQ_INT(qr_analyze(a2, 300, 300, &prof, &ab, &err), QR_OK);
+        ab.orient_confident = false; /* as if detection had not decided */
+        ab.orientation = 0;
+        CHECK_EQ_INT(qr_signature_compute(a2, &ab, &sb, &err), QR_OK);
+        double sim = -1;
+        bool dup = qr_signature_is_duplicate(&sa, &sb, &prof, &sim);
+        printf("%-44s similarity %.3f hash %2d -> %s\n", "page vs its rescan left upside down", sim,
+               qr_signature_hash_distance(&sa, &sb), dup ? "duplicate" : "different");
+        CHECK(dup);
+    }
+    pixDestroy(&a);
+    pixDestroy(&turned);
+    pixDestroy(&a2);
+}
+
 static void test_blank(void)
 {
     PIX *e = pixCreate(W, H, 1);
@@ -237,6 +266,7 @@ int main(void)
 {
     qr_stages_global_init();
     test_synthetic();
+    test_orientation_disagreement();
     test_blank();
     test_errors();
     test_real();

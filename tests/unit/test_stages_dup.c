@@ -59,14 +59,14 @@ static PIX *text_page(unsigned seed)
     pixSetResolution(p, 300, 300);
     int y = 300;
     char buf[4096];
-    while (y < H - 600) {
+    for (int k = 0; k < 40 && y < H - 600; k++) {
         paragraph(&seed, 20 + (int)(lcg(&seed) % 120), buf, sizeof buf);
         l_int32 overflow = 0;
         int indent = (int)(lcg(&seed) % 3) * 60;
         pixSetTextblock(p, bmf, buf, 1, 250 + indent, y, 1950 - indent, 0, &overflow);
-        l_int32 bottom = y;
+        l_int32 bottom = y; /* lowest ink row of the page so far */
         pixScanForForeground(p, NULL, L_FROM_BOT, &bottom);
-        y = H - 1 - bottom + 90;
+        y = (bottom > y ? bottom : y + 60) + 90;
     }
     bmfDestroy(&bmf);
     return p;

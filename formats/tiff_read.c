@@ -161,6 +161,36 @@ static void set_passthru(TIFF *tif, const qr_tiff_info *ti, const qr_image_reade
     pass->invert = ti->photometric == PHOTOMETRIC_MINISBLACK;
 }
 
+static size_t trim_zeros(const uint8_t *d, size_t n)
+{
+    while (n && d[n - 1] == 0)
+        n--;
+    return n;
+}
+
+/*
+ * T.6 coding of a bitmap is unique up to the end-of-block code and fill bits,
+ * so re-encoding the decoded pixels must give the stored bytes. Streams that
+ * libtiff tolerates but stricter readers reject (rows coded past the page
+ * width, garbage after the last row) fail this check and are re-encoded
+ * instead of copied: passthrough must never depend on a lenient decoder.
+ */
+static bool g4_canonical(PIX *pix, const qr_passthru *pass)
+{
+    PIX *src = pass->invert ? pixInvert(NULL, pix) : pixClone(pix);
+    uint8_t *enc = NULL;
+    size_t elen = 0;
+    bool ok = false;
+    if (src && qr_encode_g4(src, &enc, &elen, NULL) == QR_OK) {
+        size_t a = trim_zeros(enc, elen), b = trim_zeros(pass->data, pass->len);
+        size_t m = a < b ? a : b, diff = a > b ? a - b : b - a;
+        ok = diff <= 3 && m > 3 && memcmp(enc, pass->data, m - 3) == 0;
+    }
+    free(enc);
+    pixDestroy(&src);
+    return ok;
+}
+
 static int decode_pixels(qr_image_reader *rd, const qr_tiff_info *ti, PIX **pix, qr_err *err)
 {
     struct qr_tiff_state *st = rd->tiff;
@@ -190,5 +220,7 @@ int qr_tiff_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err)
     snprintf(page->encoding, sizeof page->encoding, "%s", encoding_name(ti.compression));
     page->scan_time = read_time(st->tif);
     set_passthru(st->tif, &ti, rd, &page->pass);
+    if (page->pass.codec == QR_CODEC_G4 && !g4_canonical(pix, &page->pass))
+        memset(&page->pass, 0, sizeof page->pass);
     return qr_page_finish(page, pix, ti.orientation, xdpi, ydpi, err);
 }

@@ -36,6 +36,8 @@ def orientation(frame):
 
 def upright(frame):
     im = frame.copy()
+    if frame.format == "TIFF":
+        return im  # Pillow applies the TIFF Orientation tag itself when it loads
     for t in TRANSPOSE.get(orientation(frame), []):
         im = im.transpose(t)
     return im

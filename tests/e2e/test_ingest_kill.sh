@@ -12,15 +12,13 @@ kills=${QUIRE_KILLS:-20}
   --pages-max 27 --seed 21 --out "$work/d" >/dev/null
 pages=$(find "$work/d/scans" -type f | wc -l)
 echo "delivery: $pages pages"
-ingest() {
-  "$QUIRE_BIN" ingest --manifest "$work/d/manifest.csv" --out "$work/out" \
-    --ledger "$work/q.db" --jobs 2 --quiet "$work/d/scans"
-}
+args=(ingest --manifest "$work/d/manifest.csv" --out "$work/out" --ledger "$work/q.db"
+  --jobs 2 --quiet "$work/d/scans")
 RANDOM=42
 done_early=0
 for i in $(seq 1 "$kills"); do
-  ingest >/dev/null 2>&1 &
-  pid=$!
+  "$QUIRE_BIN" "${args[@]}" >/dev/null 2>&1 &
+  pid=$! # quire itself, not a subshell: kill -9 must hit the writer
   # a random moment in the first ~3 s: planning, mid-file, mid-rename, mid-commit
   sleep "0.$((RANDOM % 10))$((RANDOM % 10))$((RANDOM % 10))"
   [ $((RANDOM % 3)) -eq 0 ] && sleep 1
@@ -29,7 +27,7 @@ for i in $(seq 1 "$kills"); do
 done
 echo "killed $kills times ($done_early runs had already finished)"
 rc=0
-ingest >"$work/final.log" 2>&1 || rc=$?
+"$QUIRE_BIN" "${args[@]}" >"$work/final.log" 2>&1 || rc=$?
 [ "$rc" -le 1 ] || { echo "FAIL: final run exited $rc"; cat "$work/final.log"; exit 1; }
 fail=0
 /usr/bin/python3 "$QUIRE_SRC/tests/e2e/ingest_check.py" "$QUIRE_BIN" "$work/q.db" "$work/out" \

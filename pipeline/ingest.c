@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,6 +137,7 @@ typedef struct ing_run {
     int n_dlv;
     ing_engine e;
     qr_ingest_summary *sum;
+    int lock_fd;
 } ing_run;
 
 static bool archive_exists(const char *path)
@@ -254,10 +257,28 @@ static int open_inputs(ing_run *r, qr_err *err)
     return QR_OK;
 }
 
+/* One ingest per ledger at a time: two writers would plan the same versions.
+ * The lock dies with the process, so a kill -9 never leaves it stale. */
+static int lock_ledger(ing_run *r, qr_err *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s.lock", r->o->ledger);
+    r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (r->lock_fd < 0)
+        return qr_err_set(err, QR_EIO, "%s: %s", path, strerror(errno));
+    if (flock(r->lock_fd, LOCK_EX | LOCK_NB))
+        return qr_err_set(err, QR_EIO, "%s: another quire ingest is running on this ledger",
+                          r->o->ledger);
+    return QR_OK;
+}
+
 static int open_ledger(ing_run *r, qr_err *err)
 {
     const qr_ingest_opts *o = r->o;
-    int rc = qr_ledger_open(o->ledger, &r->ledger, err);
+    int rc = lock_ledger(r, err);
+    if (rc)
+        return rc;
+    rc = qr_ledger_open(o->ledger, &r->ledger, err);
     if (rc)
         return rc;
     r->e.ledger = r->ledger;
@@ -369,6 +390,8 @@ static void free_run(ing_run *r)
         qr_delivery_free(&r->dlv[i]);
     free(r->dlv);
     qr_ledger_close(&r->ledger);
+    if (r->lock_fd >= 0)
+        close(r->lock_fd);
     qr_manifest_free(&r->manifest);
     pthread_mutex_destroy(&e->mu);
 }
@@ -399,7 +422,7 @@ static int run(ing_run *r, qr_err *err)
 
 int qr_ingest_run(const qr_ingest_opts *o, qr_ingest_summary *sum, qr_err *err)
 {
-    ing_run r = {.o = o, .sum = sum};
+    ing_run r = {.o = o, .sum = sum, .lock_fd = -1};
     memset(sum, 0, sizeof *sum);
     pthread_mutex_init(&r.e.mu, NULL);
     r.e.opts = o;

@@ -57,6 +57,7 @@ void ing_faults_free(ing_faults *f)
 void ing_page_free(ing_page *p)
 {
     if (p) {
+        free(p->sig);
         free(p->payload);
         free(p);
     }
@@ -102,6 +103,23 @@ static void pdf_add(ing_engine *e, ing_file *f, ing_page *p, const ing_source *s
     }
 }
 
+/* The same sheet fed twice: compare with the page placed just before. The
+ * duplicate is recorded and left out of the page count against the manifest. */
+static void check_duplicate(ing_engine *e, ing_file *f, ing_page *p)
+{
+    double sim = 0;
+    if (p->sig && f->prev_sig &&
+        qr_signature_is_duplicate(f->prev_sig, p->sig, &e->profile, &sim)) {
+        f->duplicates++;
+        ing_faults_add(&f->faults, QR_FAULT_DUPLICATE, p->rec.page, sim,
+                       e->profile.dup_min_similarity, "page %d repeats page %d (similarity %.3f)",
+                       p->rec.page, p->rec.page - 1, sim);
+    }
+    free(f->prev_sig);
+    f->prev_sig = p->sig; /* a failed page (no signature) breaks the chain */
+    p->sig = NULL;
+}
+
 /* Write (or record as corrupt) one page that is next in order. */
 static void place_page(ing_engine *e, ing_file *f, ing_page *p)
 {
@@ -116,6 +134,7 @@ static void place_page(ing_engine *e, ing_file *f, ing_page *p)
     } else {
         pdf_add(e, f, p, src);
     }
+    check_duplicate(e, f, p);
     for (int i = 0; i < p->n_faults; i++) {
         qr_fault x = p->faults[i];
         x.page = p->rec.page;
@@ -149,12 +168,12 @@ static void decide(ing_engine *e, ing_file *f)
 {
     qr_file_verdict v;
     int expected = f->in_manifest ? f->expected_pages : 0;
-    qr_manifest_file_verdict(expected, f->pages_written, f->faults.v, f->faults.n,
-                             &f->rules, &v);
+    qr_manifest_file_verdict(expected, f->pages_written - f->duplicates, f->faults.v,
+                             f->faults.n, &f->rules, &v);
     if (v.has_count_fault) {
         const qr_fault *c = &v.count_fault;
-        ing_faults_add(&f->faults, c->kind, 0, c->value, c->threshold, "%d pages delivered, %d expected",
-                       f->pages_written, f->expected_pages);
+        ing_faults_add(&f->faults, c->kind, 0, c->value, c->threshold, "%d pages delivered (%d of them duplicates), %d expected",
+                       f->pages_written, f->duplicates, f->expected_pages);
     }
     f->faulty = v.faulty || !f->in_manifest;
     if (f->faulty || f->pdf_failed) {

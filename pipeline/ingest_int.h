@@ -91,6 +91,8 @@ typedef struct ing_file {
     qr_kv *meta;                 /* manifest metadata for the XMP */
     size_t n_meta;
     bool faulty, archived;
+    qr_signature *prev_sig;      /* the last placed page's signature */
+    int duplicates;              /* pages found to be a sheet fed twice */
     uint8_t archive_sha[QR_SHA256_LEN];
 } ing_file;
 
@@ -118,6 +120,7 @@ struct ing_page {
     qr_fault faults[4];
     int n_faults;
     long long scan_time;         /* from the page's tags; -1 unknown */
+    qr_signature *sig;           /* for duplicate detection; NULL if none */
     ing_page *next;
 };
 void ing_page_free(ing_page *p);

@@ -113,6 +113,8 @@ static void log_file(ing_engine *e, const ing_file *f)
 
 void ing_file_release(ing_file *f)
 {
+    free(f->prev_sig);
+    f->prev_sig = NULL;
     ing_faults_free(&f->faults);
     free(f->recs);
     f->recs = NULL;

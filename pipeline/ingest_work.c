@@ -167,6 +167,11 @@ static int run_stages(ing_engine *e, ing_page *p, qr_page *pg, qr_err *err)
     else
         rc = reencode(e, p, fixed ? fixed : pg->pix, err);
     pixDestroy(&fixed);
+    p->sig = malloc(sizeof *p->sig);
+    if (p->sig && qr_signature_compute(pg->pix, &an, p->sig, NULL)) {
+        free(p->sig);
+        p->sig = NULL;
+    }
     fill_record(p, pg, &an, &cor, cor.rotation == 90 || cor.rotation == 270);
     analysis_faults(e, p, &an, &cor);
     return rc;

@@ -16,6 +16,7 @@
 #include <allheaders.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ingest_int.h"
 #include "qr_io.h"
@@ -200,6 +201,21 @@ static void process_page(ing_engine *e, ing_job *j, qr_image_reader *rd, int i, 
     send_page(e, p);
 }
 
+/* A page named .tif/.jpg/.png whose header is no image at all was damaged,
+ * not delivered in an exotic format: say so. */
+static void explain_unknown(const char *name, qr_err *err)
+{
+    static const char *const exts[] = {".tif", ".tiff", ".jpg", ".jpeg", ".png"};
+    const char *dot = strrchr(name, '.');
+    if (!dot || err->code != QR_EUNSUPPORTED || !strstr(err->msg, "unknown format"))
+        return;
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+        if (strcasecmp(dot, exts[i]) == 0) {
+            qr_err_set(err, QR_ECORRUPT, "corrupt: no valid image header in a %s file", dot);
+            return;
+        }
+}
+
 static void process_job(ing_engine *e, ing_job *j)
 {
     ing_source *src = &j->file->sources[j->source_idx];
@@ -213,6 +229,7 @@ static void process_job(ing_engine *e, ing_job *j)
     qr_image_reader *rd = NULL;
     qr_err err = {0};
     if (qr_image_open(j->data, j->len, &e->opts->limits, &rd, &err)) {
+        explain_unknown(src->src->name, &err);
         send_failed(e, j, 1, true, err.msg);
         return;
     }

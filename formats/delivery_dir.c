@@ -205,28 +205,39 @@ static int folders_enumerate(qr_delivery *d, qr_err *err)
     return rc;
 }
 
-/* Does any visible subdirectory hold a page image? Stops at the first. */
-static bool folders_detect(const char *root)
+/* Does any visible entry of dir satisfy match? Stops at the first. Shared by
+ * the layouts' detect functions. */
+static bool any_entry(const char *dir, bool (*match)(const char *dir, const char *name))
 {
-    DIR *dir = opendir(root);
-    if (!dir)
+    DIR *d = opendir(dir);
+    if (!d)
         return false;
     bool found = false;
     struct dirent *de;
-    while (!found && (de = readdir(dir)) != NULL) {
-        if (qr_delivery_is_junk(de->d_name))
-            continue;
-        char *sub = join(root, de->d_name);
-        DIR *sd = sub ? opendir(sub) : NULL;
-        struct dirent *pe;
-        while (sd && !found && (pe = readdir(sd)) != NULL)
-            found = !qr_delivery_is_junk(pe->d_name) && qr_delivery_is_page_image(pe->d_name);
-        if (sd)
-            closedir(sd);
-        free(sub);
-    }
-    closedir(dir);
+    while (!found && (de = readdir(d)) != NULL)
+        found = !qr_delivery_is_junk(de->d_name) && match(dir, de->d_name);
+    closedir(d);
     return found;
+}
+
+static bool is_page_entry(const char *dir, const char *name)
+{
+    (void)dir;
+    return qr_delivery_is_page_image(name);
+}
+
+static bool subdir_has_page(const char *root, const char *name)
+{
+    char *sub = join(root, name);
+    bool found = sub && any_entry(sub, is_page_entry);
+    free(sub);
+    return found;
+}
+
+/* Does any visible subdirectory hold a page image? */
+static bool folders_detect(const char *root)
+{
+    return any_entry(root, subdir_has_page);
 }
 
 const qr_delivery_layout qr_delivery_folders = {
@@ -303,23 +314,21 @@ static int multipage_enumerate(qr_delivery *d, qr_err *err)
     return rc;
 }
 
+static bool is_tiff_file(const char *root, const char *name)
+{
+    if (!is_tiff_name(name))
+        return false;
+    char *p = join(root, name);
+    struct stat st;
+    bool found = p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
+    free(p);
+    return found;
+}
+
+/* Does the root hold a TIFF file directly? */
 static bool multipage_detect(const char *root)
 {
-    DIR *dir = opendir(root);
-    if (!dir)
-        return false;
-    bool found = false;
-    struct dirent *de;
-    while (!found && (de = readdir(dir)) != NULL) {
-        if (qr_delivery_is_junk(de->d_name) || !is_tiff_name(de->d_name))
-            continue;
-        char *p = join(root, de->d_name);
-        struct stat st;
-        found = p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
-        free(p);
-    }
-    closedir(dir);
-    return found;
+    return any_entry(root, is_tiff_file);
 }
 
 const qr_delivery_layout qr_delivery_multipage = {

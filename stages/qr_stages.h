@@ -44,6 +44,7 @@
 #define QR_STAGES_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "qr_util.h"
 
@@ -75,6 +76,18 @@ typedef struct qr_profile {
 } qr_profile;
 
 void qr_profile_default(qr_profile *p);
+
+/* ---- Profiles as text (stages/profile.c) --------------------------------
+ * An INI profile names fields as `[section] key = value`; every field of
+ * qr_profile has exactly one section and key (see qr_profile_print). */
+/* Set one field from text. QR_EINVAL with a message naming the key when the
+ * key is unknown or the value is out of range or not a number. */
+int qr_profile_set(qr_profile *p, const char *section, const char *key, const char *value,
+                   qr_err *err);
+/* Apply an INI file on top of *p. Errors name the file and line. */
+int qr_profile_load(qr_profile *p, const char *path, qr_err *err);
+/* Write the whole profile as an INI file that qr_profile_load reads back. */
+void qr_profile_print(const qr_profile *p, FILE *out);
 
 /* Metrics of one page. All fields are always set by qr_analyze. */
 typedef struct qr_analysis {

@@ -34,6 +34,7 @@ void qr_profile_default(qr_profile *p)
      * pages); the weakest true duplicate on corpus seeds 11/12 is 0.74. */
     p->dup_min_similarity = 0.72;
     p->dup_max_hash_distance = 24;
+    p->allow_blank_backs = false;
 }
 
 void qr_stages_global_init(void)

@@ -73,6 +73,9 @@ typedef struct qr_profile {
     double dup_min_similarity;   /* qr_signature_similarity at or above = duplicate */
     int dup_max_hash_distance;   /* quick filter: perceptual hashes further apart are
                                     never duplicates (bits of 63) */
+    /* duplex scans: a blank page at an even position (a back side) is
+       recorded without a blank fault (false) */
+    bool allow_blank_backs;
 } qr_profile;
 
 void qr_profile_default(qr_profile *p);

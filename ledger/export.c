@@ -1,7 +1,7 @@
 /*
  * Exports (pages, files, faults as CSV or JSON) and the status summary.
  * The column lists are part of quire's interface: they never change order or
- * meaning, only new exports may be added. Every export reads one consistent
+ * meaning; new columns go at the end, and new exports may be added. Every export reads one consistent
  * snapshot (one SELECT) of each file's current outcome, so it may run in a
  * separate process while an ingest writes. Runs on the handle's thread.
  */
@@ -23,7 +23,7 @@ static const char *const PAGE_COLS[] = {"file_id", "page", "source", "format", "
 static const char *const FILE_COLS[] = {"file_id", "box", "status", "expected_pages",
     "delivered_pages", "archive", "archive_sha256", "version"};
 static const char *const FAULT_COLS[] = {"file_id", "page", "kind", "value", "threshold",
-    "batch"};
+    "batch", "accepted"};
 
 static const export_def EXPORTS[] = {
     {"pages", PAGE_COLS, 12, 11,
@@ -44,8 +44,8 @@ static const export_def EXPORTS[] = {
      " FROM files f WHERE f.current = 1"
      " AND NOT EXISTS (SELECT 1 FROM inventory i WHERE i.file_id = f.file_id)"
      " ORDER BY 1"},
-    {"faults", FAULT_COLS, 6, -1,
-     "SELECT x.file_id, x.page, x.kind, x.value, x.threshold, x.batch"
+    {"faults", FAULT_COLS, 7, -1,
+     "SELECT x.file_id, x.page, x.kind, x.value, x.threshold, x.batch, x.accepted"
      " FROM files f JOIN faults x ON x.outcome = f.id WHERE f.current = 1"
      " ORDER BY x.file_id, x.page, x.id"},
 };

@@ -172,6 +172,61 @@ int qr_ledger_commit_file(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err)
 int qr_ledger_tx_begin(qr_ledger *l, qr_err *err);
 int qr_ledger_tx_end(qr_ledger *l, bool ok, qr_err *err);
 
+/* ---- Reviewer accepts ------------------------------------------------------ */
+
+/* A reviewer's override of a false alarm (quire accept). Strings are owned by
+ * the list they came in. */
+typedef struct qr_ledger_accept {
+    int64_t id;
+    int page;                   /* 0 = any page of the file (and file-level faults) */
+    qr_fault_kind kind;
+    char *reason;               /* why, as the reviewer wrote it */
+    char *actor;                /* who */
+    char *at;                   /* when, "YYYY-MM-DDTHH:MM:SSZ" */
+    int64_t used_batch;         /* batch whose outcome applied it; 0 = not yet */
+} qr_ledger_accept;
+
+typedef struct qr_ledger_accept_list {
+    qr_ledger_accept *v;
+    size_t n;
+} qr_ledger_accept_list;
+
+/*
+ * Record an accept and its "accept" event in one transaction. QR_EINVAL with
+ * a message for the reviewer when file_id is unknown to the ledger (neither in
+ * the inventory nor delivered), kind is not a fault kind, page < 0 or the
+ * reason is empty. actor NULL = $USER (else "unknown"). *id (may be NULL)
+ * receives the new accept's id.
+ */
+int qr_ledger_accept_add(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,
+                         const char *reason, const char *actor, int64_t *id, qr_err *err);
+/* Every accept of a file, oldest first. The caller frees *out. */
+int qr_ledger_accepts_of(qr_ledger *l, const char *file_id, qr_ledger_accept_list *out,
+                         qr_err *err);
+void qr_ledger_accept_list_free(qr_ledger_accept_list *list);
+/* Whether the file has an accept that no outcome has applied yet (added since
+ * its last outcome): such a faulty file is due for processing again. */
+int qr_ledger_accepts_pending(qr_ledger *l, const char *file_id, bool *pending, qr_err *err);
+/* Mark the file's accepts with id <= upto_id as applied by `batch`. Joins the
+ * caller's qr_ledger_tx_begin transaction when one is open. */
+int qr_ledger_accepts_mark_used(qr_ledger *l, const char *file_id, int64_t upto_id,
+                                int64_t batch, qr_err *err);
+
+/* An unaccepted fault of a file whose current outcome is faulty: what a
+ * reviewer has to look at (quire faults). value/threshold NaN when unknown. */
+typedef struct qr_ledger_open_fault {
+    const char *file_id;
+    int page;
+    qr_fault_kind kind;
+    double value, threshold;
+    const char *detail;
+} qr_ledger_open_fault;
+
+/* Call fn for each open fault, ordered by file_id, page, fault; fn returns
+ * non-zero to stop (that value is returned). */
+int qr_ledger_open_faults(qr_ledger *l, int (*fn)(void *user, const qr_ledger_open_fault *f),
+                          void *user, qr_err *err);
+
 /* ---- Events -------------------------------------------------------------- */
 
 /* Append an event; detail_json is a JSON object or NULL. file_id may be NULL. */
@@ -197,7 +252,8 @@ int qr_ledger_export_format_from_name(const char *name);
  *   pages:  file_id,page,source,format,width,height,dpi,skew_deg,skew_applied_deg,
  *           orientation,verdict,faults   (faults = ';'-separated kinds)
  *   files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version
- *   faults: file_id,page,kind,value,threshold,batch
+ *   faults: file_id,page,kind,value,threshold,batch,accepted (1 = a reviewer
+ *           accepted it: it does not block)
  * CSV: header row, RFC 4180 quoting, "\n" line ends, empty field for NULL.
  * JSON: an array of objects with the same keys (null for NULL; pages' faults
  * is an array of strings). Rows come from each file's current outcome; files

@@ -88,11 +88,11 @@ static const char PAGES_CSV[] =
     "X,1,d/X.tif,tiff-g4,0,0,200,0,0,0,ok,\n";
 
 static const char FAULTS_CSV[] =
-    "file_id,page,kind,value,threshold,batch\n"
-    "B,0,missing_pages,2,3,1\n"
-    "B,2,blank,0.99,0.98,1\n"
-    "B,2,streaks,3,1,1\n"
-    "X,0,unexpected_file,0,0,1\n";
+    "file_id,page,kind,value,threshold,batch,accepted\n"
+    "B,0,missing_pages,2,3,1,0\n"
+    "B,2,blank,0.99,0.98,1,0\n"
+    "B,2,streaks,3,1,1,0\n"
+    "X,0,unexpected_file,0,0,1,0\n";
 
 /* Run a Python check over a JSON export; returns its one-line answer. */
 static void python_check(const char *json, const char *expr, const char *want)
@@ -132,7 +132,7 @@ static void test_json(qr_ledger *l)
     free(j);
     j = export_text(l, QR_EXPORT_FAULTS, QR_EXPORT_JSON);
     python_check(j, "sorted(d[0].keys()), d[1][\"value\"]",
-                 "['batch', 'file_id', 'kind', 'page', 'threshold', 'value'] 0.99");
+                 "['accepted', 'batch', 'file_id', 'kind', 'page', 'threshold', 'value'] 0.99");
     free(j);
 }
 

@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -503,6 +504,29 @@ def orientation_eval(tr, qu):
                 meets=acc is not None and acc >= TARGET_ORIENT)
 
 
+def alignment(tr, qu):
+    """Checks the page numbering the matching relies on: a page quire read
+    has the delivered page's pixel size (either way round)."""
+    same = diff = 0
+    wrong, missing = [], []
+    for key, p in sorted(tr.pages.items()):
+        q = qu.read(key)
+        if key in tr.lost or not p.get('intact', True):
+            continue
+        if q is None:
+            missing.append(page_label(tr, key))
+            continue
+        if {q.get('width'), q.get('height')} == {p.get('width'), p.get('height')}:
+            same += 1
+        else:
+            diff += 1
+            wrong.append('%s: truth %sx%s, quire %sx%s' % (
+                page_label(tr, key), p.get('width'), p.get('height'), q.get('width'), q.get('height')))
+    extra = sorted('%s p%d' % k for k in qu.pages if k[0] in tr.files and k not in tr.pages)
+    return dict(matching=same, differing=diff, differing_list=wrong,
+                unread=missing, pages_not_in_truth=extra)
+
+
 def stage_times(events):
     """Per-stage seconds from the last log event that carries `stages`."""
     for ev in reversed(events):
@@ -545,6 +569,7 @@ def print_report(r, out=sys.stdout):
     if r['lost_pages']:
         w('  not scored: %d pages lost with a damaged container (%d truth faults on them)\n'
           % (r['lost_pages'], r['lost_faults']))
+    print_alignment(r['alignment'], w)
     print_kinds(r, w)
     print_lists(r, w)
     print_false_flags(r['false_flags'], w)
@@ -552,6 +577,16 @@ def print_report(r, out=sys.stdout):
     print_orientation(r['orientation'], w)
     print_stages(r['stages'], w)
     w('\ntargets: %s\n' % ('all met' if r['all_met'] else 'missed: ' + ', '.join(r['missed'])))
+
+
+def print_alignment(al, w):
+    w('  page alignment: %d intact pages read by quire have the truth\'s size, %d differ; '
+      '%d intact pages not read; %d quire pages beyond the truth\n' % (
+          al['matching'], al['differing'], len(al['unread']), len(al['pages_not_in_truth'])))
+    for title, lst in (('size differs', al['differing_list']), ('not read', al['unread']),
+                       ('beyond the truth', al['pages_not_in_truth'])):
+        for s in lst[:LIST_MAX]:
+            w('    %s: %s\n' % (title, s))
 
 
 def print_kinds(r, w):
@@ -639,7 +674,7 @@ def evaluate(truth, tr, qu, events):
     if not orient['meets']:
         missed.append('orientation')
     return dict(kinds=rows, fp_list=sc.fp_list, fn_list=sc.fn_list, ignored=sc.ignored,
-                false_flags=ff, skew=sk, orientation=orient, stages=stage_times(events),
+                alignment=alignment(tr, qu), false_flags=ff, skew=sk, orientation=orient, stages=stage_times(events),
                 missed=missed, all_met=not missed)
 
 
@@ -699,4 +734,5 @@ def build_report(a, batch, truth, qu, events, ingest):
 
 
 if __name__ == '__main__':
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # quiet under `| head`
     sys.exit(main(sys.argv[1:]))

@@ -468,6 +468,8 @@ static int make_doc(qr_pdf *p, const qr_pdf_meta *meta, qr_xmp_doc *d, char **ow
     d->modified = meta->modified;
     d->extra = meta->extra;
     d->n_extra = meta->extra ? meta->n_extra : 0;
+    d->overrides = meta->overrides;
+    d->n_overrides = meta->overrides ? meta->n_overrides : 0;
     owned[0] = meta->title ? qr_pdf_clean_utf8(meta->title) : NULL;
     owned[1] = qr_pdf_clean_utf8(meta->producer && *meta->producer ? meta->producer
                                                                    : QR_PDF_CREATOR);

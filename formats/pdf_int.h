@@ -126,6 +126,8 @@ typedef struct qr_xmp_doc {
     time_t created, modified;
     const qr_kv *extra;
     size_t n_extra;
+    const qr_pdf_override *overrides;
+    size_t n_overrides;
 } qr_xmp_doc;
 
 int qr_xmp_write(qr_pdf_out *o, qr_pdf_xref *x, uint32_t num, const qr_xmp_doc *doc,

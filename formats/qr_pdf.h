@@ -71,6 +71,16 @@ typedef struct qr_kv {
     const char *value;
 } qr_kv;
 
+/* A reviewer's override applied to this archive (quire accept): a fault the
+ * reviewer judged a false alarm, recorded in the quire namespace. */
+typedef struct qr_pdf_override {
+    const char *kind;         /* fault kind name, e.g. "blank" */
+    int page;                 /* 1-based archive page; 0 = every page / the whole file */
+    const char *reason;       /* why */
+    const char *by;           /* who */
+    const char *at;           /* when, "YYYY-MM-DDTHH:MM:SSZ" */
+} qr_pdf_override;
+
 typedef struct qr_pdf_meta {
     const char *title;        /* the file's id */
     const char *producer;     /* defaults to "quire <version>"; Creator(Tool) is always that */
@@ -78,6 +88,8 @@ typedef struct qr_pdf_meta {
     time_t modified;          /* ModDate / xmp:ModifyDate / MetadataDate */
     const qr_kv *extra;       /* recorded as quire:meta entries; may be NULL */
     size_t n_extra;
+    const qr_pdf_override *overrides; /* recorded as quire:overrides; may be NULL */
+    size_t n_overrides;
 } qr_pdf_meta;
 
 typedef struct qr_pdf qr_pdf;

@@ -14,8 +14,11 @@
  * Vocabulary (namespace http://quire.invalid/ns/scan/1.0/, prefix quire):
  *   quire:pages  Seq Page      one entry per archive page, in page order
  *   quire:meta   Seq KeyValue  the free key/value pairs (manifest columns)
+ *   quire:overrides Seq Override  reviewer overrides applied to this archive:
+ *                fault kind, page, reason, who and when (quire accept)
  * Page fields live in .../page# (quirePage), KeyValue fields in .../kv#
- * (quireKV), as the extension schema's pdfaType:namespaceURI says.
+ * (quireKV), Override fields in .../override# (quireOverride), as the
+ * extension schema's pdfaType:namespaceURI says.
  *
  * Every string is cleaned (valid UTF-8, XML 1.0 characters only) and
  * escaped. Runs on the thread that owns the qr_pdf.
@@ -31,6 +34,7 @@
 #define NS_QUIRE "http://quire.invalid/ns/scan/1.0/"
 #define NS_PAGE NS_QUIRE "page#"
 #define NS_KV NS_QUIRE "kv#"
+#define NS_OVR NS_QUIRE "override#"
 #define XMP_PADDING_LINES 20
 
 /* ---- spool ---------------------------------------------------------------- */
@@ -198,6 +202,22 @@ static int kv_type(qr_buf *b)
     return rc == QR_OK ? qr_buf_append(b, TYPE_END, sizeof TYPE_END - 1) : rc;
 }
 
+static int override_type(qr_buf *b)
+{
+    static const char *const f[][3] = {
+        { "kind", "Text", "fault kind the reviewer accepted as a false alarm" },
+        { "page", "Integer", "1-based page it applies to; 0 = every page and the whole file" },
+        { "reason", "Text", "the reviewer's justification" },
+        { "by", "Text", "who accepted it" },
+        { "at", "Date", "when it was accepted" },
+    };
+    int rc = schema_type_begin(b, "Override", NS_OVR, "quireOverride",
+                               "a reviewer's override of a fault");
+    for (size_t i = 0; i < sizeof f / sizeof f[0] && rc == QR_OK; i++)
+        rc = schema_field(b, f[i][0], f[i][1], f[i][2]);
+    return rc == QR_OK ? qr_buf_append(b, TYPE_END, sizeof TYPE_END - 1) : rc;
+}
+
 static int extension_schema(qr_buf *b)
 {
     int rc = qr_buf_printf(b,
@@ -218,12 +238,17 @@ static int extension_schema(qr_buf *b)
     if (rc == QR_OK)
         rc = schema_property(b, "meta", "Seq KeyValue", "metadata of the case file");
     if (rc == QR_OK)
+        rc = schema_property(b, "overrides", "Seq Override",
+                             "reviewer overrides of faults applied to this archive");
+    if (rc == QR_OK)
         rc = qr_buf_printf(b, "    </rdf:Seq></pdfaSchema:property>\n"
                               "    <pdfaSchema:valueType><rdf:Seq>\n");
     if (rc == QR_OK)
         rc = page_type(b);
     if (rc == QR_OK)
         rc = kv_type(b);
+    if (rc == QR_OK)
+        rc = override_type(b);
     if (rc == QR_OK)
         rc = qr_buf_printf(b, "    </rdf:Seq></pdfaSchema:valueType>\n"
                               "   </rdf:li>\n  </rdf:Bag></pdfaExtension:schemas>\n"
@@ -294,6 +319,47 @@ static int kv_entry(qr_buf *b, const qr_kv *kv)
     return rc;
 }
 
+/* <quireOverride:name>value</quireOverride:name>, the value cleaned. */
+static int override_text(qr_buf *b, const char *name, const char *value)
+{
+    char *clean = qr_pdf_clean_utf8(value ? value : "");
+    if (!clean)
+        return QR_ENOMEM;
+    int rc = qr_buf_printf(b, "<quireOverride:%s>", name);
+    if (rc == QR_OK)
+        rc = esc(b, clean);
+    if (rc == QR_OK)
+        rc = qr_buf_printf(b, "</quireOverride:%s>", name);
+    free(clean);
+    return rc;
+}
+
+static int override_entry(qr_buf *b, const qr_pdf_override *o)
+{
+    int rc = qr_buf_printf(b, "   <rdf:li rdf:parseType=\"Resource\">");
+    if (rc == QR_OK)
+        rc = override_text(b, "kind", o->kind);
+    if (rc == QR_OK)
+        rc = qr_buf_printf(b, "<quireOverride:page>%d</quireOverride:page>", o->page);
+    if (rc == QR_OK)
+        rc = override_text(b, "reason", o->reason);
+    if (rc == QR_OK)
+        rc = override_text(b, "by", o->by);
+    if (rc == QR_OK)
+        rc = override_text(b, "at", o->at);
+    return rc == QR_OK ? qr_buf_printf(b, "</rdf:li>\n") : rc;
+}
+
+static int overrides(qr_buf *b, const qr_xmp_doc *d)
+{
+    if (d->n_overrides == 0)
+        return QR_OK;
+    int rc = qr_buf_printf(b, "  <quire:overrides><rdf:Seq>\n");
+    for (size_t i = 0; i < d->n_overrides && rc == QR_OK; i++)
+        rc = override_entry(b, &d->overrides[i]);
+    return rc == QR_OK ? qr_buf_printf(b, "  </rdf:Seq></quire:overrides>\n") : rc;
+}
+
 /* Everything up to the first spooled page entry. */
 static int packet_head(qr_buf *b, const qr_xmp_doc *d)
 {
@@ -307,7 +373,8 @@ static int packet_head(qr_buf *b, const qr_xmp_doc *d)
         rc = extension_schema(b);
     if (rc == QR_OK)
         rc = qr_buf_printf(b, " <rdf:Description rdf:about=\"\" xmlns:quire=\"" NS_QUIRE "\"\n"
-                              "   xmlns:quirePage=\"" NS_PAGE "\" xmlns:quireKV=\"" NS_KV "\">\n");
+                              "   xmlns:quirePage=\"" NS_PAGE "\" xmlns:quireKV=\"" NS_KV "\"\n"
+                              "   xmlns:quireOverride=\"" NS_OVR "\">\n");
     if (rc == QR_OK && d->n_extra > 0) {
         rc = qr_buf_printf(b, "  <quire:meta><rdf:Seq>\n");
         for (size_t i = 0; i < d->n_extra && rc == QR_OK; i++)
@@ -315,6 +382,8 @@ static int packet_head(qr_buf *b, const qr_xmp_doc *d)
         if (rc == QR_OK)
             rc = qr_buf_printf(b, "  </rdf:Seq></quire:meta>\n");
     }
+    if (rc == QR_OK)
+        rc = overrides(b, d);
     if (rc == QR_OK)
         rc = qr_buf_printf(b, "  <quire:pages><rdf:Seq>\n");
     return rc;

@@ -50,22 +50,22 @@ typedef struct pf_row {
  * groups them by section, in the order sections first appear.
  */
 static const pf_row ROWS[] = {
-    PF_ROW("resolution", min_dpi, 1, 10000, "pages below this resolution are low_dpi (dpi)"),
-    PF_ROW("resolution", analysis_dpi, 50, 600, "working resolution of the reduced image (dpi)"),
-    PF_ROW("skew", deskew_threshold_deg, 0, 10, "deskew when |skew| is at least this (degrees)"),
-    PF_ROW("skew", max_skew_deg, 0, 45, "largest skew that may be corrected; beyond is a skew fault (degrees)"),
-    PF_ROW("skew", skew_search_deg, 1, 45, "sweep this far each side of 0; above max_skew_deg (degrees)"),
+    PF_ROW("resolution", min_dpi, 1, 10000, "pages below this resolution are low_dpi, in dpi"),
+    PF_ROW("resolution", analysis_dpi, 50, 600, "working resolution of the reduced image, in dpi"),
+    PF_ROW("skew", deskew_threshold_deg, 0, 10, "deskew when |skew| is at least this, in degrees"),
+    PF_ROW("skew", max_skew_deg, 0, 45, "largest skew that may be corrected; beyond is a skew fault, in degrees"),
+    PF_ROW("skew", skew_search_deg, 1, 45, "sweep this far each side of 0; above max_skew_deg, in degrees"),
     PF_ROW("skew", skew_min_conf, 0, 1000, "Leptonica max/min score ratio needed to trust an angle"),
     PF_ROW("orientation", detect_orientation, 0, 1, "detect pages turned by 90/180/270 degrees"),
     PF_ROW("orientation", orient_min_conf, 0, 1000, "|confidence| needed to accept a direction"),
     PF_ROW("orientation", orient_min_ratio, 1, 1000, "best / other-axis |confidence| needed"),
     PF_ROW("orientation", orient_min_ink, 0, 1, "skip detection below this ink fraction"),
-    PF_ROW("blank", blank_margin, 0, 0.45, "band ignored on each side (fraction of the page size)"),
+    PF_ROW("blank", blank_margin, 0, 0.45, "band ignored on each side, as a fraction of the page size"),
     PF_ROW("blank", blank_ink_max, 0, 1, "centre ink fraction at or below this is blank"),
     PF_ROW("blank", allow_blank_backs, 0, 1, "duplex: blank even pages (back sides) raise no fault"),
-    PF_ROW("exposure", ink_min_delta, 1, 255, "ink is at least this much darker than paper (gray levels)"),
+    PF_ROW("exposure", ink_min_delta, 1, 255, "ink is at least this much darker than paper, in gray levels"),
     PF_ROW("duplicate", dup_min_similarity, 0, 1, "similarity at or above this is a sheet fed twice"),
-    PF_ROW("duplicate", dup_max_hash_distance, 0, 63, "perceptual hashes further apart are never duplicates (bits)"),
+    PF_ROW("duplicate", dup_max_hash_distance, 0, 63, "perceptual hashes further apart are never duplicates, in bits"),
 };
 
 #define N_ROWS (sizeof ROWS / sizeof ROWS[0])

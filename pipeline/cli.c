@@ -31,12 +31,15 @@ static const qr_command commands[] = {
     {"ingest", qr_cmd_ingest, "archive a scanner delivery against its manifest",
      "usage: quire ingest --manifest MANIFEST.csv --out ARCHIVE_DIR [--ledger PATH]\n"
      "                    [--jobs N] [--pdfa 2b|1b] [--layout folders|multipage|zip|tar]\n"
-     "                    [--retry] [--quiet] [--log-json FILE] DELIVERY...\n"
+     "                    [--retry] [--quiet] [--log-json FILE] [--profile FILE]\n"
+     "                    [--set SECTION.KEY=VALUE]... [--allow-blank-backs] DELIVERY...\n"
      "\n"
      "Reads every file of each DELIVERY (a folder per file, or one multi-page TIFF\n"
      "per file), checks it against the manifest, writes one PDF/A archive per clean\n"
      "file into ARCHIVE_DIR and records everything in the ledger. Files whose\n"
-     "sources did not change since the last run are skipped, so reruns are safe.\n"
+     "sources did not change since the last run are skipped, so reruns are safe;\n"
+     "a faulty file is processed again when a reviewer accepted one of its faults\n"
+     "since (quire accept), or with --retry.\n"
      "\n"
      "  -m, --manifest FILE  CSV: file_id,expected_pages[,box,title,...]\n"
      "  -o, --out DIR        where archives are written (<file_id>.pdf, .vN.pdf)\n"
@@ -45,6 +48,10 @@ static const qr_command commands[] = {
      "  --pdfa 2b|1b         archive flavour (default 2b)\n"
      "  --layout NAME        force the delivery layout instead of detecting it\n"
      "  --retry              process files recorded as faulty again\n"
+     "  --profile FILE       INI profile of thresholds (see quire profile show)\n"
+     "  --set S.KEY=VALUE    override one profile value, e.g. --set skew.max_skew_deg=12\n"
+     "                       (repeatable; applied after --profile)\n"
+     "  --allow-blank-backs  duplex scans: blank even pages (back sides) are no fault\n"
      "  --jpeg-quality Q     quality of re-encoded JPEG pages (default 85)\n"
      "  --lossless           re-encode gray/colour pages with Flate, not JPEG\n"
      "  --io-depth N         reads in flight (default 32)\n"
@@ -67,7 +74,36 @@ static const qr_command commands[] = {
      "  pages:  file_id,page,source,format,width,height,dpi,skew_deg,skew_applied_deg,\n"
      "          orientation,verdict,faults\n"
      "  files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version\n"
-     "  faults: file_id,page,kind,value,threshold,batch\n"},
+     "  faults: file_id,page,kind,value,threshold,batch,accepted\n"},
+    {"faults", qr_cmd_faults, "list the faults that keep files from being archived",
+     "usage: quire faults [--format csv|json] [--ledger PATH]\n"
+     "\n"
+     "Every unaccepted fault of every file whose current outcome is faulty, ordered\n"
+     "by file and page. Columns: file_id,page,kind,value,threshold,detail (page 0 =\n"
+     "the whole file; value is what was measured, threshold what it crossed).\n"},
+    {"accept", qr_cmd_accept, "accept a fault as a false alarm, with a reason",
+     "usage: quire accept FILE_ID [--page N] --kind KIND --reason TEXT [--by NAME]\n"
+     "                    [--ledger PATH]\n"
+     "\n"
+     "Records a reviewer's override in the ledger (who, when, why) with a chained\n"
+     "event. The next quire ingest of the delivery, or quire ingest --retry,\n"
+     "archives the file as it is when nothing else blocks it; the archive's XMP\n"
+     "records the override.\n"
+     "\n"
+     "  --kind KIND     the fault kind: blank, duplicate, streaks, too_dark, too_light,\n"
+     "                  low_dpi, skew, cropped, orientation, missing_pages, extra_pages\n"
+     "                  (corrupt and unexpected_file cannot be accepted)\n"
+     "  --page N        only that page (default: every page of the file)\n"
+     "  --reason TEXT   why the fault is a false alarm (required)\n"
+     "  --by NAME       who accepts it (default $USER)\n"
+     "\n"
+     "Exit: 0 recorded; 2 unknown kind or file, or no reason; 3 fatal.\n"},
+    {"profile", qr_cmd_profile, "print the effective profile of thresholds",
+     "usage: quire profile show [--profile FILE] [--set SECTION.KEY=VALUE]...\n"
+     "\n"
+     "Prints the thresholds quire ingest would use as an INI file: the built-in\n"
+     "defaults, then FILE, then each --set in order. The output is itself a valid\n"
+     "--profile FILE; every key is commented with its meaning and range.\n"},
 };
 
 static const qr_command *find_command(const char *name)

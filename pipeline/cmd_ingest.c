@@ -9,9 +9,11 @@
 
 #include "qr_cli.h"
 #include "qr_ingest.h"
+#include "qr_stages.h"
 
 enum { OPT_LEDGER = 256, OPT_PDFA, OPT_LAYOUT, OPT_RETRY, OPT_LOGJSON, OPT_QUALITY,
-       OPT_LOSSLESS, OPT_IODEPTH, OPT_IOBYTES, OPT_MAXPX, OPT_MAXBYTES };
+       OPT_LOSSLESS, OPT_IODEPTH, OPT_IOBYTES, OPT_MAXPX, OPT_MAXBYTES, OPT_PROFILE, OPT_SET,
+       OPT_BLANK_BACKS };
 
 static const struct option ingest_options[] = {
     {"manifest", required_argument, NULL, 'm'}, {"out", required_argument, NULL, 'o'},
@@ -25,7 +27,19 @@ static const struct option ingest_options[] = {
     {"io-bytes", required_argument, NULL, OPT_IOBYTES},
     {"max-pixels", required_argument, NULL, OPT_MAXPX},
     {"max-page-bytes", required_argument, NULL, OPT_MAXBYTES},
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"set", required_argument, NULL, OPT_SET},
+    {"allow-blank-backs", no_argument, NULL, OPT_BLANK_BACKS},
     {NULL, 0, NULL, 0}};
+
+/* What the command line says beyond qr_ingest_opts. */
+typedef struct ingest_args {
+    const char *ledger;
+    const char *profile;       /* --profile FILE */
+    char **sets;               /* --set values, in order (argc slots) */
+    int n_sets;
+    bool allow_blank_backs;
+} ingest_args;
 
 static bool parse_count(const char *s, long long lo, long long hi, long long *out)
 {
@@ -60,7 +74,7 @@ static int set_numeric(qr_ingest_opts *o, int c, const char *arg)
     return 0;
 }
 
-static int parse_args(int argc, char **argv, qr_ingest_opts *o, const char **ledger)
+static int parse_args(int argc, char **argv, qr_ingest_opts *o, ingest_args *a)
 {
     int c;
     optind = 1;
@@ -68,7 +82,10 @@ static int parse_args(int argc, char **argv, qr_ingest_opts *o, const char **led
         switch (c) {
         case 'm': o->manifest = optarg; break;
         case 'o': o->out_dir = optarg; break;
-        case OPT_LEDGER: *ledger = optarg; break;
+        case OPT_LEDGER: a->ledger = optarg; break;
+        case OPT_PROFILE: a->profile = optarg; break;
+        case OPT_SET: a->sets[a->n_sets++] = optarg; break;
+        case OPT_BLANK_BACKS: a->allow_blank_backs = true; break;
         case OPT_PDFA:
             if (strcmp(optarg, "2b") && strcmp(optarg, "1b"))
                 return qr_cli_usage_error("ingest", "--pdfa must be 2b or 1b");
@@ -129,15 +146,31 @@ static char *join_args(int argc, char **argv)
     return s;
 }
 
+/* Defaults, --profile, --set, then --allow-blank-backs. */
+static int build_profile(int argc, char **argv, qr_ingest_opts *o, qr_profile *p)
+{
+    ingest_args a = {.sets = calloc((size_t)argc + 1, sizeof(char *))};
+    if (!a.sets)
+        return QR_EXIT_FATAL;
+    int rc = parse_args(argc, argv, o, &a);
+    if (!rc)
+        rc = qr_cli_profile("ingest", a.profile, a.sets, a.n_sets, p);
+    free(a.sets);
+    if (a.allow_blank_backs)
+        p->allow_blank_backs = true;
+    o->ledger = qr_cli_ledger_path(a.ledger);
+    o->profile = p;
+    return rc;
+}
+
 int qr_cmd_ingest(int argc, char **argv)
 {
     qr_ingest_opts o;
     qr_ingest_opts_default(&o);
-    const char *ledger = NULL;
-    int rc = parse_args(argc, argv, &o, &ledger);
+    qr_profile prof;
+    int rc = build_profile(argc, argv, &o, &prof);
     if (rc)
         return rc;
-    o.ledger = qr_cli_ledger_path(ledger);
     char *cmdline = join_args(argc, argv);
     o.command_line = cmdline;
     qr_ingest_summary sum;

@@ -7,6 +7,12 @@
  * what makes reruns idempotent), or record it as unexpected (not in the
  * manifest; never archived). Stale temporary archives left by a killed run
  * are removed first, so a rerun starts from what the ledger and the disk say.
+ *
+ * A file recorded faulty is skipped until its sources change, --retry is
+ * given, or a reviewer accepted one of its faults since its last outcome
+ * (an accept no outcome has applied yet): the reviewer's decision is what
+ * changed, so the next plain run archives the file. Each planned file
+ * carries its accepts into the verdict rules.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -147,13 +153,33 @@ static bool archive_exists(const char *path)
 }
 
 static bool up_to_date(const ing_run *r, const qr_ledger_file_state *st,
-                       const qr_delivery_file *df)
+                       const qr_delivery_file *df, bool new_accepts)
 {
     if (st->last_status == QR_LEDGER_PENDING || strcmp(st->last_fingerprint, df->fingerprint))
         return false;
     if (st->last_status == QR_LEDGER_FAULTY)
-        return !r->o->retry;
+        return !r->o->retry && !new_accepts;
     return st->status == QR_LEDGER_ARCHIVED && archive_exists(st->archive_path);
+}
+
+/* The reviewer's accepts of a file, as verdict rules. */
+static int load_accepts(ing_run *r, ing_file *f, qr_err *err)
+{
+    int rc = qr_ledger_accepts_of(r->ledger, f->file_id, &f->accepts, err);
+    if (rc || !f->accepts.n)
+        return rc;
+    f->accept_rules = qr_malloc_array(f->accepts.n, sizeof *f->accept_rules);
+    if (!f->accept_rules)
+        return qr_err_set(err, QR_ENOMEM, "out of memory");
+    for (size_t i = 0; i < f->accepts.n; i++) {
+        const qr_ledger_accept *a = &f->accepts.v[i];
+        f->accept_rules[i] = (qr_manifest_accept){.kind = a->kind, .page = a->page};
+        if (a->id > f->accepts_upto)
+            f->accepts_upto = a->id;
+    }
+    f->rules.accepts = f->accept_rules;
+    f->rules.n_accepts = f->accepts.n;
+    return QR_OK;
 }
 
 static int init_file(ing_run *r, ing_file *f, qr_delivery *d, const qr_delivery_file *df,
@@ -211,7 +237,11 @@ static int plan(ing_run *r, qr_err *err)
             if (rc)
                 return rc;
             r->sum->files_total++;
-            if (up_to_date(r, &st, df)) {
+            bool new_accepts = false;
+            if (st.last_status == QR_LEDGER_FAULTY &&
+                (rc = qr_ledger_accepts_pending(r->ledger, df->file_id, &new_accepts, err)))
+                return rc;
+            if (up_to_date(r, &st, df, new_accepts)) {
                 r->sum->files_up_to_date++;
                 continue;
             }
@@ -225,6 +255,8 @@ static int plan(ing_run *r, qr_err *err)
                     return rc;
                 continue;
             }
+            if ((rc = load_accepts(r, f, err)))
+                return rc;
             f->idx = r->e.n_files++;
         }
     }
@@ -272,6 +304,23 @@ static int lock_ledger(ing_run *r, qr_err *err)
     return QR_OK;
 }
 
+/* The batch's options: the command line, then the effective profile as INI. */
+static char *batch_options(const ing_run *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    fprintf(f, "%s\n\n# effective profile\n", r->o->command_line ? r->o->command_line : "");
+    qr_profile_print(&r->e.profile, f);
+    if (fclose(f)) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 static int open_ledger(ing_run *r, qr_err *err)
 {
     const qr_ingest_opts *o = r->o;
@@ -282,9 +331,14 @@ static int open_ledger(ing_run *r, qr_err *err)
     if (rc)
         return rc;
     r->e.ledger = r->ledger;
+    char *options = batch_options(r);
+    if (!options)
+        return qr_err_set(err, QR_ENOMEM, "out of memory");
     qr_ledger_batch_info bi = {.delivery = o->n_deliveries ? o->deliveries[0] : "",
-                               .options = o->command_line ? o->command_line : ""};
-    if ((rc = qr_ledger_batch_begin(r->ledger, &bi, &r->e.batch_id, err)))
+                               .options = options};
+    rc = qr_ledger_batch_begin(r->ledger, &bi, &r->e.batch_id, err);
+    free(options);
+    if (rc)
         return rc;
     qr_ledger_upsert_result res = {0};
     rc = qr_ledger_inventory_upsert(r->ledger, r->manifest, QR_LEDGER_SRC_MANIFEST,
@@ -379,6 +433,8 @@ static void free_run(ing_run *r)
         free(e->files[i].sources);
         free(e->files[i].meta);
         free(e->files[i].archive_path);
+        qr_ledger_accept_list_free(&e->files[i].accepts);
+        free(e->files[i].accept_rules);
     }
     free(e->files);
     qr_queue_free(&e->jobs, NULL);
@@ -427,7 +483,10 @@ int qr_ingest_run(const qr_ingest_opts *o, qr_ingest_summary *sum, qr_err *err)
     pthread_mutex_init(&r.e.mu, NULL);
     r.e.opts = o;
     r.e.ref_time = qr_reference_time(NULL);
-    qr_profile_default(&r.e.profile);
+    if (o->profile)
+        r.e.profile = *o->profile;
+    else
+        qr_profile_default(&r.e.profile);
     qr_stages_global_init();
     double t0 = qr_now();
     int rc = run(&r, err);

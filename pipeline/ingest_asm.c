@@ -12,6 +12,11 @@
  * against the manifest, blocking faults): a clean file's PDF is finished
  * (fsync + rename), a faulty one's temporary file is removed. The file then
  * goes to the ledger thread. Nothing here touches the ledger.
+ *
+ * Reviewer accepts (loaded at planning into f->rules) are weighed by the
+ * verdict rules; each accept that covered a fault of the file is written
+ * into the archive's XMP as an override (kind, page, reason, who, when), so
+ * the archive itself says which judgement let it through.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -138,6 +143,8 @@ static void place_page(ing_engine *e, ing_file *f, ing_page *p)
     for (int i = 0; i < p->n_faults; i++) {
         qr_fault x = p->faults[i];
         x.page = p->rec.page;
+        if (x.kind == QR_FAULT_BLANK && x.page % 2 == 0 && e->profile.allow_blank_backs)
+            continue; /* a duplex back side: blank by design (the metrics still say so) */
         ing_faults_add(&f->faults, x.kind, x.page, x.value, x.threshold, "%s", x.detail);
     }
     add_rec(f, &p->rec);
@@ -163,6 +170,58 @@ static bool drain_file(ing_engine *e, ing_file *f)
     return true;
 }
 
+/* Whether accept i covered at least one of the file's faults. */
+static bool accept_applied(const ing_file *f, size_t i)
+{
+    qr_manifest_rules one = {.accepts = &f->accept_rules[i], .n_accepts = 1};
+    for (size_t k = 0; k < f->faults.n; k++)
+        if (qr_manifest_fault_accepted(&f->faults.v[k], &one))
+            return true;
+    return false;
+}
+
+/* The applied accepts as XMP overrides; NULL (and *n = 0) when none or out
+ * of memory (then the archive is not written: see decide). */
+static qr_pdf_override *applied_overrides(const ing_file *f, size_t *n)
+{
+    *n = 0;
+    if (!f->accepts.n)
+        return NULL;
+    qr_pdf_override *v = qr_malloc_array(f->accepts.n, sizeof *v);
+    for (size_t i = 0; v && i < f->accepts.n; i++) {
+        const qr_ledger_accept *a = &f->accepts.v[i];
+        if (accept_applied(f, i))
+            v[(*n)++] = (qr_pdf_override){.kind = qr_fault_name(a->kind), .page = a->page,
+                                          .reason = a->reason, .by = a->actor, .at = a->at};
+    }
+    return v;
+}
+
+static void finish_pdf(ing_engine *e, ing_file *f)
+{
+    size_t n_ovr = 0;
+    qr_pdf_override *ovr = applied_overrides(f, &n_ovr);
+    if (f->accepts.n && !ovr) {
+        qr_err oom;
+        qr_err_set(&oom, QR_ENOMEM, "%s: out of memory", f->file_id);
+        qr_pdf_abort(&f->pdf);
+        ing_engine_fail(e, &oom);
+        return;
+    }
+    time_t t = f->scan_time >= 0 ? f->scan_time : e->ref_time;
+    qr_pdf_meta meta = {.title = f->file_id, .created = t, .modified = t,
+                        .extra = f->meta, .n_extra = f->n_meta,
+                        .overrides = ovr, .n_overrides = n_ovr};
+    int rc = qr_pdf_finish(&f->pdf, &meta, f->archive_sha, &f->pdf_err);
+    free(ovr);
+    if (rc) {
+        f->pdf_failed = true;
+        ing_engine_fail(e, &f->pdf_err);
+        return;
+    }
+    f->archived = true;
+}
+
 /* Decide the verdict; finish the archive of a clean file, drop a faulty one's. */
 static void decide(ing_engine *e, ing_file *f)
 {
@@ -180,15 +239,7 @@ static void decide(ing_engine *e, ing_file *f)
         qr_pdf_abort(&f->pdf);
         return;
     }
-    time_t t = f->scan_time >= 0 ? f->scan_time : e->ref_time;
-    qr_pdf_meta meta = {.title = f->file_id, .created = t, .modified = t,
-                        .extra = f->meta, .n_extra = f->n_meta};
-    if (qr_pdf_finish(&f->pdf, &meta, f->archive_sha, &f->pdf_err)) {
-        f->pdf_failed = true;
-        ing_engine_fail(e, &f->pdf_err);
-        return;
-    }
-    f->archived = true;
+    finish_pdf(e, f);
 }
 
 static void finish_file(ing_engine *e, ing_file *f)

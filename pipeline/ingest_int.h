@@ -24,6 +24,7 @@
 #include "qr_image.h"
 #include "qr_manifest.h"
 #include "qr_ingest.h"
+#include "qr_ledger.h"
 #include "qr_pdf.h"
 #include "qr_progress.h"
 #include "qr_queue.h"
@@ -87,7 +88,10 @@ typedef struct ing_file {
     ing_page_rec *recs;
     size_t n_recs, cap_recs;
     time_t scan_time;            /* first page's scan time; -1 none */
-    qr_manifest_rules rules;     /* accepted faults for this file */
+    qr_manifest_rules rules;     /* accepted faults for this file (points into accepts) */
+    qr_ledger_accept_list accepts; /* the reviewer's accepts, loaded when planned */
+    qr_manifest_accept *accept_rules; /* the same as verdict rules, parallel */
+    int64_t accepts_upto;        /* highest accept id loaded; 0 = none */
     qr_kv *meta;                 /* manifest metadata for the XMP */
     size_t n_meta;
     bool faulty, archived;

@@ -8,6 +8,10 @@
  * rerun rewrites it byte-identically and commits, so the outcome is the same.
  *
  * It also owns the operator's progress display, since "done" means "recorded".
+ *
+ * Each fault is recorded with whether a reviewer's accept covers it, and the
+ * accepts the outcome weighed are marked as applied in the same transaction,
+ * so a faulty file is not planned again for an accept already considered.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,10 +59,37 @@ static int build_pages(const ing_file *f, page_rows *pr)
     return QR_OK;
 }
 
+/* Commit the outcome and mark the accepts it weighed, all or nothing. */
+static int commit_outcome(qr_ledger *l, const ing_file *f, const qr_ledger_outcome *o,
+                          int64_t batch, qr_err *err)
+{
+    if (!f->accepts_upto)
+        return qr_ledger_commit_file(l, o, err);
+    int rc = qr_ledger_tx_begin(l, err);
+    if (rc)
+        return rc;
+    rc = qr_ledger_commit_file(l, o, err);
+    if (!rc)
+        rc = qr_ledger_accepts_mark_used(l, f->file_id, f->accepts_upto, batch, err);
+    int rc2 = qr_ledger_tx_end(l, rc == QR_OK, rc == QR_OK ? err : NULL);
+    return rc ? rc : rc2;
+}
+
+static bool *accepted_flags(const ing_file *f)
+{
+    bool *v = qr_malloc_array(f->faults.n ? f->faults.n : 1, sizeof *v);
+    for (size_t i = 0; v && i < f->faults.n; i++)
+        v[i] = qr_manifest_fault_accepted(&f->faults.v[i], &f->rules);
+    return v;
+}
+
 int ing_record_file(ing_engine *e, qr_ledger *l, ing_file *f, qr_err *err)
 {
     page_rows pr = {0};
     int rc = build_pages(f, &pr);
+    bool *accepted = accepted_flags(f);
+    if (!accepted)
+        rc = QR_ENOMEM;
     char sha[QR_SHA256_HEX] = "";
     if (f->archived)
         qr_hex(f->archive_sha, QR_SHA256_LEN, sha);
@@ -67,11 +98,12 @@ int ing_record_file(ing_engine *e, qr_ledger *l, ing_file *f, qr_err *err)
         .archived = f->archived, .archive_path = f->archived ? f->archive_path : NULL,
         .archive_sha256 = f->archived ? sha : NULL, .source_fingerprint = f->fingerprint,
         .delivered_pages = f->pages_written, .pages = pr.pages, .n_pages = f->n_recs,
-        .faults = f->faults.v, .n_faults = f->faults.n};
+        .faults = f->faults.v, .n_faults = f->faults.n, .fault_accepted = accepted};
     if (!rc)
-        rc = qr_ledger_commit_file(l, &o, err);
+        rc = commit_outcome(l, f, &o, e->batch_id, err);
     else
         qr_err_set(err, rc, "out of memory");
+    free(accepted);
     free(pr.pages);
     free(pr.json);
     return rc;
@@ -106,8 +138,9 @@ static void log_file(ing_engine *e, const ing_file *f)
             continue; /* unreadable input is an error: always named */
         if (e->progress.tty)
             fputs("\r\033[K", e->opts->diag);
-        fprintf(e->opts->diag, "fault: %s page %d: %s (value %g, threshold %g): %s\n",
-                f->file_id, x->page, qr_fault_name(x->kind), x->value, x->threshold, x->detail);
+        fprintf(e->opts->diag, "fault: %s page %d: %s (value %g, threshold %g): %s%s\n",
+                f->file_id, x->page, qr_fault_name(x->kind), x->value, x->threshold, x->detail,
+                qr_manifest_fault_accepted(x, &f->rules) ? " (accepted by a reviewer)" : "");
     }
 }
 

@@ -29,6 +29,16 @@ int qr_cmd_convert(int argc, char **argv);
 int qr_cmd_ingest(int argc, char **argv);
 int qr_cmd_status(int argc, char **argv);
 int qr_cmd_export(int argc, char **argv);
+int qr_cmd_profile(int argc, char **argv);
+int qr_cmd_faults(int argc, char **argv);
+int qr_cmd_accept(int argc, char **argv);
+
+/* The effective profile of a command: built-in defaults, then the INI file
+ * (NULL = none), then each "SECTION.KEY=VALUE" of sets in order. Returns 0, or
+ * QR_EXIT_USAGE after printing "quire CMD: file:line: message". */
+struct qr_profile;
+int qr_cli_profile(const char *cmd, const char *file, char *const *sets, int n_sets,
+                   struct qr_profile *p);
 
 /* --ledger PATH, else $QUIRE_LEDGER, else "quire.db". */
 const char *qr_cli_ledger_path(const char *given);

@@ -1,0 +1,261 @@
+/*
+ * The reviewer's commands: `quire faults` lists what blocks archiving (the
+ * unaccepted faults of every file whose current outcome is faulty), and
+ * `quire accept` records a reviewer's judgement that one of them is a false
+ * alarm. Everything a reviewer can get wrong (an unknown kind or file, no
+ * reason) is refused with exit 2 and a message saying what to fix, before
+ * anything is written; the ledger re-checks the file and the reason inside
+ * its own transaction.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "qr_cli.h"
+#include "qr_ledger.h"
+
+/* ---- quire faults ------------------------------------------------------- */
+
+typedef struct faults_out {
+    bool json;
+    long n;
+} faults_out;
+
+static void csv_field(const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", stdout);
+        else if (*p < 0x20 || *p == 0x7f)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+/* A measured number: shortest round-trip text; empty (CSV) or null (JSON)
+ * when unknown. */
+static void number(double v, bool json)
+{
+    if (!isfinite(v)) {
+        fputs(json ? "null" : "", stdout);
+        return;
+    }
+    char buf[40];
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    fputs(buf, stdout);
+}
+
+static int put_fault(void *user, const qr_ledger_open_fault *f)
+{
+    faults_out *o = user;
+    const char *kind = qr_fault_name(f->kind), *detail = f->detail ? f->detail : "";
+    if (o->json) {
+        printf("%s\n  {\"file_id\":", o->n ? "," : "");
+        json_string(f->file_id);
+        printf(",\"page\":%d,\"kind\":\"%s\",\"value\":", f->page, kind);
+        number(f->value, true);
+        fputs(",\"threshold\":", stdout);
+        number(f->threshold, true);
+        fputs(",\"detail\":", stdout);
+        json_string(detail);
+        putchar('}');
+    } else {
+        csv_field(f->file_id);
+        printf(",%d,%s,", f->page, kind);
+        number(f->value, false);
+        putchar(',');
+        number(f->threshold, false);
+        putchar(',');
+        csv_field(detail);
+        putchar('\n');
+    }
+    o->n++;
+    return 0;
+}
+
+static int open_existing(const char *cmd, const char *given, qr_ledger **l)
+{
+    const char *path = qr_cli_ledger_path(given);
+    struct stat st;
+    if (strcmp(path, ":memory:") && stat(path, &st))
+        return qr_cli_usage_error(cmd, "no ledger at %s (give --ledger PATH)", path);
+    qr_err err = {0};
+    if (qr_ledger_open(path, l, &err)) {
+        fprintf(stderr, "quire %s: %s\n", cmd, err.msg);
+        return QR_EXIT_FATAL;
+    }
+    return QR_EXIT_OK;
+}
+
+int qr_cmd_faults(int argc, char **argv)
+{
+    static const struct option opts[] = {{"ledger", required_argument, NULL, 'l'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {NULL, 0, NULL, 0}};
+    const char *ledger = NULL, *format = "csv";
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'l')
+            ledger = optarg;
+        else if (c == 'f')
+            format = optarg;
+        else
+            return QR_EXIT_USAGE;
+    }
+    if (optind < argc)
+        return qr_cli_usage_error("faults", "unexpected argument: %s", argv[optind]);
+    if (strcmp(format, "csv") && strcmp(format, "json"))
+        return qr_cli_usage_error("faults", "unknown format: %s (csv or json)", format);
+    qr_ledger *l = NULL;
+    int rc = open_existing("faults", ledger, &l);
+    if (rc)
+        return rc;
+    faults_out o = {.json = !strcmp(format, "json")};
+    fputs(o.json ? "[" : "file_id,page,kind,value,threshold,detail\n", stdout);
+    qr_err err = {0};
+    rc = qr_ledger_open_faults(l, put_fault, &o, &err);
+    qr_ledger_close(&l);
+    if (o.json)
+        fputs(o.n ? "\n]\n" : "]\n", stdout);
+    if (rc) {
+        fprintf(stderr, "quire faults: %s\n", err.msg);
+        return QR_EXIT_FATAL;
+    }
+    return fflush(stdout) ? QR_EXIT_FATAL : QR_EXIT_OK;
+}
+
+/* ---- quire accept ------------------------------------------------------- */
+
+typedef struct accept_args {
+    const char *ledger, *file_id, *kind, *reason, *by;
+    int page;
+} accept_args;
+
+static void list_kinds(char *out, size_t n)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int k = 0; k < QR_FAULT__COUNT && used < n; k++)
+        if (k != QR_FAULT_UNEXPECTED_FILE && k != QR_FAULT_CORRUPT)
+            used += (size_t)snprintf(out + used, n - used, "%s%s", used ? ", " : "",
+                                     qr_fault_name((qr_fault_kind)k));
+}
+
+static int parse_page(const char *s, int *page)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 1 || v > 1000000)
+        return qr_cli_usage_error("accept", "--page must be a page number (1 or more): %s", s);
+    *page = (int)v;
+    return 0;
+}
+
+static int parse_accept(int argc, char **argv, accept_args *a)
+{
+    static const struct option opts[] = {
+        {"ledger", required_argument, NULL, 'l'}, {"page", required_argument, NULL, 'p'},
+        {"kind", required_argument, NULL, 'k'}, {"reason", required_argument, NULL, 'r'},
+        {"by", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
+    int c, rc = 0;
+    optind = 1;
+    while (!rc && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': a->ledger = optarg; break;
+        case 'p': rc = parse_page(optarg, &a->page); break;
+        case 'k': a->kind = optarg; break;
+        case 'r': a->reason = optarg; break;
+        case 'b': a->by = optarg; break;
+        default: return QR_EXIT_USAGE;
+        }
+    }
+    if (rc)
+        return rc;
+    if (optind + 1 != argc)
+        return qr_cli_usage_error("accept", "give exactly one FILE_ID");
+    a->file_id = argv[optind];
+    return 0;
+}
+
+/* Everything that can be checked without the ledger. */
+static int check_accept(const accept_args *a, qr_fault_kind *kind)
+{
+    char kinds[512];
+    list_kinds(kinds, sizeof kinds);
+    if (!a->kind)
+        return qr_cli_usage_error("accept", "--kind is required (one of: %s)", kinds);
+    int k = qr_fault_from_name(a->kind);
+    if (k < 0)
+        return qr_cli_usage_error("accept", "unknown fault kind '%s' (one of: %s)", a->kind,
+                                  kinds);
+    if (k == QR_FAULT_UNEXPECTED_FILE)
+        return qr_cli_usage_error("accept", "unexpected_file cannot be accepted: add %s to "
+                                  "the manifest and ingest again", a->file_id);
+    if (k == QR_FAULT_CORRUPT) /* accepting it would archive the file without that page */
+        return qr_cli_usage_error("accept", "corrupt cannot be accepted: the page could not "
+                                  "be read, so there is nothing to archive; have it rescanned");
+    if (!a->reason || !a->reason[strspn(a->reason, " \t\r\n")])
+        return qr_cli_usage_error("accept", "--reason is required: say why the %s fault is "
+                                  "a false alarm", a->kind);
+    *kind = (qr_fault_kind)k;
+    return 0;
+}
+
+int qr_cmd_accept(int argc, char **argv)
+{
+    accept_args a = {0};
+    qr_fault_kind kind = QR_FAULT_BLANK;
+    int rc = parse_accept(argc, argv, &a);
+    if (!rc)
+        rc = check_accept(&a, &kind);
+    qr_ledger *l = NULL;
+    if (!rc)
+        rc = open_existing("accept", a.ledger, &l);
+    if (rc)
+        return rc;
+    qr_err err = {0};
+    int64_t id = 0;
+    rc = qr_ledger_accept_add(l, a.file_id, a.page, kind, a.reason, a.by, &id, &err);
+    qr_ledger_close(&l);
+    if (rc == QR_EINVAL)
+        return qr_cli_usage_error("accept", "%s", err.msg);
+    if (rc) {
+        fprintf(stderr, "quire accept: %s\n", err.msg);
+        return QR_EXIT_FATAL;
+    }
+    if (a.page)
+        printf("accepted #%lld: %s page %d %s\n", (long long)id, a.file_id, a.page, a.kind);
+    else
+        printf("accepted #%lld: %s %s (every page)\n", (long long)id, a.file_id, a.kind);
+    printf("the next quire ingest (or --retry) archives %s unless another fault blocks it\n",
+           a.file_id);
+    return QR_EXIT_OK;
+}

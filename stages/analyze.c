@@ -34,6 +34,15 @@ void qr_profile_default(qr_profile *p)
      * pages); the weakest true duplicate on corpus seeds 11/12 is 0.74. */
     p->dup_min_similarity = 0.72;
     p->dup_max_hash_distance = 24;
+    p->streak_min_length = 0.85;
+    p->streak_min_contrast = 24;
+    p->crop_min_margin_mm = 1.0;
+    p->crop_min_extent = 0.04;
+    p->dark_paper_min = 150;
+    p->light_ink_max = 140;
+    p->dark_speckle_max = 0.05;
+    p->light_stroke_min = 1.5;
+    p->orient_fault_conf = 4.0;
     p->allow_blank_backs = false;
 }
 
@@ -99,6 +108,8 @@ int qr_analyze(const struct Pix *cpix, double xdpi, double ydpi, const qr_profil
     qr_measure_ink(&r, prof, out);
     if (!out->blank)
         qr_measure_skew(r.bin, prof, out);
+    qr_measure_streaks(&r, prof, out);
+    qr_measure_margins(&r, prof, out);
     qr_measure_orientation(pix, &r, prof, out);
     reskew_upright(&r, prof, out);
     qr_reduced_clear(&r);

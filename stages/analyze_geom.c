@@ -72,6 +72,8 @@ void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *pro
         return;
     a->orient_checked = true;
     detect(r->bin, prof, a);
+    a->coarse_up = a->up_conf;
+    a->coarse_left = a->left_conf;
     if (a->orient_confident)
         return;
     PIX *fine = qr_reduce_fine(pix, r);

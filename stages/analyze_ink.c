@@ -53,8 +53,11 @@ static double fraction(PIX *bin)
 }
 
 /* Ink inside the margin band with specks removed. */
-static double centre_ink(PIX *bin, double work_dpi, const qr_profile *prof, double limit)
+static double centre_ink(PIX *bin, double work_dpi, const qr_profile *prof, double limit,
+                         double *raw_count, double *centre_area)
 {
+    *raw_count = 0.0;
+    *centre_area = 0.0;
     int w = pixGetWidth(bin), h = pixGetHeight(bin);
     int mx = (int)(w * prof->blank_margin), my = (int)(h * prof->blank_margin);
     if (w - 2 * mx < 1 || h - 2 * my < 1)
@@ -65,6 +68,8 @@ static double centre_ink(PIX *bin, double work_dpi, const qr_profile *prof, doub
     if (!c)
         return 1.0; /* cannot tell: never call the page blank */
     double f = fraction(c);
+    *centre_area = (double)pixGetWidth(c) * pixGetHeight(c);
+    *raw_count = f * *centre_area;
     if (f <= limit) {
         int min = (int)lround(work_dpi * 0.02); /* about 0.5 mm */
         PIX *kept = pixSelectBySize(c, min, min, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GTE, NULL);
@@ -75,12 +80,36 @@ static double centre_ink(PIX *bin, double work_dpi, const qr_profile *prof, doub
     return f;
 }
 
+/* Mean length of horizontal ink runs: short when strokes are broken. */
+static double mean_run(PIX *bin)
+{
+    int w = pixGetWidth(bin), h = pixGetHeight(bin), wpl = pixGetWpl(bin);
+    l_uint32 *data = pixGetData(bin);
+    long long ink = 0, runs = 0;
+    for (int y = 0; y < h; y++) {
+        l_uint32 *line = data + (size_t)y * wpl;
+        int prev = 0;
+        for (int x = 0; x < w; x++) {
+            int v = GET_DATA_BIT(line, x);
+            ink += v;
+            runs += v && !prev;
+            prev = v;
+        }
+    }
+    return runs > 0 ? (double)ink / (double)runs : -1.0;
+}
+
 void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
+    a->stroke_px = mean_run(r->bin);
     a->ink_fraction = fraction(r->bin);
     /* Specks are removed below 3 % raw ink: enough for heavy salt noise, while
      * text pages (typically 8-30 %) skip the component pass. */
     double limit = fmax(10.0 * prof->blank_ink_max, 0.03);
-    a->centre_ink_fraction = centre_ink(r->bin, r->work_dpi, prof, limit);
+    double raw = 0, carea = 0;
+    a->centre_ink_fraction = centre_ink(r->bin, r->work_dpi, prof, limit, &raw, &carea);
+    double area = (double)pixGetWidth(r->bin) * pixGetHeight(r->bin);
+    a->margin_ink_fraction =
+        area > carea ? fmax(0.0, a->ink_fraction * area - raw) / (area - carea) : 0.0;
     a->blank = a->centre_ink_fraction <= prof->blank_ink_max;
 }

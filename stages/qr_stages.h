@@ -46,6 +46,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "qr_fault.h"
 #include "qr_util.h"
 
 struct Pix; /* Leptonica's PIX */
@@ -73,6 +74,22 @@ typedef struct qr_profile {
     double dup_min_similarity;   /* qr_signature_similarity at or above = duplicate */
     int dup_max_hash_distance;   /* quick filter: perceptual hashes further apart are
                                     never duplicates (bits of 63) */
+    /* streaks: dark vertical lines from dirt on the scanner glass */
+    double streak_min_length;    /* fraction of the page height a line must run (0.85) */
+    double streak_min_contrast;  /* darkness over both neighbours, gray levels (24) */
+    /* cropped: content cut at an edge */
+    double crop_min_margin_mm;   /* content closer than this to an edge is cut (1.0) */
+    double crop_min_extent;      /* ... over at least this share of that edge (0.04) */
+    /* exposure: gray and colour pages by their levels, bitonal pages by
+     * what thresholding left of them */
+    double dark_paper_min;       /* paper level (90th percentile) below this = too dark */
+    double light_ink_max;        /* darkest ink (0.5th percentile) above this = too light */
+    double dark_speckle_max;     /* bitonal: ink share of the margins above = too dark */
+    double light_stroke_min;     /* bitonal: mean ink run below this many pixels at the
+                                    working resolution = too light (strokes broken) */
+    /* orientation fault: not turned, but probably not upright either */
+    double orient_fault_conf;    /* best direction != upright with |confidence| at or
+                                    above this, yet not confident enough to turn */
     /* duplex scans: a blank page at an even position (a back side) is
        recorded without a blank fault (false) */
     bool allow_blank_backs;
@@ -113,6 +130,7 @@ typedef struct qr_analysis {
     double orient_ratio;         /* best / other axis (large = unambiguous) */
     double up_conf, left_conf;   /* Leptonica's raw signed confidences */
     bool orient_fine;            /* decided at the finer resolution (escalated) */
+    double coarse_up, coarse_left; /* the working resolution's confidences (diagnostic) */
     /* ink and blank */
     double ink_fraction;         /* black fraction of the whole reduced page */
     double centre_ink_fraction;  /* inside the margin band, specks removed */
@@ -123,6 +141,19 @@ typedef struct qr_analysis {
     int ink_luma;                /* 0.5th percentile: the darkest ink */
     int contrast;                /* paper_luma - ink_luma */
     int ink_threshold;           /* luma below this counted as ink; 1 bpp: -1 */
+    /* streaks (analyze_qc.c) */
+    int streaks;                 /* dark vertical lines at least streak_min_length long */
+    double streak_length;        /* the longest line: fraction of the page height */
+    double streak_x;             /* its position: fraction of the width */
+    double streak_contrast;      /* its median darkness over the background (levels) */
+    /* margins and cut content (analyze_qc.c) */
+    double margin_mm[4];         /* top, right, bottom, left: blank paper between the
+                                    content and the image edge; -1 = no content */
+    double edge_ink[4];          /* share of each edge along which content touches it */
+    double backing_fraction;     /* share of the page that is scanner backing (black
+                                    regions joined to the border) */
+    double margin_ink_fraction;  /* ink outside the centre (speckle on dark pages) */
+    double stroke_px;            /* mean horizontal ink run at work_dpi; -1 = no ink */
 } qr_analysis;
 
 /* Analyse a page. xdpi/ydpi: 0 when unknown. Returns QR_OK, or QR_EINVAL /
@@ -146,6 +177,14 @@ typedef struct qr_correction {
  * Returns QR_OK, or QR_EINVAL / QR_ENOMEM. */
 int qr_correct(const struct Pix *pix, const qr_analysis *an, const qr_profile *prof,
                struct Pix **out, qr_correction *what, qr_err *err);
+
+/* ---- Page verdict (stages/verdict.c) -----------------------------------
+ * The page faults that follow from an analysis and its correction (c may be
+ * NULL: no correction was attempted), each with the measured value and the
+ * threshold it crossed, at most one cause per page plus the independent
+ * low_dpi and streaks. Writes at most max faults; returns how many. Pure. */
+int qr_page_faults(const qr_analysis *a, const qr_correction *c, const qr_profile *p,
+                   qr_fault *out, int max);
 
 /* Once at program start, before threads: silence Leptonica's messages and
  * debug output (process-wide settings). */

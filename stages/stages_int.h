@@ -44,4 +44,8 @@ void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a);
 void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *prof,
                             qr_analysis *a);
 
+/* analyze_qc.c */
+void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
+void qr_measure_margins(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
+
 #endif

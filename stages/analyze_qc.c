@@ -1,0 +1,289 @@
+/*
+ * analyze_qc.c: the page quality measurements that need geometry — dark
+ * vertical streaks and content cut at an edge — on the reduced page.
+ *
+ * Streaks. Dirt on the scanner glass draws a line in the scanner's frame: it
+ * is exactly vertical whatever the sheet's skew, runs the whole image height
+ * and is darker than the paper on both sides. Text never does all three: a
+ * column through a text block is dark only where text lines are, and margins
+ * break it. So the page is cut into horizontal bands; in each band a column
+ * (two reduced columns wide, so a 1-3 px line at 300 dpi is caught whichever
+ * way it straddles) is a hit when it is darker than the brighter of its left
+ * and right neighbourhoods by streak_min_contrast. A streak is a column whose
+ * hits run along at least streak_min_length of the height. Comparing with the
+ * brighter side, not the mean, keeps the edge of a black scanner backing (dark
+ * on one side only) from counting.
+ *
+ * Cut content. A cut page has ink up to the image edge. Two things also
+ * reach the edge without a cut: the scanner's black backing around a skewed
+ * or shifted sheet, and specks. Backing is large and solid: it survives an
+ * opening with a 2.5 mm brick and is joined to the border, so those regions
+ * (grown by half a millimetre) are taken out first. Specks are dropped by
+ * asking for a few ink pixels per line of the projection. What remains gives
+ * the paper margin on each side, and the share of each edge that content
+ * touches; the detector wants both a tiny margin and a real extent, so a
+ * lone letter at the edge of a stamp does not make a page "cropped".
+ *
+ * Cost: one pass over the reduced page for the band sums, projections, and
+ * one opening plus a seed fill only when ink reaches the border at all.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stages_int.h"
+
+#define STREAK_BANDS 24
+#define STREAK_NEAR 3  /* neighbourhood starts this many columns away ... */
+#define STREAK_FAR 8   /* ... and ends here */
+
+/* Mean darkness (255 - luma, or 255 per ink pixel) per band and column. */
+static float *band_darkness(const qr_reduced *r, int *wout)
+{
+    PIX *src = r->gray ? r->gray : r->bin;
+    int w = pixGetWidth(src), h = pixGetHeight(src), wpl = pixGetWpl(src);
+    float *d = calloc((size_t)STREAK_BANDS * (size_t)w, sizeof *d);
+    if (!d)
+        return NULL;
+    l_uint32 *data = pixGetData(src);
+    int rows[STREAK_BANDS] = {0};
+    for (int y = 0; y < h; y++) {
+        int b = (int)((long long)y * STREAK_BANDS / h);
+        float *row = d + (size_t)b * w;
+        l_uint32 *line = data + (size_t)y * wpl;
+        rows[b]++;
+        if (r->gray) {
+            for (int x = 0; x < w; x++)
+                row[x] += (float)(255 - GET_DATA_BYTE(line, x));
+        } else {
+            for (int x = 0; x < w; x++)
+                if (GET_DATA_BIT(line, x))
+                    row[x] += 255.0f;
+        }
+    }
+    for (int b = 0; b < STREAK_BANDS; b++)
+        for (int x = 0; x < w && rows[b] > 0; x++)
+            d[(size_t)b * w + x] /= (float)rows[b];
+    *wout = w;
+    return d;
+}
+
+/* Excess darkness of columns x, x+1 over the brighter neighbourhood. */
+static float excess(const float *row, const double *cum, int x)
+{
+    int n = STREAK_FAR - STREAK_NEAR + 1;
+    double left = (cum[x - STREAK_NEAR + 1] - cum[x - STREAK_FAR]) / n;
+    double right = (cum[x + 1 + STREAK_FAR + 1] - cum[x + 1 + STREAK_NEAR]) / n;
+    return (float)((double)row[x] + (double)row[x + 1] - 2.0 * fmax(left, right));
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Longest run of hit bands (one missed band inside a run is forgiven). */
+static int longest_run(const float *e, double min_contrast)
+{
+    int best = 0, run = 0, miss = 0;
+    for (int b = 0; b < STREAK_BANDS; b++) {
+        if ((double)e[b] >= min_contrast) {
+            run += 1 + miss;
+            miss = 0;
+        } else if (run > 0 && miss == 0) {
+            miss = 1;
+        } else {
+            run = 0;
+            miss = 0;
+        }
+        if (run > best)
+            best = run;
+    }
+    return best;
+}
+
+void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
+{
+    a->streaks = 0;
+    a->streak_length = a->streak_x = a->streak_contrast = 0.0;
+    int w = 0;
+    float *d = band_darkness(r, &w);
+    if (!d || w < 2 * STREAK_FAR + 4) {
+        free(d);
+        return;
+    }
+    double *cum = malloc(((size_t)w + 1) * STREAK_BANDS * sizeof *cum);
+    if (!cum)
+        goto out;
+    for (int b = 0; b < STREAK_BANDS; b++) {
+        double *c = cum + (size_t)b * (w + 1);
+        const float *row = d + (size_t)b * w;
+        c[0] = 0;
+        for (int x = 0; x < w; x++)
+            c[x + 1] = c[x] + (double)row[x];
+    }
+    int need = (int)ceil(prof->streak_min_length * STREAK_BANDS - 1e-9);
+    int last = -100, lo = STREAK_FAR, hi = w - STREAK_FAR - 2;
+    for (int x = lo; x < hi; x++) {
+        float e[STREAK_BANDS];
+        for (int b = 0; b < STREAK_BANDS; b++)
+            e[b] = excess(d + (size_t)b * w, cum + (size_t)b * (w + 1), x);
+        int run = longest_run(e, prof->streak_min_contrast);
+        double len = (double)run / STREAK_BANDS;
+        if (len > a->streak_length) {
+            a->streak_length = len;
+            a->streak_x = (x + 1.0) / w;
+            qsort(e, STREAK_BANDS, sizeof e[0], cmp_float);
+            a->streak_contrast = ((double)e[STREAK_BANDS / 2 - 1] + (double)e[STREAK_BANDS / 2]) / 4.0;
+        }
+        if (run >= need) {
+            if (x - last > STREAK_NEAR)
+                a->streaks++;
+            last = x;
+        }
+    }
+out:
+    free(cum);
+    free(d);
+}
+
+/* ---- margins and cut content -------------------------------------------- */
+
+/* Ink reaching a one-pixel frame around the page? */
+static bool ink_on_border(PIX *bin)
+{
+    int w = pixGetWidth(bin), h = pixGetHeight(bin);
+    BOX *boxes[4] = {boxCreate(0, 0, w, 2), boxCreate(0, h - 2, w, 2), boxCreate(0, 0, 2, h),
+                     boxCreate(w - 2, 0, 2, h)};
+    bool any = false;
+    for (int i = 0; i < 4; i++) {
+        l_int32 n = 0;
+        if (boxes[i] && pixCountPixelsInRect(bin, boxes[i], &n, NULL) == 0 && n > 0)
+            any = true;
+        boxDestroy(&boxes[i]);
+    }
+    return any;
+}
+
+/* The content: the page without backing regions joined to the border. */
+static PIX *content_of(PIX *bin, double dpi, double *backing)
+{
+    *backing = 0.0;
+    if (!ink_on_border(bin))
+        return pixClone(bin);
+    int k = (int)lround(dpi * 2.5 / 25.4) | 1;
+    PIX *open = pixOpenBrick(NULL, bin, k, k);
+    PIX *joined = open ? pixExtractBorderConnComps(open, 8) : NULL;
+    pixDestroy(&open);
+    if (!joined)
+        return pixClone(bin);
+    int g = (int)lround(dpi * 0.5 / 25.4) * 2 + 1;
+    PIX *mask = pixDilateBrick(NULL, joined, g, g);
+    pixDestroy(&joined);
+    if (!mask)
+        return pixClone(bin);
+    l_int32 n = 0;
+    pixCountPixels(mask, &n, NULL);
+    *backing = (double)n / ((double)pixGetWidth(bin) * pixGetHeight(bin));
+    PIX *c = pixSubtract(NULL, bin, mask);
+    pixDestroy(&mask);
+    return c ? c : pixClone(bin);
+}
+
+/* First index from the start (dir = +1) or end (-1) where the projection has
+ * at least `min` ink pixels on two neighbouring lines; -1 when none. */
+static int first_line(const l_int32 *proj, int n, int dir, int min)
+{
+    for (int k = 0; k + 1 < n; k++) {
+        int i = dir > 0 ? k : n - 1 - k, j = i + dir;
+        if (proj[i] >= min && proj[j] >= min)
+            return k;
+    }
+    return -1;
+}
+
+/* Share of an edge line (the outermost `depth` lines) with content on it. */
+static double edge_extent(PIX *c, int side, int depth)
+{
+    int w = pixGetWidth(c), h = pixGetHeight(c);
+    BOX *box = side == 0 ? boxCreate(0, 0, w, depth)
+               : side == 1 ? boxCreate(w - depth, 0, depth, h)
+               : side == 2 ? boxCreate(0, h - depth, w, depth)
+                           : boxCreate(0, 0, depth, h);
+    PIX *strip = box ? pixClipRectangle(c, box, NULL) : NULL;
+    boxDestroy(&box);
+    if (!strip)
+        return 0.0;
+    bool along_x = side == 0 || side == 2;
+    NUMA *na = along_x ? pixCountPixelsByColumn(strip) : pixCountPixelsByRow(strip, NULL);
+    pixDestroy(&strip);
+    if (!na)
+        return 0.0;
+    int n = numaGetCount(na), hit = 0;
+    for (int i = 0; i < n; i++) {
+        l_int32 v = 0;
+        numaGetIValue(na, i, &v);
+        hit += v > 0;
+    }
+    numaDestroy(&na);
+    return n > 0 ? (double)hit / n : 0.0;
+}
+
+static void projections(PIX *c, l_int32 **rows, l_int32 **cols)
+{
+    int w = pixGetWidth(c), h = pixGetHeight(c), wpl = pixGetWpl(c);
+    *rows = calloc((size_t)h, sizeof **rows);
+    *cols = calloc((size_t)w, sizeof **cols);
+    if (!*rows || !*cols)
+        return;
+    l_uint32 *data = pixGetData(c);
+    for (int y = 0; y < h; y++) {
+        l_uint32 *line = data + (size_t)y * wpl;
+        for (int i = 0; i < wpl; i++) {
+            l_uint32 word = line[i];
+            if (!word)
+                continue;
+            for (int bit = 0; bit < 32; bit++)
+                if (word & (0x80000000u >> bit)) {
+                    int x = i * 32 + bit;
+                    if (x < w) {
+                        (*rows)[y]++;
+                        (*cols)[x]++;
+                    }
+                }
+        }
+    }
+}
+
+void qr_measure_margins(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
+{
+    (void)prof;
+    for (int s = 0; s < 4; s++) {
+        a->margin_mm[s] = -1.0;
+        a->edge_ink[s] = 0.0;
+    }
+    double dpi = r->work_dpi > 0 ? r->work_dpi : 150.0;
+    PIX *c = content_of(r->bin, dpi, &a->backing_fraction);
+    if (!c)
+        return;
+    int w = pixGetWidth(c), h = pixGetHeight(c);
+    l_int32 *rows = NULL, *cols = NULL;
+    projections(c, &rows, &cols);
+    if (rows && cols) {
+        int min = 3;
+        int m[4] = {first_line(rows, h, 1, min), first_line(cols, w, -1, min),
+                    first_line(rows, h, -1, min), first_line(cols, w, 1, min)};
+        int depth = (int)lround(dpi * 0.5 / 25.4);
+        depth = depth < 1 ? 1 : depth;
+        for (int s = 0; s < 4; s++) {
+            if (m[s] < 0)
+                continue;
+            a->margin_mm[s] = m[s] * 25.4 / dpi;
+            a->edge_ink[s] = edge_extent(c, s, depth);
+        }
+    }
+    free(rows);
+    free(cols);
+    pixDestroy(&c);
+}

@@ -1,0 +1,151 @@
+/*
+ * verdict.c: from measurements to page faults.
+ *
+ * Why a separate step: qr_analyze measures, this decides. Keeping the
+ * decision a pure function of (analysis, correction, profile) means every
+ * threshold can be tested on both sides without images, the same rules serve
+ * `quire ingest` and `quire convert`, and a fault always carries the number
+ * that was measured and the threshold it crossed.
+ *
+ * One cause per page: a scan fault has one cause that a rescan fixes, and
+ * reporting its side effects as further faults would send reviewers after
+ * problems that are not there. So the causes are checked in order and some
+ * suppress the symptoms they produce:
+ *  - a blank page has no content to be skewed, turned, cut or badly exposed;
+ *  - a page too dark is covered in speckle that reaches the edges (not cut);
+ *  - heavy skew puts sheet corners outside the frame (not cut either) and
+ *    leaves orientation to the rescan.
+ * low_dpi (from the file's tags) and streaks (from the scanner glass) are
+ * independent of the sheet and always reported.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "stages_int.h"
+
+typedef struct fault_list {
+    qr_fault *v;
+    int n, max;
+} fault_list;
+
+static qr_fault *add(fault_list *l, qr_fault_kind kind, double value, double threshold)
+{
+    if (l->n >= l->max)
+        return NULL;
+    qr_fault *f = &l->v[l->n++];
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->value = value;
+    f->threshold = threshold;
+    return f;
+}
+
+static const char *const SIDE[4] = {"top", "right", "bottom", "left"};
+
+/* The edge most clearly cut: content closest to it over enough of its length. */
+static int cut_edge(const qr_analysis *a, const qr_profile *p)
+{
+    int best = -1;
+    for (int s = 0; s < 4; s++) {
+        if (a->margin_mm[s] < 0 || a->margin_mm[s] >= p->crop_min_margin_mm ||
+            a->edge_ink[s] < p->crop_min_extent)
+            continue;
+        if (best < 0 || a->edge_ink[s] > a->edge_ink[best])
+            best = s;
+    }
+    return best;
+}
+
+static bool too_dark(const qr_analysis *a, const qr_profile *p, double *value, double *thr)
+{
+    if (a->depth == 1 || a->ink_threshold < 0) {
+        *value = a->margin_ink_fraction;
+        *thr = p->dark_speckle_max;
+        return a->margin_ink_fraction > p->dark_speckle_max;
+    }
+    *value = a->paper_luma;
+    *thr = p->dark_paper_min;
+    return a->paper_luma < p->dark_paper_min;
+}
+
+static bool too_light(const qr_analysis *a, const qr_profile *p, double *value, double *thr)
+{
+    if (a->depth == 1 || a->ink_threshold < 0) {
+        *value = a->stroke_px;
+        *thr = p->light_stroke_min;
+        return a->stroke_px >= 0 && a->stroke_px < p->light_stroke_min;
+    }
+    *value = a->ink_luma;
+    *thr = p->light_ink_max;
+    return a->ink_luma > p->light_ink_max;
+}
+
+static void exposure(fault_list *l, const qr_analysis *a, const qr_profile *p, bool *dark)
+{
+    double v = 0, t = 0;
+    qr_fault *f;
+    *dark = false;
+    if (too_dark(a, p, &v, &t) && (f = add(l, QR_FAULT_TOO_DARK, v, t)) != NULL) {
+        *dark = true;
+        if (a->depth == 1 || a->ink_threshold < 0)
+            snprintf(f->detail, sizeof f->detail, "speckle covers %.1f%% of the margins (at most %.1f%%)",
+                     100 * v, 100 * t);
+        else
+            snprintf(f->detail, sizeof f->detail, "paper level %.0f, below %.0f", v, t);
+        return;
+    }
+    if (too_light(a, p, &v, &t) && (f = add(l, QR_FAULT_TOO_LIGHT, v, t)) != NULL) {
+        if (a->depth == 1 || a->ink_threshold < 0)
+            snprintf(f->detail, sizeof f->detail, "strokes %.2f px thick, below %.2f", v, t);
+        else
+            snprintf(f->detail, sizeof f->detail, "darkest ink at level %.0f, above %.0f", v, t);
+    }
+}
+
+static void geometry(fault_list *l, const qr_analysis *a, const qr_correction *c,
+                     const qr_profile *p, bool dark)
+{
+    qr_fault *f;
+    if (c && c->skew_too_large) {
+        if ((f = add(l, QR_FAULT_SKEW, a->skew_deg, p->max_skew_deg)) != NULL)
+            snprintf(f->detail, sizeof f->detail, "skew %.2f deg beyond %.1f", a->skew_deg,
+                     p->max_skew_deg);
+        return;
+    }
+    if (a->orient_checked && !a->orient_confident && a->orient_guess != 0 &&
+        a->orient_conf >= p->orient_fault_conf &&
+        (f = add(l, QR_FAULT_ORIENTATION, a->orient_conf, p->orient_min_conf)) != NULL)
+        snprintf(f->detail, sizeof f->detail,
+                 "probably turned %d deg, confidence %.1f below %.1f (ratio %.1f): not turned",
+                 a->orient_guess, a->orient_conf, p->orient_min_conf, a->orient_ratio);
+    int s = dark ? -1 : cut_edge(a, p);
+    if (s >= 0 && (f = add(l, QR_FAULT_CROPPED, a->margin_mm[s], p->crop_min_margin_mm)) != NULL)
+        snprintf(f->detail, sizeof f->detail,
+                 "content cut at the %s edge: %.1f mm from it along %.0f%% of its length",
+                 SIDE[s], a->margin_mm[s], 100 * a->edge_ink[s]);
+}
+
+int qr_page_faults(const qr_analysis *a, const qr_correction *c, const qr_profile *p,
+                   qr_fault *out, int max)
+{
+    fault_list l = {out, 0, max};
+    qr_fault *f;
+    if (a->low_dpi && (f = add(&l, QR_FAULT_LOW_DPI, a->dpi, p->min_dpi)) != NULL)
+        snprintf(f->detail, sizeof f->detail, "%.0f dpi, below %.0f", a->dpi, p->min_dpi);
+    if (a->streaks > 0 &&
+        (f = add(&l, QR_FAULT_STREAKS, a->streak_length, p->streak_min_length)) != NULL)
+        snprintf(f->detail, sizeof f->detail,
+                 "%d dark vertical line%s, the longest over %.0f%% of the height at x=%.0f%%",
+                 a->streaks, a->streaks > 1 ? "s" : "", 100 * a->streak_length, 100 * a->streak_x);
+    if (a->blank) {
+        if ((f = add(&l, QR_FAULT_BLANK, a->centre_ink_fraction, p->blank_ink_max)) != NULL)
+            snprintf(f->detail, sizeof f->detail, "no content: %.3f%% ink in the centre (at most %.3f%%)",
+                     100 * a->centre_ink_fraction, 100 * p->blank_ink_max);
+        return l.n;
+    }
+    bool dark = false;
+    exposure(&l, a, p, &dark);
+    geometry(&l, a, c, p, dark);
+    return l.n;
+}

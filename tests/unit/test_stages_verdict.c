@@ -1,0 +1,251 @@
+/*
+ * Unit tests of the page verdict (stages/verdict.c): every rule on both sides
+ * of its threshold, the recorded value and threshold, and the one-cause
+ * precedence. Measurements are set by hand, so each case isolates one rule;
+ * the detectors themselves are tested on images in test_stages_qc.c.
+ */
+#include <string.h>
+
+#include "qr_stages.h"
+#include "qr_test.h"
+
+/* A clean gray page as the analysis would describe it. */
+static qr_analysis clean_gray(void)
+{
+    qr_analysis a;
+    memset(&a, 0, sizeof a);
+    a.width = 2480;
+    a.height = 3508;
+    a.depth = 8;
+    a.dpi = a.xdpi = a.ydpi = 300;
+    a.work_dpi = 150;
+    a.skew_found = true;
+    a.skew_conf = 8;
+    a.orient_checked = true;
+    a.orient_confident = true;
+    a.orient_conf = 20;
+    a.orient_ratio = 5;
+    a.ink_fraction = 0.08;
+    a.centre_ink_fraction = 0.1;
+    a.mean_luma = 220;
+    a.paper_luma = 235;
+    a.ink_luma = 30;
+    a.contrast = 205;
+    a.ink_threshold = 150;
+    for (int s = 0; s < 4; s++)
+        a.margin_mm[s] = 15;
+    a.margin_ink_fraction = 0.001;
+    a.stroke_px = 3;
+    return a;
+}
+
+static qr_analysis clean_bitonal(void)
+{
+    qr_analysis a = clean_gray();
+    a.depth = 1;
+    a.ink_threshold = -1;
+    a.paper_luma = 255;
+    a.ink_luma = 0;
+    a.contrast = 255;
+    return a;
+}
+
+static int faults(const qr_analysis *a, const qr_correction *c, qr_fault *out)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    return qr_page_faults(a, c, &p, out, 8);
+}
+
+/* Exactly one fault of this kind, with this value and threshold. */
+static void expect_one(const qr_analysis *a, const qr_correction *c, qr_fault_kind kind,
+                       double value, double threshold, const char *what)
+{
+    qr_fault f[8];
+    int n = faults(a, c, f);
+    CHECKF(n == 1 && f[0].kind == kind, "%s: %d faults, first %s", what, n,
+           n ? qr_fault_name(f[0].kind) : "-");
+    if (n >= 1) {
+        CHECKF(f[0].value == value, "%s: value %g, want %g", what, f[0].value, value);
+        CHECKF(f[0].threshold == threshold, "%s: threshold %g, want %g", what, f[0].threshold,
+               threshold);
+        CHECKF(f[0].detail[0] != 0, "%s: has a message", what);
+    }
+}
+
+static void expect_none(const qr_analysis *a, const qr_correction *c, const char *what)
+{
+    qr_fault f[8];
+    int n = faults(a, c, f);
+    CHECKF(n == 0, "%s: %d faults, first %s (%s)", what, n, n ? qr_fault_name(f[0].kind) : "-",
+           n ? f[0].detail : "");
+}
+
+static void test_clean(void)
+{
+    qr_analysis g = clean_gray(), b = clean_bitonal();
+    expect_none(&g, NULL, "clean gray");
+    expect_none(&b, NULL, "clean bitonal");
+}
+
+static void test_low_dpi(void)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    qr_analysis a = clean_gray();
+    a.dpi = 200;
+    a.low_dpi = true;
+    expect_one(&a, NULL, QR_FAULT_LOW_DPI, 200, p.min_dpi, "200 dpi");
+}
+
+static void test_blank(void)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    qr_analysis a = clean_gray();
+    a.blank = true;
+    a.centre_ink_fraction = 0.0002;
+    /* a blank page is not also too light, turned or cut */
+    a.ink_luma = 220;
+    a.orient_confident = false;
+    a.orient_guess = 180;
+    a.margin_mm[2] = 0;
+    a.edge_ink[2] = 0.5;
+    expect_one(&a, NULL, QR_FAULT_BLANK, 0.0002, p.blank_ink_max, "blank");
+}
+
+static void test_streaks(void)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    qr_analysis a = clean_bitonal();
+    a.streak_length = 0.8;
+    expect_none(&a, NULL, "a line shorter than the minimum (no streak counted)");
+    a.streaks = 2;
+    a.streak_length = 1.0;
+    a.streak_x = 0.4;
+    expect_one(&a, NULL, QR_FAULT_STREAKS, 1.0, p.streak_min_length, "two streaks");
+}
+
+static void test_exposure_gray(void)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    qr_analysis a = clean_gray();
+    a.paper_luma = (int)p.dark_paper_min;
+    expect_none(&a, NULL, "paper exactly at the dark limit");
+    a.paper_luma = (int)p.dark_paper_min - 1;
+    expect_one(&a, NULL, QR_FAULT_TOO_DARK, a.paper_luma, p.dark_paper_min, "dark paper");
+    a = clean_gray();
+    a.ink_luma = (int)p.light_ink_max;
+    expect_none(&a, NULL, "ink exactly at the light limit");
+    a.ink_luma = (int)p.light_ink_max + 1;
+    expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, a.ink_luma, p.light_ink_max, "faint ink");
+}
+
+static void test_exposure_bitonal(void)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    qr_analysis a = clean_bitonal();
+    a.margin_ink_fraction = p.dark_speckle_max;
+    expect_none(&a, NULL, "speckle at the limit");
+    a.margin_ink_fraction = p.dark_speckle_max * 2;
+    /* speckle reaching an edge is not a cut */
+    a.margin_mm[0] = 0;
+    a.edge_ink[0] = 0.9;
+    expect_one(&a, NULL, QR_FAULT_TOO_DARK, p.dark_speckle_max * 2, p.dark_speckle_max,
+               "speckled margins");
+    a = clean_bitonal();
+    a.stroke_px = p.light_stroke_min;
+    expect_none(&a, NULL, "strokes at the limit");
+    a.stroke_px = p.light_stroke_min * 0.5;
+    expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, p.light_stroke_min * 0.5, p.light_stroke_min,
+               "broken strokes");
+}
+
+static void test_skew(void)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    qr_analysis a = clean_gray();
+    a.skew_deg = 14.5;
+    qr_correction c = {.changed = false, .skew_too_large = true};
+    /* heavy skew takes corners out of the frame: not reported as cut */
+    a.margin_mm[1] = 0;
+    a.edge_ink[1] = 0.3;
+    expect_one(&a, &c, QR_FAULT_SKEW, 14.5, p.max_skew_deg, "heavy skew");
+    c.skew_too_large = false;
+    c.skew_applied_deg = 9.9;
+    a.margin_mm[1] = 15;
+    expect_none(&a, &c, "skew corrected");
+}
+
+static void test_orientation(void)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    qr_analysis a = clean_gray();
+    a.orient_confident = false;
+    a.orient_guess = 180;
+    a.orient_conf = p.orient_fault_conf - 0.5;
+    expect_none(&a, NULL, "too weak a hint to report");
+    a.orient_conf = p.orient_fault_conf + 0.5;
+    expect_one(&a, NULL, QR_FAULT_ORIENTATION, p.orient_fault_conf + 0.5, p.orient_min_conf,
+               "probably upside down, not turned");
+    a.orient_guess = 0;
+    expect_none(&a, NULL, "probably upright");
+    a.orient_checked = false;
+    a.orient_guess = 90;
+    expect_none(&a, NULL, "not checked (no text)");
+}
+
+static void test_cropped(void)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    qr_analysis a = clean_bitonal();
+    a.margin_mm[2] = p.crop_min_margin_mm;
+    a.edge_ink[2] = 0.5;
+    expect_none(&a, NULL, "margin at the limit");
+    a.margin_mm[2] = 0;
+    a.edge_ink[2] = p.crop_min_extent * 0.5;
+    expect_none(&a, NULL, "a speck at the edge");
+    a.edge_ink[2] = 0.3;
+    expect_one(&a, NULL, QR_FAULT_CROPPED, 0, p.crop_min_margin_mm, "cut at the bottom");
+    qr_fault f[8];
+    faults(&a, NULL, f);
+    CHECKF(strstr(f[0].detail, "bottom") != NULL, "names the edge: %s", f[0].detail);
+}
+
+static void test_capacity(void)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    qr_analysis a = clean_gray();
+    a.low_dpi = true;
+    a.dpi = 150;
+    a.streaks = 1;
+    a.streak_length = 1;
+    a.paper_luma = 100;
+    qr_fault f[8];
+    CHECK_EQ_INT(qr_page_faults(&a, NULL, &p, f, 8), 3);
+    CHECK_EQ_INT(qr_page_faults(&a, NULL, &p, f, 2), 2);
+    CHECK_EQ_INT(f[0].kind, QR_FAULT_LOW_DPI);
+    CHECK_EQ_INT(f[1].kind, QR_FAULT_STREAKS);
+}
+
+int main(void)
+{
+    test_clean();
+    test_low_dpi();
+    test_blank();
+    test_streaks();
+    test_exposure_gray();
+    test_exposure_bitonal();
+    test_skew();
+    test_orientation();
+    test_cropped();
+    test_capacity();
+    return qr_test_end();
+}

@@ -279,6 +279,7 @@ class Score:
         self.tp, self.fp, self.fn = {}, {}, {}
         self.fp_list, self.fn_list = [], []
         self.ignored = []
+        self.same_source_dup = 0   # duplicate FPs on same-source neighbours
 
     def add(self, kind, t, q, what):
         if t and q:
@@ -313,12 +314,25 @@ def score_faults(tr, qu):
     return sc
 
 
+def same_source_neighbour(tr, key):
+    """True when the previous delivered page was rendered from the same
+    source page: the generator repeats a source when a file's pool offers no
+    other of the page's colour kind, so the two sheets carry the same content
+    (not a double feed by the truth, but alike to any duplicate check)."""
+    prev = tr.pages.get((key[0], key[1] - 1))
+    return bool(prev and prev.get('source') == tr.pages[key].get('source'))
+
+
 def score_pages(tr, qu, sc, kinds):
     for key, tk in sorted(tr.page_kinds.items()):
         qk = qu.kinds_at(key)
         for k in kinds:
-            sc.add(k, k in tk, k in qk, '%s: %s' % (k, page_label(tr, key)) +
-                   ''.join(' | quire: ' + fault_text(r) for r in qu.at.get(key, []) if r['kind'] == k))
+            what = '%s: %s' % (k, page_label(tr, key)) + ''.join(
+                ' | quire: ' + fault_text(r) for r in qu.at.get(key, []) if r['kind'] == k)
+            if k == 'duplicate' and k in qk and k not in tk and same_source_neighbour(tr, key):
+                sc.same_source_dup += 1
+                what += ' (same source as the page before)'
+            sc.add(k, k in tk, k in qk, what)
 
 
 def score_corrupt(tr, qu, sc):
@@ -599,6 +613,10 @@ def print_kinds(r, w):
         w('  %-16s %5d %5d %5s %9s %7s  %s\n' % (
             row['kind'], row['tp'], row['fp'], '-' if row['fn'] is None else row['fn'],
             fmt(row['precision']), fmt(row['recall']), 'ok' if row['meets'] else 'MISSED'))
+    if r['duplicate_fp_same_source']:
+        w('  note: %d duplicate FP are on pages rendered from the same source page as the page\n'
+          '        before (different sheets by the truth, same content); they count as FP\n'
+          % r['duplicate_fp_same_source'])
 
 
 def print_lists(r, w):
@@ -674,6 +692,7 @@ def evaluate(truth, tr, qu, events):
     if not orient['meets']:
         missed.append('orientation')
     return dict(kinds=rows, fp_list=sc.fp_list, fn_list=sc.fn_list, ignored=sc.ignored,
+                duplicate_fp_same_source=sc.same_source_dup,
                 alignment=alignment(tr, qu), false_flags=ff, skew=sk, orientation=orient, stages=stage_times(events),
                 missed=missed, all_met=not missed)
 

@@ -128,6 +128,15 @@ static void print_summary(const qr_ingest_summary *s)
         any = true;
     }
     printf(any ? "\n" : "faults: none\n");
+    double cpu = 0;
+    for (int k = 0; k < QR_STAGE__COUNT; k++)
+        cpu += s->stage_cpu[k];
+    if (cpu <= 0 || !s->pages)
+        return;
+    printf("cpu: %.1f s (%.0f ms/page):", cpu, 1e3 * cpu / (double)s->pages);
+    for (int k = 0; k < QR_STAGE__COUNT; k++)
+        printf(" %s %.0f%%", qr_ingest_stage_name((qr_ingest_stage)k), 100 * s->stage_cpu[k] / cpu);
+    printf("\n");
 }
 
 static char *join_args(int argc, char **argv)

@@ -408,6 +408,20 @@ static void count_pending(ing_run *r)
     }
 }
 
+/* The run's CPU seconds per stage, as one "stages" event of the JSON log. */
+static void log_stages(ing_engine *e, const qr_ingest_summary *s)
+{
+    _Static_assert(QR_STAGE__COUNT == 8, "log_stages names every stage");
+    char v[QR_STAGE__COUNT][32], k[QR_STAGE__COUNT][24], pages[24];
+    for (int i = 0; i < QR_STAGE__COUNT; i++) {
+        snprintf(k[i], sizeof k[i], "#%s", qr_ingest_stage_name((qr_ingest_stage)i));
+        snprintf(v[i], sizeof v[i], "%.3f", s->stage_cpu[i]);
+    }
+    snprintf(pages, sizeof pages, "%ld", s->pages);
+    qr_jsonlog_event(e->log, "stages", "#pages", pages, k[0], v[0], k[1], v[1], k[2], v[2],
+                     k[3], v[3], k[4], v[4], k[5], v[5], k[6], v[6], k[7], v[7], NULL);
+}
+
 static void finish_batch(ing_run *r)
 {
     ing_engine *e = &r->e;
@@ -417,6 +431,9 @@ static void finish_batch(ing_run *r)
     s->pages = e->pages_done;
     for (int k = 0; k < QR_FAULT__COUNT; k++)
         s->faults[k] += e->fault_counts[k];
+    for (int k = 0; k < QR_STAGE__COUNT; k++)
+        s->stage_cpu[k] = e->stage_cpu[k];
+    log_stages(e, s);
     qr_ledger_batch_counts c = {.files_archived = s->files_archived,
                                 .files_faulty = s->files_faulty,
                                 .files_uptodate = s->files_up_to_date, .pages = s->pages,

@@ -274,5 +274,8 @@ void *ing_assembler_main(void *arg)
             finish_file(e, f);
     }
     qr_queue_close(e->outcomes);
+    double cpu[QR_STAGE__COUNT] = {0};
+    cpu[QR_STAGE_WRITE] = ing_thread_cpu();
+    ing_stage_add(e, cpu);
     return NULL;
 }

@@ -121,7 +121,7 @@ struct ing_page {
     ing_page_rec rec;
     qr_pdf_image img;            /* img.data points into payload */
     uint8_t *payload;
-    qr_fault faults[4];
+    qr_fault faults[8];
     int n_faults;
     long long scan_time;         /* from the page's tags; -1 unknown */
     qr_signature *sig;           /* for duplicate detection; NULL if none */
@@ -149,11 +149,16 @@ typedef struct ing_engine {
     long files_done, pages_done, faults_total;
     long files_archived, files_faulty;
     long fault_counts[QR_FAULT__COUNT];
+    double stage_cpu[QR_STAGE__COUNT]; /* under mu */
     int fatal;                   /* sticky fatal error code */
     qr_err fatal_err;
 } ing_engine;
 
 void ing_engine_fail(ing_engine *e, const qr_err *err);
+/* Thread CPU seconds of the calling thread. */
+double ing_thread_cpu(void);
+/* Add CPU seconds to stages (under mu). */
+void ing_stage_add(ing_engine *e, const double add[QR_STAGE__COUNT]);
 bool ing_engine_failed(ing_engine *e);
 
 /* Give a job's bytes back (to the reader's budget or the heap) and free it. */

@@ -168,5 +168,8 @@ void *ing_ledger_main(void *arg)
         ing_file_release(f);
         qr_progress_update(&e->progress, e->files_done, e->pages_done, e->faults_total);
     }
+    double cpu[QR_STAGE__COUNT] = {0};
+    cpu[QR_STAGE_LEDGER] = ing_thread_cpu();
+    ing_stage_add(arg, cpu);
     return NULL;
 }

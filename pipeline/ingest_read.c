@@ -137,5 +137,8 @@ void *ing_reader_main(void *arg)
     while (qr_io_pending(e->io) > 0 && take_one(e) == QR_OK)
         ;
     qr_queue_close(e->jobs);
+    double cpu[QR_STAGE__COUNT] = {0};
+    cpu[QR_STAGE_READ] = ing_thread_cpu();
+    ing_stage_add(arg, cpu);
     return NULL;
 }

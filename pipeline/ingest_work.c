@@ -107,23 +107,12 @@ static int reencode(ing_engine *e, ing_page *p, PIX *pix, qr_err *err)
     return rc;
 }
 
-/* Page-level faults that follow directly from the analysis. */
+/* Page-level faults: the verdict rules of stages/verdict.c. */
 static void analysis_faults(ing_engine *e, ing_page *p, const qr_analysis *an,
                             const qr_correction *cor)
 {
-    const qr_profile *prof = &e->profile;
-    if (an->low_dpi && p->n_faults < 4) {
-        qr_fault *f = &p->faults[p->n_faults++];
-        *f = (qr_fault){.kind = QR_FAULT_LOW_DPI, .value = an->dpi, .threshold = prof->min_dpi};
-        snprintf(f->detail, sizeof f->detail, "%.0f dpi, below %.0f", an->dpi, prof->min_dpi);
-    }
-    if (cor->skew_too_large && p->n_faults < 4) {
-        qr_fault *f = &p->faults[p->n_faults++];
-        *f = (qr_fault){.kind = QR_FAULT_SKEW, .value = an->skew_deg,
-                        .threshold = prof->max_skew_deg};
-        snprintf(f->detail, sizeof f->detail, "skew %.2f deg beyond %.1f", an->skew_deg,
-                 prof->max_skew_deg);
-    }
+    int max = (int)(sizeof p->faults / sizeof p->faults[0]) - p->n_faults;
+    p->n_faults += qr_page_faults(an, cor, &e->profile, p->faults + p->n_faults, max);
 }
 
 static void fill_record(ing_page *p, const qr_page *pg, const qr_analysis *an,
@@ -152,15 +141,26 @@ static void fill_record(ing_page *p, const qr_page *pg, const qr_analysis *an,
     p->scan_time = pg->scan_time;
 }
 
-/* decode -> analyse -> correct -> encode for one page already decoded. */
-static int run_stages(ing_engine *e, ing_page *p, qr_page *pg, qr_err *err)
+/* Charge the CPU time since *t to a stage and restart the clock. */
+static void lap(double *cpu, qr_ingest_stage s, double *t)
+{
+    double now = ing_thread_cpu();
+    cpu[s] += now - *t;
+    *t = now;
+}
+
+/* analyse -> correct -> encode -> signature for one page already decoded. */
+static int run_stages(ing_engine *e, ing_page *p, qr_page *pg, double *cpu, qr_err *err)
 {
     qr_analysis an;
     qr_correction cor = {0};
     PIX *fixed = NULL;
+    double t = ing_thread_cpu();
     int rc = qr_analyze(pg->pix, pg->xdpi, pg->ydpi, &e->profile, &an, err);
+    lap(cpu, QR_STAGE_ANALYSE, &t);
     if (!rc)
         rc = qr_correct(pg->pix, &an, &e->profile, &fixed, &cor, err);
+    lap(cpu, QR_STAGE_CORRECT, &t);
     if (rc)
         return rc;
     if (!cor.changed && pg->pass.codec != QR_CODEC_NONE)
@@ -168,17 +168,21 @@ static int run_stages(ing_engine *e, ing_page *p, qr_page *pg, qr_err *err)
     else
         rc = reencode(e, p, fixed ? fixed : pg->pix, err);
     pixDestroy(&fixed);
+    lap(cpu, QR_STAGE_ENCODE, &t);
     p->sig = malloc(sizeof *p->sig);
     if (p->sig && qr_signature_compute(pg->pix, &an, p->sig, NULL)) {
         free(p->sig);
         p->sig = NULL;
     }
+    lap(cpu, QR_STAGE_SIGNATURE, &t);
     fill_record(p, pg, &an, &cor, cor.rotation == 90 || cor.rotation == 270);
     analysis_faults(e, p, &an, &cor);
+    lap(cpu, QR_STAGE_ANALYSE, &t);
     return rc;
 }
 
-static void process_page(ing_engine *e, ing_job *j, qr_image_reader *rd, int i, int n)
+static void process_page(ing_engine *e, ing_job *j, qr_image_reader *rd, int i, int n,
+                         double *cpu)
 {
     ing_page *p = new_page(j, i == n - 1);
     if (!p)
@@ -186,9 +190,11 @@ static void process_page(ing_engine *e, ing_job *j, qr_image_reader *rd, int i, 
     p->rec.source_page = i + 1;
     qr_page pg = {0};
     qr_err err = {0};
+    double t = ing_thread_cpu();
     int rc = qr_image_decode(rd, i, &pg, &err);
+    lap(cpu, QR_STAGE_DECODE, &t);
     if (!rc)
-        rc = run_stages(e, p, &pg, &err);
+        rc = run_stages(e, p, &pg, cpu, &err);
     qr_page_clear(&pg);
     if (rc) {
         p->failed = true;
@@ -223,6 +229,7 @@ static void process_job(ing_engine *e, ing_job *j)
         send_failed(e, j, 1, true, j->read_msg);
         return;
     }
+    double cpu[QR_STAGE__COUNT] = {0}, t = ing_thread_cpu();
     uint8_t d[QR_SHA256_LEN];
     qr_sha256_once(j->data, j->len, d);
     qr_hex(d, sizeof d, src->sha256);
@@ -233,12 +240,14 @@ static void process_job(ing_engine *e, ing_job *j)
         send_failed(e, j, 1, true, err.msg);
         return;
     }
+    lap(cpu, QR_STAGE_DECODE, &t); /* hashing and opening the source */
     int n = qr_image_pages(rd);
     if (n <= 0)
         send_failed(e, j, 1, true, "corrupt: no pages");
     for (int i = 0; i < n; i++)
-        process_page(e, j, rd, i, n);
+        process_page(e, j, rd, i, n, cpu);
     qr_image_close(&rd);
+    ing_stage_add(e, cpu);
 }
 
 void *ing_worker_main(void *arg)

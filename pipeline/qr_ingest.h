@@ -48,6 +48,23 @@ typedef struct qr_ingest_opts {
 
 void qr_ingest_opts_default(qr_ingest_opts *o);
 
+/* Where the CPU time of a run goes: thread CPU seconds per stage. The worker
+ * stages are timed per page; read, write and ledger are the whole CPU time of
+ * their threads (each stage owns one thread). */
+typedef enum qr_ingest_stage {
+    QR_STAGE_READ = 0,  /* reader thread: io_uring / pread */
+    QR_STAGE_DECODE,    /* workers: TIFF/JPEG/PNG to pixels */
+    QR_STAGE_ANALYSE,   /* workers: qr_analyze and the verdict */
+    QR_STAGE_CORRECT,   /* workers: turn upright and deskew */
+    QR_STAGE_ENCODE,    /* workers: G4/JPEG/Flate, or copying passthrough bytes */
+    QR_STAGE_SIGNATURE, /* workers: duplicate signature */
+    QR_STAGE_WRITE,     /* assembler thread: PDF/A streaming, fsync, rename */
+    QR_STAGE_LEDGER,    /* ledger thread: SQLite commits */
+    QR_STAGE__COUNT
+} qr_ingest_stage;
+
+const char *qr_ingest_stage_name(qr_ingest_stage s);
+
 typedef struct qr_ingest_summary {
     long files_total;            /* delivered files seen */
     long files_archived, files_faulty, files_up_to_date, files_unexpected;
@@ -55,6 +72,7 @@ typedef struct qr_ingest_summary {
     long pages;
     long faults[QR_FAULT__COUNT];
     double seconds;
+    double stage_cpu[QR_STAGE__COUNT]; /* thread CPU seconds per stage */
     const char *io_backend;
 } qr_ingest_summary;
 

@@ -16,16 +16,20 @@
  *
  * Cut content. A cut page has ink up to the image edge. Two things also
  * reach the edge without a cut: the scanner's black backing around a skewed
- * or shifted sheet, and specks. Backing is large and solid: it survives an
- * opening with a 2.5 mm brick and is joined to the border, so those regions
- * (grown by half a millimetre) are taken out first. Specks are dropped by
+ * or shifted sheet, and specks. Backing is joined to the border and runs
+ * along a long stretch of it (a wedge beside a skewed sheet spans the whole
+ * edge), while cut content meets the border in short pieces; so components
+ * joined to the border that span 8 % of an edge are taken out first
+ * (an opening cannot do this: the thin tip of a wedge is as thin as text,
+ * which was measured to leave wedge tips as "content"). Specks are dropped by
  * asking for a few ink pixels per line of the projection. What remains gives
  * the paper margin on each side, and the share of each edge that content
  * touches; the detector wants both a tiny margin and a real extent, so a
  * lone letter at the edge of a stamp does not make a page "cropped".
  *
  * Cost: one pass over the reduced page for the band sums, projections, and
- * one opening plus a seed fill only when ink reaches the border at all.
+ * a seed fill plus a labelling of the border components only when ink
+ * reaches the border at all.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -36,6 +40,7 @@
 #define STREAK_BANDS 24
 #define STREAK_NEAR 3  /* neighbourhood starts this many columns away ... */
 #define STREAK_FAR 8   /* ... and ends here */
+#define BACKING_MIN_SPAN 0.08 /* backing runs along at least this share of an edge */
 
 /* Mean darkness (255 - luma, or 255 per ink pixel) per band and column. */
 static float *band_darkness(const qr_reduced *r, int *wout)
@@ -166,28 +171,59 @@ static bool ink_on_border(PIX *bin)
     return any;
 }
 
-/* The content: the page without backing regions joined to the border. */
-static PIX *content_of(PIX *bin, double dpi, double *backing)
+/* Does a component touching the border run along a long stretch of it? */
+static bool is_backing(const BOX *b, int w, int h)
+{
+    l_int32 x, y, bw, bh;
+    boxGetGeometry((BOX *)b, &x, &y, &bw, &bh);
+    bool top = y == 0, bottom = y + bh >= h, left = x == 0, right = x + bw >= w;
+    double along_x = (double)bw / w, along_y = (double)bh / h;
+    return ((top || bottom) && along_x >= BACKING_MIN_SPAN) ||
+           ((left || right) && along_y >= BACKING_MIN_SPAN);
+}
+
+/* The content: the page without the scanner backing. Backing shows as black
+ * regions joined to the border that run along a long stretch of it (wedges
+ * around a skewed sheet, a strip beside a shifted one); cut content touches
+ * the border only in short pieces (letters, a ruled line's end). */
+static PIX *content_of(PIX *bin, double *backing)
 {
     *backing = 0.0;
     if (!ink_on_border(bin))
         return pixClone(bin);
-    int k = (int)lround(dpi * 2.5 / 25.4) | 1;
-    PIX *open = pixOpenBrick(NULL, bin, k, k);
-    PIX *joined = open ? pixExtractBorderConnComps(open, 8) : NULL;
-    pixDestroy(&open);
-    if (!joined)
-        return pixClone(bin);
-    int g = (int)lround(dpi * 0.5 / 25.4) * 2 + 1;
-    PIX *mask = pixDilateBrick(NULL, joined, g, g);
+    PIX *joined = pixExtractBorderConnComps(bin, 8);
+    PIXA *comps = NULL;
+    BOXA *boxes = joined ? pixConnComp(joined, &comps, 8) : NULL;
     pixDestroy(&joined);
+    if (!boxes)
+        return pixClone(bin);
+    int w = pixGetWidth(bin), h = pixGetHeight(bin), n = boxaGetCount(boxes);
+    PIX *mask = pixCreateTemplate(bin);
+    for (int i = 0; mask && i < n; i++) {
+        BOX *b = boxaGetBox(boxes, i, L_CLONE);
+        PIX *c = pixaGetPix(comps, i, L_CLONE);
+        if (b && c && is_backing(b, w, h)) {
+            l_int32 x, y, bw, bh;
+            boxGetGeometry(b, &x, &y, &bw, &bh);
+            pixRasterop(mask, x, y, bw, bh, PIX_PAINT, c, 0, 0);
+        }
+        pixDestroy(&c);
+        boxDestroy(&b);
+    }
+    boxaDestroy(&boxes);
+    pixaDestroy(&comps);
     if (!mask)
         return pixClone(bin);
-    l_int32 n = 0;
-    pixCountPixels(mask, &n, NULL);
-    *backing = (double)n / ((double)pixGetWidth(bin) * pixGetHeight(bin));
-    PIX *c = pixSubtract(NULL, bin, mask);
+    /* grow by a pixel so the backing's ragged rim does not count as content */
+    PIX *grown = pixDilateBrick(NULL, mask, 3, 3);
     pixDestroy(&mask);
+    if (!grown)
+        return pixClone(bin);
+    l_int32 cnt = 0;
+    pixCountPixels(grown, &cnt, NULL);
+    *backing = (double)cnt / ((double)w * h);
+    PIX *c = pixSubtract(NULL, bin, grown);
+    pixDestroy(&grown);
     return c ? c : pixClone(bin);
 }
 
@@ -256,15 +292,39 @@ static void projections(PIX *c, l_int32 **rows, l_int32 **cols)
     }
 }
 
+/* Standard sheets (mm, portrait); landscape is the same turned. */
+static const double SHEETS[][2] = {{210, 297}, {215.9, 279.4}, {215.9, 355.6}, {148, 210},
+                                   {297, 420}, {182, 257}, {176, 250}};
+
+/* A scan shorter than any standard sheet of its width: the scanner stopped
+ * early (or the sheet is odd). Needs a known resolution. */
+static bool short_of_sheet(double wmm, double hmm)
+{
+    bool width_known = false;
+    for (size_t i = 0; i < sizeof SHEETS / sizeof SHEETS[0]; i++)
+        for (int turn = 0; turn < 2; turn++) {
+            double sw = SHEETS[i][turn], sh = SHEETS[i][1 - turn];
+            if (fabs(wmm - sw) > 0.03 * sw)
+                continue;
+            if (fabs(hmm - sh) <= 0.03 * sh)
+                return false; /* a standard sheet */
+            if (hmm < sh)
+                width_known = true;
+        }
+    return width_known;
+}
+
 void qr_measure_margins(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     (void)prof;
+    a->short_scan = a->dpi > 0 && short_of_sheet(25.4 * a->width / a->xdpi,
+                                                 25.4 * a->height / a->ydpi);
     for (int s = 0; s < 4; s++) {
         a->margin_mm[s] = -1.0;
         a->edge_ink[s] = 0.0;
     }
     double dpi = r->work_dpi > 0 ? r->work_dpi : 150.0;
-    PIX *c = content_of(r->bin, dpi, &a->backing_fraction);
+    PIX *c = content_of(r->bin, &a->backing_fraction);
     if (!c)
         return;
     int w = pixGetWidth(c), h = pixGetHeight(c);

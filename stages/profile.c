@@ -70,10 +70,11 @@ static const pf_row ROWS[] = {
     PF_ROW("streaks", streak_min_contrast, 1, 510, "darkness over both neighbours that counts, in gray levels"),
     PF_ROW("cropped", crop_min_margin_mm, 0, 50, "content closer than this to an edge is cut, in mm"),
     PF_ROW("cropped", crop_min_extent, 0, 1, "... along at least this share of that edge"),
+    PF_ROW("cropped", crop_min_opposite_mm, 0, 500, "... and the opposite margin at least this wide (or a short scan, bottom edge), in mm"),
     PF_ROW("exposure", dark_paper_min, 0, 255, "gray/colour: paper level below this is too_dark, in gray levels"),
     PF_ROW("exposure", light_ink_max, 0, 255, "gray/colour: darkest ink above this is too_light, in gray levels"),
-    PF_ROW("exposure", dark_speckle_max, 0, 1, "bitonal: ink share of the margins above this is too_dark"),
-    PF_ROW("exposure", light_stroke_min, 0, 100, "bitonal: mean ink run below this is too_light, in pixels at the working resolution"),
+    PF_ROW("exposure", dark_ink_max, 0, 1, "bitonal: black share of the page above this is too_dark"),
+    PF_ROW("exposure", light_blob_min, 0, 100000, "bitonal: ink pixels per connected mark below this is too_light, at the working resolution"),
     PF_ROW("orientation", orient_fault_conf, 0, 1000, "not turned, best direction not upright with |confidence| at least this: orientation fault"),
 };
 

@@ -75,18 +75,23 @@ typedef struct qr_profile {
     int dup_max_hash_distance;   /* quick filter: perceptual hashes further apart are
                                     never duplicates (bits of 63) */
     /* streaks: dark vertical lines from dirt on the scanner glass */
-    double streak_min_length;    /* fraction of the page height a line must run (0.85) */
+    double streak_min_length;    /* fraction of the page height a line must run (0.98) */
     double streak_min_contrast;  /* darkness over both neighbours, gray levels (24) */
     /* cropped: content cut at an edge */
     double crop_min_margin_mm;   /* content closer than this to an edge is cut (1.0) */
-    double crop_min_extent;      /* ... over at least this share of that edge (0.04) */
+    double crop_min_extent;      /* ... over at least this share of that edge (0.0) */
+    double crop_min_opposite_mm; /* ... and the opposite margin is at least this wide (a
+                                    sheet fed off-centre), or, for the bottom edge, the
+                                    scan is shorter than its sheet (30) */
     /* exposure: gray and colour pages by their levels, bitonal pages by
      * what thresholding left of them */
     double dark_paper_min;       /* paper level (90th percentile) below this = too dark */
     double light_ink_max;        /* darkest ink (0.5th percentile) above this = too light */
-    double dark_speckle_max;     /* bitonal: ink share of the margins above = too dark */
-    double light_stroke_min;     /* bitonal: mean ink run below this many pixels at the
-                                    working resolution = too light (strokes broken) */
+    double dark_ink_max;         /* bitonal: black share of the page above = too dark
+                                    (thresholding turned dark paper into speckle) */
+    double light_blob_min;       /* bitonal: ink pixels per connected component below
+                                    this at the working resolution = too light (strokes
+                                    broken into dots) */
     /* orientation fault: not turned, but probably not upright either */
     double orient_fault_conf;    /* best direction != upright with |confidence| at or
                                     above this, yet not confident enough to turn */
@@ -150,10 +155,13 @@ typedef struct qr_analysis {
     double margin_mm[4];         /* top, right, bottom, left: blank paper between the
                                     content and the image edge; -1 = no content */
     double edge_ink[4];          /* share of each edge along which content touches it */
+    bool short_scan;             /* shorter than any standard sheet of its width (mm
+                                    from the resolution tags): the scan stopped early */
     double backing_fraction;     /* share of the page that is scanner backing (black
                                     regions joined to the border) */
     double margin_ink_fraction;  /* ink outside the centre (speckle on dark pages) */
     double stroke_px;            /* mean horizontal ink run at work_dpi; -1 = no ink */
+    double blob_px;              /* mean ink pixels per connected component; -1 = no ink */
 } qr_analysis;
 
 /* Analyse a page. xdpi/ydpi: 0 when unknown. Returns QR_OK, or QR_EINVAL /

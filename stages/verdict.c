@@ -51,6 +51,10 @@ static int cut_edge(const qr_analysis *a, const qr_profile *p)
         if (a->margin_mm[s] < 0 || a->margin_mm[s] >= p->crop_min_margin_mm ||
             a->edge_ink[s] < p->crop_min_extent)
             continue;
+        double opp = a->margin_mm[(s + 2) % 4];
+        bool off_centre = opp < 0 || opp >= p->crop_min_opposite_mm;
+        if (!off_centre && !(s == 2 && a->short_scan))
+            continue;
         if (best < 0 || a->edge_ink[s] > a->edge_ink[best])
             best = s;
     }
@@ -60,9 +64,9 @@ static int cut_edge(const qr_analysis *a, const qr_profile *p)
 static bool too_dark(const qr_analysis *a, const qr_profile *p, double *value, double *thr)
 {
     if (a->depth == 1 || a->ink_threshold < 0) {
-        *value = a->margin_ink_fraction;
-        *thr = p->dark_speckle_max;
-        return a->margin_ink_fraction > p->dark_speckle_max;
+        *value = a->ink_fraction;
+        *thr = p->dark_ink_max;
+        return a->ink_fraction > p->dark_ink_max;
     }
     *value = a->paper_luma;
     *thr = p->dark_paper_min;
@@ -72,9 +76,9 @@ static bool too_dark(const qr_analysis *a, const qr_profile *p, double *value, d
 static bool too_light(const qr_analysis *a, const qr_profile *p, double *value, double *thr)
 {
     if (a->depth == 1 || a->ink_threshold < 0) {
-        *value = a->stroke_px;
-        *thr = p->light_stroke_min;
-        return a->stroke_px >= 0 && a->stroke_px < p->light_stroke_min;
+        *value = a->blob_px;
+        *thr = p->light_blob_min;
+        return a->blob_px >= 0 && a->blob_px < p->light_blob_min;
     }
     *value = a->ink_luma;
     *thr = p->light_ink_max;
@@ -89,7 +93,7 @@ static void exposure(fault_list *l, const qr_analysis *a, const qr_profile *p, b
     if (too_dark(a, p, &v, &t) && (f = add(l, QR_FAULT_TOO_DARK, v, t)) != NULL) {
         *dark = true;
         if (a->depth == 1 || a->ink_threshold < 0)
-            snprintf(f->detail, sizeof f->detail, "speckle covers %.1f%% of the margins (at most %.1f%%)",
+            snprintf(f->detail, sizeof f->detail, "black covers %.1f%% of the page (at most %.1f%%): dark paper thresholded to speckle",
                      100 * v, 100 * t);
         else
             snprintf(f->detail, sizeof f->detail, "paper level %.0f, below %.0f", v, t);
@@ -97,7 +101,7 @@ static void exposure(fault_list *l, const qr_analysis *a, const qr_profile *p, b
     }
     if (too_light(a, p, &v, &t) && (f = add(l, QR_FAULT_TOO_LIGHT, v, t)) != NULL) {
         if (a->depth == 1 || a->ink_threshold < 0)
-            snprintf(f->detail, sizeof f->detail, "strokes %.2f px thick, below %.2f", v, t);
+            snprintf(f->detail, sizeof f->detail, "strokes broken into dots: %.1f px per mark, below %.1f", v, t);
         else
             snprintf(f->detail, sizeof f->detail, "darkest ink at level %.0f, above %.0f", v, t);
     }
@@ -115,10 +119,11 @@ static void geometry(fault_list *l, const qr_analysis *a, const qr_correction *c
     }
     if (a->orient_checked && !a->orient_confident && a->orient_guess != 0 &&
         a->orient_conf >= p->orient_fault_conf &&
-        (f = add(l, QR_FAULT_ORIENTATION, a->orient_conf, p->orient_min_conf)) != NULL)
+        (f = add(l, QR_FAULT_ORIENTATION, a->orient_conf, p->orient_fault_conf)) != NULL)
         snprintf(f->detail, sizeof f->detail,
-                 "probably turned %d deg, confidence %.1f below %.1f (ratio %.1f): not turned",
-                 a->orient_guess, a->orient_conf, p->orient_min_conf, a->orient_ratio);
+                 "probably turned %d deg (confidence %.1f, at least %.1f) but not turned: "
+                 "the other axis is too close (ratio %.1f)",
+                 a->orient_guess, a->orient_conf, p->orient_fault_conf, a->orient_ratio);
     int s = dark ? -1 : cut_edge(a, p);
     if (s >= 0 && (f = add(l, QR_FAULT_CROPPED, a->margin_mm[s], p->crop_min_margin_mm)) != NULL)
         snprintf(f->detail, sizeof f->detail,

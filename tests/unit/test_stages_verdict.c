@@ -36,6 +36,7 @@ static qr_analysis clean_gray(void)
         a.margin_mm[s] = 15;
     a.margin_ink_fraction = 0.001;
     a.stroke_px = 3;
+    a.blob_px = 80;
     return a;
 }
 
@@ -148,19 +149,19 @@ static void test_exposure_bitonal(void)
     qr_profile p;
     qr_profile_default(&p);
     qr_analysis a = clean_bitonal();
-    a.margin_ink_fraction = p.dark_speckle_max;
+    a.ink_fraction = p.dark_ink_max;
     expect_none(&a, NULL, "speckle at the limit");
-    a.margin_ink_fraction = p.dark_speckle_max * 2;
+    a.ink_fraction = p.dark_ink_max * 2;
     /* speckle reaching an edge is not a cut */
     a.margin_mm[0] = 0;
     a.edge_ink[0] = 0.9;
-    expect_one(&a, NULL, QR_FAULT_TOO_DARK, p.dark_speckle_max * 2, p.dark_speckle_max,
+    expect_one(&a, NULL, QR_FAULT_TOO_DARK, p.dark_ink_max * 2, p.dark_ink_max,
                "speckled margins");
     a = clean_bitonal();
-    a.stroke_px = p.light_stroke_min;
+    a.blob_px = p.light_blob_min;
     expect_none(&a, NULL, "strokes at the limit");
-    a.stroke_px = p.light_stroke_min * 0.5;
-    expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, p.light_stroke_min * 0.5, p.light_stroke_min,
+    a.blob_px = p.light_blob_min * 0.5;
+    expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, p.light_blob_min * 0.5, p.light_blob_min,
                "broken strokes");
 }
 
@@ -191,7 +192,7 @@ static void test_orientation(void)
     a.orient_conf = p.orient_fault_conf - 0.5;
     expect_none(&a, NULL, "too weak a hint to report");
     a.orient_conf = p.orient_fault_conf + 0.5;
-    expect_one(&a, NULL, QR_FAULT_ORIENTATION, p.orient_fault_conf + 0.5, p.orient_min_conf,
+    expect_one(&a, NULL, QR_FAULT_ORIENTATION, p.orient_fault_conf + 0.5, p.orient_fault_conf,
                "probably upside down, not turned");
     a.orient_guess = 0;
     expect_none(&a, NULL, "probably upright");
@@ -205,14 +206,18 @@ static void test_cropped(void)
     qr_profile p;
     qr_profile_default(&p);
     qr_analysis a = clean_bitonal();
+    a.margin_mm[0] = p.crop_min_opposite_mm + 10; /* fed off-centre: wide top margin */
     a.margin_mm[2] = p.crop_min_margin_mm;
     a.edge_ink[2] = 0.5;
     expect_none(&a, NULL, "margin at the limit");
     a.margin_mm[2] = 0;
-    a.edge_ink[2] = p.crop_min_extent * 0.5;
-    expect_none(&a, NULL, "a speck at the edge");
     a.edge_ink[2] = 0.3;
-    expect_one(&a, NULL, QR_FAULT_CROPPED, 0, p.crop_min_margin_mm, "cut at the bottom");
+    a.margin_mm[0] = p.crop_min_opposite_mm - 1;
+    expect_none(&a, NULL, "content filling the sheet (narrow opposite margin)");
+    a.short_scan = true;
+    expect_one(&a, NULL, QR_FAULT_CROPPED, 0, p.crop_min_margin_mm, "short scan cut at the bottom");
+    a.short_scan = false;
+    a.margin_mm[0] = p.crop_min_opposite_mm;
     qr_fault f[8];
     faults(&a, NULL, f);
     CHECKF(strstr(f[0].detail, "bottom") != NULL, "names the edge: %s", f[0].detail);

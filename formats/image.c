@@ -125,6 +125,11 @@ int qr_image_pages(const qr_image_reader *rd)
     return rd ? rd->pages : 0;
 }
 
+const char *qr_image_broken(const qr_image_reader *rd)
+{
+    return rd && rd->broken[0] ? rd->broken : NULL;
+}
+
 qr_format qr_image_format(const qr_image_reader *rd)
 {
     return rd ? rd->fmt : QR_FMT_UNKNOWN;
@@ -141,6 +146,8 @@ int qr_image_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err)
     if (!rd || index < 0 || index >= rd->pages)
         return qr_err_set(err, QR_EINVAL, "page %d does not exist (%d pages)", index + 1,
                           rd ? rd->pages : 0);
+    if (rd->broken[0] && index == rd->pages - 1)
+        return qr_err_set(err, QR_ECORRUPT, "%s", rd->broken);
     int rc;
     switch (rd->fmt) {
     case QR_FMT_TIFF: rc = qr_tiff_decode(rd, index, page, err); break;

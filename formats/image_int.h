@@ -51,6 +51,7 @@ struct qr_image_reader {
     size_t len;
     qr_limits lim;
     int pages;
+    char broken[320];  /* "corrupt: ..." when the TIFF directory chain breaks */
     struct qr_tiff_state *tiff;
 };
 

@@ -70,6 +70,14 @@ int qr_image_open(const uint8_t *buf, size_t len, const qr_limits *lim,
                   qr_image_reader **out, qr_err *err);
 /* Number of pages (TIFF directories; 1 for JPEG and PNG). */
 int qr_image_pages(const qr_image_reader *rd);
+/* A container read in part: when a multi-page TIFF's directory chain breaks
+ * (the file was cut short, or a next-directory offset is bad), the K pages
+ * before the break stay readable, and qr_image_pages says K + 1: the last
+ * page stands for the pages lost (how many is unknown) and its decode always
+ * fails with QR_ECORRUPT and this message, "corrupt: TIFF directory chain
+ * broken after page K, later pages lost: <libtiff's reason>". NULL when the
+ * whole container was read. */
+const char *qr_image_broken(const qr_image_reader *rd);
 qr_format qr_image_format(const qr_image_reader *rd);
 /* Decode page index (0-based). On error *page is left empty (pix NULL).
  * Errors: QR_EUNSUPPORTED "unsupported: ..." (e.g. "unsupported: TIFF

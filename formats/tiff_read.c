@@ -14,6 +14,21 @@
 
 #include "tiff_int.h"
 
+/*
+ * A file cut short (or with a bad next-directory offset) still holds every
+ * directory before the break: libtiff's count stops there and logs an error.
+ * Those pages stay readable. How many pages followed the break cannot be
+ * known, so they count as one more page that always fails to decode: every
+ * caller that walks the pages then meets the damage, and none mistakes the
+ * readable part for the whole file.
+ */
+static void note_broken_chain(qr_image_reader *rd, tdir_t n)
+{
+    snprintf(rd->broken, sizeof rd->broken,
+             "corrupt: TIFF directory chain broken after page %u, later pages lost: %s",
+             (unsigned)n, rd->tiff->log.first_error);
+}
+
 int qr_tiff_open(qr_image_reader *rd, qr_err *err)
 {
     struct qr_tiff_state *st = calloc(1, sizeof *st);
@@ -27,11 +42,16 @@ int qr_tiff_open(qr_image_reader *rd, qr_err *err)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF: %s",
                           qr_tiff_log_text(&st->log, "cannot read the header"));
     tdir_t n = TIFFNumberOfDirectories(st->tif);
-    if (st->log.errors) /* e.g. a next-directory offset past the end: truncated */
+    if (n < 1 && st->log.errors)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF: %s", st->log.first_error);
     if (n < 1 || n > 65535)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF: %u directories", (unsigned)n);
     rd->pages = (int)n;
+    if (st->log.errors) {
+        note_broken_chain(rd, n);
+        rd->pages++; /* the page after the break stands for the pages lost */
+    }
+    qr_tiff_log_reset(&st->log);
     return QR_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <leptonica/allheaders.h>
 #include <tiffio.h>
@@ -555,6 +556,111 @@ static void test_unsupported(void)
     free(buf);
 }
 
+/* A 4-page gray TIFF, page p (0-based) 20 + p pixels wide; ends[p] is the
+ * file size once page p is written (libtiff puts each page's strips, then
+ * its directory and the directory's values, after the previous page). */
+static uint8_t *make_4_pages(size_t ends[4], size_t *len)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/four.tif", tmpdir);
+    TIFF *t = TIFFOpen(path, "w");
+    for (int p = 0; p < 4; p++) {
+        spec s = {.w = 20 + (uint32_t)p, .h = 30, .bps = 8, .spp = 1,
+                  .photo = PHOTOMETRIC_MINISBLACK, .comp = COMPRESSION_NONE,
+                  .xres = 300, .yres = 300, .datetime = "2023:11:14 22:13:20"};
+        set_tags(t, &s);
+        CHECK(write_scanlines(t, &s));
+        CHECK(TIFFWriteDirectory(t));
+        struct stat st;
+        CHECK(stat(path, &st) == 0);
+        ends[p] = (size_t)st.st_size;
+    }
+    TIFFClose(t);
+    return qr_test_read(path, len);
+}
+
+/* Pages 1..2 must decode with their own size; the last page of the reader
+ * stands for the break and names the last good page. */
+static void check_broken(const uint8_t *buf, size_t len, const char *what)
+{
+    qr_image_reader *rd = NULL;
+    qr_err e = {0};
+    int rc = qr_image_open(buf, len, NULL, &rd, &e);
+    CHECKF(rc == QR_OK, "%s: open: %s", what, e.msg);
+    if (rc != QR_OK)
+        return;
+    int n = qr_image_pages(rd);
+    CHECKF(n == 3 || n == 4, "%s: %d pages", what, n);
+    CHECKF(qr_image_broken(rd) != NULL, "%s: the break is not reported", what);
+    for (int i = 0; i < 2; i++) {
+        qr_page pg;
+        rc = qr_image_decode(rd, i, &pg, &e);
+        CHECKF(rc == QR_OK && pg.pix && pixGetWidth(pg.pix) == 20 + i && pg.scan_time == 1700000000,
+               "%s: page %d: rc %d %s", what, i + 1, rc, rc ? e.msg : "");
+        qr_page_clear(&pg);
+    }
+    if (n == 4) { /* page 3's directory survived; its values or strips may not */
+        qr_page pg;
+        rc = qr_image_decode(rd, 2, &pg, &e);
+        CHECKF(rc == QR_OK ? pixGetWidth(pg.pix) == 22 : rc == QR_ECORRUPT, "%s: page 3: rc %d %s",
+               what, rc, rc ? e.msg : "");
+        qr_page_clear(&pg);
+    }
+    char want[64];
+    snprintf(want, sizeof want, "corrupt: TIFF directory chain broken after page %d,", n - 1);
+    qr_page pg;
+    rc = qr_image_decode(rd, n - 1, &pg, &e);
+    CHECKF(rc == QR_ECORRUPT && strncmp(e.msg, want, strlen(want)) == 0 && pg.pix == NULL,
+           "%s: last page: rc %d %s", what, rc, e.msg);
+    CHECKF(!strcmp(e.msg, qr_image_broken(rd)), "%s: %s", what, e.msg);
+    qr_image_close(&rd);
+}
+
+/* Where a classic little-endian IFD keeps the offset of the next one. */
+static size_t next_ifd_field(const uint8_t *b, uint32_t ifd)
+{
+    uint16_t cnt;
+    memcpy(&cnt, b + ifd, 2);
+    return ifd + 2 + 12u * cnt;
+}
+
+static void test_truncated_pages(void)
+{
+    size_t ends[4], len;
+    uint8_t *buf = make_4_pages(ends, &len);
+    CHECK(len == ends[3] && ends[1] < ends[2]);
+    qr_image_reader *rd = NULL;
+    qr_err e = {0};
+    CHECK(qr_image_open(buf, len, NULL, &rd, &e) == QR_OK && qr_image_pages(rd) == 4 &&
+          qr_image_broken(rd) == NULL);
+    qr_image_close(&rd);
+    size_t page3 = ends[2] - ends[1];
+    size_t cuts[] = {ends[1], ends[1] + 1, ends[1] + page3 / 4, ends[1] + page3 / 2,
+                     ends[2] - 40, ends[2] - 20, ends[2] - 8, ends[2] - 1, ends[2] + 1};
+    int seen[5] = {0};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "cut at %zu of %zu (page 3: %zu..%zu)", cuts[i], len,
+                 ends[1], ends[2]);
+        check_broken(buf, cuts[i], what);
+        rd = NULL;
+        if (qr_image_open(buf, cuts[i], NULL, &rd, &e) == QR_OK)
+            seen[qr_image_pages(rd)]++;
+        qr_image_close(&rd);
+    }
+    /* cuts inside page 3's strips lose its directory; a cut past it keeps it */
+    CHECKF(seen[3] >= 4 && seen[4] >= 1, "3 pages %d times, 4 pages %d times", seen[3], seen[4]);
+    /* the chain broken without truncation: page 2's next-directory offset
+     * points past the end (classic little-endian TIFF) */
+    CHECK(buf[0] == 'I');
+    uint32_t ifd1, ifd2, beyond = (uint32_t)len + 4096;
+    memcpy(&ifd1, buf + 4, 4);
+    memcpy(&ifd2, buf + next_ifd_field(buf, ifd1), 4);
+    memcpy(buf + next_ifd_field(buf, ifd2), &beyond, 4);
+    check_broken(buf, len, "page 2's next offset past the end");
+    free(buf);
+}
+
 int main(void)
 {
     qr_test_tmpdir("test_formats_tiff", tmpdir, sizeof tmpdir);
@@ -568,5 +674,6 @@ int main(void)
     test_orientation();
     test_meta_and_pages();
     test_unsupported();
+    test_truncated_pages();
     return qr_test_end();
 }

@@ -74,6 +74,15 @@ static int set_numeric(qr_ingest_opts *o, int c, const char *arg)
     return 0;
 }
 
+/* The long name of an option from its getopt value, for error messages. */
+static const char *option_name(int c)
+{
+    for (const struct option *o = ingest_options; o->name; o++)
+        if (o->val == c)
+            return o->name;
+    return "?";
+}
+
 static int parse_args(int argc, char **argv, qr_ingest_opts *o, ingest_args *a)
 {
     int c;
@@ -100,7 +109,7 @@ static int parse_args(int argc, char **argv, qr_ingest_opts *o, ingest_args *a)
         default:
             if (set_numeric(o, c, optarg))
                 return qr_cli_usage_error("ingest", "bad value for --%s: %s",
-                                          ingest_options[0].name, optarg);
+                                          option_name(c), optarg);
         }
     }
     if (!o->manifest || !o->out_dir || optind >= argc)

@@ -130,6 +130,7 @@ static void place_page(ing_engine *e, ing_file *f, ing_page *p)
 {
     ing_source *src = &f->sources[p->source_idx];
     p->rec.page = ++f->pages_written;
+    f->pages_lost |= p->pages_lost;
     if (p->rec.page == 1 && p->scan_time >= 0)
         f->scan_time = (time_t)p->scan_time;
     if (p->failed) {
@@ -227,6 +228,8 @@ static void decide(ing_engine *e, ing_file *f)
 {
     qr_file_verdict v;
     int expected = f->in_manifest ? f->expected_pages : 0;
+    if (f->pages_lost && f->pages_written - f->duplicates < expected)
+        expected = 0; /* pages lost in a broken container: the corrupt fault says so */
     qr_manifest_file_verdict(expected, f->pages_written - f->duplicates, f->faults.v,
                              f->faults.n, &f->rules, &v);
     if (v.has_count_fault) {

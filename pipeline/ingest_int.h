@@ -95,6 +95,7 @@ typedef struct ing_file {
     qr_kv *meta;                 /* manifest metadata for the XMP */
     size_t n_meta;
     bool faulty, archived;
+    bool pages_lost;             /* a source lost pages: the count is a lower bound */
     qr_signature *prev_sig;      /* the last placed page's signature */
     int duplicates;              /* pages found to be a sheet fed twice */
     uint8_t archive_sha[QR_SHA256_LEN];
@@ -117,6 +118,7 @@ struct ing_page {
     int source_idx;
     bool last_of_source;
     bool failed;                 /* decode failed: a corrupt page (or source) */
+    bool pages_lost;             /* stands for the unknown pages after a break */
     char error[sizeof(((qr_err *)0)->msg)];
     ing_page_rec rec;
     qr_pdf_image img;            /* img.data points into payload */

@@ -222,6 +222,20 @@ static void explain_unknown(const char *name, qr_err *err)
         }
 }
 
+/* A container whose page chain breaks: its pages after the break are lost,
+ * and how many they were is unknown. One failed page stands for them. */
+static void send_lost(ing_engine *e, ing_job *j, int source_page, const char *msg)
+{
+    ing_page *p = new_page(j, true);
+    if (!p)
+        return;
+    p->failed = true;
+    p->pages_lost = true;
+    p->rec.source_page = source_page;
+    snprintf(p->error, sizeof p->error, "%s", msg);
+    send_page(e, p);
+}
+
 static void process_job(ing_engine *e, ing_job *j)
 {
     ing_source *src = &j->file->sources[j->source_idx];
@@ -242,10 +256,13 @@ static void process_job(ing_engine *e, ing_job *j)
     }
     lap(cpu, QR_STAGE_DECODE, &t); /* hashing and opening the source */
     int n = qr_image_pages(rd);
+    const char *broken = qr_image_broken(rd); /* then page n stands for the lost ones */
     if (n <= 0)
         send_failed(e, j, 1, true, "corrupt: no pages");
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < (broken ? n - 1 : n); i++)
         process_page(e, j, rd, i, n, cpu);
+    if (broken && n > 0)
+        send_lost(e, j, n, broken);
     qr_image_close(&rd);
     ing_stage_add(e, cpu);
 }

@@ -13,6 +13,11 @@ Checks, printing counts:
     unless the ledger names another fault for it (printed)
   * every archive on disk is in the files export with the same SHA-256, and
     every archived file's archive exists; no temporary files are left
+  * a multi-page container damaged on purpose (file fault truncated or
+    corrupt_header) must give `corrupt`; the pages before the damage must be
+    read (a page row with a format, no corrupt fault), and page-count or
+    duplicate faults on it are consequences of the pages lost, so they are
+    printed, not judged
 Exit 0 when all hold, 1 otherwise.
 """
 import hashlib
@@ -58,6 +63,29 @@ def same_source_neighbours(truth):
     return out
 
 
+def damaged_containers(truth):
+    """Multi-page containers damaged on purpose: file_id -> truth file."""
+    return {f["file_id"]: f for f in truth["files"]
+            if any(x["kind"] in ("truncated", "corrupt_header") for x in f.get("file_faults", []))}
+
+
+def check_damaged(damaged, pages, faults):
+    """Pages before the damage must be read; returns False when one is not."""
+    ok = True
+    corrupt_at = {(x["file_id"], x["page"]) for x in faults if x["kind"] == "corrupt"}
+    rows = {(r["file_id"], r["page"]): r for r in pages}
+    for fid, f in sorted(damaged.items()):
+        intact = [p["delivered"] for p in f["pages"] if p.get("intact", True)]
+        unread = [n for n in intact if (fid, n) in corrupt_at or
+                  rows.get((fid, n), {}).get("format") in (None, "unreadable")]
+        print("damaged container %s: %d of %d pages intact, %d of them read" % (
+            fid, len(intact), len(f["pages"]), len(intact) - len(unread)))
+        if unread:
+            print("   FAIL: intact pages not read:", unread)
+            ok = False
+    return ok
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -98,7 +126,14 @@ def main():
         if x["kind"] in got:
             got[x["kind"]].add(x["file_id"])
     want = truth_sets(truth)
+    damaged = damaged_containers(truth)
     ambiguous = same_source_neighbours(truth)
+    for k in ("missing_pages", "extra_pages", "duplicate"):
+        for fid in sorted((got[k] ^ want[k]) & set(damaged)):
+            print("not judged: %s %s on a damaged container (truth %s)" % (
+                fid, k, "yes" if fid in want[k] else "no"))
+            got[k].discard(fid)
+            want[k].discard(fid)
     if ambiguous:
         print("files with the same source page on consecutive sheets (not judged):",
               sorted(ambiguous))
@@ -121,6 +156,7 @@ def main():
             ok = False
     n_clean = sum(1 for f in truth["files"] if f["file_id"] not in flagged)
     print("files without count/corrupt faults: %d, archived: %d" % (n_clean, n_clean - len(clean_not_archived)))
+    ok &= check_damaged(damaged, export(quire, ledger, "pages"), faults)
     ok &= check_disk(files, out_dir)
     print("RESULT:", "ok" if ok else "FAIL")
     return 0 if ok else 1

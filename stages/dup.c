@@ -328,6 +328,18 @@ int qr_signature_compute(const struct Pix *cpix, const qr_analysis *an, qr_signa
         return qr_err_set(err, rc, "signature: out of memory on a %dx%d page",
                           pixGetWidth(pix), pixGetHeight(pix));
     }
+    out->toned = an->depth != 1 && an->ink_threshold >= 0;
+    out->paper_luma = an->paper_luma;
+    out->mean_luma = an->mean_luma;
+    out->ink_fraction = an->ink_fraction;
+    if (an->dpi > 0 && an->margin_mm[1] >= 0 && an->margin_mm[3] >= 0) {
+        /* the box of a block turned by t is wider by its height * tan t */
+        double bw = 25.4 * an->width / an->xdpi - an->margin_mm[1] - an->margin_mm[3];
+        double bh = 25.4 * an->height / an->ydpi - an->margin_mm[0] - an->margin_mm[2];
+        double t = fabs(tan(an->skew_deg * 3.14159265358979323846 / 180.0));
+        out->content_w_mm = t < 0.5 ? (bw - bh * t) / (1.0 - t * t) : bw;
+        out->content_h_mm = t < 0.5 ? (bh - bw * t) / (1.0 - t * t) : bh;
+    }
     out->valid = true;
     return QR_OK;
 }

@@ -154,6 +154,28 @@ int qr_signature_hash_distance(const qr_signature *a, const qr_signature *b)
     return turned < d ? turned : d;
 }
 
+static double change(double x, double y)
+{
+    return x > 0 ? fabs(y / x - 1.0) : (y > 0 ? 1.0 : 0.0);
+}
+
+/* Gray and colour pages: the same sheet keeps its paper, tone, ink and
+ * scale; a second print of the same page (a form filled twice, a copy)
+ * differs in at least one. Bitonal pages carry no tone: always true. */
+static bool same_sheet(const qr_signature *a, const qr_signature *b, const qr_profile *p)
+{
+    if (!a->toned || !b->toned)
+        return true;
+    if (fabs((double)(a->paper_luma - b->paper_luma)) > p->dup_max_paper_delta ||
+        fabs(a->mean_luma - b->mean_luma) > p->dup_max_tone_delta ||
+        change(a->ink_fraction, b->ink_fraction) > p->dup_max_ink_change)
+        return false;
+    if (a->content_w_mm > 0 && b->content_w_mm > 0 &&
+        change(a->content_w_mm, b->content_w_mm) > p->dup_max_scale_change)
+        return false;
+    return true;
+}
+
 bool qr_signature_is_duplicate(const qr_signature *a, const qr_signature *b,
                                const qr_profile *p, double *similarity)
 {
@@ -164,5 +186,5 @@ bool qr_signature_is_duplicate(const qr_signature *a, const qr_signature *b,
     double s = qr_signature_similarity(a, b);
     if (similarity)
         *similarity = s;
-    return candidate && s >= p->dup_min_similarity;
+    return candidate && s >= p->dup_min_similarity && same_sheet(a, b, p);
 }

@@ -74,6 +74,11 @@ typedef struct qr_profile {
     double dup_min_similarity;   /* qr_signature_similarity at or above = duplicate */
     int dup_max_hash_distance;   /* quick filter: perceptual hashes further apart are
                                     never duplicates (bits of 63) */
+    /* confirmation on gray and colour pages: the same sheet scanned twice */
+    double dup_max_paper_delta;  /* paper levels differ by at most this (1) */
+    double dup_max_tone_delta;   /* mean levels differ by at most this (1.5) */
+    double dup_max_ink_change;   /* ink fractions differ by at most this share (0.05) */
+    double dup_max_scale_change; /* content width differs by at most this share (0.008) */
     /* streaks: dark vertical lines from dirt on the scanner glass */
     double streak_min_length;    /* fraction of the page height a line must run (0.98) */
     double streak_min_contrast;  /* darkness over both neighbours, gray levels (24) */
@@ -220,6 +225,13 @@ typedef struct qr_signature {
     uint64_t phash;            /* 63 bits used */
     uint64_t phash180;         /* the same for the page turned by 180 degrees */
     int hlen, vlen;            /* bins in use: upright page height, width */
+    /* the sheet as the scanner saw it (gray and colour pages only): one sheet
+     * scanned twice keeps its paper level, tone and scale; another print of
+     * the same page does not quite */
+    bool toned;                /* paper level measured (not a bitonal page) */
+    int paper_luma;
+    double mean_luma, ink_fraction;
+    double content_w_mm, content_h_mm; /* between the margins; 0 = unknown */
     float hprof[QR_SIG_BINS];  /* ink per row, top to bottom */
     float vprof[QR_SIG_BINS];  /* ink per column, left to right */
 } qr_signature;

@@ -130,6 +130,7 @@ static void place_page(ing_engine *e, ing_file *f, ing_page *p)
 {
     ing_source *src = &f->sources[p->source_idx];
     p->rec.page = ++f->pages_written;
+    p->rec.source_idx = p->source_idx; /* the ledger names each page's own source */
     f->pages_lost |= p->pages_lost;
     if (p->rec.page == 1 && p->scan_time >= 0)
         f->scan_time = (time_t)p->scan_time;

@@ -76,10 +76,10 @@ void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *pro
     a->coarse_left = a->left_conf;
     if (a->orient_confident)
         return;
-    /* Leaning upright at the working resolution (up at least half the needed
-     * confidence, the other axis weaker): the finer look never turned such a
-     * page on the corpus batches (seed 11: 429 of 771 escalations), so skip it. */
-    if (a->up_conf >= 0.5 * prof->orient_min_conf && fabs(a->left_conf) < a->up_conf)
+    /* Leaning upright at the working resolution (the best guess is upright):
+     * on corpus seed 11 the finer look turned 23 such pages (of 526) and all
+     * 23 were upright; it helped only pages whose first guess was turned. */
+    if (a->orient_guess == 0)
         return;
     PIX *fine = qr_reduce_fine(pix, r);
     if (!fine)

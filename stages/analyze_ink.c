@@ -30,6 +30,30 @@ static int hist_percentile(const int hist[256], double frac)
     return 255;
 }
 
+/* The darkest ink: the 0.5th percentile of the page. When ink covers less
+ * than that (a few lines of crisp print on an empty sheet), the percentile
+ * lands on paper, so the median of the pixels darker than the ink threshold
+ * is taken instead. */
+static int ink_level(const qr_reduced *r)
+{
+    long long total = 0, below = 0;
+    for (int i = 0; i < 256; i++) {
+        total += r->hist[i];
+        if (i < r->threshold)
+            below += r->hist[i];
+    }
+    if (r->threshold < 0 || below < 1 || (double)below < 1e-4 * (double)total ||
+        (double)below >= 0.005 * (double)total)
+        return hist_percentile(r->hist, 0.005);
+    long long acc = 0;
+    for (int i = 0; i < r->threshold; i++) {
+        acc += r->hist[i];
+        if (2 * acc >= below)
+            return i;
+    }
+    return r->threshold;
+}
+
 void qr_measure_exposure(const qr_reduced *r, qr_analysis *a)
 {
     double total = 0, sum = 0;
@@ -39,7 +63,7 @@ void qr_measure_exposure(const qr_reduced *r, qr_analysis *a)
     }
     a->mean_luma = total > 0 ? sum / total : 0.0;
     a->paper_luma = hist_percentile(r->hist, 0.90);
-    a->ink_luma = hist_percentile(r->hist, 0.005);
+    a->ink_luma = ink_level(r);
     a->contrast = a->paper_luma - a->ink_luma;
     a->ink_threshold = r->threshold;
 }

@@ -78,6 +78,7 @@ static const pf_row ROWS[] = {
     PF_ROW("exposure", dark_paper_min, 0, 255, "gray/colour: paper level below this is too_dark, in gray levels"),
     PF_ROW("exposure", light_ink_max, 0, 255, "gray/colour: darkest ink above this is too_light, in gray levels"),
     PF_ROW("exposure", dark_ink_max, 0, 1, "bitonal: black share of the page above this is too_dark"),
+    PF_ROW("exposure", dark_margin_min, 0, 1, "bitonal: too_dark also needs at least this ink share in the margins"),
     PF_ROW("exposure", light_blob_min, 0, 100000, "bitonal: ink pixels per connected mark below this is too_light, at the working resolution"),
     PF_ROW("orientation", orient_fault_conf, 0, 1000, "not turned, best direction not upright with |confidence| at least this: orientation fault"),
 };

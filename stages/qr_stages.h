@@ -80,7 +80,8 @@ typedef struct qr_profile {
     double dup_max_ink_change;   /* ink fractions differ by at most this share (0.05) */
     double dup_max_scale_change; /* content width differs by at most this share (0.008) */
     /* streaks: dark vertical lines from dirt on the scanner glass */
-    double streak_min_length;    /* fraction of the page height a line must run (0.98) */
+    double streak_min_length;    /* share of the height a line must cover, reaching
+                                    the top and bottom margins (0.6) */
     double streak_min_contrast;  /* darkness over both neighbours, gray levels (24) */
     /* cropped: content cut at an edge */
     double crop_min_margin_mm;   /* content closer than this to an edge is cut (1.0) */
@@ -91,9 +92,11 @@ typedef struct qr_profile {
     /* exposure: gray and colour pages by their levels, bitonal pages by
      * what thresholding left of them */
     double dark_paper_min;       /* paper level (90th percentile) below this = too dark */
-    double light_ink_max;        /* darkest ink (0.5th percentile) above this = too light */
+    double light_ink_max;        /* darkest ink (see ink_luma) above this = too light */
     double dark_ink_max;         /* bitonal: black share of the page above = too dark
                                     (thresholding turned dark paper into speckle) */
+    double dark_margin_min;      /* bitonal: ... and ink share of the margins at least this
+                                    (a dark photo on a clean page leaves them white) */
     double light_blob_min;       /* bitonal: ink pixels per connected component below
                                     this at the working resolution = too light (strokes
                                     broken into dots) */
@@ -148,7 +151,8 @@ typedef struct qr_analysis {
     /* exposure (gray levels 0-255 of the reduced luma; 1 bpp: 0/255) */
     double mean_luma;
     int paper_luma;              /* 90th percentile: the paper level */
-    int ink_luma;                /* 0.5th percentile: the darkest ink */
+    int ink_luma;                /* the darkest ink: 0.5th percentile, or the median of
+                                    the ink when it covers less than 0.5 % */
     int contrast;                /* paper_luma - ink_luma */
     int ink_threshold;           /* luma below this counted as ink; 1 bpp: -1 */
     /* streaks (analyze_qc.c) */
@@ -160,6 +164,7 @@ typedef struct qr_analysis {
     double margin_mm[4];         /* top, right, bottom, left: blank paper between the
                                     content and the image edge; -1 = no content */
     double edge_ink[4];          /* share of each edge along which content touches it */
+    bool separator;              /* looks like a patch-code separator sheet */
     bool short_scan;             /* shorter than any standard sheet of its width (mm
                                     from the resolution tags): the scan stopped early */
     double backing_fraction;     /* share of the page that is scanner backing (black

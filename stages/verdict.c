@@ -66,7 +66,7 @@ static bool too_dark(const qr_analysis *a, const qr_profile *p, double *value, d
     if (a->depth == 1 || a->ink_threshold < 0) {
         *value = a->ink_fraction;
         *thr = p->dark_ink_max;
-        return a->ink_fraction > p->dark_ink_max;
+        return a->ink_fraction > p->dark_ink_max && a->margin_ink_fraction >= p->dark_margin_min;
     }
     *value = a->paper_luma;
     *thr = p->dark_paper_min;

@@ -152,6 +152,8 @@ static void test_exposure_bitonal(void)
     a.ink_fraction = p.dark_ink_max;
     expect_none(&a, NULL, "speckle at the limit");
     a.ink_fraction = p.dark_ink_max * 2;
+    expect_none(&a, NULL, "dark photo, white margins");
+    a.margin_ink_fraction = p.dark_margin_min;
     /* speckle reaching an edge is not a cut */
     a.margin_mm[0] = 0;
     a.edge_ink[0] = 0.9;

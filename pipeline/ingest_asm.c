@@ -147,6 +147,8 @@ static void place_page(ing_engine *e, ing_file *f, ing_page *p)
         x.page = p->rec.page;
         if (x.kind == QR_FAULT_BLANK && x.page % 2 == 0 && e->profile.allow_blank_backs)
             continue; /* a duplex back side: blank by design (the metrics still say so) */
+        if (x.kind == QR_FAULT_EXTRA_PAGES)
+            f->separators++; /* not a page of the file: left out of the count */
         ing_faults_add(&f->faults, x.kind, x.page, x.value, x.threshold, "%s", x.detail);
     }
     add_rec(f, &p->rec);
@@ -229,14 +231,16 @@ static void decide(ing_engine *e, ing_file *f)
 {
     qr_file_verdict v;
     int expected = f->in_manifest ? f->expected_pages : 0;
-    if (f->pages_lost && f->pages_written - f->duplicates < expected)
+    int counted = f->pages_written - f->duplicates - f->separators;
+    if (f->pages_lost && counted < expected)
         expected = 0; /* pages lost in a broken container: the corrupt fault says so */
-    qr_manifest_file_verdict(expected, f->pages_written - f->duplicates, f->faults.v,
-                             f->faults.n, &f->rules, &v);
+    qr_manifest_file_verdict(expected, counted, f->faults.v, f->faults.n, &f->rules, &v);
     if (v.has_count_fault) {
         const qr_fault *c = &v.count_fault;
-        ing_faults_add(&f->faults, c->kind, 0, c->value, c->threshold, "%d pages delivered (%d of them duplicates), %d expected",
-                       f->pages_written, f->duplicates, f->expected_pages);
+        ing_faults_add(&f->faults, c->kind, 0, c->value, c->threshold,
+                       "%d pages delivered (%d duplicates and %d separator sheets set aside), "
+                       "%d expected",
+                       f->pages_written, f->duplicates, f->separators, f->expected_pages);
     }
     f->faulty = v.faulty || !f->in_manifest;
     if (f->faulty || f->pdf_failed) {

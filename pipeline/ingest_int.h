@@ -98,6 +98,7 @@ typedef struct ing_file {
     bool pages_lost;             /* a source lost pages: the count is a lower bound */
     qr_signature *prev_sig;      /* the last placed page's signature */
     int duplicates;              /* pages found to be a sheet fed twice */
+    int separators;              /* pages found to be separator sheets left in */
     uint8_t archive_sha[QR_SHA256_LEN];
 } ing_file;
 

@@ -16,7 +16,8 @@
  *  - heavy skew puts sheet corners outside the frame (not cut either) and
  *    leaves orientation to the rescan.
  * low_dpi (from the file's tags) and streaks (from the scanner glass) are
- * independent of the sheet and always reported.
+ * independent of the sheet and always reported. A patch-code separator sheet
+ * is reported as an extra page and nothing else: it is not part of the file.
  */
 #include <math.h>
 #include <stdio.h>
@@ -143,6 +144,12 @@ int qr_page_faults(const qr_analysis *a, const qr_correction *c, const qr_profil
         snprintf(f->detail, sizeof f->detail,
                  "%d dark vertical line%s, the longest over %.0f%% of the height at x=%.0f%%",
                  a->streaks, a->streaks > 1 ? "s" : "", 100 * a->streak_length, 100 * a->streak_x);
+    if (a->separator) {
+        if ((f = add(&l, QR_FAULT_EXTRA_PAGES, 1, 0)) != NULL)
+            snprintf(f->detail, sizeof f->detail,
+                     "a patch-code separator sheet left in the delivery, not a page of the file");
+        return l.n;
+    }
     if (a->blank) {
         if ((f = add(&l, QR_FAULT_BLANK, a->centre_ink_fraction, p->blank_ink_max)) != NULL)
             snprintf(f->detail, sizeof f->detail, "no content: %.3f%% ink in the centre (at most %.3f%%)",

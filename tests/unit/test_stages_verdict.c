@@ -225,6 +225,15 @@ static void test_cropped(void)
     CHECKF(strstr(f[0].detail, "bottom") != NULL, "names the edge: %s", f[0].detail);
 }
 
+static void test_separator(void)
+{
+    qr_analysis a = clean_bitonal();
+    a.separator = true;
+    a.margin_mm[0] = 0; /* its bars reach near the edges: not "cut" */
+    a.edge_ink[0] = 0.5;
+    expect_one(&a, NULL, QR_FAULT_EXTRA_PAGES, 1, 0, "separator sheet");
+}
+
 static void test_capacity(void)
 {
     qr_profile p;
@@ -253,6 +262,7 @@ int main(void)
     test_skew();
     test_orientation();
     test_cropped();
+    test_separator();
     test_capacity();
     return qr_test_end();
 }

@@ -125,12 +125,15 @@ static double mean_run(PIX *bin)
 
 void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
-    a->stroke_px = mean_run(r->bin);
-    a->blob_px = -1.0;
-    l_int32 ncomp = 0, nink = 0;
-    pixCountPixels(r->bin, &nink, NULL);
-    if (nink > 0 && pixCountConnComp(r->bin, 8, &ncomp) == 0 && ncomp > 0)
-        a->blob_px = (double)nink / ncomp;
+    /* Stroke measures serve bitonal pages only (gray ones have levels). */
+    a->stroke_px = a->blob_px = -1.0;
+    if (a->depth == 1 || r->threshold < 0) {
+        a->stroke_px = mean_run(r->bin);
+        l_int32 ncomp = 0, nink = 0;
+        pixCountPixels(r->bin, &nink, NULL);
+        if (nink > 0 && pixCountConnComp(r->bin, 8, &ncomp) == 0 && ncomp > 0)
+            a->blob_px = (double)nink / ncomp;
+    }
     a->ink_fraction = fraction(r->bin);
     /* Specks are removed below 3 % raw ink: enough for heavy salt noise, while
      * text pages (typically 8-30 %) skip the component pass. */

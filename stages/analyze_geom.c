@@ -29,7 +29,10 @@ void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a)
         0.01f, L_SHEAR_ABOUT_CENTER);
     double c = (double)conf, ang = (double)angle;
     a->skew_conf = rc == 0 ? c : 0.0;
-    a->skew_found = rc == 0 && c >= prof->skew_min_conf;
+    /* An angle beyond what may be corrected becomes a fault, so it must be
+     * surer than one that is merely corrected. */
+    double need = fabs(ang) > prof->max_skew_deg ? prof->skew_large_min_conf : prof->skew_min_conf;
+    a->skew_found = rc == 0 && c >= need;
     a->skew_deg = a->skew_found ? ang : 0.0;
 }
 

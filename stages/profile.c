@@ -56,6 +56,7 @@ static const pf_row ROWS[] = {
     PF_ROW("skew", max_skew_deg, 0, 45, "largest skew that may be corrected; beyond is a skew fault, in degrees"),
     PF_ROW("skew", skew_search_deg, 1, 45, "sweep this far each side of 0; above max_skew_deg, in degrees"),
     PF_ROW("skew", skew_min_conf, 0, 1000, "Leptonica max/min score ratio needed to trust an angle"),
+    PF_ROW("skew", skew_large_min_conf, 0, 1000, "... needed to trust an angle beyond max_skew_deg (a skew fault)"),
     PF_ROW("orientation", detect_orientation, 0, 1, "detect pages turned by 90/180/270 degrees"),
     PF_ROW("orientation", orient_min_conf, 0, 1000, "|confidence| needed to accept a direction"),
     PF_ROW("orientation", orient_min_ratio, 1, 1000, "best / other-axis |confidence| needed"),

@@ -60,7 +60,8 @@ typedef struct qr_profile {
     double deskew_threshold_deg; /* deskew when |skew| >= this (0.1) */
     double max_skew_deg;         /* largest skew that may be corrected (10) */
     double skew_search_deg;      /* sweep +-this around 0; > max_skew_deg (30) */
-    double skew_min_conf;        /* Leptonica max/min score ratio to trust (3.0) */
+    double skew_min_conf;        /* Leptonica max/min score ratio to trust (1.8) */
+    double skew_large_min_conf;  /* ... for an angle beyond max_skew_deg (3.0) */
     /* orientation */
     bool detect_orientation;     /* run orientation detection at all (true) */
     double orient_min_conf;      /* |confidence| to accept a direction (8.0) */
@@ -75,7 +76,7 @@ typedef struct qr_profile {
     int dup_max_hash_distance;   /* quick filter: perceptual hashes further apart are
                                     never duplicates (bits of 63) */
     /* confirmation on gray and colour pages: the same sheet scanned twice */
-    double dup_max_paper_delta;  /* paper levels differ by at most this (1) */
+    double dup_max_paper_delta;  /* paper levels differ by at most this (0.5: equal) */
     double dup_max_tone_delta;   /* mean levels differ by at most this (1.5) */
     double dup_max_ink_change;   /* ink fractions differ by at most this share (0.05) */
     double dup_max_scale_change; /* content width differs by at most this share (0.008) */

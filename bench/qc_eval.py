@@ -541,9 +541,18 @@ def alignment(tr, qu):
                 unread=missing, pages_not_in_truth=extra)
 
 
+STAGE_EVENT_SKIP = ('ts', 'event', 'pages')
+
+
 def stage_times(events):
-    """Per-stage seconds from the last log event that carries `stages`."""
+    """Per-stage CPU seconds: quire's "stages" event (one number per stage at
+    the top level), or any event that carries a `stages` object."""
     for ev in reversed(events):
+        if ev.get('event') == 'stages':
+            out = {k: float(v) for k, v in ev.items()
+                   if k not in STAGE_EVENT_SKIP and isinstance(v, (int, float))}
+            if out:
+                return dict(event='stages', seconds=out, raw=ev, pages=ev.get('pages'))
         st = ev.get('stages')
         if isinstance(st, dict) and st:
             out = {}
@@ -671,9 +680,16 @@ def print_stages(st, w):
         w('not reported\n')
         return
     total = sum(st['seconds'].values())
-    w('from the "%s" event, %.2f s in all\n' % (st['event'], total))
+    pages = st.get('pages')
+    per = (' (%.1f ms per page)' % (1000 * total / pages)) if pages else ''
+    w('thread CPU from the "%s" event, %.2f s in all%s\n' % (st['event'], total, per))
     for name, s in sorted(st['seconds'].items(), key=lambda kv: -kv[1]):
         w('  %-16s %9.3f s  %5.1f%%\n' % (name, s, 100 * s / total if total else 0))
+    an = st['seconds'].get('analyse')
+    if an is not None and total:
+        share = an / total
+        w('  analysis share %.1f%% (target <= 40%%)  %s\n' % (100 * share,
+                                                            'ok' if share <= 0.40 else 'MISSED'))
 
 
 # ---------------------------------------------------------------- main

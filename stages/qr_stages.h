@@ -76,7 +76,7 @@ typedef struct qr_profile {
     int dup_max_hash_distance;   /* quick filter: perceptual hashes further apart are
                                     never duplicates (bits of 63) */
     /* confirmation on gray and colour pages: the same sheet scanned twice */
-    double dup_max_paper_delta;  /* paper levels differ by at most this (0.5: equal) */
+    double dup_max_paper_delta;  /* paper levels differ by at most this (1) */
     double dup_max_tone_delta;   /* mean levels differ by at most this (1.5) */
     double dup_max_ink_change;   /* ink fractions differ by at most this share (0.05) */
     double dup_max_scale_change; /* content width differs by at most this share (0.008) */

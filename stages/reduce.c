@@ -77,7 +77,11 @@ static int ink_threshold(const int hist[256], const qr_profile *prof)
     int paper = percentile(hist, 0.90);
     int upper = percentile(hist, 0.75);
     double sigma = (paper - upper) / 0.61; /* normal: p90 - p75 = 0.61 sigma */
-    double delta = fmax((double)prof->ink_min_delta, 4.0 * sigma);
+    /* The spread estimate assumes a page that is mostly paper; on a photo
+     * it is huge and would push the threshold to 0 (no ink at all, so the
+     * photo would look blank). Noise never needs more than twice the minimum. */
+    double delta = fmin(fmax((double)prof->ink_min_delta, 4.0 * sigma),
+                        2.0 * prof->ink_min_delta);
     int t = otsu(hist);
     int cap = (int)lround(paper - delta);
     if (t > cap)

@@ -104,31 +104,11 @@ static double centre_ink(PIX *bin, double work_dpi, const qr_profile *prof, doub
     return f;
 }
 
-/* Mean length of horizontal ink runs: short when strokes are broken. */
-static double mean_run(PIX *bin)
-{
-    int w = pixGetWidth(bin), h = pixGetHeight(bin), wpl = pixGetWpl(bin);
-    l_uint32 *data = pixGetData(bin);
-    long long ink = 0, runs = 0;
-    for (int y = 0; y < h; y++) {
-        l_uint32 *line = data + (size_t)y * wpl;
-        int prev = 0;
-        for (int x = 0; x < w; x++) {
-            int v = GET_DATA_BIT(line, x);
-            ink += v;
-            runs += v && !prev;
-            prev = v;
-        }
-    }
-    return runs > 0 ? (double)ink / (double)runs : -1.0;
-}
-
 void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
-    /* Stroke measures serve bitonal pages only (gray ones have levels). */
-    a->stroke_px = a->blob_px = -1.0;
+    /* Mark size serves bitonal pages only (gray ones have levels). */
+    a->blob_px = -1.0;
     if (a->depth == 1 || r->threshold < 0) {
-        a->stroke_px = mean_run(r->bin);
         l_int32 ncomp = 0, nink = 0;
         pixCountPixels(r->bin, &nink, NULL);
         if (nink > 0 && pixCountConnComp(r->bin, 8, &ncomp) == 0 && ncomp > 0)

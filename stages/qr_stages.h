@@ -171,8 +171,6 @@ typedef struct qr_analysis {
     double backing_fraction;     /* share of the page that is scanner backing (black
                                     regions joined to the border) */
     double margin_ink_fraction;  /* ink outside the centre (speckle on dark pages) */
-    double stroke_px;            /* mean horizontal ink run at work_dpi; -1 = no ink or
-                                    not bitonal */
     double blob_px;              /* mean ink pixels per connected component; -1 = no ink
                                     or not bitonal */
 } qr_analysis;

@@ -433,16 +433,14 @@ static void test_bitonal_exposure(PIX *page)
     }
     /* Broken strokes: the text sampled to dots vs the text whole. */
     if (judge(page, DPI, &v, "bitonal strokes whole")) {
-        printf("  blob %.1f px (limit %.1f), stroke %.2f\n", v.a.blob_px, P.light_blob_min,
-               v.a.stroke_px);
+        printf("  blob %.1f px (limit %.1f)\n", v.a.blob_px, P.light_blob_min);
         CHECKF(!has(&v, QR_FAULT_TOO_LIGHT) && v.a.blob_px >= P.light_blob_min,
                "whole strokes: too_light %d, blob %.1f px", has(&v, QR_FAULT_TOO_LIGHT),
                v.a.blob_px);
     }
     PIX *dots = sampled(page, 10, 6);
     if (judge(dots, DPI, &v, "bitonal strokes broken to dots")) {
-        printf("  blob %.1f px (limit %.1f), stroke %.2f\n", v.a.blob_px, P.light_blob_min,
-               v.a.stroke_px);
+        printf("  blob %.1f px (limit %.1f)\n", v.a.blob_px, P.light_blob_min);
         CHECKF(has(&v, QR_FAULT_TOO_LIGHT) && v.a.blob_px >= 0 &&
                    v.a.blob_px < P.light_blob_min,
                "broken strokes: too_light %d, blob %.1f px, blank %d", has(&v, QR_FAULT_TOO_LIGHT),

@@ -35,7 +35,6 @@ static qr_analysis clean_gray(void)
     for (int s = 0; s < 4; s++)
         a.margin_mm[s] = 15;
     a.margin_ink_fraction = 0.001;
-    a.stroke_px = 3;
     a.blob_px = 80;
     return a;
 }

@@ -3,20 +3,46 @@
  * ledger (WAL lets them run beside an ingest), query, print, exit.
  */
 #include <getopt.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "qr_cli.h"
 #include "qr_ledger.h"
 
-static int open_ledger(const char *cmd, const char *given, qr_ledger **l)
+int qr_cli_open_ledger(const char *cmd, const char *given, bool must_exist, qr_ledger **l)
 {
+    const char *path = qr_cli_ledger_path(given);
+    struct stat st;
+    if (must_exist && strcmp(path, ":memory:") && stat(path, &st))
+        return qr_cli_usage_error(cmd, "no ledger at %s (give --ledger PATH)", path);
     qr_err err = {0};
-    if (qr_ledger_open(qr_cli_ledger_path(given), l, &err)) {
+    if (qr_ledger_open(path, l, &err)) {
         fprintf(stderr, "quire %s: %s\n", cmd, err.msg);
         return QR_EXIT_FATAL;
     }
     return QR_EXIT_OK;
+}
+
+int qr_cli_ledger_opts(int argc, char **argv, const char **ledger, const char **format)
+{
+    static const struct option opts[] = {{"ledger", required_argument, NULL, 'l'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {NULL, 0, NULL, 0}};
+    *ledger = NULL;
+    *format = "csv";
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'l')
+            *ledger = optarg;
+        else if (c == 'f')
+            *format = optarg;
+        else
+            return QR_EXIT_USAGE;
+    }
+    return 0;
 }
 
 static void status_text(const qr_ledger_status *s)
@@ -73,7 +99,7 @@ int qr_cmd_status(int argc, char **argv)
     if (optind < argc)
         return qr_cli_usage_error("status", "unexpected argument: %s", argv[optind]);
     qr_ledger *l = NULL;
-    if (open_ledger("status", ledger, &l))
+    if (qr_cli_open_ledger("status", ledger, false, &l))
         return QR_EXIT_FATAL;
     qr_ledger_status s;
     qr_err err = {0};
@@ -92,20 +118,9 @@ int qr_cmd_status(int argc, char **argv)
 
 int qr_cmd_export(int argc, char **argv)
 {
-    static const struct option opts[] = {{"ledger", required_argument, NULL, 'l'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {NULL, 0, NULL, 0}};
-    const char *ledger = NULL, *format = "csv";
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'l')
-            ledger = optarg;
-        else if (c == 'f')
-            format = optarg;
-        else
-            return QR_EXIT_USAGE;
-    }
+    const char *ledger, *format;
+    if (qr_cli_ledger_opts(argc, argv, &ledger, &format))
+        return QR_EXIT_USAGE;
     if (optind + 1 != argc)
         return qr_cli_usage_error("export", "say what to export: pages, files or faults");
     int kind = qr_ledger_export_kind_from_name(argv[optind]);
@@ -115,7 +130,7 @@ int qr_cmd_export(int argc, char **argv)
     if (fmt < 0)
         return qr_cli_usage_error("export", "unknown format: %s", format);
     qr_ledger *l = NULL;
-    if (open_ledger("export", ledger, &l))
+    if (qr_cli_open_ledger("export", ledger, false, &l))
         return QR_EXIT_FATAL;
     qr_err err = {0};
     int rc = qr_ledger_export(l, (qr_ledger_export_kind)kind, (qr_ledger_export_format)fmt,

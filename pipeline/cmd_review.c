@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "qr_cli.h"
 #include "qr_ledger.h"
@@ -100,42 +99,17 @@ static int put_fault(void *user, const qr_ledger_open_fault *f)
     return 0;
 }
 
-static int open_existing(const char *cmd, const char *given, qr_ledger **l)
-{
-    const char *path = qr_cli_ledger_path(given);
-    struct stat st;
-    if (strcmp(path, ":memory:") && stat(path, &st))
-        return qr_cli_usage_error(cmd, "no ledger at %s (give --ledger PATH)", path);
-    qr_err err = {0};
-    if (qr_ledger_open(path, l, &err)) {
-        fprintf(stderr, "quire %s: %s\n", cmd, err.msg);
-        return QR_EXIT_FATAL;
-    }
-    return QR_EXIT_OK;
-}
-
 int qr_cmd_faults(int argc, char **argv)
 {
-    static const struct option opts[] = {{"ledger", required_argument, NULL, 'l'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {NULL, 0, NULL, 0}};
-    const char *ledger = NULL, *format = "csv";
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'l')
-            ledger = optarg;
-        else if (c == 'f')
-            format = optarg;
-        else
-            return QR_EXIT_USAGE;
-    }
+    const char *ledger, *format;
+    if (qr_cli_ledger_opts(argc, argv, &ledger, &format))
+        return QR_EXIT_USAGE;
     if (optind < argc)
         return qr_cli_usage_error("faults", "unexpected argument: %s", argv[optind]);
     if (strcmp(format, "csv") && strcmp(format, "json"))
         return qr_cli_usage_error("faults", "unknown format: %s (csv or json)", format);
     qr_ledger *l = NULL;
-    int rc = open_existing("faults", ledger, &l);
+    int rc = qr_cli_open_ledger("faults", ledger, true, &l);
     if (rc)
         return rc;
     faults_out o = {.json = !strcmp(format, "json")};
@@ -238,7 +212,7 @@ int qr_cmd_accept(int argc, char **argv)
         rc = check_accept(&a, &kind);
     qr_ledger *l = NULL;
     if (!rc)
-        rc = open_existing("accept", a.ledger, &l);
+        rc = qr_cli_open_ledger("accept", a.ledger, true, &l);
     if (rc)
         return rc;
     qr_err err = {0};

@@ -12,6 +12,8 @@
 #ifndef QR_CLI_H
 #define QR_CLI_H
 
+#include <stdbool.h>
+
 enum { QR_EXIT_OK = 0, QR_EXIT_FAULTY = 1, QR_EXIT_USAGE = 2, QR_EXIT_FATAL = 3 };
 
 typedef struct qr_command {
@@ -42,6 +44,18 @@ int qr_cli_profile(const char *cmd, const char *file, char *const *sets, int n_s
 
 /* --ledger PATH, else $QUIRE_LEDGER, else "quire.db". */
 const char *qr_cli_ledger_path(const char *given);
+
+/* The options of the ledger listing commands (export, faults): --ledger PATH
+ * and --format csv|json (default csv). Returns 0, or QR_EXIT_USAGE when
+ * getopt has already said what is wrong. optind is left at the first operand. */
+int qr_cli_ledger_opts(int argc, char **argv, const char **ledger, const char **format);
+
+/* Open the ledger for command cmd (given = --ledger or NULL). must_exist:
+ * refuse, as a usage error, a path that holds no ledger instead of creating
+ * one. Returns 0, or an exit code after printing "quire CMD: ...". */
+struct qr_ledger;
+int qr_cli_open_ledger(const char *cmd, const char *given, bool must_exist,
+                       struct qr_ledger **l);
 
 /* Shared usage-error reporter: prints "quire NAME: message" and the usage line. */
 int qr_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -130,6 +130,7 @@ int qr_analyze(const struct Pix *cpix, double xdpi, double ydpi, const qr_profil
         return rc;
     }
     out->work_dpi = r.work_dpi;
+    out->bitonal = out->depth == 1 || r.threshold < 0;
     qr_measure_exposure(&r, out);
     qr_measure_ink(&r, prof, out);
     if (!out->blank)

@@ -108,7 +108,7 @@ void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     /* Mark size serves bitonal pages only (gray ones have levels). */
     a->blob_px = -1.0;
-    if (a->depth == 1 || r->threshold < 0) {
+    if (a->bitonal) {
         l_int32 ncomp = 0, nink = 0;
         pixCountPixels(r->bin, &nink, NULL);
         if (nink > 0 && pixCountConnComp(r->bin, 8, &ncomp) == 0 && ncomp > 0)

@@ -328,7 +328,7 @@ int qr_signature_compute(const struct Pix *cpix, const qr_analysis *an, qr_signa
         return qr_err_set(err, rc, "signature: out of memory on a %dx%d page",
                           pixGetWidth(pix), pixGetHeight(pix));
     }
-    out->toned = an->depth != 1 && an->ink_threshold >= 0;
+    out->toned = !an->bitonal;
     out->paper_luma = an->paper_luma;
     out->mean_luma = an->mean_luma;
     out->ink_fraction = an->ink_fraction;

@@ -156,6 +156,8 @@ typedef struct qr_analysis {
                                     the ink when it covers less than 0.5 % */
     int contrast;                /* paper_luma - ink_luma */
     int ink_threshold;           /* luma below this counted as ink; 1 bpp: -1 */
+    bool bitonal;                /* judged by its black pixels, not by gray levels (1 bpp
+                                    input, or analysed on the 1 bpp path) */
     /* streaks (analyze_qc.c) */
     int streaks;                 /* dark vertical lines at least streak_min_length long */
     double streak_length;        /* the longest line: fraction of the page height */

@@ -64,7 +64,7 @@ static int cut_edge(const qr_analysis *a, const qr_profile *p)
 
 static bool too_dark(const qr_analysis *a, const qr_profile *p, double *value, double *thr)
 {
-    if (a->depth == 1 || a->ink_threshold < 0) {
+    if (a->bitonal) {
         *value = a->ink_fraction;
         *thr = p->dark_ink_max;
         return a->ink_fraction > p->dark_ink_max && a->margin_ink_fraction >= p->dark_margin_min;
@@ -76,7 +76,7 @@ static bool too_dark(const qr_analysis *a, const qr_profile *p, double *value, d
 
 static bool too_light(const qr_analysis *a, const qr_profile *p, double *value, double *thr)
 {
-    if (a->depth == 1 || a->ink_threshold < 0) {
+    if (a->bitonal) {
         *value = a->blob_px;
         *thr = p->light_blob_min;
         return a->blob_px >= 0 && a->blob_px < p->light_blob_min;
@@ -93,7 +93,7 @@ static void exposure(fault_list *l, const qr_analysis *a, const qr_profile *p, b
     *dark = false;
     if (too_dark(a, p, &v, &t) && (f = add(l, QR_FAULT_TOO_DARK, v, t)) != NULL) {
         *dark = true;
-        if (a->depth == 1 || a->ink_threshold < 0)
+        if (a->bitonal)
             snprintf(f->detail, sizeof f->detail, "black covers %.1f%% of the page (at most %.1f%%): dark paper thresholded to speckle",
                      100 * v, 100 * t);
         else
@@ -101,7 +101,7 @@ static void exposure(fault_list *l, const qr_analysis *a, const qr_profile *p, b
         return;
     }
     if (too_light(a, p, &v, &t) && (f = add(l, QR_FAULT_TOO_LIGHT, v, t)) != NULL) {
-        if (a->depth == 1 || a->ink_threshold < 0)
+        if (a->bitonal)
             snprintf(f->detail, sizeof f->detail, "strokes broken into dots: %.1f px per mark, below %.1f", v, t);
         else
             snprintf(f->detail, sizeof f->detail, "darkest ink at level %.0f, above %.0f", v, t);

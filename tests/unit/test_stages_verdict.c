@@ -43,6 +43,7 @@ static qr_analysis clean_bitonal(void)
 {
     qr_analysis a = clean_gray();
     a.depth = 1;
+    a.bitonal = true;
     a.ink_threshold = -1;
     a.paper_luma = 255;
     a.ink_luma = 0;

@@ -46,8 +46,7 @@ static bool blank_text(const char *s)
     return true;
 }
 
-/* 1 known, 0 unknown, -1 error. */
-static int file_known(qr_ledger *l, const char *file_id, qr_err *err)
+int lg_file_known(qr_ledger *l, const char *file_id, qr_err *err)
 {
     sqlite3_stmt *st = lg_prepare(l, "SELECT EXISTS(SELECT 1 FROM inventory WHERE file_id=?1)"
                                      " OR EXISTS(SELECT 1 FROM files WHERE file_id=?1)", err);
@@ -73,7 +72,7 @@ static int check_accept(qr_ledger *l, const char *file_id, int page, qr_fault_ki
                           "false alarm");
     if (strlen(reason) > MAX_REASON)
         return qr_err_set(err, QR_EINVAL, "the reason is longer than %d bytes", MAX_REASON);
-    int known = file_known(l, file_id ? file_id : "", err);
+    int known = lg_file_known(l, file_id ? file_id : "", err);
     if (known < 0)
         return QR_EFATAL;
     if (!known)
@@ -82,7 +81,7 @@ static int check_accept(qr_ledger *l, const char *file_id, int page, qr_fault_ki
     return QR_OK;
 }
 
-static const char *default_actor(void)
+const char *lg_default_actor(void)
 {
     const char *u = getenv("USER");
     return u && *u ? u : "unknown";
@@ -137,7 +136,7 @@ int qr_ledger_accept_add(qr_ledger *l, const char *file_id, int page, qr_fault_k
     int rc = check_accept(l, file_id, page, kind, reason, err);
     if (rc != QR_OK)
         return rc;
-    const char *who = actor && *actor ? actor : default_actor();
+    const char *who = actor && *actor ? actor : lg_default_actor();
     int64_t new_id = 0;
     if ((rc = lg_tx_open(l, err)) != QR_OK)
         return rc;

@@ -208,14 +208,17 @@ static void bind_page(sqlite3_stmt *st, const qr_ledger_outcome *o, int64_t row,
     lg_bind_text(st, 16, page_verdict(o, p->page));
     sqlite3_bind_int64(st, 17, o->batch);
     sqlite3_bind_int64(st, 18, p->origin_batch ? p->origin_batch : o->batch);
+    lg_bind_text(st, 19, p->source_path);
+    lg_bind_text(st, 20, p->source_member);
+    sqlite3_bind_int(st, 21, p->source_page > 0 ? p->source_page : 1);
 }
 
 static int insert_pages(qr_ledger *l, const qr_ledger_outcome *o, int64_t row, qr_err *err)
 {
     sqlite3_stmt *st = lg_prepare(l, "INSERT INTO pages(outcome, file_id, version, page, source,"
         " source_sha256, format, width, height, dpi, skew_deg, skew_applied_deg, orientation,"
-        " rotation_applied, metrics, verdict, batch, origin_batch)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+        " rotation_applied, metrics, verdict, batch, origin_batch, source_path, source_member,"
+        " source_page) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
     if (!st)
         return QR_EFATAL;
     int rc = QR_OK;
@@ -292,6 +295,7 @@ static int commit_body(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err)
     if (rc == QR_OK) rc = insert_pages(l, o, row, err);
     if (rc == QR_OK) rc = insert_faults(l, o, row, err);
     if (rc == QR_OK) rc = outcome_event(l, o, err);
+    if (rc == QR_OK) rc = lg_rescan_on_outcome(l, o, err);
     return rc;
 }
 

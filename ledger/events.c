@@ -64,6 +64,18 @@ static int last_event(qr_ledger *l, int64_t *id, char hash[QR_SHA256_HEX], qr_er
     return s == SQLITE_ROW || s == SQLITE_DONE ? QR_OK : lg_fail(l, err, "reading events");
 }
 
+void lg_batch_user(qr_ledger *l, int64_t batch, char *out, size_t cap)
+{
+    sqlite3_stmt *st = lg_prepare(l, "SELECT user FROM batches WHERE id=?", NULL);
+    snprintf(out, cap, "%s", lg_default_actor());
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 1, batch);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
 int lg_event_append(qr_ledger *l, int64_t batch, const char *file_id, const char *kind,
                     const char *actor, const char *detail_json, qr_err *err)
 {
@@ -76,7 +88,10 @@ int lg_event_append(qr_ledger *l, int64_t batch, const char *file_id, const char
     snprintf(ids, sizeof ids, "%" PRId64, id + 1);
     snprintf(bs, sizeof bs, "%" PRId64, batch);
     const char *detail = detail_json ? detail_json : "{}";
-    const char *who = actor ? actor : "";
+    char user[256] = "";
+    if (!actor && batch > 0)
+        lg_batch_user(l, batch, user, sizeof user);
+    const char *who = actor ? actor : user;
     const char *f[7] = {ids, ts, batch ? bs : NULL, file_id, kind, who, detail};
     if ((rc = event_hash(prev, f, hash)) != QR_OK)
         return qr_err_set(err, rc, "ledger %s: hashing an event", l->path);
@@ -154,4 +169,29 @@ int qr_ledger_verify_events(qr_ledger *l, int64_t *n_events, int64_t *bad_id, qr
                           "ledger %s: event log broken at event %" PRId64 " (edited, removed "
                           "or reordered)", l->path, bad);
     return s == SQLITE_DONE || s == SQLITE_ROW ? QR_OK : lg_fail(l, err, "reading events");
+}
+
+int qr_ledger_file_events(qr_ledger *l, const char *file_id,
+                          int (*fn)(void *user, const qr_ledger_event_row *ev), void *user,
+                          qr_err *err)
+{
+    sqlite3_stmt *st = lg_prepare(l, "SELECT id, coalesce(batch, 0), ts, file_id, kind, actor,"
+                                     " detail FROM events WHERE file_id = ? ORDER BY id", err);
+    if (!st)
+        return QR_EFATAL;
+    lg_bind_text(st, 1, file_id);
+    int s, stop = 0;
+    while (!stop && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        qr_ledger_event_row ev = {
+            .id = sqlite3_column_int64(st, 0), .batch = sqlite3_column_int64(st, 1),
+            .ts = (const char *)sqlite3_column_text(st, 2),
+            .file_id = (const char *)sqlite3_column_text(st, 3),
+            .kind = (const char *)sqlite3_column_text(st, 4),
+            .actor = (const char *)sqlite3_column_text(st, 5),
+            .detail = (const char *)sqlite3_column_text(st, 6)};
+        stop = fn(user, &ev);
+    }
+    int rc = stop ? stop : s == SQLITE_DONE ? QR_OK : lg_fail(l, err, "reading events");
+    sqlite3_finalize(st);
+    return rc;
 }

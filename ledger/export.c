@@ -19,18 +19,20 @@ typedef struct export_def {
 } export_def;
 
 static const char *const PAGE_COLS[] = {"file_id", "page", "source", "format", "width",
-    "height", "dpi", "skew_deg", "skew_applied_deg", "orientation", "verdict", "faults"};
+    "height", "dpi", "skew_deg", "skew_applied_deg", "orientation", "verdict", "faults",
+    "version", "origin_batch"};
 static const char *const FILE_COLS[] = {"file_id", "box", "status", "expected_pages",
     "delivered_pages", "archive", "archive_sha256", "version"};
 static const char *const FAULT_COLS[] = {"file_id", "page", "kind", "value", "threshold",
     "batch", "accepted"};
 
 static const export_def EXPORTS[] = {
-    {"pages", PAGE_COLS, 12, 11,
+    {"pages", PAGE_COLS, 14, 11,
      "SELECT p.file_id, p.page, p.source, p.format, p.width, p.height, p.dpi, p.skew_deg,"
      " p.skew_applied_deg, p.orientation, p.verdict,"
      " (SELECT group_concat(kind, ';') FROM (SELECT x.kind FROM faults x"
-     "   WHERE x.outcome = p.outcome AND x.page = p.page ORDER BY x.id))"
+     "   WHERE x.outcome = p.outcome AND x.page = p.page ORDER BY x.id)),"
+     " p.version, p.origin_batch"
      " FROM files f JOIN pages p ON p.outcome = f.id WHERE f.current = 1"
      " ORDER BY p.file_id, p.page"},
     {"files", FILE_COLS, 8, -1,

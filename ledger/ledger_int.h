@@ -41,6 +41,20 @@ void lg_fmt_double(double v, char out[40]);
 int lg_event_append(qr_ledger *l, int64_t batch, const char *file_id, const char *kind,
                     const char *actor, const char *detail_json, qr_err *err);
 
+/* Whether the inventory or any outcome knows file_id: 1 known, 0 unknown,
+ * -1 error (err set). */
+int lg_file_known(qr_ledger *l, const char *file_id, qr_err *err);
+/* $USER, else "unknown": who runs a command that names no actor. */
+const char *lg_default_actor(void);
+
+/* Who ran batch (its user), else lg_default_actor(): the actor of events an
+ * ingest records. */
+void lg_batch_user(qr_ledger *l, int64_t batch, char *out, size_t cap);
+
+/* Rescan jobs follow a file's outcome inside commit_file's transaction:
+ * archived closes the file's jobs; faulty opens (or reopens) one. */
+int lg_rescan_on_outcome(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err);
+
 /* Migrations (schema.c). */
 int lg_migrate(qr_ledger *l, qr_err *err);
 

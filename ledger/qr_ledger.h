@@ -35,7 +35,7 @@
 #include "qr_manifest.h"
 #include "qr_util.h"
 
-#define QR_LEDGER_SCHEMA_VERSION 1
+#define QR_LEDGER_SCHEMA_VERSION 2
 
 typedef struct qr_ledger qr_ledger;
 
@@ -139,6 +139,9 @@ typedef struct qr_ledger_page {
     int rotation_applied;       /* degrees turned for the archive */
     const char *metrics_json;   /* a JSON object, NULL = "{}" */
     int64_t origin_batch;       /* batch that delivered this page; 0 = this batch */
+    const char *source_path;    /* the file on disk (the archive for a member); may be NULL */
+    const char *source_member;  /* archive member; NULL for a plain file */
+    int source_page;            /* 1-based page within the source (multi-page TIFF) */
 } qr_ledger_page;
 
 typedef struct qr_ledger_outcome {
@@ -227,6 +230,90 @@ typedef struct qr_ledger_open_fault {
 int qr_ledger_open_faults(qr_ledger *l, int (*fn)(void *user, const qr_ledger_open_fault *f),
                           void *user, qr_err *err);
 
+/* ---- Rescan jobs -------------------------------------------------------- */
+
+/*
+ * A rescan job asks the scanning contractor to scan pages of a file again.
+ * Ingest opens one for each faulty file (its faulty pages, fault kinds and
+ * measured values; no pages = the whole file); people submit one for a
+ * problem found later in an archived file (quire rescan submit).
+ *
+ * Lifecycle: open -> delivered (an ingest planned a delivery of the file) ->
+ * closed (that delivery gave a new archive version: resolved_batch names the
+ * batch) or open again (the rescan was faulty too). A file archived without
+ * a rescan (a reviewer accepted its faults) also closes its jobs. Every
+ * change is an event: rescan_submitted, rescan_delivered, rescan_closed,
+ * rescan_reopened.
+ */
+typedef struct qr_ledger_rescan_job {
+    int64_t id;
+    char *file_id, *box;
+    char *pages;                /* "3-5,9"; "" = the whole file */
+    char *reason, *kinds;       /* kinds: comma-separated fault kinds */
+    char *detail;               /* JSON array of {page,kind,value,threshold} */
+    char *actor, *submitted;    /* who and when ("YYYY-MM-DDTHH:MM:SSZ") */
+    char *status;               /* "open", "delivered" or "closed" */
+    char *closed;               /* when; "" unless closed */
+    int64_t created_batch;      /* the ingest that opened it; 0 = a person */
+    int64_t delivered_batch, resolved_batch; /* 0 = not yet */
+} qr_ledger_rescan_job;
+
+typedef struct qr_ledger_rescan_list {
+    qr_ledger_rescan_job *v;
+    size_t n;
+} qr_ledger_rescan_list;
+
+/* Parse a page list "3-5,9" (1-based, ascending ranges, no overlap needed)
+ * into sorted unique pages; max_page > 0 caps it. QR_EINVAL with a message
+ * naming the bad part. The caller frees *pages. */
+int qr_ledger_pages_parse(const char *spec, int max_page, int **pages, size_t *n, qr_err *err);
+/* The canonical text of a sorted unique page list: "3-5,9". */
+void qr_ledger_pages_format(const int *pages, size_t n, char *out, size_t cap);
+
+/* A person's rescan request (quire rescan submit). pages NULL or "" = the
+ * whole file. QR_EINVAL when the file is unknown, a page is beyond its page
+ * count, or the reason is empty. *id (may be NULL) receives the job id. */
+int qr_ledger_rescan_submit(qr_ledger *l, const char *file_id, const char *pages,
+                            const char *reason, const char *actor, int64_t *id, qr_err *err);
+/* Jobs, oldest first; file_id NULL = every file; open_only: not closed. */
+int qr_ledger_rescan_jobs(qr_ledger *l, const char *file_id, bool open_only,
+                          qr_ledger_rescan_list *out, qr_err *err);
+void qr_ledger_rescan_list_free(qr_ledger_rescan_list *list);
+/* Mark a file's open jobs delivered by `batch` (ingest planned it). */
+int qr_ledger_rescan_mark_delivered(qr_ledger *l, const char *file_id, int64_t batch,
+                                    qr_err *err);
+
+/* One page of a file's current outcome, as a partial rescan needs it: where
+ * its bytes were read and what they hashed to. */
+typedef struct qr_ledger_prior_page {
+    int page;
+    char *source, *source_path, *source_member, *source_sha256;
+    int source_page;
+    int64_t origin_batch;
+} qr_ledger_prior_page;
+
+typedef struct qr_ledger_prior_pages {
+    qr_ledger_prior_page *v;    /* by page */
+    size_t n;
+    int version;                /* of the outcome they belong to */
+} qr_ledger_prior_pages;
+
+int qr_ledger_prior_pages_of(qr_ledger *l, const char *file_id, qr_ledger_prior_pages *out,
+                             qr_err *err);
+void qr_ledger_prior_pages_free(qr_ledger_prior_pages *p);
+
+/* ---- History ------------------------------------------------------------- */
+
+typedef struct qr_ledger_event_row {
+    int64_t id, batch;
+    const char *ts, *file_id, *kind, *actor, *detail;
+} qr_ledger_event_row;
+
+/* Call fn for each event of file_id in order; fn returns non-zero to stop. */
+int qr_ledger_file_events(qr_ledger *l, const char *file_id,
+                          int (*fn)(void *user, const qr_ledger_event_row *ev), void *user,
+                          qr_err *err);
+
 /* ---- Events -------------------------------------------------------------- */
 
 /* Append an event; detail_json is a JSON object or NULL. file_id may be NULL. */
@@ -250,7 +337,9 @@ int qr_ledger_export_format_from_name(const char *name);
 /*
  * Write an export to `out`. Columns (stable):
  *   pages:  file_id,page,source,format,width,height,dpi,skew_deg,skew_applied_deg,
- *           orientation,verdict,faults   (faults = ';'-separated kinds)
+ *           orientation,verdict,faults,version,origin_batch   (faults = ';'-separated
+ *           kinds; origin_batch = the batch that delivered the page, lineage
+ *           across partial rescans)
  *   files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version
  *   faults: file_id,page,kind,value,threshold,batch,accepted (1 = a reviewer
  *           accepted it: it does not block)

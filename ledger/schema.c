@@ -98,6 +98,16 @@ static const char *const MIGRATIONS[] = {
     " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
     "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
     " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+    /* 1 -> 2: where each page's bytes live, so a partial rescan can take the
+     * pages it does not replace from the earlier delivery (verified by their
+     * SHA-256); what an ingest-created rescan job measured; which batch
+     * delivered a job's pages. */
+    "ALTER TABLE pages ADD COLUMN source_path TEXT;"
+    "ALTER TABLE pages ADD COLUMN source_member TEXT;"
+    "ALTER TABLE pages ADD COLUMN source_page INTEGER;"
+    "ALTER TABLE rescan_jobs ADD COLUMN detail TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE rescan_jobs ADD COLUMN delivered_batch INTEGER REFERENCES batches(id);"
+    "CREATE INDEX rescan_file ON rescan_jobs(file_id, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

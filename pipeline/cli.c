@@ -72,7 +72,7 @@ static const qr_command commands[] = {
      "\n"
      "Columns (stable):\n"
      "  pages:  file_id,page,source,format,width,height,dpi,skew_deg,skew_applied_deg,\n"
-     "          orientation,verdict,faults\n"
+     "          orientation,verdict,faults,version,origin_batch\n"
      "  files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version\n"
      "  faults: file_id,page,kind,value,threshold,batch,accepted\n"},
     {"faults", qr_cmd_faults, "list the faults that keep files from being archived",
@@ -98,6 +98,32 @@ static const qr_command commands[] = {
      "  --by NAME       who accepts it (default $USER)\n"
      "\n"
      "Exit: 0 recorded; 2 unknown kind or file, or no reason; 3 fatal.\n"},
+    {"rescan", qr_cmd_rescan, "submit rescan jobs and list the contractor's work",
+     "usage: quire rescan submit FILE_ID [--pages 3-5,9] --reason TEXT [--by NAME]\n"
+     "                           [--ledger PATH]\n"
+     "       quire rescan list [--open|--all] [--format table|csv|json] [--ledger PATH]\n"
+     "\n"
+     "Ingest opens one job per faulty file (its faulty pages, fault kinds and\n"
+     "measured values; no pages = the whole file). submit opens one for a problem\n"
+     "found later, e.g. an unreadable page of an archived file; a file has at most\n"
+     "one job that is not closed. list prints the work list (default: jobs not\n"
+     "closed): job, file_id, box, pages, kinds, reason, submitted, by, status.\n"
+     "\n"
+     "A rescan delivery may hold only the listed pages, named by page number in the\n"
+     "file's folder (DELIVERY/FILE_ID/0003.tif); quire ingest puts them in place of\n"
+     "those pages, keeps the others from the earlier delivery (their SHA-256 must\n"
+     "match the ledger), checks the file as a whole and writes a new archive\n"
+     "version. A job goes open -> delivered -> closed, or open again when the\n"
+     "rescan is faulty too.\n"
+     "\n"
+     "Exit: 0 done; 2 unknown file, bad page list, no reason, or a job already\n"
+     "open; 3 fatal.\n"},
+    {"log", qr_cmd_log, "a file's history: every event in order",
+     "usage: quire log FILE_ID [--json] [--ledger PATH]\n"
+     "\n"
+     "Every event of the file from the hash-chained ledger log, oldest first: when,\n"
+     "what (archived, faulty, accept, rescan_submitted, rescan_delivered,\n"
+     "rescan_closed, rescan_reopened, ...), the batch, who, and the details.\n"},
     {"profile", qr_cmd_profile, "print the effective profile of thresholds",
      "usage: quire profile show [--profile FILE] [--set SECTION.KEY=VALUE]...\n"
      "\n"

@@ -23,7 +23,7 @@ typedef struct faults_out {
     long n;
 } faults_out;
 
-static void csv_field(const char *s)
+void qr_cli_csv_field(const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
         fputs(s, stdout);
@@ -38,7 +38,7 @@ static void csv_field(const char *s)
     putchar('"');
 }
 
-static void json_string(const char *s)
+void qr_cli_json_string(const char *s)
 {
     putchar('"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -77,22 +77,22 @@ static int put_fault(void *user, const qr_ledger_open_fault *f)
     const char *kind = qr_fault_name(f->kind), *detail = f->detail ? f->detail : "";
     if (o->json) {
         printf("%s\n  {\"file_id\":", o->n ? "," : "");
-        json_string(f->file_id);
+        qr_cli_json_string(f->file_id);
         printf(",\"page\":%d,\"kind\":\"%s\",\"value\":", f->page, kind);
         number(f->value, true);
         fputs(",\"threshold\":", stdout);
         number(f->threshold, true);
         fputs(",\"detail\":", stdout);
-        json_string(detail);
+        qr_cli_json_string(detail);
         putchar('}');
     } else {
-        csv_field(f->file_id);
+        qr_cli_csv_field(f->file_id);
         printf(",%d,%s,", f->page, kind);
         number(f->value, false);
         putchar(',');
         number(f->threshold, false);
         putchar(',');
-        csv_field(detail);
+        qr_cli_csv_field(detail);
         putchar('\n');
     }
     o->n++;

@@ -13,6 +13,10 @@
  * (an accept no outcome has applied yet): the reviewer's decision is what
  * changed, so the next plain run archives the file. Each planned file
  * carries its accepts into the verdict rules.
+ *
+ * A planned file with an open rescan job marks the job delivered by this
+ * batch; a delivery of only some of its pages is merged with the earlier
+ * pages first (ingest_rescan.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -255,7 +259,9 @@ static int plan(ing_run *r, qr_err *err)
                     return rc;
                 continue;
             }
-            if ((rc = load_accepts(r, f, err)))
+            if ((rc = load_accepts(r, f, err)) ||
+                (rc = ing_rescan_merge(r->ledger, f, df, r->o->diag, err)) ||
+                (rc = qr_ledger_rescan_mark_delivered(r->ledger, f->file_id, r->e.batch_id, err)))
                 return rc;
             f->idx = r->e.n_files++;
         }
@@ -452,6 +458,7 @@ static void free_run(ing_run *r)
         free(e->files[i].archive_path);
         qr_ledger_accept_list_free(&e->files[i].accepts);
         free(e->files[i].accept_rules);
+        ing_rescan_free(&e->files[i]);
     }
     free(e->files);
     qr_queue_free(&e->jobs, NULL);

@@ -45,8 +45,15 @@ void ing_faults_free(ing_faults *f);
 
 /* One source of a file: a page image, or a multi-page container. */
 typedef struct ing_source {
-    const qr_delivery_source *src; /* name, path, member: owned by the delivery */
+    const qr_delivery_source *src; /* name, path, member: owned by the delivery, or
+                                    * by the file for a page kept from before */
     char sha256[QR_SHA256_HEX];
+    /* A page a partial rescan keeps from the file's earlier outcome: only this
+     * page of the source (1-based; 0 = all), its bytes must still hash to
+     * expect_sha256, and the ledger keeps its origin batch (lineage). */
+    int only_page;
+    char expect_sha256[QR_SHA256_HEX];
+    int64_t origin_batch;
     /* assembler state: pages received for this source, in order */
     ing_page *head, *tail;
     bool complete;       /* the last page (or the error) has arrived */
@@ -100,6 +107,9 @@ typedef struct ing_file {
     int duplicates;              /* pages found to be a sheet fed twice */
     int separators;              /* pages found to be separator sheets left in */
     uint8_t archive_sha[QR_SHA256_LEN];
+    qr_delivery_source *kept;    /* sources of pages kept by a partial rescan */
+    int n_kept;
+    int rescan_replaced;         /* pages a partial rescan delivered; 0 = whole file */
 } ing_file;
 
 /* A unit of work for the pool: the bytes of one source. */
@@ -171,6 +181,14 @@ struct qr_ledger;
 /* Record one finished file (ledger thread, or the main thread before/after). */
 int ing_record_file(ing_engine *e, struct qr_ledger *l, ing_file *f, qr_err *err);
 void ing_file_release(ing_file *f);
+
+/* A delivery of only some pages of a file with an open rescan job (names
+ * "0003.tif" = page 3): rebuild f's source list from the delivered pages and
+ * the earlier outcome's other pages (ingest_rescan.c). Leaves f as it is when
+ * the delivery is not such a partial rescan. */
+int ing_rescan_merge(struct qr_ledger *l, ing_file *f, const qr_delivery_file *df, FILE *diag,
+                     qr_err *err);
+void ing_rescan_free(ing_file *f);
 
 void *ing_reader_main(void *engine);
 void *ing_worker_main(void *engine);

@@ -54,7 +54,9 @@ static int build_pages(const ing_file *f, page_rows *pr)
             .format = r->corrupt ? "unreadable" : r->encoding, .width = r->width,
             .height = r->height, .dpi = r->dpi, .skew_deg = r->skew_deg,
             .skew_applied_deg = r->skew_applied_deg, .orientation = r->orientation,
-            .rotation_applied = r->orientation, .metrics_json = pr->json[i]};
+            .rotation_applied = r->orientation, .metrics_json = pr->json[i],
+            .origin_batch = s->origin_batch, .source_path = s->src->abs_path,
+            .source_member = s->src->member, .source_page = r->source_page};
     }
     return QR_OK;
 }

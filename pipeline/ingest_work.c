@@ -181,10 +181,10 @@ static int run_stages(ing_engine *e, ing_page *p, qr_page *pg, double *cpu, qr_e
     return rc;
 }
 
-static void process_page(ing_engine *e, ing_job *j, qr_image_reader *rd, int i, int n,
+static void process_page(ing_engine *e, ing_job *j, qr_image_reader *rd, int i, bool last,
                          double *cpu)
 {
-    ing_page *p = new_page(j, i == n - 1);
+    ing_page *p = new_page(j, last);
     if (!p)
         return;
     p->rec.source_page = i + 1;
@@ -239,6 +239,13 @@ static void send_lost(ing_engine *e, ing_job *j, int source_page, const char *ms
 static void process_job(ing_engine *e, ing_job *j)
 {
     ing_source *src = &j->file->sources[j->source_idx];
+    if (j->read_code && src->expect_sha256[0]) {
+        char msg[sizeof j->read_msg + 128];
+        snprintf(msg, sizeof msg, "the page kept from batch %lld cannot be read (%s): deliver "
+                 "the whole file", (long long)src->origin_batch, j->read_msg);
+        send_failed(e, j, src->only_page > 0 ? src->only_page : 1, true, msg);
+        return;
+    }
     if (j->read_code) {
         send_failed(e, j, 1, true, j->read_msg);
         return;
@@ -247,6 +254,14 @@ static void process_job(ing_engine *e, ing_job *j)
     uint8_t d[QR_SHA256_LEN];
     qr_sha256_once(j->data, j->len, d);
     qr_hex(d, sizeof d, src->sha256);
+    if (src->expect_sha256[0] && strcmp(src->sha256, src->expect_sha256)) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "the page kept from batch %lld changed since (SHA-256 %.12s..., "
+                 "recorded %.12s...): deliver the whole file", (long long)src->origin_batch,
+                 src->sha256, src->expect_sha256);
+        send_failed(e, j, src->only_page > 0 ? src->only_page : 1, true, msg);
+        return;
+    }
     qr_image_reader *rd = NULL;
     qr_err err = {0};
     if (qr_image_open(j->data, j->len, &e->opts->limits, &rd, &err)) {
@@ -259,9 +274,14 @@ static void process_job(ing_engine *e, ing_job *j)
     const char *broken = qr_image_broken(rd); /* then page n stands for the lost ones */
     if (n <= 0)
         send_failed(e, j, 1, true, "corrupt: no pages");
-    for (int i = 0; i < (broken ? n - 1 : n); i++)
-        process_page(e, j, rd, i, n, cpu);
-    if (broken && n > 0)
+    else if (src->only_page > 0 && src->only_page > (broken ? n - 1 : n))
+        send_failed(e, j, src->only_page, true, "the page kept from an earlier delivery is no "
+                    "longer in its source: deliver the whole file");
+    else if (src->only_page > 0)
+        process_page(e, j, rd, src->only_page - 1, true, cpu);
+    for (int i = 0; src->only_page <= 0 && i < (broken ? n - 1 : n); i++)
+        process_page(e, j, rd, i, i == n - 1, cpu);
+    if (broken && n > 0 && src->only_page <= 0)
         send_lost(e, j, n, broken);
     qr_image_close(&rd);
     ing_stage_add(e, cpu);

@@ -34,6 +34,8 @@ int qr_cmd_export(int argc, char **argv);
 int qr_cmd_profile(int argc, char **argv);
 int qr_cmd_faults(int argc, char **argv);
 int qr_cmd_accept(int argc, char **argv);
+int qr_cmd_rescan(int argc, char **argv);
+int qr_cmd_log(int argc, char **argv);
 
 /* The effective profile of a command: built-in defaults, then the INI file
  * (NULL = none), then each "SECTION.KEY=VALUE" of sets in order. Returns 0, or
@@ -56,6 +58,11 @@ int qr_cli_ledger_opts(int argc, char **argv, const char **ledger, const char **
 struct qr_ledger;
 int qr_cli_open_ledger(const char *cmd, const char *given, bool must_exist,
                        struct qr_ledger **l);
+
+/* stdout writers shared by the listing commands: one CSV field (RFC 4180
+ * quoting when needed) and one JSON string literal. */
+void qr_cli_csv_field(const char *s);
+void qr_cli_json_string(const char *s);
 
 /* Shared usage-error reporter: prints "quire NAME: message" and the usage line. */
 int qr_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

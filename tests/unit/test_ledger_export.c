@@ -80,12 +80,12 @@ static const char FILES_CSV[] =
     "X,,faulty,,1,,,\n";
 
 static const char PAGES_CSV[] =
-    "file_id,page,source,format,width,height,dpi,skew_deg,skew_applied_deg,orientation,verdict,faults\n"
-    "A,1,d/A/1.tif,tiff-g4,2480,3508,300,0.25,0.25,0,ok,\n"
-    "A,2,\"d/A/2 \"\"x\"\".jpg\",jpeg,2480,3508,299.5,-1.5,0,90,ok,\n"
-    "B,1,d/B/1.tif,tiff-g4,0,0,300,0,0,0,ok,\n"
-    "B,2,d/B/2.tif,tiff-g4,0,0,300,0,0,0,faulty,blank;streaks\n"
-    "X,1,d/X.tif,tiff-g4,0,0,200,0,0,0,ok,\n";
+    "file_id,page,source,format,width,height,dpi,skew_deg,skew_applied_deg,orientation,verdict,faults,version,origin_batch\n"
+    "A,1,d/A/1.tif,tiff-g4,2480,3508,300,0.25,0.25,0,ok,,1,1\n"
+    "A,2,\"d/A/2 \"\"x\"\".jpg\",jpeg,2480,3508,299.5,-1.5,0,90,ok,,1,1\n"
+    "B,1,d/B/1.tif,tiff-g4,0,0,300,0,0,0,ok,,1,1\n"
+    "B,2,d/B/2.tif,tiff-g4,0,0,300,0,0,0,faulty,blank;streaks,1,1\n"
+    "X,1,d/X.tif,tiff-g4,0,0,200,0,0,0,ok,,1,1\n";
 
 static const char FAULTS_CSV[] =
     "file_id,page,kind,value,threshold,batch,accepted\n"

@@ -1,0 +1,243 @@
+/*
+ * Rescan jobs in the ledger: page lists (parse, canonical form, bounds), a
+ * person's submit (validation, one live job per file), jobs opened by a
+ * faulty outcome with the measured values, widened by a second fault,
+ * delivered -> closed by an archived outcome, delivered -> open again by a
+ * faulty one, kept open when a rescan left listed pages out, and the events
+ * each change writes. Also the prior pages a partial rescan reads back.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qr_ledger.h"
+#include "qr_test.h"
+
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define FP_1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define FP_2 "2222222222222222222222222222222222222222222222222222222222222222"
+
+static qr_ledger *setup(void)
+{
+    qr_ledger *l = NULL;
+    qr_err err = {0};
+    CHECKF(qr_ledger_open(":memory:", &l, &err) == QR_OK, "%s", err.msg);
+    qr_ledger_set_time(l, 1700000000);
+    const char *csv = "file_id,box,expected_pages\nA,B1,4\nB,B1,3\nC,B2,2\n";
+    qr_manifest *m = NULL;
+    CHECK(qr_manifest_parse("t.csv", (const uint8_t *)csv, strlen(csv), 0, &m, &err) == QR_OK);
+    qr_ledger_upsert_result res = {0};
+    CHECK(qr_ledger_inventory_upsert(l, m, QR_LEDGER_SRC_MANIFEST, 0, false, &res, &err) == QR_OK);
+    qr_ledger_upsert_result_free(&res);
+    qr_manifest_free(&m);
+    return l;
+}
+
+static int64_t begin(qr_ledger *l)
+{
+    int64_t b = 0;
+    qr_ledger_batch_info bi = {.host = "h", .user = "op", .delivery = "/d", .options = "{}"};
+    CHECK(qr_ledger_batch_begin(l, &bi, &b, NULL) == QR_OK);
+    return b;
+}
+
+static void test_pages(void)
+{
+    int *v = NULL;
+    size_t n = 0;
+    char out[64];
+    qr_err err = {0};
+    CHECK(qr_ledger_pages_parse("9, 3-5,4", 10, &v, &n, &err) == QR_OK);
+    CHECK_EQ_INT((int)n, 4);
+    qr_ledger_pages_format(v, n, out, sizeof out);
+    CHECK(strcmp(out, "3-5,9") == 0);
+    free(v);
+    CHECK(qr_ledger_pages_parse("", 10, &v, &n, &err) == QR_OK && n == 0);
+    free(v);
+    CHECK(qr_ledger_pages_parse("1-11", 10, &v, &n, &err) == QR_EINVAL);
+    CHECKF(strstr(err.msg, "beyond") != NULL, "%s", err.msg);
+    CHECK(qr_ledger_pages_parse("5-3", 10, &v, &n, &err) == QR_EINVAL);
+    CHECK(qr_ledger_pages_parse("0", 10, &v, &n, &err) == QR_EINVAL);
+    CHECK(qr_ledger_pages_parse("2,x", 10, &v, &n, &err) == QR_EINVAL);
+    CHECKF(strstr(err.msg, "\"x\"") != NULL, "%s", err.msg);
+    CHECK(qr_ledger_pages_parse("1-10", 10, &v, &n, &err) == QR_OK && n == 10);
+    qr_ledger_pages_format(v, n, out, sizeof out);
+    CHECK(strcmp(out, "1-10") == 0);
+    free(v);
+}
+
+static qr_ledger_rescan_job *only_job(qr_ledger *l, const char *file, bool open_only,
+                                      qr_ledger_rescan_list *jobs)
+{
+    qr_err err = {0};
+    CHECKF(qr_ledger_rescan_jobs(l, file, open_only, jobs, &err) == QR_OK, "%s", err.msg);
+    return jobs->n == 1 ? &jobs->v[0] : NULL;
+}
+
+typedef struct kind_count {
+    const char *kind;
+    int n;
+    char last_actor[64];
+} kind_count;
+
+static int on_event(void *user, const qr_ledger_event_row *ev)
+{
+    kind_count *k = user;
+    if (strcmp(ev->kind, k->kind) == 0) {
+        k->n++;
+        snprintf(k->last_actor, sizeof k->last_actor, "%s", ev->actor ? ev->actor : "");
+    }
+    return 0;
+}
+
+static int count_kind(qr_ledger *l, const char *file, const char *kind)
+{
+    kind_count k = {.kind = kind};
+    qr_err err = {0};
+    CHECKF(qr_ledger_file_events(l, file, on_event, &k, &err) == QR_OK, "%s", err.msg);
+    return k.n;
+}
+
+static void test_submit(qr_ledger *l)
+{
+    qr_err err = {0};
+    int64_t id = 0;
+    CHECK(qr_ledger_rescan_submit(l, "NOPE", "1", "bad", "ana", &id, &err) == QR_EINVAL);
+    CHECKF(strstr(err.msg, "unknown file NOPE") != NULL, "%s", err.msg);
+    CHECK(qr_ledger_rescan_submit(l, "C", "1", "  ", "ana", &id, &err) == QR_EINVAL);
+    CHECK(qr_ledger_rescan_submit(l, "C", "3", "page 3", "ana", &id, &err) == QR_EINVAL);
+    CHECKF(strstr(err.msg, "beyond the file's 2 pages") != NULL, "%s", err.msg);
+    CHECKF(qr_ledger_rescan_submit(l, "C", "2,1", "stamp unreadable", "ana", &id, &err) == QR_OK,
+           "%s", err.msg);
+    CHECK(id > 0);
+    CHECK(qr_ledger_rescan_submit(l, "C", "1", "again", "bo", NULL, &err) == QR_EINVAL);
+    CHECKF(strstr(err.msg, "already has rescan job") != NULL, "%s", err.msg);
+    qr_ledger_rescan_list jobs;
+    qr_ledger_rescan_job *j = only_job(l, "C", true, &jobs);
+    CHECK(j && strcmp(j->pages, "1-2") == 0 && strcmp(j->status, "open") == 0);
+    CHECK(j && strcmp(j->actor, "ana") == 0 && strcmp(j->box, "B2") == 0);
+    CHECK(j && j->created_batch == 0 && strcmp(j->reason, "stamp unreadable") == 0);
+    qr_ledger_rescan_list_free(&jobs);
+    CHECK_EQ_INT(count_kind(l, "C", "rescan_submitted"), 1);
+}
+
+/* Commit A's outcome: pages 1..n from batch b unless kept from `kept_from`. */
+static void commit_a(qr_ledger *l, int64_t b, int version, bool archived, const qr_fault *f,
+                     size_t nf, int64_t kept_from, int fresh_page)
+{
+    qr_ledger_page pg[4];
+    for (int i = 0; i < 4; i++)
+        pg[i] = (qr_ledger_page){.page = i + 1, .source = "A/000x.tif", .source_sha256 = SHA_A,
+                                 .source_path = "/d/A/000x.tif", .source_page = 1,
+                                 .origin_batch = kept_from && i + 1 != fresh_page ? kept_from : 0};
+    qr_ledger_outcome o = {.file_id = "A", .batch = b, .version = version, .archived = archived,
+                           .archive_path = archived ? "A.pdf" : NULL,
+                           .archive_sha256 = archived ? SHA_A : NULL,
+                           .source_fingerprint = version == 1 ? FP_1 : FP_2,
+                           .delivered_pages = 4, .pages = pg, .n_pages = 4, .faults = f,
+                           .n_faults = nf};
+    qr_err err = {0};
+    CHECKF(qr_ledger_commit_file(l, &o, &err) == QR_OK, "%s", err.msg);
+}
+
+static void test_lifecycle(qr_ledger *l)
+{
+    qr_err err = {0};
+    int64_t b1 = begin(l);
+    qr_fault f1 = {.kind = QR_FAULT_BLANK, .page = 3, .value = 0.0001, .threshold = 0.0008,
+                   .detail = "blank"};
+    commit_a(l, b1, 1, false, &f1, 1, 0, 0);
+    qr_ledger_rescan_list jobs;
+    qr_ledger_rescan_job *j = only_job(l, "A", true, &jobs);
+    CHECK(j && strcmp(j->pages, "3") == 0 && strcmp(j->kinds, "blank") == 0);
+    CHECK(j && j->created_batch == b1 && strcmp(j->actor, "op") == 0);
+    CHECKF(j && strstr(j->reason, "blank on page 3 (0.0001, threshold 0.0008)"), "%s",
+           j ? j->reason : "");
+    CHECKF(j && strstr(j->detail, "\"page\":3,\"kind\":\"blank\",\"value\":0.0001"), "%s",
+           j ? j->detail : "");
+    qr_ledger_rescan_list_free(&jobs);
+
+    /* A second faulty attempt widens the same job (no second job). */
+    int64_t b2 = begin(l);
+    CHECK(qr_ledger_rescan_mark_delivered(l, "A", b2, &err) == QR_OK);
+    j = only_job(l, "A", true, &jobs);
+    CHECK(j && strcmp(j->status, "delivered") == 0 && j->delivered_batch == b2);
+    qr_ledger_rescan_list_free(&jobs);
+    qr_fault f2 = {.kind = QR_FAULT_STREAKS, .page = 1, .value = 5, .threshold = 1,
+                   .detail = "streak"};
+    commit_a(l, b2, 1, false, &f2, 1, b1, 3);
+    j = only_job(l, "A", false, &jobs);
+    CHECK(j && strcmp(j->status, "open") == 0 && strcmp(j->pages, "1,3") == 0);
+    CHECK(j && strcmp(j->kinds, "streaks") == 0);
+    qr_ledger_rescan_list_free(&jobs);
+    CHECK_EQ_INT(count_kind(l, "A", "rescan_reopened"), 1);
+
+    /* A rescan that delivers page 1 only: archived, but page 3 is still owed. */
+    int64_t b3 = begin(l);
+    CHECK(qr_ledger_rescan_mark_delivered(l, "A", b3, &err) == QR_OK);
+    commit_a(l, b3, 1, true, NULL, 0, b1, 1);
+    j = only_job(l, "A", true, &jobs);
+    CHECK(j && strcmp(j->status, "open") == 0 && strcmp(j->pages, "3") == 0);
+    qr_ledger_rescan_list_free(&jobs);
+
+    /* Page 3 delivered: the job closes, naming the batch. */
+    int64_t b4 = begin(l);
+    CHECK(qr_ledger_rescan_mark_delivered(l, "A", b4, &err) == QR_OK);
+    commit_a(l, b4, 2, true, NULL, 0, b1, 3);
+    j = only_job(l, "A", false, &jobs);
+    CHECK(j && strcmp(j->status, "closed") == 0 && j->resolved_batch == b4 && j->closed[0]);
+    qr_ledger_rescan_list_free(&jobs);
+    CHECK(qr_ledger_rescan_jobs(l, NULL, true, &jobs, &err) == QR_OK);
+    for (size_t i = 0; i < jobs.n; i++)
+        CHECK(strcmp(jobs.v[i].file_id, "A") != 0);
+    qr_ledger_rescan_list_free(&jobs);
+    CHECK_EQ_INT(count_kind(l, "A", "rescan_closed"), 1);
+    CHECK_EQ_INT(count_kind(l, "A", "rescan_delivered"), 3);
+
+    /* The prior pages of the current outcome, with their lineage. */
+    qr_ledger_prior_pages pp;
+    CHECK(qr_ledger_prior_pages_of(l, "A", &pp, &err) == QR_OK);
+    CHECK_EQ_INT((int)pp.n, 4);
+    CHECK_EQ_INT(pp.version, 2);
+    CHECK(pp.n == 4 && pp.v[2].origin_batch == b4 && pp.v[0].origin_batch == b1);
+    CHECK(pp.n == 4 && strcmp(pp.v[0].source_path, "/d/A/000x.tif") == 0 &&
+          !pp.v[0].source_member && strcmp(pp.v[0].source_sha256, SHA_A) == 0);
+    qr_ledger_prior_pages_free(&pp);
+
+    int64_t n = 0;
+    CHECKF(qr_ledger_verify_events(l, &n, NULL, &err) == QR_OK, "%s", err.msg);
+}
+
+/* An unexpected file, or faults all accepted, opens no job. */
+static void test_no_job(qr_ledger *l)
+{
+    int64_t b = begin(l);
+    qr_fault fx = {.kind = QR_FAULT_UNEXPECTED_FILE, .value = 1, .detail = "X"};
+    qr_ledger_outcome ox = {.file_id = "X", .batch = b, .version = 1, .source_fingerprint = FP_1,
+                            .faults = &fx, .n_faults = 1};
+    qr_err err = {0};
+    CHECKF(qr_ledger_commit_file(l, &ox, &err) == QR_OK, "%s", err.msg);
+    qr_fault fb = {.kind = QR_FAULT_BLANK, .page = 2, .value = 0, .threshold = 0.0008};
+    bool acc[1] = {true};
+    qr_ledger_page pg = {.page = 1, .source = "B/1.tif"};
+    qr_ledger_outcome ob = {.file_id = "B", .batch = b, .version = 1, .source_fingerprint = FP_1,
+                            .pages = &pg, .n_pages = 1, .faults = &fb, .n_faults = 1,
+                            .fault_accepted = acc};
+    CHECKF(qr_ledger_commit_file(l, &ob, &err) == QR_OK, "%s", err.msg);
+    qr_ledger_rescan_list jobs;
+    CHECK(qr_ledger_rescan_jobs(l, "X", false, &jobs, &err) == QR_OK && jobs.n == 0);
+    qr_ledger_rescan_list_free(&jobs);
+    CHECK(qr_ledger_rescan_jobs(l, "B", false, &jobs, &err) == QR_OK && jobs.n == 0);
+    qr_ledger_rescan_list_free(&jobs);
+}
+
+int main(void)
+{
+    test_pages();
+    qr_ledger *l = setup();
+    test_submit(l);
+    test_lifecycle(l);
+    test_no_job(l);
+    qr_ledger_close(&l);
+    return qr_test_end();
+}

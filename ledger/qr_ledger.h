@@ -366,4 +366,47 @@ typedef struct qr_ledger_status {
 
 int qr_ledger_status_get(qr_ledger *l, qr_ledger_status *st, qr_err *err);
 
+/* ---- Plan ---------------------------------------------------------------- */
+
+/*
+ * The project office's plan: target percent digitized by date, a curve of
+ * points that never goes down in date order. Between two points the target
+ * grows linearly by day; before the first point there is no target; after the
+ * last one the target stays at the last value.
+ */
+typedef struct qr_ledger_plan_point {
+    char date[11];              /* "YYYY-MM-DD", a real calendar date */
+    double percent;             /* target percent digitized, 0..100 */
+    int line;                   /* input line, named in messages; 0 = none */
+} qr_ledger_plan_point;
+
+typedef struct qr_ledger_plan {
+    qr_ledger_plan_point *v;    /* in date order */
+    size_t n;
+} qr_ledger_plan;
+
+/* Days since 1970-01-01 of "YYYY-MM-DD" (exactly that form, a real calendar
+ * date, years 1..9999); false when it is not one. */
+bool qr_ledger_date_parse(const char *s, int32_t *days);
+
+/*
+ * Set plan points in one transaction with one "plan_set" event. A point
+ * whose date is already planned replaces it: previous (NULL, or n doubles)
+ * receives the value it replaced, NaN for a new date. replace_all drops every
+ * existing point first. QR_EINVAL with a message naming the point (and its
+ * line) when a date is not a real date, a percent is outside 0..100, a date
+ * is given twice, or the resulting curve would go down; nothing is changed.
+ */
+int qr_ledger_plan_set(qr_ledger *l, const qr_ledger_plan_point *pts, size_t n,
+                       bool replace_all, const char *actor, double *previous, qr_err *err);
+/* Every point in date order. The caller frees *out. */
+int qr_ledger_plan_list(qr_ledger *l, qr_ledger_plan *out, qr_err *err);
+void qr_ledger_plan_free(qr_ledger_plan *plan);
+/*
+ * The plan's target for date ("YYYY-MM-DD"): linear by day between points,
+ * the last value after the last point. Before the first point, or with no
+ * plan, *has = false and *percent = 0. QR_EINVAL when date is not a date.
+ */
+int qr_ledger_plan_value(qr_ledger *l, const char *date, double *percent, bool *has);
+
 #endif

@@ -112,7 +112,7 @@ bool mf_row_add(qr_manifest *m, char *const *fields, int line, int pages)
         m->cap_rows = cap;
     }
     qr_manifest_row *r = &m->rows[m->n_rows];
-    r->file_id = fields[m->col_id];
+    r->file_id = m->col_id >= 0 ? fields[m->col_id] : "";
     r->box = m->col_box >= 0 ? fields[m->col_box] : "";
     r->title = m->col_title >= 0 ? fields[m->col_title] : "";
     r->expected_pages = pages;
@@ -182,13 +182,15 @@ static void build_index(qr_manifest *m)
 
 void mf_finish(qr_manifest *m)
 {
-    build_index(m);
-    if (m->oom)
-        return;
-    size_t before = m->n_rows;
-    drop_duplicates(m);
-    if (m->n_rows != before)
+    if (!(m->flags & QR_MANIFEST_TABLE)) { /* a table's rows have no file_id key */
         build_index(m);
+        if (m->oom)
+            return;
+        size_t before = m->n_rows;
+        drop_duplicates(m);
+        if (m->n_rows != before)
+            build_index(m);
+    }
     if (m->n_errs > 1)
         qsort(m->errs, m->n_errs, sizeof *m->errs, cmp_err);
 }

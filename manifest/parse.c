@@ -102,6 +102,8 @@ static void take_header(parse_ctx *c)
             if (strcmp(m->header[i], m->header[j]) == 0 && m->header[i][0])
                 mf_error_add(m, c->rec_line, "header column '%s' appears twice", m->header[i]);
     }
+    if (m->flags & QR_MANIFEST_TABLE)
+        return; /* every column is meta */
     m->col_id = find_col(m, "file_id");
     m->col_pages = find_col(m, "expected_pages");
     m->col_box = find_col(m, "box");
@@ -159,6 +161,11 @@ static void take_row(parse_ctx *c)
     if (c->n_fields != m->n_header) {
         mf_error_add(m, c->rec_line, "expected %zu fields, found %zu", m->n_header,
                      c->n_fields);
+        return;
+    }
+    if (m->flags & QR_MANIFEST_TABLE) {
+        if (!mf_row_add(m, c->fields, c->rec_line, 0))
+            m->oom = true;
         return;
     }
     if (m->col_id < 0 || (m->col_pages < 0 && !(m->flags & QR_MANIFEST_STOCK)))
@@ -294,7 +301,8 @@ int qr_manifest_parse(const char *name, const uint8_t *data, size_t len, unsigne
     if (rc == QR_OK && !c.header_done)
         mf_error_add(m, 1, "empty manifest: no header row");
     else if (rc == QR_OK && m->n_rows == 0 && m->err_total == 0)
-        mf_error_add(m, 1, "manifest lists no files");
+        mf_error_add(m, 1, m->flags & QR_MANIFEST_TABLE ? "no rows below the header"
+                                                        : "manifest lists no files");
     if (rc == QR_OK)
         mf_finish(m);
     if (rc != QR_OK || m->oom) {

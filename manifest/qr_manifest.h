@@ -34,7 +34,11 @@
 /* Parse flags. */
 enum {
     /* Stock list (inventory import): expected_pages may be absent or empty (0). */
-    QR_MANIFEST_STOCK = 1u << 0
+    QR_MANIFEST_STOCK = 1u << 0,
+    /* A plain table (e.g. a plan): no required columns and no file_id checks;
+     * every column is a row's meta, in header order; file_id, box and title
+     * are "", expected_pages 0, and qr_manifest_find finds nothing. */
+    QR_MANIFEST_TABLE = 1u << 1
 };
 
 typedef struct qr_manifest qr_manifest;

@@ -124,6 +124,33 @@ static const qr_command commands[] = {
      "Every event of the file from the hash-chained ledger log, oldest first: when,\n"
      "what (archived, faulty, accept, rescan_submitted, rescan_delivered,\n"
      "rescan_closed, rescan_reopened, ...), the batch, who, and the details.\n"},
+    {"inventory", qr_cmd_inventory, "import the legacy stock list into the inventory",
+     "usage: quire inventory import STOCK.csv [--keep-known] [--ledger PATH]\n"
+     "\n"
+     "Adds the files of a stock list (CSV: file_id, box, optional expected_pages,\n"
+     "further columns kept as metadata) to the inventory, the denominator of percent\n"
+     "digitized. Importing the same list again changes nothing; an unknown box or\n"
+     "page count is filled in. A file the ledger knows with a different box or page\n"
+     "count is a conflict: each one is listed (line, file_id, field, ledger value,\n"
+     "list value) and nothing is imported, unless --keep-known, which imports the\n"
+     "other rows and keeps the ledger's values. Every broken row is reported with\n"
+     "its line and nothing is imported.\n"
+     "\n"
+     "Exit: 0 imported; 1 conflicts (nothing imported); 2 usage or broken CSV; 3 fatal.\n"},
+    {"plan", qr_cmd_plan, "set, import and show the target percent by date",
+     "usage: quire plan set DATE PERCENT [DATE PERCENT...] [--by NAME] [--ledger PATH]\n"
+     "       quire plan import PLAN.csv [--replace] [--by NAME] [--ledger PATH]\n"
+     "       quire plan show [--json] [--ledger PATH]\n"
+     "\n"
+     "The plan is a curve of target percent digitized by date (YYYY-MM-DD, 0..100);\n"
+     "between points the target grows linearly by day, after the last point it stays\n"
+     "at the last value. The curve may not go down in date order. set and import add\n"
+     "points; a date already planned gets the new value (the output says which were\n"
+     "replaced). import reads CSV with the header date,target_percent; --replace\n"
+     "drops the points the file does not list. A refused change names the point and\n"
+     "its line, and nothing is changed.\n"
+     "\n"
+     "Exit: 0 done; 2 usage, bad date or percent, or a plan that goes down; 3 fatal.\n"},
     {"profile", qr_cmd_profile, "print the effective profile of thresholds",
      "usage: quire profile show [--profile FILE] [--set SECTION.KEY=VALUE]...\n"
      "\n"

@@ -36,6 +36,8 @@ int qr_cmd_faults(int argc, char **argv);
 int qr_cmd_accept(int argc, char **argv);
 int qr_cmd_rescan(int argc, char **argv);
 int qr_cmd_log(int argc, char **argv);
+int qr_cmd_inventory(int argc, char **argv);
+int qr_cmd_plan(int argc, char **argv);
 
 /* The effective profile of a command: built-in defaults, then the INI file
  * (NULL = none), then each "SECTION.KEY=VALUE" of sets in order. Returns 0, or

@@ -250,6 +250,11 @@ static int check_image(const qr_pdf_image *im, double w_pt, double h_pt, int pag
                           "page %d: invalid image (filter %d, %dx%d, %d components, %d bpc, "
                           "%.1fx%.1f dpi)", page, (int)im->filter, im->width, im->height,
                           im->components, im->bpc, im->xdpi, im->ydpi);
+    if ((im->view_turn != 0 && im->view_turn != 90 && im->view_turn != 180 &&
+         im->view_turn != 270) || !isfinite(im->view_rotate_deg) ||
+        fabs(im->view_rotate_deg) > 45.0)
+        return qr_err_set(err, QR_EINVAL, "page %d: invalid view (turn %d, rotation %g deg)",
+                          page, im->view_turn, im->view_rotate_deg);
     if (w_pt < QR_PDF_MIN_PT || h_pt < QR_PDF_MIN_PT || w_pt > QR_PDF_MAX_PT ||
         h_pt > QR_PDF_MAX_PT)
         return qr_err_set(err, QR_EUNSUPPORTED,
@@ -286,10 +291,54 @@ static void write_image(qr_pdf *p, uint32_t num, const qr_pdf_image *im)
     qr_pdf_obj_end(&p->out);
 }
 
-static void write_content(qr_pdf *p, uint32_t num, const char *w, const char *h)
+/* cos and sin of a clockwise turn, exact for the quarter turns. */
+static void turn_cs(double deg, double *c, double *s)
 {
-    char ops[128], dict[40];
-    int n = snprintf(ops, sizeof ops, "q %s 0 0 %s 0 0 cm /Im0 Do Q", w, h);
+    double r = fmod(fmod(deg, 360.0) + 360.0, 360.0);
+    if (r == 0 || r == 90 || r == 180 || r == 270) {
+        *c = r == 0 ? 1 : r == 180 ? -1 : 0;
+        *s = r == 90 ? 1 : r == 270 ? -1 : 0;
+        return;
+    }
+    *c = cos(r * 3.14159265358979323846 / 180.0);
+    *s = sin(r * 3.14159265358979323846 / 180.0);
+}
+
+/*
+ * The drawing matrix: the unit image square scaled to W x H points, centred
+ * on the origin, turned clockwise by the view's angle, centred on the page
+ * (PW x PH). In PDF's row-vector form [x y 1] * M with a clockwise turn
+ * x' = x c + y s, y' = -x s + y c.
+ */
+static int image_matrix(const qr_pdf_image *im, double W, double H, double PW, double PH,
+                        char *ops, size_t n)
+{
+    if (im->view_turn == 0 && im->view_rotate_deg == 0) {
+        char w[40], h[40];
+        qr_pdf_num(W, w);
+        qr_pdf_num(H, h);
+        return snprintf(ops, n, "q %s 0 0 %s 0 0 cm /Im0 Do Q", w, h);
+    }
+    double c, s, m[6];
+    turn_cs(im->view_turn + im->view_rotate_deg, &c, &s);
+    m[0] = W * c;
+    m[1] = -W * s;
+    m[2] = H * s;
+    m[3] = H * c;
+    m[4] = -W / 2 * c - H / 2 * s + PW / 2;
+    m[5] = W / 2 * s - H / 2 * c + PH / 2;
+    char t[6][40];
+    for (int i = 0; i < 6; i++)
+        qr_pdf_num(m[i], t[i]);
+    return snprintf(ops, n, "q %s %s %s %s %s %s cm /Im0 Do Q", t[0], t[1], t[2], t[3], t[4],
+                    t[5]);
+}
+
+static void write_content(qr_pdf *p, uint32_t num, const qr_pdf_image *im, double W, double H,
+                          double PW, double PH)
+{
+    char ops[320], dict[40];
+    int n = image_matrix(im, W, H, PW, PH, ops, sizeof ops);
     snprintf(dict, sizeof dict, "<< /Length %d >>", n);
     qr_pdf_obj_begin(&p->out, &p->xref, num);
     qr_pdf_stream(&p->out, dict, ops, (size_t)n);
@@ -332,8 +381,10 @@ int qr_pdf_add_page(qr_pdf *p, const qr_pdf_image *im, const qr_pdf_prov *prov, 
         return rc; /* the document stays usable: nothing was written */
     char w[40], h[40];
     uint32_t nums[4];
-    qr_pdf_num(w_pt, w);
-    qr_pdf_num(h_pt, h);
+    bool sideways = im->view_turn == 90 || im->view_turn == 270;
+    double pw = sideways ? h_pt : w_pt, ph = sideways ? w_pt : h_pt;
+    qr_pdf_num(pw, w);
+    qr_pdf_num(ph, h);
     rc = reserve_page(p, im, nums);
     if (rc != QR_OK) {
         qr_err_set(err, rc, "%s: page %d: %s", p->final_path, page,
@@ -341,9 +392,14 @@ int qr_pdf_add_page(qr_pdf *p, const qr_pdf_image *im, const qr_pdf_prov *prov, 
         return pdf_fail(p, err, rc);
     }
     write_image(p, nums[0], im);
-    write_content(p, nums[1], w, h);
+    write_content(p, nums[1], im, w_pt, h_pt, pw, ph);
     write_page(p, nums, w, h);
-    if ((rc = qr_xmp_spool_page(&p->spool, page, prov, err)) != QR_OK) {
+    qr_pdf_prov pv = {0};
+    if (prov)
+        pv = *prov;
+    pv.view_turn = im->view_turn;
+    pv.view_rotate_deg = im->view_rotate_deg;
+    if ((rc = qr_xmp_spool_page(&p->spool, page, &pv, err)) != QR_OK) {
         qr_err_prefix(err, "%s: page %d", p->final_path, page);
         return pdf_fail(p, err, rc);
     }

@@ -51,6 +51,14 @@ typedef struct qr_pdf_image {
     const uint8_t *data;
     size_t len;
     double xdpi, ydpi;  /* page size = pixels * 72 / dpi; must be > 0 */
+    /* How the page shows the image: turned clockwise by view_turn (0, 90,
+     * 180 or 270; 90 and 270 swap the page's width and height), then rotated
+     * clockwise by view_rotate_deg (|x| <= 45) about the page centre, corners
+     * left white. This is how quire turns pages upright and deskews them
+     * without touching the scanner's bytes: the G4 / JPEG stream stays the
+     * original, the correction is the page's drawing matrix. */
+    int view_turn;
+    double view_rotate_deg;
 } qr_pdf_image;
 
 /* Scan provenance of one page, recorded in the quire XMP namespace. */
@@ -63,6 +71,10 @@ typedef struct qr_pdf_prov {
     bool dpi_assumed;        /* true when the source had no resolution (300 assumed) */
     int source_page;         /* 1-based page within a multi-page source */
     const char *note;        /* optional free text (e.g. a reviewer override); may be NULL */
+    /* Set by qr_pdf_add_page from the image's view (recorded in the XMP as
+     * quirePage:turn and quirePage:deskew when not zero). */
+    int view_turn;
+    double view_rotate_deg;
 } qr_pdf_prov;
 
 /* A free key/value pair, e.g. manifest metadata columns. */

@@ -110,6 +110,10 @@ static int page_fragment(qr_buf *b, int page, const qr_pdf_prov *p)
     if (rc == QR_OK && p->source_page > 0)
         rc = qr_buf_printf(b, "  <quirePage:sourcePage>%d</quirePage:sourcePage>\n",
                            p->source_page);
+    if (rc == QR_OK && p->view_turn)
+        rc = qr_buf_printf(b, "  <quirePage:turn>%d</quirePage:turn>\n", p->view_turn);
+    if (rc == QR_OK && p->view_rotate_deg != 0)
+        rc = field_num(b, "deskew", p->view_rotate_deg);
     if (rc == QR_OK)
         rc = field_text(b, "note", p->note);
     if (rc == QR_OK)
@@ -184,6 +188,10 @@ static int page_type(qr_buf *b)
         { "dpiAssumed", "Boolean", "True when the source had no resolution and one was assumed" },
         { "sourcePage", "Integer", "1-based page within a multi-page source file" },
         { "note", "Text", "free text, e.g. the justification of a reviewer override" },
+        { "turn", "Integer", "clockwise degrees (90, 180, 270) the page shows the image "
+                             "turned, to stand it upright" },
+        { "deskew", "Real", "clockwise degrees the page shows the image rotated, to deskew "
+                            "it; the image itself is the scanner's" },
     };
     int rc = schema_type_begin(b, "Page", NS_PAGE, "quirePage",
                                "scan provenance of one archive page");

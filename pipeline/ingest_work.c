@@ -116,7 +116,7 @@ static void analysis_faults(ing_engine *e, ing_page *p, const qr_analysis *an,
 }
 
 static void fill_record(ing_page *p, const qr_page *pg, const qr_analysis *an,
-                        const qr_correction *cor, bool swapped)
+                        const qr_correction *cor)
 {
     ing_page_rec *r = &p->rec;
     snprintf(r->encoding, sizeof r->encoding, "%s", pg->encoding);
@@ -124,8 +124,8 @@ static void fill_record(ing_page *p, const qr_page *pg, const qr_analysis *an,
     r->height = p->img.height;
     r->dpi_assumed = !pg->dpi_known;
     double xd = pg->dpi_known ? pg->xdpi : 300, yd = pg->dpi_known ? pg->ydpi : 300;
-    p->img.xdpi = swapped ? yd : xd;
-    p->img.ydpi = swapped ? xd : yd;
+    p->img.xdpi = xd;
+    p->img.ydpi = yd;
     r->dpi = xd < yd ? xd : yd;
     r->skew_deg = an->skew_deg;
     r->skew_applied_deg = cor->skew_applied_deg;
@@ -154,20 +154,21 @@ static int run_stages(ing_engine *e, ing_page *p, qr_page *pg, double *cpu, qr_e
 {
     qr_analysis an;
     qr_correction cor = {0};
-    PIX *fixed = NULL;
     double t = ing_thread_cpu();
     int rc = qr_analyze(pg->pix, pg->xdpi, pg->ydpi, &e->profile, &an, err);
     lap(cpu, QR_STAGE_ANALYSE, &t);
-    if (!rc)
-        rc = qr_correct(pg->pix, &an, &e->profile, &fixed, &cor, err);
-    lap(cpu, QR_STAGE_CORRECT, &t);
     if (rc)
         return rc;
-    if (!cor.changed && pg->pass.codec != QR_CODEC_NONE)
+    /* The correction is the page's drawing matrix: the stored image stays the
+     * scanner's bytes whenever its codec can be passed through. */
+    qr_correct_plan(&an, &e->profile, &cor);
+    p->img.view_turn = (360 - cor.rotation) % 360;
+    p->img.view_rotate_deg = cor.skew_applied_deg;
+    lap(cpu, QR_STAGE_CORRECT, &t);
+    if (pg->pass.codec != QR_CODEC_NONE)
         rc = passthrough(p, &pg->pass);
     else
-        rc = reencode(e, p, fixed ? fixed : pg->pix, err);
-    pixDestroy(&fixed);
+        rc = reencode(e, p, pg->pix, err);
     lap(cpu, QR_STAGE_ENCODE, &t);
     p->sig = malloc(sizeof *p->sig);
     if (p->sig && qr_signature_compute(pg->pix, &an, p->sig, NULL)) {
@@ -175,7 +176,7 @@ static int run_stages(ing_engine *e, ing_page *p, qr_page *pg, double *cpu, qr_e
         p->sig = NULL;
     }
     lap(cpu, QR_STAGE_SIGNATURE, &t);
-    fill_record(p, pg, &an, &cor, cor.rotation == 90 || cor.rotation == 270);
+    fill_record(p, pg, &an, &cor);
     analysis_faults(e, p, &an, &cor);
     lap(cpu, QR_STAGE_ANALYSE, &t);
     return rc;

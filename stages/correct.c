@@ -5,6 +5,14 @@
  * in the archive (no generation loss, no encode cost), so this stage returns
  * no image at all when nothing is to be done and the caller passes through.
  *
+ * Two ways to apply a correction. qr_correct_plan only decides it; ingest
+ * applies it through the PDF page's drawing matrix (qr_pdf_image's view), so
+ * a turned or deskewed page still stores the scanner's exact G4 / JPEG bytes:
+ * no generation loss, no rotation or re-encoding cost (rotating and
+ * re-encoding was a third of ingest's CPU), and an archive image whose bytes
+ * are the source's. qr_correct applies it to pixels, for callers that need
+ * corrected pixels.
+ *
  * Size: a deskewed page keeps the scanner's frame (same width and height;
  * corners brought in are white). The frame is the physical sheet plus the
  * scanner's margin, so the PDF page size stays the sheet size at the page's
@@ -41,6 +49,17 @@ static bool wants_deskew(const qr_analysis *an, const qr_profile *prof, qr_corre
     return s >= prof->deskew_threshold_deg && s <= prof->max_skew_deg;
 }
 
+void qr_correct_plan(const qr_analysis *an, const qr_profile *prof, qr_correction *what)
+{
+    memset(what, 0, sizeof *what);
+    if (!an || !prof)
+        return;
+    what->rotation = an->orient_confident ? an->orientation : 0;
+    if (wants_deskew(an, prof, what))
+        what->skew_applied_deg = an->skew_deg;
+    what->changed = what->rotation != 0 || what->skew_applied_deg != 0;
+}
+
 int qr_correct(const struct Pix *cpix, const qr_analysis *an, const qr_profile *prof,
                struct Pix **out, qr_correction *what, qr_err *err)
 {
@@ -49,9 +68,12 @@ int qr_correct(const struct Pix *cpix, const qr_analysis *an, const qr_profile *
     memset(what, 0, sizeof *what);
     if (!pix || !an || !prof)
         return qr_err_set(err, QR_EINVAL, "correction: no page, analysis or profile");
-    int rot = an->orient_confident ? an->orientation : 0;
-    bool desk = wants_deskew(an, prof, what);
-    if (rot == 0 && !desk)
+    qr_correction plan;
+    qr_correct_plan(an, prof, &plan);
+    what->skew_too_large = plan.skew_too_large;
+    int rot = plan.rotation;
+    bool desk = plan.skew_applied_deg != 0;
+    if (!plan.changed)
         return QR_OK;
     PIX *cur = rot ? pixRotateOrth(pix, (360 - rot) / 90) : NULL;
     if (rot && !cur)

@@ -191,6 +191,12 @@ typedef struct qr_correction {
     bool skew_too_large;     /* |skew| > max_skew_deg: left as is (a fault for QC) */
 } qr_correction;
 
+/* The correction a page needs, decided without touching pixels: the same
+ * rotation and skew qr_correct would apply (changed = either is set). ingest
+ * applies it through the PDF page's drawing matrix, keeping the scanner's
+ * G4 / JPEG bytes; qr_correct applies it to pixels. */
+void qr_correct_plan(const qr_analysis *an, const qr_profile *prof, qr_correction *what);
+
 /* Rotate upright when the orientation is confident, deskew when
  * deskew_threshold_deg <= |skew| <= max_skew_deg. The page keeps its size
  * (a 90/270 turn swaps width and height); corners brought in are white.

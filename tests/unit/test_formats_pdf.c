@@ -177,33 +177,6 @@ static void check_readers(const char *path, const char *version)
 
 /* ---- rendering ------------------------------------------------------------ */
 
-typedef struct raster {
-    int w, h, comp;
-    uint8_t *px;
-} raster;
-
-static bool read_pnm(const char *path, raster *r)
-{
-    size_t len;
-    uint8_t *d = qr_test_read(path, &len);
-    int maxv = 0, used = 0;
-    char magic[3] = "";
-    if (sscanf((char *)d, "%2s %d %d %d%n", magic, &r->w, &r->h, &maxv, &used) != 4) {
-        free(d);
-        return false;
-    }
-    r->comp = strcmp(magic, "P6") == 0 ? 3 : 1;
-    size_t need = (size_t)r->w * (size_t)r->h * (size_t)r->comp;
-    if ((size_t)used + 1 + need > len) {
-        free(d);
-        return false;
-    }
-    r->px = malloc(need);
-    memcpy(r->px, d + used + 1, need);
-    free(d);
-    return true;
-}
-
 static const uint8_t *pix(const raster *r, double fx, double fy)
 {
     int x = (int)(fx * r->w), y = (int)(fy * r->h);

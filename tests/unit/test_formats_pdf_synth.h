@@ -158,6 +158,35 @@ static inline void synth_free(synth_page *s)
     s->owned = NULL;
 }
 
+/* ---- reading a rendering back (pdftoppm's PGM / PPM) ----------------- */
+
+typedef struct raster {
+    int w, h, comp;
+    uint8_t *px;
+} raster;
+
+static inline bool read_pnm(const char *path, raster *r)
+{
+    size_t len;
+    uint8_t *d = qr_test_read(path, &len);
+    int maxv = 0, used = 0;
+    char magic[3] = "";
+    if (sscanf((char *)d, "%2s %d %d %d%n", magic, &r->w, &r->h, &maxv, &used) != 4) {
+        free(d);
+        return false;
+    }
+    r->comp = strcmp(magic, "P6") == 0 ? 3 : 1;
+    size_t need = (size_t)r->w * (size_t)r->h * (size_t)r->comp;
+    if ((size_t)used + 1 + need > len) {
+        free(d);
+        return false;
+    }
+    r->px = malloc(need);
+    memcpy(r->px, d + used + 1, need);
+    free(d);
+    return true;
+}
+
 /* ---- external tools ---------------------------------------------------- */
 
 static inline bool have_tool(const char *name)

@@ -81,6 +81,10 @@ struct Pix *qr_orient_apply(struct Pix *pix, int orientation);
 
 /* PIX helpers (image_pix.c). Rows are packed bytes, MSB first. */
 /* A 1 or 8 bpp PIX from packed rows of `stride` bytes. */
+/* A new PIX whose pixels the caller overwrites: only the bytes past each
+ * row's last pixel are zeroed (every word stays defined for Leptonica's
+ * word-wise code), not the whole image, which a decoder fills anyway. */
+struct Pix *qr_pix_new(int w, int h, int depth);
 struct Pix *qr_pix_from_rows(const uint8_t *rows, size_t stride, int w, int h, int depth);
 /* Copy a PIX's rows out as packed bytes (1 bpp, 8 bpp, or RGB triplets for
  * 32 bpp); invert1 flips 1 bpp bits (PDF wants 0 = black). */

@@ -11,9 +11,22 @@
 
 #include "image_int.h"
 
+PIX *qr_pix_new(int w, int h, int depth)
+{
+    PIX *pix = pixCreateNoInit(w, h, depth);
+    if (!pix)
+        return NULL;
+    size_t used = ((size_t)w * (size_t)depth + 7) / 8, wpl = (size_t)pixGetWpl(pix);
+    uint8_t *data = (uint8_t *)pixGetData(pix);
+    if (used < wpl * 4)
+        for (int y = 0; y < h; y++)
+            memset(data + (size_t)y * wpl * 4 + used, 0, wpl * 4 - used);
+    return pix;
+}
+
 PIX *qr_pix_from_rows(const uint8_t *rows, size_t stride, int w, int h, int depth)
 {
-    PIX *pix = pixCreate(w, h, depth);
+    PIX *pix = qr_pix_new(w, h, depth);
     if (!pix)
         return NULL;
     size_t need = ((size_t)w * (size_t)depth + 7) / 8;

@@ -174,7 +174,7 @@ static int decode_with(tjhandle tj, const uint8_t *buf, size_t len, const qr_lim
     int rc = qr_check_caps(lim, (uint64_t)w, (uint64_t)h, cs == TJCS_GRAY ? 8 : 32, err);
     if (rc != QR_OK)
         return rc;
-    PIX *pix = pixCreate(w, h, cs == TJCS_GRAY ? 8 : 32);
+    PIX *pix = qr_pix_new(w, h, cs == TJCS_GRAY ? 8 : 32);
     if (!pix)
         return qr_err_set(err, QR_ENOMEM, "out of memory for a %d x %d JPEG", w, h);
     if (cs != TJCS_GRAY)

@@ -157,7 +157,7 @@ static uint8_t gray_of(unsigned v, const qr_tiff_info *ti)
 static PIX *map_pixels(const uint8_t *buf, size_t stride, const qr_tiff_info *ti,
                        const uint32_t *lut, int depth)
 {
-    PIX *pix = pixCreate((int)ti->w, (int)ti->h, depth);
+    PIX *pix = qr_pix_new((int)ti->w, (int)ti->h, depth);
     if (!pix)
         return NULL;
     if (depth == 32)

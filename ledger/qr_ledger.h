@@ -352,19 +352,98 @@ int qr_ledger_export_format_from_name(const char *name);
 int qr_ledger_export(qr_ledger *l, qr_ledger_export_kind kind, qr_ledger_export_format fmt,
                      FILE *out, qr_err *err);
 
+/*
+ * The status summary: what the project office reads (quire status, quire
+ * report). Every inventory file is in exactly one of three states:
+ *   archived       its current outcome is archived: it counts as digitized;
+ *   faulty         its current outcome is faulty: awaiting a rescan (or a
+ *                  reviewer's accept and a rerun);
+ *   not delivered  no outcome at all: no ingest has processed it yet.
+ * pending = faulty + not delivered: what is still to be digitized.
+ * Pages are the inventory's expected_pages (an unknown count is 0), so the
+ * percents, throughput and projection all measure against the inventory.
+ *
+ * Days are UTC calendar days ("YYYY-MM-DD"); "today" is given, or the day of
+ * the ledger's clock (qr_ledger_set_time pins it).
+ * Throughput: pages newly digitized in a window = expected pages of inventory
+ * files whose FIRST archive (version 1) was recorded (its outcome's time) in
+ * the window; the window of N days ends with today, included (today-N+1 ..
+ * today); per day = pages / N. Rescan versions (v2, ...) do not count: they
+ * replace pages already digitized.
+ * Projection: the day 100 % is reached at the 30-day throughput, today +
+ * ceil(pages_pending / pages_per_day_30d) days; none ("") when that
+ * throughput is 0 and pages are pending; when nothing is pending, the day the
+ * last file was first archived. Plan: its target for today (qr_ledger_plan_value),
+ * and its end: the date of the first point at 100 %.
+ */
 typedef struct qr_ledger_status {
     int64_t files_inventory;       /* rows in the inventory */
     int64_t pages_inventory;       /* sum of expected_pages (unknown counts as 0) */
-    int64_t files_archived, files_faulty, files_pending; /* inventory files */
+    int64_t files_archived, files_faulty; /* inventory files, by current outcome */
+    int64_t files_pending;         /* inventory files not archived: faulty + not delivered */
+    int64_t files_not_delivered;   /* inventory files with no outcome */
     int64_t pages_archived;        /* sum of expected_pages of archived inventory files */
+    int64_t pages_pending;         /* pages_inventory - pages_archived */
     int64_t pages_delivered_archived; /* pages actually in current archives */
     int64_t files_unexpected;      /* delivered files not in the inventory */
     double percent_files, percent_pages; /* archived / inventory * 100; 0 if empty */
     int64_t faults_by_kind[QR_FAULT__COUNT]; /* unaccepted faults of current outcomes */
-    int64_t rescan_open;           /* rescan jobs not closed */
+    int64_t rescan_open;           /* rescan jobs not closed (open or delivered) */
+    char rescan_oldest[32];        /* when the oldest of them was submitted; "" = none */
+    int64_t rescan_oldest_days;    /* its age at today, in whole days */
+    char today[11];                /* the day the figures are for */
+    bool has_plan;                 /* the plan has a target for today */
+    double plan_percent;           /* that target; 0 without one */
+    char plan_end[11];             /* first plan point at 100 %; "" = none */
+    int64_t pages_7d, pages_30d;   /* pages newly digitized in the last 7 / 30 days */
+    double pages_per_day_7d, pages_per_day_30d;
+    char projected[11];            /* the day 100 % is reached; "" = none */
 } qr_ledger_status;
 
+/* The figures for `today` ("YYYY-MM-DD"; NULL = the day of the ledger's
+ * clock), all read in one snapshot. QR_EINVAL when today is not a date. */
+int qr_ledger_status_at(qr_ledger *l, const char *today, qr_ledger_status *st, qr_err *err);
+/* qr_ledger_status_at for the day of the ledger's clock. */
 int qr_ledger_status_get(qr_ledger *l, qr_ledger_status *st, qr_err *err);
+
+/*
+ * Status grouped (quire status --by). One row per group, in key order:
+ *   box:   key = box ("" = none); files/pages = the box's inventory;
+ *          files_archived/files_faulty/pages_archived as in the status;
+ *          percent_pages = pages_archived / pages * 100 (0 if no pages).
+ *   batch: key = batch id; started, state (running|done|failed|interrupted);
+ *          files = outcomes it recorded, files_archived/files_faulty of them;
+ *          pages = their delivered pages, pages_archived = those archived.
+ *   month, day: key = "YYYY-MM" / "YYYY-MM-DD" with a first archive in it;
+ *          files_archived/pages_archived = newly digitized in the period (as
+ *          for throughput: first archives of inventory files); files/pages =
+ *          the running totals at the period's end; percent_pages = pages /
+ *          the inventory's pages * 100 (cumulative percent digitized).
+ */
+typedef enum qr_ledger_status_by {
+    QR_STATUS_BY_BOX = 0, QR_STATUS_BY_BATCH, QR_STATUS_BY_MONTH, QR_STATUS_BY_DAY
+} qr_ledger_status_by;
+
+typedef struct qr_ledger_status_group {
+    char *key;
+    char started[32], state[16];   /* batch only; "" otherwise */
+    int64_t files, pages;
+    int64_t files_archived, files_faulty, pages_archived;
+    double percent_pages;
+} qr_ledger_status_group;
+
+typedef struct qr_ledger_status_groups {
+    qr_ledger_status_by by;
+    qr_ledger_status_group *v;
+    size_t n;
+} qr_ledger_status_groups;
+
+/* "box", "batch", "month", "day"; -1 when unknown. */
+int qr_ledger_status_by_from_name(const char *name);
+const char *qr_ledger_status_by_name(qr_ledger_status_by by);
+int qr_ledger_status_groups_get(qr_ledger *l, qr_ledger_status_by by,
+                                qr_ledger_status_groups *out, qr_err *err);
+void qr_ledger_status_groups_free(qr_ledger_status_groups *g);
 
 /* ---- Plan ---------------------------------------------------------------- */
 

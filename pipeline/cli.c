@@ -62,11 +62,18 @@ static const qr_command commands[] = {
      "\n"
      "Reader backend: io_uring, or pread when io_uring is unavailable or QUIRE_IO=pread.\n"
      "Exit: 0 all archived; 1 some files faulty; 2 usage or manifest error; 3 fatal.\n"},
-    {"status", qr_cmd_status, "percent digitized and file counts from the ledger",
-     "usage: quire status [--ledger PATH] [--json]\n"
+    {"status", qr_cmd_status, "percent digitized against the plan, throughput, projection",
+     "usage: quire status [--by box|batch|month|day] [--json] [--today YYYY-MM-DD]\n"
+     "                    [--ledger PATH]\n"
      "\n"
-     "Files and pages in the inventory, archived, faulty and pending, percent\n"
-     "digitized, and faults by kind.\n"},
+     "Percent digitized of files and pages (archived / inventory) against the plan's\n"
+     "target for today; files archived, faulty (awaiting rescan), not delivered and\n"
+     "pending (faulty + not delivered); pages newly digitized per day over the last\n"
+     "7 and 30 days (first archives only; rescan versions do not count); the day\n"
+     "100 % is reached at the 30-day rate against the plan's date; faults by kind;\n"
+     "open rescan jobs and the age of the oldest. --by groups the figures per box,\n"
+     "ingest batch, month or day of first archive (running totals, cumulative\n"
+     "percent). Days are UTC; --today (else $QUIRE_TODAY) fixes the day.\n"},
     {"export", qr_cmd_export, "export pages, files or faults as CSV or JSON",
      "usage: quire export pages|files|faults [--format csv|json] [--ledger PATH]\n"
      "\n"

@@ -38,6 +38,7 @@ int qr_cmd_rescan(int argc, char **argv);
 int qr_cmd_log(int argc, char **argv);
 int qr_cmd_inventory(int argc, char **argv);
 int qr_cmd_plan(int argc, char **argv);
+int qr_cmd_report(int argc, char **argv);
 
 /* The effective profile of a command: built-in defaults, then the INI file
  * (NULL = none), then each "SECTION.KEY=VALUE" of sets in order. Returns 0, or
@@ -45,6 +46,10 @@ int qr_cmd_plan(int argc, char **argv);
 struct qr_profile;
 int qr_cli_profile(const char *cmd, const char *file, char *const *sets, int n_sets,
                    struct qr_profile *p);
+
+/* The day status and report are for: --today DATE when given, else
+ * $QUIRE_TODAY when set, else NULL (the ledger clock's day). */
+const char *qr_cli_today(const char *given);
 
 /* --ledger PATH, else $QUIRE_LEDGER, else "quire.db". */
 const char *qr_cli_ledger_path(const char *given);

@@ -74,6 +74,17 @@ static const qr_command commands[] = {
      "open rescan jobs and the age of the oldest. --by groups the figures per box,\n"
      "ingest batch, month or day of first archive (running totals, cumulative\n"
      "percent). Days are UTC; --today (else $QUIRE_TODAY) fixes the day.\n"},
+    {"report", qr_cmd_report, "write the project office's report as one HTML page",
+     "usage: quire report --html OUT.html [--today YYYY-MM-DD] [--ledger PATH]\n"
+     "\n"
+     "Writes one self-contained HTML file (inline CSS and SVG, no script, no URL:\n"
+     "it opens offline and prints on A4): the key figures of quire status in large\n"
+     "type, progress against the plan by day, pages per day over the last 60 days,\n"
+     "faults by kind, progress per box, and the open rescan jobs. Every figure is\n"
+     "the one quire status --json (and --by box|day --json) gives. --today (else\n"
+     "$QUIRE_TODAY) fixes the day the figures are for.\n"
+     "\n"
+     "Exit: 0 written; 2 usage or no ledger; 3 fatal.\n"},
     {"export", qr_cmd_export, "export pages, files or faults as CSV or JSON",
      "usage: quire export pages|files|faults [--format csv|json] [--ledger PATH]\n"
      "\n"

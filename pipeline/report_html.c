@@ -312,7 +312,7 @@ static const char CSS[] =
     ".meta{color:var(--muted);margin:0 0 16px}.none{color:var(--muted)}\n"
     ".figs{display:grid;grid-template-columns:repeat(4,1fr);gap:10px}\n"
     ".fig{border:1px solid var(--line);border-radius:6px;padding:10px 12px;break-inside:avoid}\n"
-    ".big{display:block;font-size:34px;font-weight:700;line-height:1.15}\n"
+    ".big{display:block;font-size:34px;font-weight:700;line-height:1.15;white-space:nowrap}\n"
     ".lab,.sub{color:var(--muted);font-size:13px}.sub{margin-top:4px}\n"
     ".chart{margin:0;break-inside:avoid}.chart svg{display:block;width:100%;height:auto}\n"
     "figcaption{font-size:12px;color:var(--muted)}\n"
@@ -336,7 +336,7 @@ static const char CSS[] =
     ".pbar{width:170px}.pbar svg{display:block;width:160px;height:10px}\n"
     "@page{size:A4;margin:14mm}\n"
     "@media print{body{margin:0;max-width:none;font-size:10pt;padding:0}"
-    ".big{font-size:22pt}.figs{gap:6px}h2{margin-top:16px}table{font-size:9pt}}\n";
+    ".big{font-size:18pt}.figs{gap:6px}h2{margin-top:16px}table{font-size:9pt}}\n";
 
 static void page_head(FILE *out, const qr_ledger_status *s)
 {

@@ -11,10 +11,11 @@ build_pkgs=(build-essential cmake pkg-config
   libssl-dev libinih-dev libcsv-dev)
 # Test: independent PDF readers and the PDF/A checker's Python modules,
 # plus Pillow/numpy for the sample-delivery generator and Little CMS's transicc
-# (liblcms2-utils) for the ICC profile test.
+# (liblcms2-utils) for the ICC profile test, and Chromium (headless) for the
+# HTML report test.
 test_pkgs=(qpdf poppler-utils mupdf-tools ghostscript libtiff-tools
   python3 python3-pil python3-numpy fonts-dejavu-core python3-pikepdf python3-fonttools
-  liblcms2-utils)
+  liblcms2-utils chromium)
 
 want=("${build_pkgs[@]}")
 case "${1:-all}" in

@@ -35,7 +35,10 @@ typedef struct qr_report_data {
     qr_ledger_rescan_list jobs;           /* rescan jobs not closed */
 } qr_report_data;
 
-/* Read all of it for `today` (NULL = the ledger clock's day). */
+/* Read all of it for `today` (NULL = the ledger clock's day). The status,
+ * each grouping and the job list are each one read snapshot; while an ingest
+ * commits beside the report, files committed between them may show in one
+ * part and not yet in another. */
 int qr_report_read(qr_ledger *l, const char *today, qr_report_data *d, qr_err *err);
 void qr_report_data_free(qr_report_data *d);
 

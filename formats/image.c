@@ -16,6 +16,7 @@ void qr_limits_default(qr_limits *lim)
 {
     lim->max_pixels = 400ull * 1000 * 1000;
     lim->max_page_bytes = 3ull * 512 * 1024 * 1024; /* 1.5 GiB */
+    lim->luma_when_passthrough = false;
 }
 
 static bool has_prefix(const uint8_t *buf, size_t len, const char *magic, size_t n)

@@ -130,13 +130,22 @@ static int decode_into(tjhandle tj, const uint8_t *buf, size_t len, int cs, cons
     if (cs == TJCS_CMYK || cs == TJCS_YCCK)
         return decode_cmyk(tj, buf, len, hd, pix, err);
     int w = pixGetWidth(pix), h = pixGetHeight(pix), pitch = pixGetWpl(pix) * 4;
-    int pf = cs == TJCS_GRAY ? TJPF_GRAY : pixel_format32();
+    bool gray = pixGetDepth(pix) == 8; /* a gray file, or only the luma wanted */
+    int pf = gray ? TJPF_GRAY : pixel_format32();
     if (tjDecompress2(tj, buf, (unsigned long)len, (unsigned char *)pixGetData(pix), w, pitch, h,
                       pf, 0) != 0)
         return tj_fail(tj, err);
-    if (cs == TJCS_GRAY)
+    if (gray)
         pixEndianByteSwap(pix);
     return QR_OK;
+}
+
+/* Whether the file can be stored as it is (see set_meta): then, when the
+ * caller asks, only its luma is decoded. */
+static bool luma_only(const qr_limits *lim, int cs, const jpeg_hdr *hd)
+{
+    return lim->luma_when_passthrough && (cs == TJCS_YCbCr || cs == TJCS_RGB) &&
+           hd->exif.orientation <= 1;
 }
 
 static void set_meta(const jpeg_hdr *hd, const uint8_t *buf, size_t len, int w, int h, int cs,
@@ -174,10 +183,11 @@ static int decode_with(tjhandle tj, const uint8_t *buf, size_t len, const qr_lim
     int rc = qr_check_caps(lim, (uint64_t)w, (uint64_t)h, cs == TJCS_GRAY ? 8 : 32, err);
     if (rc != QR_OK)
         return rc;
-    PIX *pix = qr_pix_new(w, h, cs == TJCS_GRAY ? 8 : 32);
+    bool gray = cs == TJCS_GRAY || luma_only(lim, cs, &hd);
+    PIX *pix = qr_pix_new(w, h, gray ? 8 : 32);
     if (!pix)
         return qr_err_set(err, QR_ENOMEM, "out of memory for a %d x %d JPEG", w, h);
-    if (cs != TJCS_GRAY)
+    if (!gray)
         pixSetSpp(pix, 3);
     rc = decode_into(tj, buf, len, cs, &hd, pix, err);
     if (rc != QR_OK) {

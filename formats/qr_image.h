@@ -31,6 +31,12 @@ struct Pix; /* Leptonica's PIX */
 typedef struct qr_limits {
     uint64_t max_pixels;      /* width*height of one page; default 400 Mpx */
     uint64_t max_page_bytes;  /* decoded bytes of one page; default 1.5 GiB */
+    /* Decoding option: a colour JPEG that will be passed through is decoded
+     * to its luma only (8 bpp), since its pixels are then read only by the
+     * analysis, which looks at luma. Skipping chroma upsampling and colour
+     * conversion roughly halves the decode, and the RGB-to-luma pass goes.
+     * Default false: the caller gets what the file holds. */
+    bool luma_when_passthrough;
 } qr_limits;
 void qr_limits_default(qr_limits *lim);
 

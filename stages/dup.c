@@ -45,7 +45,7 @@ static PIX *gray_of(PIX *pix)
 {
     int d = pixGetDepth(pix);
     if (d == 32)
-        return pixConvertRGBToLuminance(pix);
+        return qr_rgb_luma(pix);
     if (d == 16)
         return pixConvert16To8(pix, L_MS_BYTE);
     return pixConvertTo8(pix, FALSE);
@@ -71,7 +71,7 @@ static PIX *scale_any(PIX *pix, double sx, double sy)
         cur = s;
     }
     if (cur && pixGetDepth(cur) == 32) {
-        PIX *g = pixConvertRGBToLuminance(cur);
+        PIX *g = qr_rgb_luma(cur);
         pixDestroy(&cur);
         cur = g;
     }

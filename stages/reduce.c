@@ -103,12 +103,16 @@ static int gray_histogram(PIX *gray, int hist[256])
     return QR_OK;
 }
 
+/* The page's luma; an 8 bpp gray page is its own luma (shared, read only:
+ * a copy of a 300 dpi page costs more than the rest of the reduction). */
 static PIX *to_luma(PIX *pix)
 {
     if (pixGetDepth(pix) == 32)
-        return pixConvertRGBToLuminance(pix);
+        return qr_rgb_luma(pix);
     if (pixGetDepth(pix) == 16)
         return pixConvert16To8(pix, L_MS_BYTE);
+    if (pixGetDepth(pix) == 8 && !pixGetColormap(pix))
+        return pixClone(pix);
     return pixConvertTo8(pix, FALSE);
 }
 

@@ -48,4 +48,12 @@ void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *pro
 void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
 void qr_measure_margins(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
 
+/* Luma of a 32 bpp page with the Rec. 601 weights a JPEG's Y channel uses,
+ * so a colour page measures the same whether the decoder gave RGB or only
+ * the JPEG's luma (qr_limits.luma_when_passthrough). */
+static inline PIX *qr_rgb_luma(PIX *pix)
+{
+    return pixConvertRGBToGray(pix, 0.299f, 0.587f, 0.114f);
+}
+
 #endif

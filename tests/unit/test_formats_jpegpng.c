@@ -103,6 +103,55 @@ static void test_jpeg_rgb(int flags, const char *encoding)
     free(buf);
 }
 
+/* luma_when_passthrough: a colour JPEG that can be stored as it is comes back
+ * as 8 bpp luma equal (within rounding) to the luma of its RGB decode, with
+ * its passthrough unchanged; a CMYK one, which must be re-encoded, stays RGB. */
+static void test_jpeg_luma_only(void)
+{
+    size_t len, clen;
+    uint8_t *buf = make_jpeg(TJPF_RGB, TJSAMP_420, 0, &len);
+    uint8_t *cmyk = make_jpeg(TJPF_CMYK, TJSAMP_444, 0, &clen);
+    qr_limits lim;
+    qr_limits_default(&lim);
+    CHECK(!lim.luma_when_passthrough);
+    lim.luma_when_passthrough = true;
+    qr_page full, luma, pc;
+    qr_err e = {0};
+    qr_image_reader *rd = NULL;
+    CHECK(decode1(buf, len, &full, &e) == QR_OK);
+    CHECK(qr_image_open(buf, len, &lim, &rd, &e) == QR_OK && qr_image_decode(rd, 0, &luma, &e) == QR_OK);
+    qr_image_close(&rd);
+    CHECK(luma.pix && pixGetDepth(luma.pix) == 8);
+    CHECK(luma.pass.codec == QR_CODEC_JPEG && luma.pass.components == 3 && luma.pass.len == len);
+    /* The JPEG's own luma is Rec. 601 (0.299, 0.587, 0.114). */
+    PIX *ref = full.pix ? pixConvertRGBToGray(full.pix, 0.299f, 0.587f, 0.114f) : NULL;
+    /* The two differ where 4:2:0 chroma, upsampled for RGB, changes sharply
+     * (this test image's colour changes every few pixels); on average they
+     * agree to rounding. */
+    int maxd = 0;
+    double sum = 0;
+    for (int y = 0; ref && luma.pix && y < H; y++)
+        for (int x = 0; x < W; x++) {
+            l_uint32 a, b;
+            pixGetPixel(ref, x, y, &a);
+            pixGetPixel(luma.pix, x, y, &b);
+            int d = abs((int)a - (int)b);
+            maxd = d > maxd ? d : maxd;
+            sum += d;
+        }
+    CHECKF(ref && sum / (W * H) <= 1.5 && maxd <= 16,
+           "luma vs luminance of the RGB decode: mean diff %.2f, max %d", sum / (W * H), maxd);
+    CHECK(qr_image_open(cmyk, clen, &lim, &rd, &e) == QR_OK && qr_image_decode(rd, 0, &pc, &e) == QR_OK);
+    qr_image_close(&rd);
+    CHECK(pc.pix && pixGetDepth(pc.pix) == 32 && pc.pass.codec == QR_CODEC_NONE);
+    pixDestroy(&ref);
+    qr_page_clear(&full);
+    qr_page_clear(&luma);
+    qr_page_clear(&pc);
+    free(buf);
+    free(cmyk);
+}
+
 static void test_jpeg_gray_and_jfif(void)
 {
     size_t len;
@@ -443,6 +492,7 @@ int main(void)
     test_jpeg_rgb(0, "jpeg");
     test_jpeg_rgb(TJFLAG_PROGRESSIVE, "jpeg-progressive");
     test_jpeg_gray_and_jfif();
+    test_jpeg_luma_only();
     test_jpeg_cmyk();
     test_jpeg_exif();
     test_png_types();

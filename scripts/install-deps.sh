@@ -16,12 +16,16 @@ build_pkgs=(build-essential cmake pkg-config
 test_pkgs=(qpdf poppler-utils mupdf-tools ghostscript libtiff-tools
   python3 python3-pil python3-numpy fonts-dejavu-core python3-pikepdf python3-fonttools
   liblcms2-utils chromium)
+# Bench (bench/run, on top of test): the peers quire is measured against and
+# GNU time for CPU time and peak RSS.
+bench_pkgs=(img2pdf ocrmypdf tesseract-ocr-eng imagemagick leptonica-progs time)
 
 want=("${build_pkgs[@]}")
 case "${1:-all}" in
   build) ;;
   all|test) want+=("${test_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+  bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|all|bench]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -35,7 +35,7 @@
 #include "qr_manifest.h"
 #include "qr_util.h"
 
-#define QR_LEDGER_SCHEMA_VERSION 2
+#define QR_LEDGER_SCHEMA_VERSION 3
 
 typedef struct qr_ledger qr_ledger;
 

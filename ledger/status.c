@@ -29,8 +29,12 @@ static const char SQL_TOTALS[] =
     "   AND NOT EXISTS (SELECT 1 FROM inventory j WHERE j.file_id = g.file_id))"
     " FROM inventory i LEFT JOIN files f ON f.file_id = i.file_id AND f.current = 1";
 
+/* CROSS JOIN keeps files (the current outcomes, from files_current_cover)
+ * as the outer loop, so each fault count comes from faults_outcome_kind
+ * alone; left to choose, the planner scans faults_kind and fetches every
+ * fault's outcome row. */
 static const char SQL_FAULTS[] =
-    "SELECT x.kind, count(*) FROM files f JOIN faults x ON x.outcome = f.id"
+    "SELECT x.kind, count(*) FROM files f CROSS JOIN faults x ON x.outcome = f.id"
     " WHERE f.current = 1 AND x.accepted = 0 GROUP BY x.kind";
 
 static const char SQL_RESCAN[] =

@@ -108,10 +108,12 @@ static void reskew_upright(qr_reduced *r, const qr_profile *prof, qr_analysis *a
 {
     if (!a->orient_confident || (a->orientation != 90 && a->orientation != 270))
         return;
-    PIX *up = pixRotateOrth(r->bin, (360 - a->orientation) / 90);
+    PIX *c = qr_content_of(r->bin, r);
+    PIX *up = c ? pixRotateOrth(c, (360 - a->orientation) / 90) : NULL;
     if (up)
         qr_measure_skew(up, prof, a);
     pixDestroy(&up);
+    pixDestroy(&c);
 }
 
 int qr_analyze(const struct Pix *cpix, double xdpi, double ydpi, const qr_profile *prof,
@@ -133,10 +135,14 @@ int qr_analyze(const struct Pix *cpix, double xdpi, double ydpi, const qr_profil
     out->bitonal = out->depth == 1 || r.threshold < 0;
     qr_measure_exposure(&r, out);
     qr_measure_ink(&r, prof, out);
-    if (!out->blank)
-        qr_measure_skew(r.bin, prof, out);
     qr_measure_streaks(&r, prof, out);
-    qr_measure_margins(&r, prof, out);
+    qr_measure_margins(&r, prof, out); /* also finds the content box */
+    if (!out->blank) {
+        PIX *c = qr_content_of(r.bin, &r);
+        if (c)
+            qr_measure_skew(c, prof, out);
+        pixDestroy(&c);
+    }
     qr_measure_orientation(pix, &r, prof, out);
     reskew_upright(&r, prof, out);
     qr_reduced_clear(&r);

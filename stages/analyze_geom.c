@@ -111,7 +111,11 @@ void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *pro
     if (!prof->detect_orientation || a->blank || a->ink_fraction < prof->orient_min_ink)
         return;
     a->orient_checked = true;
-    detect(r->bin, prof, a);
+    PIX *c = qr_content_of(r->bin, r);
+    if (!c)
+        return;
+    detect(c, prof, a);
+    pixDestroy(&c);
     a->coarse_up = a->up_conf;
     a->coarse_left = a->left_conf;
     if (a->orient_confident)
@@ -122,7 +126,9 @@ void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *pro
      * turned guesses it fixed one rotated page and wrongly turned seven. */
     if (a->orient_guess == 0 || a->orient_conf < 0.5 * prof->orient_min_conf)
         return;
-    PIX *fine = qr_reduce_fine(pix, r);
+    PIX *whole = qr_reduce_fine(pix, r);
+    PIX *fine = whole ? qr_content_of(whole, r) : NULL;
+    pixDestroy(&whole);
     if (!fine)
         return;
     qr_analysis second = *a;

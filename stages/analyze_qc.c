@@ -333,7 +333,34 @@ static int bars(const l_int32 *proj, int n, int len, double dpi)
     return found;
 }
 
-void qr_measure_margins(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
+/* The content box with 2 mm of paper around it, clipped to the page. */
+static void set_box(qr_reduced *r, const int m[4], int w, int h, double dpi)
+{
+    int pad = (int)lround(2.0 * dpi / 25.4);
+    int x0 = m[3] - pad, y0 = m[0] - pad, x1 = w - m[1] + pad, y1 = h - m[2] + pad;
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > w ? w : x1;
+    y1 = y1 > h ? h : y1;
+    if (x1 - x0 >= 16 && y1 - y0 >= 16) {
+        r->box[0] = x0, r->box[1] = y0, r->box[2] = x1 - x0, r->box[3] = y1 - y0;
+    }
+}
+
+PIX *qr_content_of(PIX *img, const qr_reduced *r)
+{
+    if (!img || r->box[2] <= 0 || !r->bin)
+        return img ? pixClone(img) : NULL;
+    double sx = (double)pixGetWidth(img) / pixGetWidth(r->bin);
+    double sy = (double)pixGetHeight(img) / pixGetHeight(r->bin);
+    BOX *b = boxCreate((int)floor(r->box[0] * sx), (int)floor(r->box[1] * sy),
+                       (int)ceil(r->box[2] * sx), (int)ceil(r->box[3] * sy));
+    PIX *c = b ? pixClipRectangle(img, b, NULL) : NULL;
+    boxDestroy(&b);
+    return c ? c : pixClone(img);
+}
+
+void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     (void)prof;
     a->short_scan = a->dpi > 0 && short_of_sheet(25.4 * a->width / a->xdpi,
@@ -362,6 +389,8 @@ void qr_measure_margins(const qr_reduced *r, const qr_profile *prof, qr_analysis
             a->edge_ink[s] = edge_extent(c, s, depth);
         }
         a->separator = bars(cols, w, h, dpi) >= 4 && bars(rows, h, w, dpi) >= 4;
+        if (m[0] >= 0 && m[1] >= 0 && m[2] >= 0 && m[3] >= 0)
+            set_box(r, m, w, h, dpi);
     }
     free(rows);
     free(cols);

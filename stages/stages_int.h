@@ -25,7 +25,15 @@ typedef struct qr_reduced {
     int levels;       /* 1 bpp path: number of 2x reductions applied */
     int threshold;    /* gray path: luma < threshold is ink; -1 on the 1 bpp path */
     int hist[256];    /* luma histogram of gray (1 bpp path: two bins, 0 and 255) */
+    int box[4];       /* the content (x, y, w, h in bin's pixels) with 2 mm of paper
+                         around it, from qr_measure_margins; w = 0: not known */
 } qr_reduced;
+
+/* img (bin, or the same page at another resolution) cut to the content box;
+ * a clone of img when the box is not known. Skew and orientation read only
+ * the content: outside it there is only paper or the scanner's backing, and
+ * on the corpus the box is 71 % of the page. */
+PIX *qr_content_of(PIX *img, const qr_reduced *r);
 
 /* reduce.c */
 int qr_reduce(PIX *pix, double xdpi, double ydpi, const qr_profile *prof, qr_reduced *r,
@@ -46,7 +54,7 @@ void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *pro
 
 /* analyze_qc.c */
 void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
-void qr_measure_margins(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
+void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a);
 
 /* Luma of a 32 bpp page with the Rec. 601 weights a JPEG's Y channel uses,
  * so a colour page measures the same whether the decoder gave RGB or only

@@ -15,8 +15,10 @@
  * The merge happens only when all of this holds, so a normal delivery is
  * never reinterpreted: the file has a rescan job that is not closed, the
  * delivery has fewer pages than the manifest expects, every delivered name is
- * a page number within the expected count and appears once, and the ledger
- * knows where the earlier pages came from. Pages that were members of a
+ * a page number within the expected count and appears once, the earlier
+ * outcome had exactly the expected pages (else its positions are shifted by a
+ * missing, extra or doubled sheet, and the file must come whole), and the
+ * ledger knows where the earlier pages came from. Pages that were members of a
  * zip/tar cannot be read back here (their archive is not opened); they are
  * left out and named, and the page count fault says the file is short.
  */
@@ -106,6 +108,21 @@ static void unkeepable(FILE *diag, const ing_file *f, int page, const qr_ledger_
                 pp->source_member ? "an archive member" : "recorded without its location");
 }
 
+/* Page N of the earlier outcome is sheet N only when that outcome had
+ * exactly the expected pages: after a missing, extra or doubled sheet the
+ * positions are shifted, and replacing "page 3" would keep the wrong sheets. */
+static bool positions_hold(const ing_file *f, const qr_ledger_prior_pages *pp, FILE *diag)
+{
+    bool ok = (int)pp->n == f->expected_pages;
+    for (size_t i = 0; ok && i < pp->n; i++)
+        ok = pp->v[i].page == (int)i + 1;
+    if (!ok && diag)
+        fprintf(diag, "%s: not a partial rescan: version %d held %zu pages for the %d "
+                "expected, so its page numbers are not the sheets'; deliver the whole file\n",
+                f->file_id, pp->version, pp->n, f->expected_pages);
+    return ok;
+}
+
 static int build_sources(ing_file *f, const qr_delivery_file *df, const int *by_page,
                          const qr_ledger_prior_pages *pp, FILE *diag)
 {
@@ -154,7 +171,8 @@ int ing_rescan_merge(qr_ledger *l, ing_file *f, const qr_delivery_file *df, FILE
         by_page[i] = -1;
     qr_ledger_prior_pages pp = {0};
     if (delivered_pages(df, e, by_page) &&
-        (rc = qr_ledger_prior_pages_of(l, f->file_id, &pp, err)) == QR_OK && pp.n > 0) {
+        (rc = qr_ledger_prior_pages_of(l, f->file_id, &pp, err)) == QR_OK && pp.n > 0 &&
+        positions_hold(f, &pp, diag)) {
         rc = build_sources(f, df, by_page, &pp, diag);
         if (rc == QR_ENOMEM)
             qr_err_set(err, rc, "out of memory");

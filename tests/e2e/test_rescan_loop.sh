@@ -2,7 +2,8 @@
 # End to end: the project office's scenario. A stock of 50 files and a plan
 # are imported; two deliveries with faults are ingested and status shows the
 # exact counts and percentages; the rescan list (one job per faulty file,
-# with pages and measured values) is exported; a partial rescan delivery
+# with pages and measured values) is exported; a lone page for a file that
+# lost a sheet is refused as a partial rescan; a partial rescan delivery
 # holding only the listed pages closes the jobs, and status and each file's
 # log follow; a person's rescan of an archived file goes round the same loop
 # into a version 2 archive while version 1 stays on disk untouched; a kept
@@ -157,19 +158,33 @@ with open("r1/manifest.csv", "w", newline="", encoding="utf-8") as f:
     w.writeheader()
     w.writerows(rows)
 EOF
+# A file that lost a sheet has shifted page numbers: one page alone cannot be
+# put in place, the file must come whole. Delivering only its last page is
+# refused as a partial rescan, the file stays faulty and its job opens again.
+short=$($PY -c 'import json; print([j["file_id"] for j in json.load(open("jobs.json")) if j["pages"] == "all"][0])')
+mkdir -p "r0/scans/$short"
+last=$(ls "r1/scans/$short" | tail -n 1)
+cp "r1/scans/$short/$last" "r0/scans/$short/$last"
+(head -n 1 r1/manifest.csv; grep "^$short," r1/manifest.csv) >r0/manifest.csv
+ingest r0
+[ "$rc" -eq 1 ] && grep -q "$short: not a partial rescan" r0.out &&
+  [ "$(Q rescan list --format json | $PY -c "import json,sys; print([j['status'] for j in json.load(sys.stdin) if j['file_id']=='$short'])")" = "['open']" ] &&
+  ok "a lone page of a file with a lost sheet: refused as a partial rescan, job open again" ||
+  bad "lone page of $short: exit $rc: $(cat r0.out)"
 ingest r1; [ "$rc" -eq 0 ] && ok "partial rescan delivery: exit 0" || bad "rescan delivery: exit $rc: $(cat r1.out)"
 n_partial=$(grep -c "partial rescan:" r1.out || true)
 [ "$n_partial" -ge 4 ] && ok "partial rescan merged $n_partial files" || bad "partial merges: $n_partial: $(cat r1.out)"
 open_jobs=$(Q rescan list --format csv | tail -n +2 | wc -l)
 [ "$open_jobs" -eq 0 ] && ok "every job closed" || bad "$open_jobs jobs still open"
 expect after; status_check "after the rescan"
-closed=$($PY -c 'import json,subprocess,sys; js=json.loads(subprocess.check_output([sys.argv[1],"rescan","list","--all","--format","json"])); print(sum(j["status"]=="closed" and j["resolved_batch"]==3 for j in js))' "$QUIRE_BIN")
-[ "$closed" -eq 6 ] && ok "6 jobs closed by batch 3" || bad "jobs closed by batch 3: $closed"
+closed=$($PY -c 'import json,subprocess,sys; js=json.loads(subprocess.check_output([sys.argv[1],"rescan","list","--all","--format","json"])); print(sum(j["status"]=="closed" and j["resolved_batch"]==4 for j in js))' "$QUIRE_BIN")
+[ "$closed" -eq 6 ] && ok "6 jobs closed by batch 4 (the rescan delivery)" || bad "jobs closed by batch 4: $closed"
 for fid in $($PY -c 'import json; print(" ".join(j["file_id"] for j in json.load(open("jobs.json"))))'); do
   [ -f "arch/$fid.pdf" ] || bad "$fid: no archive after the rescan"
   kinds=$(Q log "$fid" --json | $PY -c 'import json,sys; print(",".join(e["kind"] for e in json.load(sys.stdin)))')
-  case "$kinds" in
-    faulty,rescan_submitted,rescan_delivered,archived,rescan_closed) ;;
+  case "$fid:$kinds" in
+    *:faulty,rescan_submitted,rescan_delivered,archived,rescan_closed) ;;
+    "$short":faulty,rescan_submitted,rescan_delivered,faulty,rescan_reopened,rescan_delivered,archived,rescan_closed) ;;
     *) bad "$fid log: $kinds" ;;
   esac
 done
@@ -177,12 +192,12 @@ ok "rescanned files archived; logs: faulty, rescan_submitted, rescan_delivered, 
 first=$($PY -c 'import json; print(json.load(open("jobs.json"))[0]["file_id"])')
 e2e_check_archive "arch/$first.pdf" 2b
 
-# Lineage: pages kept from batch 1 or 2, replaced pages from batch 3.
+# Lineage: pages kept from batch 1 or 2, replaced pages from batch 4.
 lin=$(Q export pages --format json | $PY -c '
 import json, sys
 jobs = {j["file_id"]: j["pages"] for j in json.load(open("jobs.json"))}
 rows = [r for r in json.load(sys.stdin) if r["file_id"] in jobs and jobs[r["file_id"]] != "all"]
-bad = [r for r in rows if (str(r["page"]) in jobs[r["file_id"]].split(",")) != (r["origin_batch"] == 3)]
+bad = [r for r in rows if (str(r["page"]) in jobs[r["file_id"]].split(",")) != (r["origin_batch"] == 4)]
 print(len(rows), len(bad))')
 [ "${lin#* }" = 0 ] && ok "lineage: ${lin% *} pages, each from the batch that delivered it" ||
   bad "lineage: $lin"

@@ -235,7 +235,9 @@ int qr_ledger_open_faults(qr_ledger *l, int (*fn)(void *user, const qr_ledger_op
 /*
  * A rescan job asks the scanning contractor to scan pages of a file again.
  * Ingest opens one for each faulty file (its faulty pages, fault kinds and
- * measured values; no pages = the whole file); people submit one for a
+ * measured values; no pages = the whole file, as for any fault of the page
+ * count, a doubled or an extra sheet, which shift the page numbers); people
+ * submit one for a
  * problem found later in an archived file (quire rescan submit).
  *
  * Lifecycle: open -> delivered (an ingest planned a delivery of the file) ->

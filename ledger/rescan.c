@@ -481,7 +481,10 @@ static int describe(const qr_ledger_outcome *o, job_text *t)
     for (size_t i = 0; i < o->n_faults && rc == QR_OK; i++) {
         if (!blocking(o, i))
             continue;
-        if (o->faults[i].page > 0)
+        /* A doubled or extra sheet shifts every later page number, so its
+         * fix is the whole file again, not one page. */
+        qr_fault_kind k = o->faults[i].kind;
+        if (o->faults[i].page > 0 && k != QR_FAULT_DUPLICATE && k != QR_FAULT_EXTRA_PAGES)
             v[n++] = o->faults[i].page;
         else
             whole = true;

@@ -23,7 +23,7 @@ static qr_ledger *setup(void)
     qr_err err = {0};
     CHECKF(qr_ledger_open(":memory:", &l, &err) == QR_OK, "%s", err.msg);
     qr_ledger_set_time(l, 1700000000);
-    const char *csv = "file_id,box,expected_pages\nA,B1,4\nB,B1,3\nC,B2,2\n";
+    const char *csv = "file_id,box,expected_pages\nA,B1,4\nB,B1,3\nC,B2,2\nD,B2,4\n";
     qr_manifest *m = NULL;
     CHECK(qr_manifest_parse("t.csv", (const uint8_t *)csv, strlen(csv), 0, &m, &err) == QR_OK);
     qr_ledger_upsert_result res = {0};
@@ -231,6 +231,23 @@ static void test_no_job(qr_ledger *l)
     qr_ledger_rescan_list_free(&jobs);
 }
 
+/* A doubled sheet shifts the later page numbers: its job asks for the whole file. */
+static void test_whole_file(qr_ledger *l)
+{
+    int64_t b = begin(l);
+    qr_fault f[2] = {{.kind = QR_FAULT_BLANK, .page = 1, .value = 0, .threshold = 0.0008},
+                     {.kind = QR_FAULT_DUPLICATE, .page = 3, .value = 0.97, .threshold = 0.72}};
+    qr_ledger_page pg = {.page = 1, .source = "D/1.tif"};
+    qr_ledger_outcome o = {.file_id = "D", .batch = b, .version = 1, .source_fingerprint = FP_1,
+                           .pages = &pg, .n_pages = 1, .faults = f, .n_faults = 2};
+    qr_err err = {0};
+    CHECKF(qr_ledger_commit_file(l, &o, &err) == QR_OK, "%s", err.msg);
+    qr_ledger_rescan_list jobs;
+    qr_ledger_rescan_job *j = only_job(l, "D", true, &jobs);
+    CHECK(j && strcmp(j->pages, "") == 0 && strcmp(j->kinds, "blank,duplicate") == 0);
+    qr_ledger_rescan_list_free(&jobs);
+}
+
 int main(void)
 {
     test_pages();
@@ -238,6 +255,7 @@ int main(void)
     test_submit(l);
     test_lifecycle(l);
     test_no_job(l);
+    test_whole_file(l);
     qr_ledger_close(&l);
     return qr_test_end();
 }

@@ -103,7 +103,7 @@ static bool is_hex64(const char *s)
     return true;
 }
 
-static int check_outcome(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err)
+int qr_ledger_outcome_check(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err)
 {
     if (!o->file_id || !o->file_id[0] || !o->source_fingerprint || o->batch <= 0)
         return qr_err_set(err, QR_EINVAL, "ledger %s: outcome lacks file_id, batch or "
@@ -301,7 +301,7 @@ static int commit_body(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err)
 
 int qr_ledger_commit_file(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err)
 {
-    int rc = check_outcome(l, o, err);
+    int rc = qr_ledger_outcome_check(l, o, err);
     if (rc != QR_OK)
         return rc;
     if ((rc = lg_tx_open(l, err)) != QR_OK)

@@ -168,6 +168,9 @@ typedef struct qr_ledger_outcome {
  * "faulty" event. On any failure nothing is recorded.
  */
 int qr_ledger_commit_file(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err);
+/* The refusals commit_file starts with (missing ids, an archive without its
+ * path or SHA-256, an unknown fault kind), without writing anything. */
+int qr_ledger_outcome_check(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err);
 
 /* Optional batching: commit_file calls between begin and end share one
  * transaction (each file still all-or-nothing via a savepoint). end(ok=false)

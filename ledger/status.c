@@ -107,8 +107,8 @@ static int rescan_jobs(qr_ledger *l, qr_ledger_status *st, int32_t today, qr_err
     int rc = step_row(l, q, "reading rescan jobs", err);
     if (rc == QR_OK) {
         st->rescan_open = sqlite3_column_int64(q, 0);
-        snprintf(st->rescan_oldest, sizeof st->rescan_oldest, "%s",
-                 (const char *)sqlite3_column_text(q, 1));
+        const char *oldest = (const char *)sqlite3_column_text(q, 1);
+        qr_copy_str(st->rescan_oldest, sizeof st->rescan_oldest, oldest ? oldest : "");
     }
     sqlite3_finalize(q);
     char day[11];

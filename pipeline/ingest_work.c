@@ -48,7 +48,7 @@ static void send_failed(ing_engine *e, ing_job *j, int source_page, bool last, c
         return;
     p->failed = true;
     p->rec.source_page = source_page;
-    snprintf(p->error, sizeof p->error, "%s", msg);
+    qr_copy_str(p->error, sizeof p->error, msg);
     send_page(e, p);
 }
 
@@ -233,7 +233,7 @@ static void send_lost(ing_engine *e, ing_job *j, int source_page, const char *ms
     p->failed = true;
     p->pages_lost = true;
     p->rec.source_page = source_page;
-    snprintf(p->error, sizeof p->error, "%s", msg);
+    qr_copy_str(p->error, sizeof p->error, msg);
     send_page(e, p);
 }
 

@@ -96,6 +96,19 @@ char *qr_strdup(const char *s)
     return p;
 }
 
+bool qr_copy_str(char *dst, size_t cap, const char *src)
+{
+    if (cap == 0)
+        return false;
+    size_t n = strnlen(src, cap);
+    bool fits = n < cap;
+    if (!fits)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return fits;
+}
+
 struct qr_sha256 {
     EVP_MD_CTX *ctx;
 };

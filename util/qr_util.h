@@ -48,6 +48,9 @@ bool qr_mul3_size(size_t a, size_t b, size_t c, size_t *out);
  * style: these return NULL and the caller reports QR_ENOMEM. */
 void *qr_malloc_array(size_t n, size_t size);
 char *qr_strdup(const char *s);
+/* Copy src into dst[cap], cut short when longer (a message in a fixed
+ * buffer); returns true when all of src fitted. */
+bool qr_copy_str(char *dst, size_t cap, const char *src);
 
 /* SHA-256. */
 #define QR_SHA256_LEN 32

@@ -72,6 +72,15 @@ static void test_buf(void)
     CHECK(strcmp(e.msg, "file a.tif: x 5") == 0);
 }
 
+static void test_copy_str(void)
+{
+    char b[5];
+    CHECK(qr_copy_str(b, sizeof b, "abcd") && strcmp(b, "abcd") == 0);
+    CHECK(!qr_copy_str(b, sizeof b, "abcdef") && strcmp(b, "abcd") == 0);
+    CHECK(qr_copy_str(b, sizeof b, "") && b[0] == '\0');
+    CHECK(!qr_copy_str(b, 0, "x"));
+}
+
 int main(void)
 {
     test_overflow();
@@ -79,5 +88,6 @@ int main(void)
     test_natcmp();
     test_time();
     test_buf();
+    test_copy_str();
     return qr_test_end();
 }

@@ -55,7 +55,7 @@ static const qr_command commands[] = {
      "  --jpeg-quality Q     quality of re-encoded JPEG pages (default 85)\n"
      "  --lossless           re-encode gray/colour pages with Flate, not JPEG\n"
      "  --io-depth N         reads in flight (default 32)\n"
-     "  --io-bytes N         bytes in flight (default 256 MiB)\n"
+     "  --io-bytes N         bytes read ahead (default 32 MiB)\n"
      "  --max-pixels N, --max-page-bytes N   caps against decompression bombs\n"
      "  -q, --quiet          no progress and no summary\n"
      "  --log-json FILE      append one JSON event per line\n"

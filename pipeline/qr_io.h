@@ -46,7 +46,7 @@ enum {
 
 typedef struct qr_io_config {
     unsigned queue_depth;      /* requests submitted and not yet taken; 0 = 32 */
-    size_t max_inflight_bytes; /* byte budget; 0 = 256 MiB */
+    size_t max_inflight_bytes; /* byte budget; 0 = 32 MiB */
     size_t max_file_bytes;     /* per-file cap, QR_ELIMIT above it; 0 = none */
     size_t chunk_bytes;        /* size of one read request; 0 = 4 MiB */
     const char *backend;       /* NULL or "auto": $QUIRE_IO if set, else io_uring

@@ -42,6 +42,8 @@ typedef struct pair_rec {
     bool said;       /* qr_signature_is_duplicate */
     bool blank;      /* either page blank */
     double sim, h, v;
+    double dx, dy, sx, sy; /* fit: ink moved (mm; 99 = turned), scales */
+    bool toned;      /* both pages gray or colour */
     int ham;
 } pair_rec;
 
@@ -148,7 +150,15 @@ static void add_pair(bench *b, const char *file, int page, bool dup, bool same,
     b->n_cmp++;
     r->blank = x->blank || y->blank;
     r->ham = qr_signature_hash_distance(x, y);
-    qr_signature_axes(x, y, &r->h, &r->v);
+    qr_axis_fit rows, cols;
+    qr_signature_fit(x, y, &rows, &cols);
+    r->h = rows.corr;
+    r->v = cols.corr;
+    r->toned = x->toned && y->toned;
+    r->dy = rows.turned ? 99.0 : rows.shift_mm;
+    r->dx = cols.turned ? 99.0 : cols.shift_mm;
+    r->sy = rows.scale;
+    r->sx = cols.scale;
 }
 
 static bool is_dup(const int *dups, int ndups, int page)
@@ -348,8 +358,9 @@ static void print_tsv(const bench *b)
 {
     for (size_t i = 0; i < b->npairs; i++) {
         const pair_rec *r = &b->pairs[i];
-        printf("pair\t%s\t%d\t%d\t%d\t%.4f\t%.4f\t%.4f\t%d\n", r->file, r->page,
-               class_of(r), r->blank, r->sim, r->h, r->v, r->ham);
+        printf("pair\t%s\t%d\t%d\t%d\t%.4f\t%.4f\t%.4f\t%d\t%d\t%.2f\t%.2f\t%.3f\t%.3f\t%d\n",
+               r->file, r->page, class_of(r), r->blank, r->sim, r->h, r->v, r->ham, r->said,
+               r->dx, r->dy, r->sx, r->sy, r->toned);
     }
 }
 

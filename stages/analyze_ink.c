@@ -34,24 +34,53 @@ static int hist_percentile(const int hist[256], double frac)
  * than that (a few lines of crisp print on an empty sheet), the percentile
  * lands on paper, so the median of the pixels darker than the ink threshold
  * is taken instead. */
-static int ink_level(const qr_reduced *r)
+static int ink_level(const int hist[256], int threshold)
 {
     long long total = 0, below = 0;
     for (int i = 0; i < 256; i++) {
-        total += r->hist[i];
-        if (i < r->threshold)
-            below += r->hist[i];
+        total += hist[i];
+        if (i < threshold)
+            below += hist[i];
     }
-    if (r->threshold < 0 || below < 1 || (double)below < 1e-4 * (double)total ||
+    if (threshold < 0 || below < 1 || (double)below < 1e-4 * (double)total ||
         (double)below >= 0.005 * (double)total)
-        return hist_percentile(r->hist, 0.005);
+        return hist_percentile(hist, 0.005);
     long long acc = 0;
-    for (int i = 0; i < r->threshold; i++) {
-        acc += r->hist[i];
+    for (int i = 0; i < threshold; i++) {
+        acc += hist[i];
         if (2 * acc >= below)
             return i;
     }
-    return r->threshold;
+    return threshold;
+}
+
+/* The darkest ink is looked for this far inside the page's edges: a black
+ * scanner backing shows along the edges of a sheet fed off-centre (up to
+ * about 4 mm on the corpus) and would pass for the darkest ink of a faded
+ * page (seed 11: level 12 on a page whose writing was at 200). */
+#define INK_INSET_MM 8.0
+
+static int inner_ink_level(const qr_reduced *r)
+{
+    if (!r->gray)
+        return ink_level(r->hist, r->threshold);
+    int w = pixGetWidth(r->gray), h = pixGetHeight(r->gray);
+    int in = (int)lround(INK_INSET_MM / 25.4 * r->work_dpi);
+    if (w <= 4 * in || h <= 4 * in)
+        return ink_level(r->hist, r->threshold);
+    BOX *box = boxCreate(in, in, w - 2 * in, h - 2 * in);
+    NUMA *na = box ? pixGetGrayHistogramInRect(r->gray, box, 1) : NULL;
+    boxDestroy(&box);
+    if (!na)
+        return ink_level(r->hist, r->threshold);
+    int hist[256];
+    for (int i = 0; i < 256; i++) {
+        l_int32 v = 0;
+        numaGetIValue(na, i, &v);
+        hist[i] = v;
+    }
+    numaDestroy(&na);
+    return ink_level(hist, r->threshold);
 }
 
 void qr_measure_exposure(const qr_reduced *r, qr_analysis *a)
@@ -63,7 +92,7 @@ void qr_measure_exposure(const qr_reduced *r, qr_analysis *a)
     }
     a->mean_luma = total > 0 ? sum / total : 0.0;
     a->paper_luma = hist_percentile(r->hist, 0.90);
-    a->ink_luma = ink_level(r);
+    a->ink_luma = inner_ink_level(r);
     a->contrast = a->paper_luma - a->ink_luma;
     a->ink_threshold = r->threshold;
 }
@@ -104,6 +133,32 @@ static double centre_ink(PIX *bin, double work_dpi, const qr_profile *prof, doub
     return f;
 }
 
+/* Faded writing on a gray page is lighter than the ink threshold, so the page
+ * looks empty; but marks this far below the paper level are still writing,
+ * clear of show-through from the back of the sheet (at most about 30 levels
+ * on the corpus) and of sensor noise. Such a page is not blank: the exposure
+ * check then calls it too light (seeds 11-13: 7 faded pages had been called
+ * blank). */
+#define FADED_BELOW_PAPER 40
+
+static void faded_check(const qr_reduced *r, const qr_profile *prof, double limit,
+                        qr_analysis *a)
+{
+    int t = a->paper_luma - FADED_BELOW_PAPER;
+    if (!r->gray || t <= r->threshold)
+        return;
+    PIX *bin = pixThresholdToBinary(r->gray, t);
+    if (!bin)
+        return;
+    double raw = 0, carea = 0;
+    double f = centre_ink(bin, r->work_dpi, prof, limit, &raw, &carea);
+    pixDestroy(&bin);
+    if (f > prof->blank_ink_max) {
+        a->blank = false;
+        a->faded = true;
+    }
+}
+
 void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     /* Mark size serves bitonal pages only (gray ones have levels). */
@@ -124,4 +179,6 @@ void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
     a->margin_ink_fraction =
         area > carea ? fmax(0.0, a->ink_fraction * area - raw) / (area - carea) : 0.0;
     a->blank = a->centre_ink_fraction <= prof->blank_ink_max;
+    if (a->blank && !a->bitonal)
+        faded_check(r, prof, limit, a);
 }

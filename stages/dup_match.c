@@ -67,8 +67,9 @@ static double interp(const detail *d, double x)
     return i + 1 < d->n ? d->v[i] * (1 - f) + d->v[i + 1] * f : d->v[i];
 }
 
-/* Best correlation of a with b resampled at one scale, over all shifts. */
-static double best_at_scale(const detail *a, const detail *b, double s, double ea)
+/* Best correlation of a with b resampled at one scale, over all shifts;
+ * *shift receives the shift of the best one. */
+static double best_at_scale(const detail *a, const detail *b, double s, double ea, int *shift)
 {
     enum { RN = QR_SIG_BINS + 2 * PAD };
     double r[RN], e[RN + 1];
@@ -79,23 +80,31 @@ static double best_at_scale(const detail *a, const detail *b, double s, double e
         e[k + 1] = e[k] + r[k] * r[k];
     }
     double best = 0;
+    *shift = 0;
     for (int t = -SEARCH_BINS; t <= SEARCH_BINS; t++) {
         const double *rt = r + PAD + t;
         double dot = 0;
         for (int i = 0; i < n; i++)
             dot += a->v[i] * rt[i];
         double eb = e[PAD + t + n] - e[PAD + t];
-        if (eb > 0 && dot > 0 && dot / sqrt(ea * eb) > best)
+        if (eb > 0 && dot > 0 && dot / sqrt(ea * eb) > best) {
             best = dot / sqrt(ea * eb);
+            *shift = t;
+        }
     }
     return best;
 }
 
-/* Correlation of two profiles' details under the best shift and scale. */
-static double axis_similarity(const float *pa, int na, const float *pb, int nb)
+/* Correlation of two profiles' details under the best shift and scale. a's
+ * bin i meets b at b.centroid + (i + t - a.centroid) * s, so a's centroid
+ * lies at b.centroid + t * s in b: that minus a.centroid is how far the ink
+ * moved between the two scans. */
+static void axis_fit(const float *pa, int na, const float *pb, int nb, qr_axis_fit *fit)
 {
+    memset(fit, 0, sizeof *fit);
+    fit->scale = 1.0;
     if (na < 2 * SMOOTH_BINS || nb < 2 * SMOOTH_BINS)
-        return 0.0;
+        return;
     detail a, b;
     make_detail(pa, na, &a);
     make_detail(pb, nb, &b);
@@ -103,14 +112,19 @@ static double axis_similarity(const float *pa, int na, const float *pb, int nb)
     for (int i = 0; i < a.n; i++)
         ea += a.v[i] * a.v[i];
     if (ea <= 0)
-        return 0.0;
-    double best = 0;
+        return;
     int steps = (int)lround(SCALE_RANGE / SCALE_STEP);
     for (int k = -steps; k <= steps; k++) {
-        double c = best_at_scale(&a, &b, 1.0 + k * SCALE_STEP, ea);
-        best = c > best ? c : best;
+        int t = 0;
+        double sc = 1.0 + k * SCALE_STEP;
+        double c = best_at_scale(&a, &b, sc, ea, &t);
+        if (c > fit->corr) {
+            fit->corr = c;
+            fit->scale = sc;
+            fit->shift_mm = (b.centroid + t * sc - a.centroid) * 25.4 / QR_SIG_DPI;
+        }
     }
-    return best > 1.0 ? 1.0 : best;
+    fit->corr = fit->corr > 1.0 ? 1.0 : fit->corr;
 }
 
 static void reversed(const float *p, int n, float *out)
@@ -122,22 +136,34 @@ static void reversed(const float *p, int n, float *out)
 /* The orientation found by the analysis may differ between two scans of one
  * sheet (one confident "upside down", the other not), so b is also compared
  * turned by 180 degrees (both profiles reversed) and the better fit is kept. */
-void qr_signature_axes(const qr_signature *a, const qr_signature *b, double *h, double *v)
+void qr_signature_fit(const qr_signature *a, const qr_signature *b, qr_axis_fit *rows,
+                      qr_axis_fit *cols)
 {
-    *h = *v = 0.0;
+    memset(rows, 0, sizeof *rows);
+    memset(cols, 0, sizeof *cols);
     if (!a || !b || !a->valid || !b->valid || a->blank || b->blank)
         return;
-    *h = axis_similarity(a->hprof, a->hlen, b->hprof, b->hlen);
-    *v = axis_similarity(a->vprof, a->vlen, b->vprof, b->vlen);
+    axis_fit(a->hprof, a->hlen, b->hprof, b->hlen, rows);
+    axis_fit(a->vprof, a->vlen, b->vprof, b->vlen, cols);
     float rh[QR_SIG_BINS], rv[QR_SIG_BINS];
     reversed(b->hprof, b->hlen, rh);
     reversed(b->vprof, b->vlen, rv);
-    double h2 = axis_similarity(a->hprof, a->hlen, rh, b->hlen);
-    double v2 = axis_similarity(a->vprof, a->vlen, rv, b->vlen);
-    if (h2 * v2 > *h * *v) {
-        *h = h2;
-        *v = v2;
+    qr_axis_fit r2, c2;
+    axis_fit(a->hprof, a->hlen, rh, b->hlen, &r2);
+    axis_fit(a->vprof, a->vlen, rv, b->vlen, &c2);
+    if (r2.corr * c2.corr > rows->corr * cols->corr) {
+        *rows = r2;
+        *cols = c2;
+        rows->turned = cols->turned = true;
     }
+}
+
+void qr_signature_axes(const qr_signature *a, const qr_signature *b, double *h, double *v)
+{
+    qr_axis_fit rows, cols;
+    qr_signature_fit(a, b, &rows, &cols);
+    *h = rows.corr;
+    *v = cols.corr;
 }
 
 double qr_signature_similarity(const qr_signature *a, const qr_signature *b)
@@ -161,9 +187,19 @@ static double change(double x, double y)
 
 /* Gray and colour pages: the same sheet keeps its paper, tone, ink and
  * scale; a second print of the same page (a form filled twice, a copy)
- * differs in at least one. Bitonal pages carry no tone: always true. */
-static bool same_sheet(const qr_signature *a, const qr_signature *b, const qr_profile *p)
+ * differs in at least one. Bitonal pages carry no tone. Any sheet fed twice
+ * also lands where it did before, give or take the feed, at the scanner's
+ * fixed scale, while another print sits where and at the size its printer
+ * made it; the place cannot be judged when the match needed one page turned. */
+static bool same_sheet(const qr_signature *a, const qr_signature *b, const qr_axis_fit *rows,
+                       const qr_axis_fit *cols, const qr_profile *p)
 {
+    if (fabs(rows->scale - 1.0) > p->dup_max_fit_scale ||
+        fabs(cols->scale - 1.0) > p->dup_max_fit_scale)
+        return false;
+    if (!rows->turned && (fabs(rows->shift_mm) > p->dup_max_shift_mm ||
+                          fabs(cols->shift_mm) > p->dup_max_shift_mm))
+        return false;
     if (!a->toned || !b->toned)
         return true;
     if (fabs((double)(a->paper_luma - b->paper_luma)) > p->dup_max_paper_delta ||
@@ -183,8 +219,10 @@ bool qr_signature_is_duplicate(const qr_signature *a, const qr_signature *b,
                      qr_signature_hash_distance(a, b) <= p->dup_max_hash_distance;
     if (!candidate && !similarity)
         return false;
-    double s = qr_signature_similarity(a, b);
+    qr_axis_fit rows, cols;
+    qr_signature_fit(a, b, &rows, &cols);
+    double s = sqrt(rows.corr * cols.corr);
     if (similarity)
         *similarity = s;
-    return candidate && s >= p->dup_min_similarity && same_sheet(a, b, p);
+    return candidate && s >= p->dup_min_similarity && same_sheet(a, b, &rows, &cols, p);
 }

@@ -80,6 +80,10 @@ typedef struct qr_profile {
     double dup_max_tone_delta;   /* mean levels differ by at most this (1.5) */
     double dup_max_ink_change;   /* ink fractions differ by at most this share (0.05) */
     double dup_max_scale_change; /* content width differs by at most this share (0.008) */
+    double dup_max_shift_mm;     /* the ink lies at most this far from where it was on
+                                    the page before, on both axes (3.0) */
+    double dup_max_fit_scale;    /* the profiles match at a scale at most this far from
+                                    1 on both axes (0.006) */
     /* streaks: dark vertical lines from dirt on the scanner glass */
     double streak_min_length;    /* share of the height a line must cover, reaching
                                     the top and bottom margins (0.6) */
@@ -149,11 +153,14 @@ typedef struct qr_analysis {
     double ink_fraction;         /* black fraction of the whole reduced page */
     double centre_ink_fraction;  /* inside the margin band, specks removed */
     bool blank;                  /* centre_ink_fraction <= profile.blank_ink_max */
+    bool faded;                  /* gray page with no ink below the threshold but
+                                    writing just below the paper level: not blank */
     /* exposure (gray levels 0-255 of the reduced luma; 1 bpp: 0/255) */
     double mean_luma;
     int paper_luma;              /* 90th percentile: the paper level */
-    int ink_luma;                /* the darkest ink: 0.5th percentile, or the median of
-                                    the ink when it covers less than 0.5 % */
+    int ink_luma;                /* the darkest ink more than 8 mm inside the edges: 0.5th
+                                    percentile, or the median of the ink when it covers
+                                    less than 0.5 % */
     int contrast;                /* paper_luma - ink_luma */
     int ink_threshold;           /* luma below this counted as ink; 1 bpp: -1 */
     bool bitonal;                /* judged by its black pixels, not by gray levels (1 bpp

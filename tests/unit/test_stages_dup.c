@@ -4,10 +4,11 @@
  * Synthetic part: text pages rendered with Leptonica's bitmap font at 300 dpi,
  * made of paragraphs of different lengths and words (so that two pages share
  * font, leading and margins, like two pages of one typed document). A second
- * scan of a sheet is simulated by scaling (+1 %), turning by 1.5 degrees,
- * shifting by about 3 mm and adding different sensor noise; it must be called
- * a duplicate of the first scan, while a different page in the same layout
- * must not. A rescan whose orientation the analysis did not undo is still a
+ * scan of a sheet is simulated by scaling (+0.4 %), turning by 1.5 degrees,
+ * shifting by about 2 mm (a feed's play) and adding different sensor noise;
+ * it must be called a duplicate of the first scan, while a different page in
+ * the same layout must not, and nor must another print of the same page that
+ * is 2 % larger or sits 6 mm lower on its sheet. A rescan whose orientation the analysis did not undo is still a
  * duplicate. Two blank sheets are never duplicates.
  *
  * Real part (skipped with a note without $QUIRE_SHARED): a corpus page against
@@ -147,7 +148,7 @@ static void test_synthetic(void)
 {
     PIX *a = text_page(1), *b = text_page(2);
     PIX *ga = to_gray(a, 11, 12);
-    PIX *a2 = rescan(a, 1.004, 1.5, 35, -28);
+    PIX *a2 = rescan(a, 1.004, 1.5, 24, -20);
     PIX *ga2 = to_gray(a2, 99, 12);
     double same = expect(ga, ga2, true, "text page vs its rescan (gray)");
     expect(a, a2, true, "text page vs its rescan (1 bpp)");
@@ -157,6 +158,13 @@ static void test_synthetic(void)
     expect(ga, ga3, false, "text page vs a 2 % larger print (gray)");
     pixDestroy(&a3);
     pixDestroy(&ga3);
+    /* printed again 6 mm lower on the sheet: not where a refeed puts it */
+    PIX *a4 = rescan(a, 1.0, 1.5, 0, 71);
+    PIX *ga4 = to_gray(a4, 97, 12);
+    expect(ga, ga4, false, "text page vs a print 6 mm lower (gray)");
+    expect(a, a4, false, "text page vs a print 6 mm lower (1 bpp)");
+    pixDestroy(&a4);
+    pixDestroy(&ga4);
     PIX *gb = to_gray(b, 11, 12);
     double other = expect(ga, gb, false, "text page vs another page, same layout");
     CHECKF(same > other + 0.2, "margin: same %.3f other %.3f", same, other);
@@ -257,7 +265,8 @@ static void test_real(void)
     PIX *copy = rescan(feyn, 1.0, -1.2, -30, 25);
     expect(feyn, copy, true, "lept_feyn vs its rescan");
     pixDestroy(&copy);
-    copy = rescan(ps1, 1.012, 2.0, 40, 12);
+    /* the same scanner: same scale; a feed's play of 2.4 / 1 mm */
+    copy = rescan(ps1, 1.0, 2.0, 28, 12);
     expect(ps1, copy, true, "lept_pageseg1 vs its rescan");
     pixDestroy(&copy);
     expect(ps1, ps2, false, "lept_pageseg1 vs lept_pageseg2");

@@ -1,7 +1,8 @@
 /*
  * Unit tests of the page quality detectors on synthetic pages, each on both
  * sides of its threshold: streaks, cropped, too_dark / too_light (gray and
- * bitonal), blank, orientation, skew and low_dpi.
+ * bitonal), blank, orientation, skew (also on a speckled sheet), faded
+ * writing and low_dpi.
  *
  * Why images and not hand-set measurements: test_stages_verdict.c already
  * checks the rules on made-up analyses; here the question is whether the
@@ -647,6 +648,81 @@ static void test_skew_and_dpi(PIX *page)
         CHECKF(!has(&v, QR_FAULT_LOW_DPI), "unknown resolution is not low");
 }
 
+/* ---- skew on speckle, faded writing ------------------------------------------ */
+
+/* Single black pixels over a share `density` of the page: dark paper
+ * thresholded by the scanner, pixel by pixel (not aligned to any reduction). */
+static void pixel_speckle(PIX *p, double density, unsigned seed)
+{
+    int w = pixGetWidth(p), h = pixGetHeight(p);
+    unsigned limit = (unsigned)(density * 65536.0);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if ((next_rand(&seed) & 0xffff) < limit)
+                pixSetPixel(p, x, y, 1);
+}
+
+/* A too-dark sheet still has its skew measured: the speckle closes up in the
+ * reduced page (any black pixel of four makes a black one), so the angle is
+ * read on a reduction that needs all four. */
+static void test_speckled_skew(PIX *page)
+{
+    const double skew = 2.0;
+    double dens[] = {0.12, 0.35};
+    for (size_t i = 0; i < 2; i++) {
+        PIX *s = pixRotate(page, (l_float32)(-skew * DEG2RAD), L_ROTATE_SAMPLING,
+                           L_BRING_IN_WHITE, 0, 0);
+        pixel_speckle(s, dens[i], 31);
+        char what[64];
+        snprintf(what, sizeof what, "skew %.1f, speckle %.0f%%", skew, 100 * dens[i]);
+        verdict v;
+        if (judge(s, DPI, &v, what)) {
+            printf("  measured %.3f (conf %.1f), black share %.3f\n", v.a.skew_deg, v.a.skew_conf,
+                   v.a.ink_fraction);
+            CHECKF(v.a.skew_found && fabs(v.a.skew_deg - skew) < 0.15,
+                   "%s: found %d, measured %.3f", what, v.a.skew_found, v.a.skew_deg);
+        }
+        pixDestroy(&s);
+    }
+}
+
+/* A black strip along two edges: the scanner backing beside a sheet fed
+ * off-centre. */
+static void backing(PIX *g, int level)
+{
+    pixSetInRectArbitrary(g, &(BOX){W - px(3), 0, px(3), H, 0}, (l_uint32)level);
+    pixSetInRectArbitrary(g, &(BOX){0, H - px(3), W, px(3), 0}, (l_uint32)level);
+}
+
+/* Faded writing is lighter than the ink threshold, so the page looked empty;
+ * with a black backing strip the darkest "ink" was the strip. Such a page is
+ * too light, not blank; show-through on an empty sheet stays blank. */
+static void test_faded(PIX *page)
+{
+    PIX *g = to_gray(page, 250, 200, 3);
+    backing(g, 20);
+    verdict v;
+    if (judge(g, DPI, &v, "gray faded writing, black backing")) {
+        printf("  blank %d faded %d ink_luma %d threshold %d\n", v.a.blank, v.a.faded,
+               v.a.ink_luma, v.a.ink_threshold);
+        CHECKF(!v.a.blank && !has(&v, QR_FAULT_BLANK), "faded writing called blank");
+        CHECKF(has(&v, QR_FAULT_TOO_LIGHT) && v.a.ink_luma > P.light_ink_max,
+               "faded writing: too_light %d, ink_luma %d", has(&v, QR_FAULT_TOO_LIGHT),
+               v.a.ink_luma);
+        CHECKF(v.a.skew_found && fabs(v.a.skew_deg) < 0.1, "faded writing: skew %d %.3f",
+               v.a.skew_found, v.a.skew_deg);
+    }
+    pixDestroy(&g);
+    g = to_gray(page, 250, 225, 3);
+    pixFlipLR(g, g);
+    backing(g, 20);
+    if (judge(g, DPI, &v, "gray show-through, black backing")) {
+        CHECKF(v.a.blank && !v.a.faded && has(&v, QR_FAULT_BLANK),
+               "show-through 25 under paper: blank %d faded %d", v.a.blank, v.a.faded);
+    }
+    pixDestroy(&g);
+}
+
 int main(void)
 {
     qr_stages_global_init();
@@ -660,6 +736,8 @@ int main(void)
     test_blank();
     test_orientation(page);
     test_skew_and_dpi(page);
+    test_speckled_skew(page);
+    test_faded(page);
     pixDestroy(&page);
     return qr_test_end();
 }

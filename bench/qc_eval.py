@@ -38,6 +38,7 @@ TARGET_SKEW_MAE = 0.1     # degrees
 TARGET_SKEW_MAX = 0.5     # degrees
 TARGET_ORIENT = 0.99      # share of text pages
 SKEW_RANGE = 5.0          # |content skew| evaluated, degrees
+NO_INK_LEFT = 0.001       # bitonal pages this empty (truth black_fraction) show no skew
 
 # Truth kind -> quire kind. None: scored by the orientation section.
 TRUTH_TO_QUIRE = {
@@ -429,6 +430,11 @@ def skew_eligible(tr, qu, key):
         return 'not intact'
     if p.get('blank'):
         return 'blank'
+    if p.get('kind') == 'bitonal' and p.get('black_fraction') is not None and \
+            p['black_fraction'] < NO_INK_LEFT:
+        # faded strokes that fell below the scanner's threshold: the delivered
+        # image is an empty sheet, whatever the truth's angle
+        return 'no ink left (bitonal, < %g %% black)' % (100 * NO_INK_LEFT)
     if p.get('content_skew_deg') is None:
         return 'no truth skew'
     cls = tr.source_class(p)

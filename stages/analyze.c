@@ -248,8 +248,10 @@ int qr_analyze(const struct Pix *cpix, double xdpi, double ydpi, const qr_profil
     qr_measure_ink(&r, prof, out);
     qr_measure_streaks(&r, prof, out);
     qr_measure_margins(&r, prof, out); /* also finds the content box */
-    if (!out->blank)
+    if (!out->blank) {
         measure_skew(pix, &r, prof, out);
+        qr_measure_separator_skewed(&r, out);
+    }
     qr_measure_orientation(pix, &r, prof, out);
     reskew_upright(&r, prof, out);
     qr_reduced_clear(&r);

@@ -25,6 +25,8 @@ typedef struct qr_reduced {
     int levels;       /* 1 bpp path: number of 2x reductions applied */
     int threshold;    /* gray path: luma < threshold is ink; -1 on the 1 bpp path */
     int hist[256];    /* luma histogram of gray (1 bpp path: two bins, 0 and 255) */
+    double peak_row, peak_col; /* most inked row (share of the width) and column
+                                  (share of the height), from qr_measure_margins */
     int box[4];       /* the content (x, y, w, h in bin's pixels) with 2 mm of paper
                          around it, from qr_measure_margins; w = 0: not known */
 } qr_reduced;
@@ -55,6 +57,9 @@ void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *pro
 /* analyze_qc.c */
 void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
 void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a);
+/* A separator sheet fed at an angle: its bars are looked for again with the
+ * measured skew sheared out (after qr_measure_skew). */
+void qr_measure_separator_skewed(const qr_reduced *r, qr_analysis *a);
 
 /* Luma of a 32 bpp page with the Rec. 601 weights a JPEG's Y channel uses,
  * so a colour page measures the same whether the decoder gave RGB or only

@@ -284,6 +284,35 @@ static void test_skew_and_orientation(void)
     }
 }
 
+/* ---- separator sheets ------------------------------------------------------- */
+
+/* The scanned Patch-T sheet is a separator as delivered and fed at an angle
+ * (its bars then cross rows and columns; they are found with the measured
+ * skew sheared out); a dark photograph, all long inked stretches but no
+ * empty line between them, is not. */
+static void test_separator(void)
+{
+    qr_page pg;
+    verdict v;
+    if (!load("naps2_patcht.jpg", 0, &pg))
+        return;
+    const double turns[] = {0.0, 1.5, -2.5};
+    for (size_t i = 0; i < sizeof turns / sizeof turns[0]; i++) {
+        PIX *t = turns[i] == 0.0 ? pixClone(pg.pix)
+                                 : pixRotate(pg.pix, (l_float32)(turns[i] * 3.14159265358979 / 180.0),
+                                             L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
+        char what[64];
+        snprintf(what, sizeof what, "patch-T sheet turned %.1f deg", turns[i]);
+        if (t && judge(t, pg.xdpi, pg.ydpi, &v, what))
+            CHECKF(v.a.separator && has(&v, QR_FAULT_EXTRA_PAGES),
+                   "%s: separator %d (skew %.2f)", what, v.a.separator, v.a.skew_deg);
+        pixDestroy(&t);
+    }
+    qr_page_clear(&pg);
+    if (judge_file("lept_wet-day.jpg", &v, NULL))
+        CHECKF(!v.a.separator, "a photograph taken for a separator sheet");
+}
+
 /* ---- real pages with a fault applied ---------------------------------------- */
 
 /* Darken columns x, x+1 over the whole height: 1 bpp pages get black, gray
@@ -464,6 +493,7 @@ int main(void)
     test_clean_pages();
     test_blank();
     test_skew_and_orientation();
+    test_separator();
     test_applied_faults();
     return qr_test_end();
 }

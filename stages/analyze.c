@@ -5,7 +5,13 @@
  * Order matters: ink first (a blank page needs no skew or orientation), then
  * skew (orientation detection wants deskewed text), then orientation; a page
  * delivered sideways has vertical text lines, so its skew is measured again
- * after the reduced page has been turned upright.
+ * after the reduced page has been turned upright. A separator sheet fed at an
+ * angle is recognised once the skew is known.
+ *
+ * Skew has fallbacks for pages the plain measurement cannot read: bitonal
+ * pages thresholded into speckle (too dark), strokes broken into dots, and
+ * faded gray writing; each is tried only when it can matter, so a clean page
+ * pays for none of them.
  *
  * Runs on the calling worker thread; no globals are read or written except by
  * qr_stages_global_init, which runs once before any worker exists.
@@ -123,6 +129,7 @@ static int check_input(PIX *pix, const qr_profile *prof, qr_err *err)
  * this far below its paper level (seeds 11-13: seven faded pages gave no
  * angle; 20 levels below paper found each within 0.05 deg). */
 #define FAINT_BELOW_PAPER 20
+
 static double black_share(PIX *bin)
 {
     l_float32 black = 0.0f;
@@ -166,10 +173,6 @@ static void skew_despeckled(PIX *pix, const qr_reduced *r, const qr_profile *pro
     pixDestroy(&twice);
 }
 
-/* Skew on the reduced page's content box; speckled bitonal pages on the
- * despeckled page instead, or when the reduced page gave no angle. Seeds
- * 11-13: the 17 worst skew errors, 1-2.8 deg on too-dark pages that gave no
- * angle, all came within 0.13 deg. */
 static void skew_faint(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     int t = a->paper_luma - FAINT_BELOW_PAPER;
@@ -192,6 +195,11 @@ static void skew_coarser(const qr_reduced *r, const qr_profile *prof, qr_analysi
     pixDestroy(&c);
 }
 
+/* Skew on the reduced page's content box; speckled bitonal pages on the
+ * despeckled page instead, or when the reduced page gave no angle; a page
+ * that still has none is tried coarser (bitonal) or fainter (gray). Seeds
+ * 11-13: the 17 worst skew errors, 1-2.8 deg on too-dark pages that gave no
+ * angle, all came within 0.13 deg. */
 static void measure_skew(PIX *pix, const qr_reduced *r, const qr_profile *prof,
                          qr_analysis *a)
 {

@@ -29,7 +29,9 @@
  * lone letter at the edge of a stamp does not make a page "cropped".
  *
  * The same projections tell a patch-code separator sheet (solid bars framing
- * the page on both axes), so an extra page can be named as one.
+ * the page on both axes), so an extra page can be named as one; a sheet fed
+ * at an angle is checked again once its skew is known, with the skew sheared
+ * out of a copy (only pages with a row and a column well inked get there).
  *
  * Cost: one pass over the reduced page for the band sums, projections, and
  * a seed fill plus a labelling of the border components only when ink

@@ -69,18 +69,10 @@ static int inner_ink_level(const qr_reduced *r)
     if (w <= 4 * in || h <= 4 * in)
         return ink_level(r->hist, r->threshold);
     BOX *box = boxCreate(in, in, w - 2 * in, h - 2 * in);
-    NUMA *na = box ? pixGetGrayHistogramInRect(r->gray, box, 1) : NULL;
-    boxDestroy(&box);
-    if (!na)
-        return ink_level(r->hist, r->threshold);
     int hist[256];
-    for (int i = 0; i < 256; i++) {
-        l_int32 v = 0;
-        numaGetIValue(na, i, &v);
-        hist[i] = v;
-    }
-    numaDestroy(&na);
-    return ink_level(hist, r->threshold);
+    int rc = box ? qr_gray_histogram(r->gray, box, hist) : QR_ENOMEM;
+    boxDestroy(&box);
+    return ink_level(rc == QR_OK ? hist : r->hist, r->threshold);
 }
 
 void qr_measure_exposure(const qr_reduced *r, qr_analysis *a)

@@ -352,6 +352,12 @@ static int bars(const l_int32 *proj, int n, int len, double dpi)
     return found;
 }
 
+/* A patch-code separator sheet: solid bars across both axes. */
+static bool separator_bars(const l_int32 *rows, const l_int32 *cols, int w, int h, double dpi)
+{
+    return bars(cols, w, h, dpi) >= 4 && bars(rows, h, w, dpi) >= 4;
+}
+
 static l_int32 peak(const l_int32 *proj, int n)
 {
     l_int32 m = 0;
@@ -384,7 +390,7 @@ void qr_measure_separator_skewed(const qr_reduced *r, qr_analysis *a)
         unused = NULL;
         projections(vt, &unused, &cols);
         if (rows && cols)
-            a->separator = bars(cols, w, h, dpi) >= 4 && bars(rows, h, w, dpi) >= 4;
+            a->separator = separator_bars(rows, cols, w, h, dpi);
     }
     free(rows);
     free(cols);
@@ -449,7 +455,7 @@ void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
             a->margin_mm[s] = m[s] * 25.4 / dpi;
             a->edge_ink[s] = edge_extent(c, s, depth);
         }
-        a->separator = bars(cols, w, h, dpi) >= 4 && bars(rows, h, w, dpi) >= 4;
+        a->separator = separator_bars(rows, cols, w, h, dpi);
         r->peak_row = (double)peak(rows, h) / w;
         r->peak_col = (double)peak(cols, w) / h;
         if (m[0] >= 0 && m[1] >= 0 && m[2] >= 0 && m[3] >= 0)

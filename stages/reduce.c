@@ -89,9 +89,9 @@ static int ink_threshold(const int hist[256], const qr_profile *prof)
     return t < 1 ? 1 : t;
 }
 
-static int gray_histogram(PIX *gray, int hist[256])
+int qr_gray_histogram(PIX *gray, BOX *box, int hist[256])
 {
-    NUMA *na = pixGetGrayHistogram(gray, 1);
+    NUMA *na = box ? pixGetGrayHistogramInRect(gray, box, 1) : pixGetGrayHistogram(gray, 1);
     if (!na)
         return QR_ENOMEM;
     for (int i = 0; i < 256; i++) {
@@ -161,7 +161,7 @@ static int reduce_gray(PIX *pix, double xdpi, double ydpi, const qr_profile *pro
     r->src_ydpi = ydpi;
     r->work_dpi = fmin(prof->analysis_dpi, r->src_dpi);
     r->levels = 0;
-    if (gray_histogram(r->gray, r->hist) != QR_OK)
+    if (qr_gray_histogram(r->gray, NULL, r->hist) != QR_OK)
         return QR_ENOMEM;
     r->threshold = ink_threshold(r->hist, prof);
     r->bin = pixThresholdToBinary(r->gray, r->threshold);

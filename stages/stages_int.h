@@ -41,6 +41,9 @@ PIX *qr_content_of(PIX *img, const qr_reduced *r);
 int qr_reduce(PIX *pix, double xdpi, double ydpi, const qr_profile *prof, qr_reduced *r,
               qr_err *err);
 void qr_reduced_clear(qr_reduced *r);
+/* Luma histogram of gray (8 bpp), or of its part inside box when box is not
+ * NULL; QR_OK or QR_ENOMEM. */
+int qr_gray_histogram(PIX *gray, BOX *box, int hist[256]);
 /* A binary image at about twice work_dpi for a second opinion, or NULL when the
  * source has no finer resolution. */
 PIX *qr_reduce_fine(PIX *pix, const qr_reduced *r);

@@ -57,6 +57,12 @@ void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a);
 void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *prof,
                             qr_analysis *a);
 
+/* orient_bits.c: the ascender/descender confidences of a 1 bpp page as it
+ * lies (up) and turned by 90 degrees (left), on the scale of Leptonica's
+ * pixUpDownDetect: > 0 means ascenders up, 0 means too few hits. left is
+ * measured only when up < sure_up (else 0). 0, or -1 (no memory; both 0). */
+int qr_orient_confs(PIX *bin, double sure_up, double *up, double *left);
+
 /* analyze_qc.c */
 void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
 void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a);

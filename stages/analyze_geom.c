@@ -1,9 +1,10 @@
 /*
  * analyze_geom.c: skew angle and page orientation on the reduced binary page.
  *
- * Skew: Leptonica's shear sweep (1 deg steps, at half the working resolution)
- * followed by a binary search to 0.01 deg at the working resolution, sheared
- * about the centre. The sweep covers +-5 deg first (nearly every sheet) and
+ * Skew: a shear sweep (1 deg steps, at half the working resolution) followed
+ * by a binary search to 0.01 deg at the working resolution, sheared about
+ * the centre: Leptonica's method, computed on strip projections by
+ * skew_proj.c. The sweep covers +-5 deg first (nearly every sheet) and
  * +-skew_search_deg when that finds no angle inside +-4 deg with twice the
  * score ratio a fault needs (heavily skewed pages show weak false peaks
  * inside +-5 deg: 4 heavy skews of corpus seed 11 were lost at once); the wide
@@ -25,34 +26,31 @@
 #define DEG2RAD (3.14159265358979323846 / 180.0)
 #define SKEW_NEAR_DEG 5.0
 
-static l_ok sweep(PIX *bin, double range, l_float32 *angle, l_float32 *conf)
+static int sweep(PIX *bin, double range, double *angle, double *conf)
 {
     int redsweep = pixGetWidth(bin) >= 800 ? 2 : 1;
-    return pixFindSkewSweepAndSearchScorePivot(bin, angle, conf, NULL, redsweep, 1, 0.0f,
-                                               (l_float32)range, 1.0f, 0.01f,
-                                               L_SHEAR_ABOUT_CENTER);
+    return qr_skew_sweep_search(bin, redsweep, range, 1.0, 0.01, angle, conf);
 }
 
 void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a)
 {
-    l_float32 angle = 0.0f, conf = 0.0f;
+    double angle = 0.0, conf = 0.0;
     /* Most sheets lie within a few degrees: sweep +-NEAR first and widen to
      * the full range only when that finds no sure angle well inside it. */
-    l_ok rc = sweep(bin, SKEW_NEAR_DEG, &angle, &conf);
-    if (rc != 0 || (double)conf < 2.0 * prof->skew_large_min_conf ||
-        fabs((double)angle) > SKEW_NEAR_DEG - 1.0) {
+    int rc = sweep(bin, SKEW_NEAR_DEG, &angle, &conf);
+    if (rc != 0 || conf < 2.0 * prof->skew_large_min_conf || fabs(angle) > SKEW_NEAR_DEG - 1.0) {
         /* The wide answer stands unless it lands inside the near range less
          * sure than the near sweep was (a speckled page, seed 12: 2.81 deg at
          * 2.8 near, nothing at 1.1 wide). */
-        l_float32 wa = 0.0f, wc = 0.0f;
-        l_ok wrc = sweep(bin, prof->skew_search_deg, &wa, &wc);
-        if (rc != 0 || (wrc == 0 && (wc > conf || fabs((double)wa) > SKEW_NEAR_DEG - 1.0))) {
+        double wa = 0.0, wc = 0.0;
+        int wrc = sweep(bin, prof->skew_search_deg, &wa, &wc);
+        if (rc != 0 || (wrc == 0 && (wc > conf || fabs(wa) > SKEW_NEAR_DEG - 1.0))) {
             rc = wrc;
             angle = wa;
             conf = wc;
         }
     }
-    double c = (double)conf, ang = (double)angle;
+    double c = conf, ang = angle;
     a->skew_conf = rc == 0 ? c : 0.0;
     /* An angle beyond what may be corrected becomes a fault, so it must be
      * surer than one that is merely corrected. */

@@ -63,6 +63,14 @@ void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *pro
  * measured only when up < sure_up (else 0). 0, or -1 (no memory; both 0). */
 int qr_orient_confs(PIX *bin, double sure_up, double *up, double *left);
 
+/* skew_proj.c: Leptonica's skew sweep and search (pivot at the centre;
+ * redsweep 1 or 2, the search at full resolution) computed on strip
+ * projections. The angle that deskews, in degrees, and the confidence (best
+ * over worst score; 0 when not trusted). 0, or 1 when bin has no ink or
+ * memory ran out. */
+int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double delta, double minbs,
+                         double *angle, double *conf);
+
 /* analyze_qc.c */
 void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
 void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a);

@@ -5,17 +5,18 @@
  * by a binary search to 0.01 deg at the working resolution, sheared about
  * the centre: Leptonica's method, computed on strip projections by
  * skew_proj.c. The sweep covers +-5 deg first (nearly every sheet) and
- * +-skew_search_deg when that finds no angle inside +-4 deg with twice the
- * score ratio a fault needs (heavily skewed pages show weak false peaks
- * inside +-5 deg: 4 heavy skews of corpus seed 11 were lost at once); the wide
+ * +-skew_search_deg when that finds no angle inside +-4 deg with a score
+ * ratio of 6 (heavily skewed pages show weak false peaks inside +-5 deg: 4
+ * heavy skews of corpus seed 11 were lost at once); the wide
  * range exceeds the largest correctable skew so that heavy skew is measured,
  * not just missed.
  *
  * Orientation is the ascender/descender test of orient_bits.c (Leptonica's
  * statistic, computed about six times faster). It runs only on pages with
  * enough ink, on the reduced page first; only when that answer is not
- * decisive does it ask once more at twice the resolution. The text is deskewed first when the skew
- * is large enough to blur the ascender/descender statistics.
+ * decisive does it ask once more at twice the resolution. The text is
+ * deskewed first when the skew is large enough to blur the
+ * ascender/descender statistics.
  *
  * Runs on the calling worker thread; all images are the call's own.
  */
@@ -25,6 +26,14 @@
 
 #define DEG2RAD (3.14159265358979323846 / 180.0)
 #define SKEW_NEAR_DEG 5.0
+/* A near sweep less sure than this is checked by a wide one (seed 11: 4
+ * heavy skews showed weak false peaks inside +-5 deg). */
+#define SKEW_NEAR_SURE 6.0
+/* ... and up to this, ruled forms skewed beyond it alias: the rules of a
+ * fax form skewed 10.8 deg lined up at -3.5 deg with a score ratio of 7.5
+ * (seed 11, twice), so the wide sweep is asked too and wins when it finds a
+ * surer angle outside the near range. */
+#define SKEW_NEAR_CHECK 10.0
 
 static int sweep(PIX *bin, double range, double *angle, double *conf)
 {
@@ -38,13 +47,18 @@ void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a)
     /* Most sheets lie within a few degrees: sweep +-NEAR first and widen to
      * the full range only when that finds no sure angle well inside it. */
     int rc = sweep(bin, SKEW_NEAR_DEG, &angle, &conf);
-    if (rc != 0 || conf < 2.0 * prof->skew_large_min_conf || fabs(angle) > SKEW_NEAR_DEG - 1.0) {
-        /* The wide answer stands unless it lands inside the near range less
-         * sure than the near sweep was (a speckled page, seed 12: 2.81 deg at
-         * 2.8 near, nothing at 1.1 wide). */
+    bool unsure = rc != 0 || conf < SKEW_NEAR_SURE || fabs(angle) > SKEW_NEAR_DEG - 1.0;
+    if (unsure || conf < SKEW_NEAR_CHECK) {
         double wa = 0.0, wc = 0.0;
         int wrc = sweep(bin, prof->skew_search_deg, &wa, &wc);
-        if (rc != 0 || (wrc == 0 && (wc > conf || fabs(wa) > SKEW_NEAR_DEG - 1.0))) {
+        bool outside = wrc == 0 && fabs(wa) > SKEW_NEAR_DEG - 1.0;
+        /* An unsure near answer gives way unless the wide one lands inside
+         * the near range less sure (a speckled page, seed 12: 2.81 deg at
+         * 2.8 near, nothing at 1.1 wide); a fairly sure one only to a surer
+         * angle outside it. */
+        bool take = unsure ? rc != 0 || (wrc == 0 && (wc > conf || outside))
+                           : outside && wc > conf;
+        if (take) {
             rc = wrc;
             angle = wa;
             conf = wc;
@@ -52,6 +66,7 @@ void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a)
     }
     double c = conf, ang = angle;
     a->skew_conf = rc == 0 ? c : 0.0;
+    a->skew_measured_deg = rc == 0 ? ang : 0.0;
     /* An angle beyond what may be corrected becomes a fault, so it must be
      * surer than one that is merely corrected. */
     double need = fabs(ang) > prof->max_skew_deg ? prof->skew_large_min_conf : prof->skew_min_conf;

@@ -61,7 +61,7 @@ typedef struct qr_profile {
     double max_skew_deg;         /* largest skew that may be corrected (10) */
     double skew_search_deg;      /* sweep +-this around 0; > max_skew_deg (30) */
     double skew_min_conf;        /* Leptonica max/min score ratio to trust (1.8) */
-    double skew_large_min_conf;  /* ... for an angle beyond max_skew_deg (3.0) */
+    double skew_large_min_conf;  /* ... for an angle beyond max_skew_deg (1.3) */
     /* orientation */
     bool detect_orientation;     /* run orientation detection at all (true) */
     double orient_min_conf;      /* |confidence| to accept a direction (8.0) */
@@ -139,6 +139,7 @@ typedef struct qr_analysis {
     bool skew_found;             /* an angle was measured with skew_conf >= skew_min_conf */
     double skew_deg;             /* 0 when not found */
     double skew_conf;            /* Leptonica's max/min score ratio; 0 = no measurement */
+    double skew_measured_deg;    /* the angle skew_conf belongs to, found or not */
     /* orientation (see conventions above) */
     bool orient_checked;         /* detection ran (skipped on blank / inkless pages) */
     bool orient_confident;       /* orientation may be corrected */

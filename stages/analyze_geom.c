@@ -35,10 +35,11 @@
  * surer angle outside the near range. */
 #define SKEW_NEAR_CHECK 10.0
 
-static int sweep(PIX *bin, double range, double *angle, double *conf)
+/* beyond < 0: always search; else not when the sweep's best is within it. */
+static int sweep(PIX *bin, double range, double beyond, double *angle, double *conf)
 {
     int redsweep = pixGetWidth(bin) >= 800 ? 2 : 1;
-    return qr_skew_sweep_search(bin, redsweep, range, 1.0, 0.01, angle, conf);
+    return qr_skew_sweep_beyond(bin, redsweep, range, beyond, angle, conf);
 }
 
 void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a)
@@ -46,11 +47,13 @@ void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a)
     double angle = 0.0, conf = 0.0;
     /* Most sheets lie within a few degrees: sweep +-NEAR first and widen to
      * the full range only when that finds no sure angle well inside it. */
-    int rc = sweep(bin, SKEW_NEAR_DEG, &angle, &conf);
+    int rc = sweep(bin, SKEW_NEAR_DEG, -1.0, &angle, &conf);
     bool unsure = rc != 0 || conf < SKEW_NEAR_SURE || fabs(angle) > SKEW_NEAR_DEG - 1.0;
     if (unsure || conf < SKEW_NEAR_CHECK) {
         double wa = 0.0, wc = 0.0;
-        int wrc = sweep(bin, prof->skew_search_deg, &wa, &wc);
+        /* the check needs no search when the wide sweep agrees */
+        double beyond = unsure ? -1.0 : SKEW_NEAR_DEG - 1.0;
+        int wrc = sweep(bin, prof->skew_search_deg, beyond, &wa, &wc);
         bool outside = wrc == 0 && fabs(wa) > SKEW_NEAR_DEG - 1.0;
         /* An unsure near answer gives way unless the wide one lands inside
          * the near range less sure (a speckled page, seed 12: 2.81 deg at
@@ -67,8 +70,8 @@ void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a)
     double c = conf, ang = angle;
     a->skew_conf = rc == 0 ? c : 0.0;
     a->skew_measured_deg = rc == 0 ? ang : 0.0;
-    /* An angle beyond what may be corrected becomes a fault, so it must be
-     * surer than one that is merely corrected. */
+    /* An angle beyond what may be corrected (a fault) has its own score
+     * ratio; see skew_large_min_conf in the profile defaults. */
     double need = fabs(ang) > prof->max_skew_deg ? prof->skew_large_min_conf : prof->skew_min_conf;
     a->skew_found = rc == 0 && c >= need;
     a->skew_deg = a->skew_found ? ang : 0.0;

@@ -175,8 +175,10 @@ static bool all_paper(PIX *p)
     return pixZero(p, &empty) != 0 || empty;
 }
 
-int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double delta, double minbs,
-                         double *angle, double *conf)
+/* The sweep, then the search unless the sweep's best angle lies within
+ * +-beyond (beyond < 0: always search). */
+static int sweep_search(PIX *bin, int redsweep, double range, double delta, double minbs,
+                        double beyond, double *angle, double *conf)
 {
     *angle = *conf = 0.0;
     if (!bin || pixGetDepth(bin) != 1 || all_paper(bin))
@@ -196,6 +198,10 @@ int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double delta, dou
     rc = 0;
     if (!sweep(&sw, range, delta, &centre))
         goto done;
+    if (fabs(centre) <= beyond) {
+        *angle = centre;
+        goto done;
+    }
     if (strips_build(bin, STRIP, &sch) != 0) {
         rc = 1;
         goto done;
@@ -212,4 +218,16 @@ done:
     strips_free(&sch);
     pixDestroy(&half);
     return rc;
+}
+
+int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double delta, double minbs,
+                         double *angle, double *conf)
+{
+    return sweep_search(bin, redsweep, range, delta, minbs, -1.0, angle, conf);
+}
+
+int qr_skew_sweep_beyond(PIX *bin, int redsweep, double range, double beyond, double *angle,
+                         double *conf)
+{
+    return sweep_search(bin, redsweep, range, 1.0, 0.01, beyond, angle, conf);
 }

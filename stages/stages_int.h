@@ -70,6 +70,11 @@ int qr_orient_confs(PIX *bin, double sure_up, double *up, double *left);
  * memory ran out. */
 int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double delta, double minbs,
                          double *angle, double *conf);
+/* The same with 1 deg steps to 0.01 deg, except that when the sweep's best
+ * angle lies within +-beyond no search is made: *angle is the sweep's and
+ * *conf 0 (a check for a stronger peak elsewhere costs the sweep only). */
+int qr_skew_sweep_beyond(PIX *bin, int redsweep, double range, double beyond, double *angle,
+                         double *conf);
 
 /* analyze_qc.c */
 void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);

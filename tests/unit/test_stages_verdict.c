@@ -159,6 +159,28 @@ static void test_exposure_bitonal(void)
     a.edge_ink[0] = 0.9;
     expect_one(&a, NULL, QR_FAULT_TOO_DARK, p.dark_ink_max * 2, p.dark_ink_max,
                "speckled margins");
+    /* Black backing beside a sheet fed off-centre is not the sheet's ink:
+     * 38 % black with a third of the frame backing is a cut page, not a
+     * dark one (seed 11: three such pages were called too dark). */
+    a = clean_bitonal();
+    a.ink_fraction = 0.38;
+    a.margin_ink_fraction = 0.45;
+    a.backing_fraction = 0.33;
+    a.margin_mm[3] = 0;
+    a.edge_ink[3] = 0.2;
+    a.margin_mm[1] = p.crop_min_opposite_mm + 50;
+    expect_one(&a, NULL, QR_FAULT_CROPPED, 0, p.crop_min_margin_mm, "backing beside a cut sheet");
+    /* ... while a sheet that is dark itself stays too dark beside backing */
+    a.ink_fraction = 0.33 + 0.67 * (p.dark_ink_max + 0.1);
+    expect_one(&a, NULL, QR_FAULT_TOO_DARK, (a.ink_fraction - 0.33) / (1.0 - 0.33), p.dark_ink_max,
+               "dark sheet beside backing");
+    /* Speckle meshing into one border component over the whole frame is the
+     * page, not backing: the ink is counted as it is. */
+    a = clean_bitonal();
+    a.ink_fraction = 0.8;
+    a.margin_ink_fraction = 0.75;
+    a.backing_fraction = 1.0;
+    expect_one(&a, NULL, QR_FAULT_TOO_DARK, 0.8, p.dark_ink_max, "speckle over the frame");
     a = clean_bitonal();
     a.blob_px = p.light_blob_min;
     expect_none(&a, NULL, "strokes at the limit");

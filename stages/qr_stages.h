@@ -154,8 +154,9 @@ typedef struct qr_analysis {
     double ink_fraction;         /* black fraction of the whole reduced page */
     double centre_ink_fraction;  /* inside the margin band, specks removed */
     bool blank;                  /* centre_ink_fraction <= profile.blank_ink_max */
-    bool faded;                  /* gray page with no ink below the threshold but
-                                    writing just below the paper level: not blank */
+    bool faded;                  /* looks empty but is faded writing, not blank: a gray
+                                    page with writing just below the paper level, or a
+                                    bitonal one whose strokes left single pixels */
     /* exposure (gray levels 0-255 of the reduced luma; 1 bpp: 0/255) */
     double mean_luma;
     int paper_luma;              /* 90th percentile: the paper level */

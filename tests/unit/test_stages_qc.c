@@ -697,6 +697,35 @@ static void backing(PIX *g, int level)
 /* Faded writing is lighter than the ink threshold, so the page looked empty;
  * with a black backing strip the darkest "ink" was the strip. Such a page is
  * too light, not blank; show-through on an empty sheet stays blank. */
+/* Print faded below a bitonal scanner's threshold leaves single pixels of
+ * each stroke spread over the text block: not a blank sheet but a too light
+ * one. The same number of pixels spread evenly (sensor noise) is blank. */
+static void test_vanished(PIX *page)
+{
+    PIX *dots = sampled(page, 8, 1);
+    l_int32 n = 0;
+    pixCountPixels(dots, &n, NULL);
+    verdict v;
+    if (judge(dots, DPI, &v, "vanished strokes")) {
+        printf("  %d dots: blank %d faded %d, %.2f px per mark\n", n, v.a.blank, v.a.faded,
+               v.a.blob_px);
+        CHECKF(!v.a.blank && v.a.faded && !has(&v, QR_FAULT_BLANK),
+               "vanished strokes: blank %d faded %d", v.a.blank, v.a.faded);
+        CHECKF(has(&v, QR_FAULT_TOO_LIGHT), "vanished strokes are too light");
+    }
+    pixDestroy(&dots);
+    PIX *noise = pixCreate(W, H, 1);
+    pixSetResolution(noise, DPI, DPI);
+    pixel_speckle(noise, (double)n / ((double)W * H), 7);
+    if (judge(noise, DPI, &v, "even noise")) {
+        printf("  even noise: blank %d faded %d\n", v.a.blank, v.a.faded);
+        CHECKF(v.a.blank && !v.a.faded && has(&v, QR_FAULT_BLANK) &&
+                   !has(&v, QR_FAULT_TOO_LIGHT),
+               "even noise on a blank sheet: blank %d faded %d", v.a.blank, v.a.faded);
+    }
+    pixDestroy(&noise);
+}
+
 static void test_faded(PIX *page)
 {
     PIX *g = to_gray(page, 250, 200, 3);
@@ -738,6 +767,7 @@ int main(void)
     test_skew_and_dpi(page);
     test_speckled_skew(page);
     test_faded(page);
+    test_vanished(page);
     pixDestroy(&page);
     return qr_test_end();
 }

@@ -166,6 +166,7 @@ static void test_exposure_bitonal(void)
     a.ink_fraction = 0.38;
     a.margin_ink_fraction = 0.45;
     a.backing_fraction = 0.33;
+    a.blob_px = 500; /* strokes and the backing's own large component */
     a.margin_mm[3] = 0;
     a.edge_ink[3] = 0.2;
     a.margin_mm[1] = p.crop_min_opposite_mm + 50;
@@ -174,6 +175,11 @@ static void test_exposure_bitonal(void)
     a.ink_fraction = 0.33 + 0.67 * (p.dark_ink_max + 0.1);
     expect_one(&a, NULL, QR_FAULT_TOO_DARK, (a.ink_fraction - 0.33) / (1.0 - 0.33), p.dark_ink_max,
                "dark sheet beside backing");
+    /* A speckled page whose speckle meshes into border components over part
+     * of the frame: its marks are small, so that is not backing either. */
+    a.ink_fraction = 0.37;
+    a.blob_px = 9.4;
+    expect_one(&a, NULL, QR_FAULT_TOO_DARK, 0.37, p.dark_ink_max, "speckle, partly meshed");
     /* Speckle meshing into one border component over the whole frame is the
      * page, not backing: the ink is counted as it is. */
     a = clean_bitonal();

@@ -192,10 +192,14 @@ static void vanished_check(const qr_reduced *r, qr_analysis *a, l_int32 nink)
 {
     if (a->blob_px < 0 || a->blob_px >= VANISHED_BLOB_MAX || nink < VANISHED_MIN_PX)
         return;
-    if (dispersion(r->bin) >= VANISHED_MIN_DISPERSION) {
+    /* only the single marks: punch holes or a staple would make an evenly
+     * noisy sheet look uneven */
+    PIX *dots = pixSelectBySize(r->bin, 2, 2, 8, L_SELECT_IF_BOTH, L_SELECT_IF_LTE, NULL);
+    if (dots && dispersion(dots) >= VANISHED_MIN_DISPERSION) {
         a->blank = false;
         a->faded = true;
     }
+    pixDestroy(&dots);
 }
 
 void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)

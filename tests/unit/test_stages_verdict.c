@@ -187,6 +187,16 @@ static void test_exposure_bitonal(void)
     a.margin_ink_fraction = 0.75;
     a.backing_fraction = 1.0;
     expect_one(&a, NULL, QR_FAULT_TOO_DARK, 0.8, p.dark_ink_max, "speckle over the frame");
+    /* Small marks over much of the page are speckle (too dark), over little
+     * of it broken strokes (too light); the boundary is 12 % black. */
+    a = clean_bitonal();
+    a.blob_px = p.light_blob_min * 0.3;
+    a.ink_fraction = 0.20;
+    a.margin_ink_fraction = 0.15;
+    expect_one(&a, NULL, QR_FAULT_TOO_DARK, 0.20, 0.12, "speckle under the dark limit");
+    a.ink_fraction = 0.11;
+    expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, p.light_blob_min * 0.3, p.light_blob_min,
+               "broken strokes, 11 % black");
     a = clean_bitonal();
     a.blob_px = p.light_blob_min;
     expect_none(&a, NULL, "strokes at the limit");

@@ -138,12 +138,13 @@ static int bits_transpose(const bits *in, bits *out)
 static int close_vertical(bits *b)
 {
     int h = b->h, nw = bits_words(b);
+    int up = VCLOSE / 2 - 1, down = VCLOSE / 2; /* dilation reads y-up .. y+down */
     bits t;
     if (bits_init(&t, b->w, h) != 0)
         return -1;
     for (int y = 0; y < h; y++) {
         uint64_t *d = bits_row(&t, y);
-        for (int k = y - 3; k <= y + 4; k++) {
+        for (int k = y - up; k <= y + down; k++) {
             if (k < 0 || k >= h)
                 continue;
             const uint64_t *s = bits_row(b, k);
@@ -151,14 +152,15 @@ static int close_vertical(bits *b)
                 d[i] |= s[i];
         }
     }
+    /* erosion reads y-down .. y+up; a row whose window leaves the page is 0 */
     for (int y = 0; y < h; y++) {
         uint64_t *d = bits_row(b, y);
-        if (y - 4 < 0 || y + 3 >= h) {
+        if (y - down < 0 || y + up >= h) {
             memset(d, 0, (size_t)nw * sizeof *d);
             continue;
         }
-        memcpy(d, bits_row(&t, y - 4), (size_t)nw * sizeof *d);
-        for (int k = y - 3; k <= y + 3; k++) {
+        memcpy(d, bits_row(&t, y - down), (size_t)nw * sizeof *d);
+        for (int k = y - down + 1; k <= y + up; k++) {
             const uint64_t *s = bits_row(&t, k);
             for (int i = 0; i < nw; i++)
                 d[i] &= s[i];
@@ -168,9 +170,9 @@ static int close_vertical(bits *b)
     return 0;
 }
 
-/* dst[x] = src[x + dx] combined over the 2^k run by doubling: after the
- * call dst holds OR (or AND) of src[x + off .. x + off + len - 1]. Rows have
- * guard words; tmp must be as wide. len <= 64, |off| + len < 64. */
+/* A run along the row by doubling: afterwards dst[x] holds the OR (or AND)
+ * of src[x + off .. x + off + len - 1]. Rows have guard words; tmp must be
+ * as wide. len <= 64, |off| + len < 64. */
 static void run_row(const uint64_t *src, uint64_t *dst, uint64_t *tmp, int nw, int off,
                     int len, bool and_op)
 {

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <leptonica/allheaders.h>
+
 #include "qr_util.h"
 
 int qr_test_passed, qr_test_failed;
@@ -88,4 +90,50 @@ uint8_t *qr_test_read(const char *path, size_t *len)
         exit(1);
     }
     return data;
+}
+
+static const char *const TEXT_PAGE =
+    "Dear Sir, the application of the 14th of March has been received and "
+    "filed under the reference given below. Please bring the original birth "
+    "certificate, your passport and two photographs to the office. We will "
+    "check the documents and return them to you on the same day. ";
+
+struct Pix *qr_test_text_page(int w, int h, int font, int margin)
+{
+    PIX *p = pixCreate(w, h, 1);
+    L_BMF *bmf = bmfCreate(NULL, font);
+    size_t n = 0, cap = 32 * 1024, len = strlen(TEXT_PAGE);
+    char *buf = malloc(cap);
+    if (!p || !bmf || !buf) {
+        fprintf(stderr, "qr_test_text_page: out of memory\n");
+        exit(1);
+    }
+    buf[0] = 0;
+    while (n + len + 1 < cap) {
+        memcpy(buf + n, TEXT_PAGE, len + 1);
+        n += len;
+    }
+    l_int32 overflow = 0;
+    pixSetTextblock(p, bmf, buf, 1, margin, margin, w - 2 * margin, 0, &overflow);
+    free(buf);
+    bmfDestroy(&bmf);
+    return p;
+}
+
+struct Pix *qr_test_corpus_150(const char *name)
+{
+    char buf[4096];
+    const char *path = qr_test_corpus(name, buf, sizeof buf);
+    PIX *src = path ? pixRead(path) : NULL;
+    qr_test_checkf(src != NULL, __FILE__, __LINE__, "cannot read corpus file %s", name);
+    if (!src)
+        return NULL;
+    int dpi = pixGetXRes(src) > 0 ? pixGetXRes(src) : 300;
+    PIX *g = pixConvertTo8(src, 0);
+    PIX *s = g ? pixScale(g, 150.0f / (float)dpi, 150.0f / (float)dpi) : NULL;
+    PIX *b = s ? pixThresholdToBinary(s, 160) : NULL;
+    pixDestroy(&s);
+    pixDestroy(&g);
+    pixDestroy(&src);
+    return b;
 }

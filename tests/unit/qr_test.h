@@ -29,6 +29,14 @@ const char *qr_test_env(const char *name);
 const char *qr_test_corpus(const char *name, char *buf, size_t n);
 /* A fresh empty directory under the build tree for this test's outputs. */
 const char *qr_test_tmpdir(const char *test_name, char *buf, size_t n);
+/* A w x h 1 bpp page (1 = ink) of English letter text in Leptonica's bitmap
+ * font of the given size (4-20), set `margin` pixels inside every edge; at
+ * 150 dpi a font of 8-10 is about the x-height of office print. */
+struct Pix *qr_test_text_page(int w, int h, int font, int margin);
+/* The corpus page `name` at 150 dpi, thresholded at 160 (1 = ink), as the
+ * analysis sees a page of normal contrast; NULL (and a failed check) when it
+ * cannot be read. Call only when qr_test_corpus finds the corpus. */
+struct Pix *qr_test_corpus_150(const char *name);
 /* Read a whole file; aborts the test on failure. */
 uint8_t *qr_test_read(const char *path, size_t *len);
 

@@ -27,31 +27,6 @@
 #define MIN_CONF 8.0
 #define MIN_RATIO 2.5
 
-static const char *const TEXT =
-    "Dear Sir, the application of the 14th of March has been received and "
-    "filed under the reference given below. Please bring the original birth "
-    "certificate, your passport and two photographs to the office. We will "
-    "check the documents and return them to you on the same day. ";
-
-/* A text page at about 150 dpi: w x h pixels of the bitmap font, 1 = ink. */
-static PIX *text_page(int w, int h, int font)
-{
-    PIX *p = pixCreate(w, h, 1);
-    L_BMF *bmf = bmfCreate(NULL, font);
-    size_t n = 0, cap = 32 * 1024;
-    char *buf = malloc(cap);
-    buf[0] = 0;
-    while (n + strlen(TEXT) + 1 < cap) {
-        memcpy(buf + n, TEXT, strlen(TEXT) + 1);
-        n += strlen(TEXT);
-    }
-    l_int32 overflow = 0;
-    pixSetTextblock(p, bmf, buf, 1, 20, 20, w - 40, 0, &overflow);
-    free(buf);
-    bmfDestroy(&bmf);
-    return p;
-}
-
 /* 0 upright, 90/180/270 clockwise turns needed, -1 not sure. */
 static int decision(double up, double left)
 {
@@ -115,7 +90,7 @@ static void test_synthetic(void)
     static const int widths[] = {1275, 1216, 1217, 1279, 1280, 1281, 700};
     for (size_t i = 0; i < sizeof widths / sizeof *widths; i++) {
         for (int font = 8; font <= 10; font += 2) {
-            PIX *p = text_page(widths[i], 1650, font);
+            PIX *p = qr_test_text_page(widths[i], 1650, font, 20);
             char name[64];
             snprintf(name, sizeof name, "text %dx1650 font %d", widths[i], font);
             compare_turns(p, name);
@@ -123,7 +98,7 @@ static void test_synthetic(void)
         }
     }
     /* The upright text page must read as upright, and turned as turned. */
-    PIX *p = text_page(1275, 1650, 10);
+    PIX *p = qr_test_text_page(1275, 1650, 10, 20);
     static const int want[4] = {0, 270, 180, 90};
     for (int q = 0; q < 4; q++) {
         PIX *r = pixRotateOrth(p, q);
@@ -177,20 +152,11 @@ static void test_corpus(void)
         return;
     }
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        const char *path = qr_test_corpus(names[i], buf, sizeof buf);
-        PIX *src = path ? pixRead(path) : NULL;
-        CHECKF(src != NULL, "cannot read corpus file %s", names[i]);
-        if (!src)
+        PIX *b = qr_test_corpus_150(names[i]);
+        if (!b)
             continue;
-        int dpi = pixGetXRes(src) > 0 ? pixGetXRes(src) : 300;
-        PIX *g = pixConvertTo8(src, 0);
-        PIX *s = pixScale(g, 150.0f / (float)dpi, 150.0f / (float)dpi);
-        PIX *b = pixThresholdToBinary(s, 160);
         compare_turns(b, names[i]);
         pixDestroy(&b);
-        pixDestroy(&s);
-        pixDestroy(&g);
-        pixDestroy(&src);
     }
 }
 

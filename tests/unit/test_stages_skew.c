@@ -31,29 +31,6 @@
 
 #define DEG2RAD (3.14159265358979323846 / 180.0)
 
-static const char *const TEXT =
-    "Dear Sir, the application of the 14th of March has been received and "
-    "filed under the reference given below. Please bring the original birth "
-    "certificate, your passport and two photographs to the office. ";
-
-static PIX *text_page(int w, int h)
-{
-    PIX *p = pixCreate(w, h, 1);
-    L_BMF *bmf = bmfCreate(NULL, 10);
-    size_t n = 0, cap = 32 * 1024;
-    char *buf = malloc(cap);
-    buf[0] = 0;
-    while (n + strlen(TEXT) + 1 < cap) {
-        memcpy(buf + n, TEXT, strlen(TEXT) + 1);
-        n += strlen(TEXT);
-    }
-    l_int32 overflow = 0;
-    pixSetTextblock(p, bmf, buf, 1, 60, 60, w - 120, 0, &overflow);
-    free(buf);
-    bmfDestroy(&bmf);
-    return p;
-}
-
 /* The page turned clockwise by deg, cut to its ink as the analysis cuts a
  * page to its content; the angle that deskews it is -deg. */
 static PIX *turned(PIX *p, double deg)
@@ -95,25 +72,21 @@ static const expect WIDE = {0.25, 0.12, 0.6, 1.1, 3.0};
 
 static void test_angles(void)
 {
-    PIX *p = text_page(1275, 1650);
-    static const double near[] = {-3.9, -2.6, -1.3, -0.4, 0.0, 0.25, 0.9, 2.6, 3.7};
-    for (size_t i = 0; i < sizeof near / sizeof *near; i++) {
-        PIX *t = turned(p, near[i]);
+    PIX *p = qr_test_text_page(1275, 1650, 10, 60);
+    static const struct { double deg, range; } turns[] = {
+        {-3.9, 5}, {-2.6, 5}, {-1.3, 5}, {-0.4, 5}, {0.0, 5}, {0.25, 5}, {0.9, 5}, {2.6, 5},
+        {3.7, 5}, {-25.0, 30}, {-14.0, 30}, {-7.5, 30}, {8.0, 30}, {19.0, 30}};
+    for (size_t i = 0; i < sizeof turns / sizeof *turns; i++) {
+        bool wide = turns[i].range > 5;
+        PIX *t = turned(p, turns[i].deg);
         char what[64];
-        snprintf(what, sizeof what, "text turned %+.2f, near sweep", near[i]);
-        compare(t, 5.0, -near[i], &NEAR, what);
-        pixDestroy(&t);
-    }
-    static const double wide[] = {-25.0, -14.0, -7.5, 8.0, 19.0};
-    for (size_t i = 0; i < sizeof wide / sizeof *wide; i++) {
-        PIX *t = turned(p, wide[i]);
-        char what[64];
-        snprintf(what, sizeof what, "text turned %+.2f, wide sweep", wide[i]);
-        compare(t, 30.0, -wide[i], &WIDE, what);
+        snprintf(what, sizeof what, "text turned %+.2f, %s sweep", turns[i].deg,
+                 wide ? "wide" : "near");
+        compare(t, turns[i].range, -turns[i].deg, wide ? &WIDE : &NEAR, what);
         pixDestroy(&t);
     }
     /* A narrow page takes the sweep at full resolution. */
-    PIX *narrow = text_page(600, 900);
+    PIX *narrow = qr_test_text_page(600, 900, 10, 60);
     PIX *t = turned(narrow, 1.7);
     compare(t, 5.0, -1.7, &NEAR, "narrow text turned +1.70");
     pixDestroy(&t);
@@ -140,7 +113,7 @@ static void test_guards(void)
     pixDestroy(&black);
 
     /* 4.6 deg is outside what a +-5 deg sweep may claim (its edge step). */
-    PIX *p = text_page(1275, 1650);
+    PIX *p = qr_test_text_page(1275, 1650, 10, 60);
     PIX *t = turned(p, 4.6);
     l_float32 la = 0.0f, lc = 0.0f;
     pixFindSkewSweepAndSearchScorePivot(t, &la, &lc, NULL, 2, 1, 0.0f, 5.0f, 1.0f, 0.01f,
@@ -149,10 +122,15 @@ static void test_guards(void)
     CHECKF(c == 0.0 && lc == 0.0f, "turned 4.6, near sweep: conf %.2f (Leptonica %.2f)", c,
            (double)lc);
     pixDestroy(&t);
-    /* 12 deg is outside a +-5 deg sweep altogether: no confidence. */
+    /* 12 deg is outside a +-5 deg sweep altogether: whatever it finds is
+     * too weak to correct a page by (the profile's 1.8), as with
+     * Leptonica. */
     t = turned(p, 12.0);
+    pixFindSkewSweepAndSearchScorePivot(t, &la, &lc, NULL, 2, 1, 0.0f, 5.0f, 1.0f, 0.01f,
+                                        L_SHEAR_ABOUT_CENTER);
     CHECK(qr_skew_sweep_search(t, 2, 5.0, 1.0, 0.01, &a, &c) == 0);
-    CHECKF(c == 0.0, "turned 12, near sweep: angle %.2f conf %.2f", a, c);
+    CHECKF(c < 1.8 && (double)lc < 1.8, "turned 12, near sweep: angle %.2f conf %.2f (Leptonica %.2f)",
+           a, c, (double)lc);
     pixDestroy(&t);
     pixDestroy(&p);
 }
@@ -176,15 +154,9 @@ static void test_corpus(void)
     expect e = NEAR;
     e.lept_tol = 0.12;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        const char *path = qr_test_corpus(names[i], buf, sizeof buf);
-        PIX *src = path ? pixRead(path) : NULL;
-        CHECKF(src != NULL, "cannot read corpus file %s", names[i]);
-        if (!src)
+        PIX *b = qr_test_corpus_150(names[i]);
+        if (!b)
             continue;
-        int dpi = pixGetXRes(src) > 0 ? pixGetXRes(src) : 300;
-        PIX *g = pixConvertTo8(src, 0);
-        PIX *s = pixScale(g, 150.0f / (float)dpi, 150.0f / (float)dpi);
-        PIX *b = pixThresholdToBinary(s, 160);
         for (size_t k = 0; k < sizeof near / sizeof *near; k++) {
             PIX *t = turned(b, near[k]);
             char what[96];
@@ -194,9 +166,6 @@ static void test_corpus(void)
             pixDestroy(&t);
         }
         pixDestroy(&b);
-        pixDestroy(&s);
-        pixDestroy(&g);
-        pixDestroy(&src);
     }
 }
 

@@ -34,7 +34,7 @@ void qr_profile_default(qr_profile *p)
     /* Beyond +-10 deg no false peak reached 0.5 on seeds 11 and 12 (12,458
      * pages: every page measured there with conf >= 0.5 was a truth heavy
      * skew, 101 of 103), while photographs and old book pages skewed 10-25
-     * deg score only 1.52-2.72 (at 3.0, 12 of them went unflagged). */
+     * deg score only 1.52-2.72 (at 3.0, 10 of them went unflagged). */
     p->skew_large_min_conf = 1.3;
     p->detect_orientation = true;
     p->orient_min_conf = 8.0;

@@ -110,15 +110,15 @@ static void pdf_add(ing_engine *e, ing_file *f, ing_page *p, const ing_source *s
 
 /* The same sheet fed twice: compare with the page placed just before. The
  * duplicate is recorded and left out of the page count against the manifest.
- * The perceptual hashes are compared first: asking for the similarity makes
- * the comparison match the profiles of every pair (1-2 ms on this thread,
- * which the workers then wait for), and it is only reported for a duplicate. */
+ * The similarity is asked for only once a duplicate is found: asked with
+ * every comparison, it makes the profiles of every pair be matched (1-2 ms on
+ * this thread, which the workers then wait for), where the perceptual hashes
+ * rule out nearly every pair at once. */
 static void check_duplicate(ing_engine *e, ing_file *f, ing_page *p)
 {
-    double sim = 0;
     if (p->sig && f->prev_sig &&
-        qr_signature_hash_distance(f->prev_sig, p->sig) <= e->profile.dup_max_hash_distance &&
-        qr_signature_is_duplicate(f->prev_sig, p->sig, &e->profile, &sim)) {
+        qr_signature_is_duplicate(f->prev_sig, p->sig, &e->profile, NULL)) {
+        double sim = qr_signature_similarity(f->prev_sig, p->sig);
         f->duplicates++;
         ing_faults_add(&f->faults, QR_FAULT_DUPLICATE, p->rec.page, sim,
                        e->profile.dup_min_similarity, "page %d repeats page %d (similarity %.3f)",

@@ -95,21 +95,24 @@ static bool speckled(const qr_analysis *a, const qr_profile *p)
     return a->blob_px >= 0 && a->blob_px < p->light_blob_min && sheet_ink(a) >= SPECKLE_INK_MIN;
 }
 
-static bool too_dark(const qr_analysis *a, const qr_profile *p, double *value, double *thr)
+/* Which test called a page too dark (the fault's message says which). */
+typedef enum { NOT_DARK, DARK_PAPER, DARK_BLACK_SHARE, DARK_SPECKLE } darkness;
+
+static darkness too_dark(const qr_analysis *a, const qr_profile *p, double *value, double *thr)
 {
     if (a->bitonal) {
         *value = sheet_ink(a);
         *thr = p->dark_ink_max;
         if (*value > p->dark_ink_max && a->margin_ink_fraction >= p->dark_margin_min)
-            return true;
+            return DARK_BLACK_SHARE;
         if (!speckled(a, p))
-            return false;
+            return NOT_DARK;
         *thr = SPECKLE_INK_MIN;
-        return true;
+        return DARK_SPECKLE;
     }
     *value = a->paper_luma;
     *thr = p->dark_paper_min;
-    return a->paper_luma < p->dark_paper_min;
+    return a->paper_luma < p->dark_paper_min ? DARK_PAPER : NOT_DARK;
 }
 
 static bool too_light(const qr_analysis *a, const qr_profile *p, double *value, double *thr)
@@ -129,12 +132,13 @@ static void exposure(fault_list *l, const qr_analysis *a, const qr_profile *p, b
     double v = 0, t = 0;
     qr_fault *f;
     *dark = false;
-    if (too_dark(a, p, &v, &t) && (f = add(l, QR_FAULT_TOO_DARK, v, t)) != NULL) {
+    darkness dk = too_dark(a, p, &v, &t);
+    if (dk != NOT_DARK && (f = add(l, QR_FAULT_TOO_DARK, v, t)) != NULL) {
         *dark = true;
-        if (a->bitonal && t == p->dark_ink_max)
+        if (dk == DARK_BLACK_SHARE)
             snprintf(f->detail, sizeof f->detail, "black covers %.1f%% of the page (at most %.1f%%): dark paper thresholded to speckle",
                      100 * v, 100 * t);
-        else if (a->bitonal)
+        else if (dk == DARK_SPECKLE)
             snprintf(f->detail, sizeof f->detail,
                      "speckle: marks of %.1f px (under %.1f) cover %.1f%% of the page (%.1f%% or more)",
                      a->blob_px, p->light_blob_min, 100 * v, 100 * t);

@@ -107,7 +107,7 @@ static void skew_one(PIX *bin, int reps, totals *t, double *lept_ms, double *our
                                                 (l_float32)range, 1.0f, 0.01f,
                                                 L_SHEAR_ABOUT_CENTER);
             double t1 = cpu_ms();
-            qr_skew_sweep_search(c, red, range, 1.0, 0.01, &a, &conf);
+            qr_skew_sweep_search(c, red, range, -1.0, &a, &conf);
             double t2 = cpu_ms();
             *lept_ms += t1 - t0;
             *ours_ms += t2 - t1;

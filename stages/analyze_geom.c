@@ -39,7 +39,7 @@
 static int sweep(PIX *bin, double range, double beyond, double *angle, double *conf)
 {
     int redsweep = pixGetWidth(bin) >= 800 ? 2 : 1;
-    return qr_skew_sweep_beyond(bin, redsweep, range, beyond, angle, conf);
+    return qr_skew_sweep_search(bin, redsweep, range, beyond, angle, conf);
 }
 
 /* Close lines merge at half resolution: the staves of a page of music (1.5
@@ -51,7 +51,7 @@ static void sweep_full(PIX *bin, int *rc, double *angle, double *conf)
     if (pixGetWidth(bin) < 800)
         return; /* already swept at full resolution */
     double fa = 0.0, fc = 0.0;
-    int frc = qr_skew_sweep_search(bin, 1, SKEW_NEAR_DEG, 1.0, 0.01, &fa, &fc);
+    int frc = qr_skew_sweep_search(bin, 1, SKEW_NEAR_DEG, -1.0, &fa, &fc);
     if (frc == 0 && (*rc != 0 || fc > *conf)) {
         *rc = 0;
         *angle = fa;

@@ -175,10 +175,12 @@ static bool all_paper(PIX *p)
     return pixZero(p, &empty) != 0 || empty;
 }
 
-/* The sweep, then the search unless the sweep's best angle lies within
- * +-beyond (beyond < 0: always search). */
-static int sweep_search(PIX *bin, int redsweep, double range, double delta, double minbs,
-                        double beyond, double *angle, double *conf)
+/* The analysis's steps: 1 deg in the sweep, halved down to 0.01 deg. */
+#define SWEEP_DELTA 1.0
+#define SEARCH_MIN_DELTA 0.01
+
+int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double beyond, double *angle,
+                         double *conf)
 {
     *angle = *conf = 0.0;
     if (!bin || pixGetDepth(bin) != 1 || all_paper(bin))
@@ -196,7 +198,7 @@ static int sweep_search(PIX *bin, int redsweep, double range, double delta, doub
         goto done;
     double centre;
     rc = 0;
-    if (!sweep(&sw, range, delta, &centre))
+    if (!sweep(&sw, range, SWEEP_DELTA, &centre))
         goto done;
     if (fabs(centre) <= beyond) {
         *angle = centre;
@@ -207,11 +209,11 @@ static int sweep_search(PIX *bin, int redsweep, double range, double delta, doub
         goto done;
     }
     double max = 0.0, min = 0.0;
-    centre = search(&sch, centre, delta, minbs, &max, &min);
+    centre = search(&sch, centre, SWEEP_DELTA, SEARCH_MIN_DELTA, &max, &min);
     *angle = centre;
     double thresh = MIN_FACTOR * (double)sch.w * (double)sch.w * (double)sch.h;
     *conf = min > thresh ? max / min : 0.0;
-    if (centre > range - delta || centre < -range + delta || max < MIN_VALID_MAX)
+    if (centre > range - SWEEP_DELTA || centre < -range + SWEEP_DELTA || max < MIN_VALID_MAX)
         *conf = 0.0;
 done:
     strips_free(&sw);
@@ -220,14 +222,3 @@ done:
     return rc;
 }
 
-int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double delta, double minbs,
-                         double *angle, double *conf)
-{
-    return sweep_search(bin, redsweep, range, delta, minbs, -1.0, angle, conf);
-}
-
-int qr_skew_sweep_beyond(PIX *bin, int redsweep, double range, double beyond, double *angle,
-                         double *conf)
-{
-    return sweep_search(bin, redsweep, range, 1.0, 0.01, beyond, angle, conf);
-}

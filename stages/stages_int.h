@@ -63,17 +63,15 @@ void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *pro
  * measured only when up < sure_up (else 0). 0, or -1 (no memory; both 0). */
 int qr_orient_confs(PIX *bin, double sure_up, double *up, double *left);
 
-/* skew_proj.c: Leptonica's skew sweep and search (pivot at the centre;
- * redsweep 1 or 2, the search at full resolution) computed on strip
+/* skew_proj.c: Leptonica's skew sweep and search (pivot at the centre; a
+ * sweep of +-range in 1 deg steps at 1/redsweep resolution, redsweep 1 or
+ * 2, then halving to 0.01 deg at full resolution) computed on strip
  * projections. The angle that deskews, in degrees, and the confidence (best
- * over worst score; 0 when not trusted). 0, or 1 when bin has no ink or
- * memory ran out. */
-int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double delta, double minbs,
-                         double *angle, double *conf);
-/* The same with 1 deg steps to 0.01 deg, except that when the sweep's best
- * angle lies within +-beyond no search is made: *angle is the sweep's and
- * *conf 0 (a check for a stronger peak elsewhere costs the sweep only). */
-int qr_skew_sweep_beyond(PIX *bin, int redsweep, double range, double beyond, double *angle,
+ * over worst score; 0 when not trusted). When the sweep's best angle lies
+ * within +-beyond, no search is made: *angle is the sweep's and *conf 0 (a
+ * check for a stronger peak elsewhere costs the sweep only); beyond < 0
+ * always searches. 0, or 1 when bin has no ink or memory ran out. */
+int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double beyond, double *angle,
                          double *conf);
 
 /* analyze_qc.c */

@@ -14,7 +14,9 @@
  *     lines a little at large angles) and above the 3.0 a skew fault needs;
  *   - the guards: no ink gives an error, a page nearly all ink no
  *     confidence, and an angle at the edge of the sweep no confidence, as
- *     with Leptonica.
+ *     with Leptonica;
+ *   - a check with `beyond` searches a peak outside it and stops at the
+ *     sweep for one inside.
  * Pages: synthetic text from Leptonica's bitmap font at 150 dpi, and the
  * corpus text pages when the shared corpus is present.
  */
@@ -53,7 +55,7 @@ static void compare(PIX *bin, double range, double truth, const expect *e, const
     pixFindSkewSweepAndSearchScorePivot(bin, &la, &lc, NULL, red, 1, 0.0f, (l_float32)range,
                                         1.0f, 0.01f, L_SHEAR_ABOUT_CENTER);
     double a = 0.0, c = 0.0;
-    int rc = qr_skew_sweep_search(bin, red, range, 1.0, 0.01, &a, &c);
+    int rc = qr_skew_sweep_search(bin, red, range, -1.0, &a, &c);
     printf("  %-40s truth %+7.2f  leptonica %+7.3f (conf %6.2f)  strips %+7.3f (conf %6.2f)\n",
            what, truth, (double)la, (double)lc, a, c);
     CHECKF(rc == 0, "%s: rc %d", what, rc);
@@ -98,17 +100,17 @@ static void test_guards(void)
 {
     double a = 1.0, c = 1.0;
     PIX *empty = pixCreate(1275, 1650, 1);
-    CHECK(qr_skew_sweep_search(empty, 2, 5.0, 1.0, 0.01, &a, &c) == 1);
+    CHECK(qr_skew_sweep_search(empty, 2, 5.0, -1.0, &a, &c) == 1);
     CHECKF(a == 0.0 && c == 0.0, "no ink: angle %.2f conf %.2f", a, c);
     pixDestroy(&empty);
-    CHECK(qr_skew_sweep_search(NULL, 2, 5.0, 1.0, 0.01, &a, &c) == 1);
+    CHECK(qr_skew_sweep_search(NULL, 2, 5.0, -1.0, &a, &c) == 1);
 
     /* Nearly all ink: the worst score is under the guard. */
     PIX *black = pixCreate(1275, 1650, 1);
     pixSetAll(black);
     for (int i = 0; i < 40; i++)
         pixSetPixel(black, 31 * i + 7, 37 * i + 11, 0);
-    CHECK(qr_skew_sweep_search(black, 2, 5.0, 1.0, 0.01, &a, &c) == 0);
+    CHECK(qr_skew_sweep_search(black, 2, 5.0, -1.0, &a, &c) == 0);
     CHECKF(c == 0.0, "nearly all ink: conf %.2f", c);
     pixDestroy(&black);
 
@@ -118,7 +120,7 @@ static void test_guards(void)
     l_float32 la = 0.0f, lc = 0.0f;
     pixFindSkewSweepAndSearchScorePivot(t, &la, &lc, NULL, 2, 1, 0.0f, 5.0f, 1.0f, 0.01f,
                                         L_SHEAR_ABOUT_CENTER);
-    CHECK(qr_skew_sweep_search(t, 2, 5.0, 1.0, 0.01, &a, &c) == 0);
+    CHECK(qr_skew_sweep_search(t, 2, 5.0, -1.0, &a, &c) == 0);
     CHECKF(c == 0.0 && lc == 0.0f, "turned 4.6, near sweep: conf %.2f (Leptonica %.2f)", c,
            (double)lc);
     pixDestroy(&t);
@@ -128,9 +130,18 @@ static void test_guards(void)
     t = turned(p, 12.0);
     pixFindSkewSweepAndSearchScorePivot(t, &la, &lc, NULL, 2, 1, 0.0f, 5.0f, 1.0f, 0.01f,
                                         L_SHEAR_ABOUT_CENTER);
-    CHECK(qr_skew_sweep_search(t, 2, 5.0, 1.0, 0.01, &a, &c) == 0);
+    CHECK(qr_skew_sweep_search(t, 2, 5.0, -1.0, &a, &c) == 0);
     CHECKF(c < 1.8 && (double)lc < 1.8, "turned 12, near sweep: angle %.2f conf %.2f (Leptonica %.2f)",
            a, c, (double)lc);
+    /* A check beyond +-4 deg: a wide sweep finds the peak outside and
+     * searches it ... */
+    CHECK(qr_skew_sweep_search(t, 2, 30.0, 4.0, &a, &c) == 0);
+    CHECKF(fabs(a + 12.0) <= 0.25 && c >= 3.0, "turned 12, wide check: angle %.2f conf %.2f", a, c);
+    pixDestroy(&t);
+    /* ... and stops at the sweep when the peak lies inside. */
+    t = turned(p, 2.0);
+    CHECK(qr_skew_sweep_search(t, 2, 30.0, 4.0, &a, &c) == 0);
+    CHECKF(a == -2.0 && c == 0.0, "turned 2, wide check: angle %.2f conf %.2f", a, c);
     pixDestroy(&t);
     pixDestroy(&p);
 }

@@ -206,20 +206,17 @@ void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     /* Mark size serves bitonal pages only (gray ones have levels). */
     a->blob_px = -1.0;
-    l_int32 nink = 0;
-    if (a->bitonal) {
-        l_int32 ncomp = 0;
-        pixCountPixels(r->bin, &nink, NULL);
-        if (nink > 0 && pixCountConnComp(r->bin, 8, &ncomp) == 0 && ncomp > 0)
-            a->blob_px = (double)nink / ncomp;
-    }
-    a->ink_fraction = fraction(r->bin);
+    l_int32 nink = 0, ncomp = 0;
+    pixCountPixels(r->bin, &nink, NULL);
+    if (a->bitonal && nink > 0 && pixCountConnComp(r->bin, 8, &ncomp) == 0 && ncomp > 0)
+        a->blob_px = (double)nink / ncomp;
+    double area = (double)pixGetWidth(r->bin) * pixGetHeight(r->bin);
+    a->ink_fraction = area > 0 ? nink / area : 0.0;
     /* Specks are removed below 3 % raw ink: enough for heavy salt noise, while
      * text pages (typically 8-30 %) skip the component pass. */
     double limit = fmax(10.0 * prof->blank_ink_max, 0.03);
     double raw = 0, carea = 0;
     a->centre_ink_fraction = centre_ink(r->bin, r->work_dpi, prof, limit, &raw, &carea);
-    double area = (double)pixGetWidth(r->bin) * pixGetHeight(r->bin);
     a->margin_ink_fraction =
         area > carea ? fmax(0.0, a->ink_fraction * area - raw) / (area - carea) : 0.0;
     a->blank = a->centre_ink_fraction <= prof->blank_ink_max;

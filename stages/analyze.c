@@ -85,6 +85,11 @@ void qr_profile_default(qr_profile *p)
     p->dark_ink_max = 0.34;
     p->dark_margin_min = 0.2; /* under-exposed >= 0.23; lept_rabi (photo) 0.15 */
     p->light_blob_min = 15;
+    /* Seeds 11 and 12, 8,910 clean bitonal pages: strokes 2.12 px or more at
+     * 300 dpi (a passport form), 0.120 of the letter height or more; see
+     * verdict.c. */
+    p->light_stroke_min = 2.2;
+    p->light_stroke_ratio = 0.10;
     /* Upright pages of some scripts reach 9.7 towards a wrong direction
      * (lept_boismort on seed 11); only a stronger hint is worth a fault. */
     p->orient_fault_conf = 10.0;
@@ -240,6 +245,23 @@ static void reskew_upright(qr_reduced *r, const qr_profile *prof, qr_analysis *a
     pixDestroy(&c);
 }
 
+/* Stroke width, on 1 bpp input only (a gray page's strokes have levels) and
+ * with enough ink to be strokes, not specks; read on every STROKE_STEP-th
+ * row. */
+#define STROKE_MIN_INK 1000
+#define STROKE_STEP 4
+
+static void measure_stroke(PIX *pix, qr_analysis *a)
+{
+    a->stroke_px = -1.0;
+    if (a->depth != 1 || a->blank)
+        return;
+    long long ink = 0;
+    double w = qr_stroke_width(pix, STROKE_STEP, &ink);
+    if (ink >= STROKE_MIN_INK)
+        a->stroke_px = w;
+}
+
 int qr_analyze(const struct Pix *cpix, double xdpi, double ydpi, const qr_profile *prof,
                qr_analysis *out, qr_err *err)
 {
@@ -259,6 +281,7 @@ int qr_analyze(const struct Pix *cpix, double xdpi, double ydpi, const qr_profil
     out->bitonal = out->depth == 1 || r.threshold < 0;
     qr_measure_exposure(&r, out);
     qr_measure_ink(&r, prof, out);
+    measure_stroke(pix, out);
     qr_measure_streaks(&r, prof, out);
     qr_measure_margins(&r, prof, out); /* also finds the content box */
     if (!out->blank) {
@@ -267,6 +290,11 @@ int qr_analyze(const struct Pix *cpix, double xdpi, double ydpi, const qr_profil
     }
     qr_measure_orientation(pix, &r, prof, out);
     reskew_upright(&r, prof, out);
+    if (out->orientation == 90 || out->orientation == 270) {
+        double h = out->char_px; /* the letters' height runs along the rows */
+        out->char_px = out->char_across_px;
+        out->char_across_px = h;
+    }
     qr_reduced_clear(&r);
     return QR_OK;
 }

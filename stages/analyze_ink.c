@@ -202,14 +202,62 @@ static void vanished_check(const qr_reduced *r, qr_analysis *a, l_int32 nink)
     pixDestroy(&dots);
 }
 
+/* Letter size: the median extent along one axis (rows: heights; else
+ * widths) of marks 1-10 mm long on it and at most three times as long on
+ * the other, in source pixels; -1 below MIN_LETTERS of them. The marks come
+ * from the working resolution, whose OR reduction adds up to one of its
+ * pixels to a mark. */
+#define MIN_LETTERS 20
+#define LETTER_MAX_WPX 64
+
+static double letter_size(BOXA *marks, const qr_reduced *r, bool rows)
+{
+    int lo = (int)lround(r->work_dpi / 25.4), hi = (int)lround(r->work_dpi * 10 / 25.4);
+    if (lo < 1 || hi >= LETTER_MAX_WPX)
+        return -1.0;
+    int count[LETTER_MAX_WPX] = {0}, n = 0;
+    for (int i = 0; i < boxaGetCount(marks); i++) {
+        l_int32 x, y, w, h;
+        if (boxaGetBoxGeometry(marks, i, &x, &y, &w, &h) != 0)
+            continue;
+        int along = rows ? h : w, other = rows ? w : h;
+        if (along >= lo && along <= hi && other <= 3 * along) {
+            count[along]++;
+            n++;
+        }
+    }
+    if (n < MIN_LETTERS)
+        return -1.0;
+    int seen = 0, s = lo;
+    while (s < hi && (seen += count[s]) * 2 < n)
+        s++;
+    return s * (r->src_dpi / r->work_dpi);
+}
+
+/* Mark size and letter size serve bitonal pages only (gray ones have
+ * levels). One connected-component pass gives both; the letter size is
+ * taken both ways, as the orientation is not known yet. */
+static void measure_marks(const qr_reduced *r, qr_analysis *a, l_int32 nink)
+{
+    a->blob_px = -1.0;
+    a->char_px = a->char_across_px = -1.0;
+    if (!a->bitonal || nink <= 0)
+        return;
+    BOXA *marks = pixConnCompBB(r->bin, 8);
+    int n = marks ? boxaGetCount(marks) : 0;
+    if (n > 0) {
+        a->blob_px = (double)nink / n;
+        a->char_px = letter_size(marks, r, true);
+        a->char_across_px = letter_size(marks, r, false);
+    }
+    boxaDestroy(&marks);
+}
+
 void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
-    /* Mark size serves bitonal pages only (gray ones have levels). */
-    a->blob_px = -1.0;
-    l_int32 nink = 0, ncomp = 0;
+    l_int32 nink = 0;
     pixCountPixels(r->bin, &nink, NULL);
-    if (a->bitonal && nink > 0 && pixCountConnComp(r->bin, 8, &ncomp) == 0 && ncomp > 0)
-        a->blob_px = (double)nink / ncomp;
+    measure_marks(r, a, nink);
     double area = (double)pixGetWidth(r->bin) * pixGetHeight(r->bin);
     a->ink_fraction = area > 0 ? nink / area : 0.0;
     /* Specks are removed below 3 % raw ink: enough for heavy salt noise, while

@@ -83,6 +83,8 @@ static const pf_row ROWS[] = {
     PF_ROW("exposure", dark_ink_max, 0, 1, "bitonal: black share of the page above this is too_dark"),
     PF_ROW("exposure", dark_margin_min, 0, 1, "bitonal: too_dark also needs at least this ink share in the margins"),
     PF_ROW("exposure", light_blob_min, 0, 100000, "bitonal: ink pixels per connected mark below this is too_light, at the working resolution"),
+    PF_ROW("exposure", light_stroke_min, 0, 100, "1 bpp: hairline strokes (narrow for their letters too) under this width are too_light, in px at 300 dpi"),
+    PF_ROW("exposure", light_stroke_ratio, 0, 1, "1 bpp: stroke width under this share of the letter height is too_light"),
     PF_ROW("orientation", orient_fault_conf, 0, 1000, "not turned, best direction not upright with |confidence| at least this: orientation fault"),
 };
 

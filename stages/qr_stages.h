@@ -105,6 +105,11 @@ typedef struct qr_profile {
     double light_blob_min;       /* bitonal: ink pixels per connected component below
                                     this at the working resolution = too light (strokes
                                     broken into dots) */
+    double light_stroke_min;     /* 1 bpp: mean stroke width below this, in pixels at
+                                    300 dpi = too light (only the cores of faded strokes
+                                    were kept) */
+    double light_stroke_ratio;   /* 1 bpp: stroke width over letter height below this =
+                                    too light (lighter than any print face) */
     /* orientation fault: not turned, but probably not upright either */
     double orient_fault_conf;    /* best direction != upright with |confidence| at or
                                     above this, yet not confident enough to turn */
@@ -184,6 +189,13 @@ typedef struct qr_analysis {
     double margin_ink_fraction;  /* ink outside the centre (speckle on dark pages) */
     double blob_px;              /* mean ink pixels per connected component; -1 = no ink
                                     or not bitonal */
+    double stroke_px;            /* 1 bpp input: mean stroke width in source pixels
+                                    (twice the ink over its boundary); -1 = not measured */
+    double char_px;              /* bitonal: median height of letter-sized marks in source
+                                    pixels (from the working resolution) on the page
+                                    upright: across the image rows once it is turned by
+                                    90 or 270; -1 = fewer than 20 such marks */
+    double char_across_px;       /* the same along the other axis */
 } qr_analysis;
 
 /* Analyse a page. xdpi/ydpi: 0 when unknown. Returns QR_OK, or QR_EINVAL /

@@ -48,6 +48,11 @@ int qr_gray_histogram(PIX *gray, BOX *box, int hist[256]);
  * source has no finer resolution. */
 PIX *qr_reduce_fine(PIX *pix, const qr_reduced *r);
 
+/* stroke.c: mean stroke width of a 1 bpp page in its pixels (twice the ink
+ * over the ink that touches paper), read on every step-th row, or -1 when
+ * those have no ink; *ink gets the page's ink estimated from them. */
+double qr_stroke_width(PIX *bin, int step, long long *ink);
+
 /* analyze_ink.c */
 void qr_measure_exposure(const qr_reduced *r, qr_analysis *a);
 void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);

@@ -48,6 +48,8 @@ static qr_analysis clean_bitonal(void)
     a.paper_luma = 255;
     a.ink_luma = 0;
     a.contrast = 255;
+    a.stroke_px = 4.5;
+    a.char_px = 26;
     return a;
 }
 
@@ -205,6 +207,66 @@ static void test_exposure_bitonal(void)
                "broken strokes");
 }
 
+static bool has_light(const qr_analysis *a)
+{
+    qr_fault f[8];
+    int n = faults(a, NULL, f);
+    for (int i = 0; i < n; i++)
+        if (f[i].kind == QR_FAULT_TOO_LIGHT)
+            return true;
+    return false;
+}
+
+/* Whole strokes thinner than print: hairlines narrow for their letters, or
+ * strokes narrow for their letters at any width. */
+static void test_thin_strokes(void)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    qr_analysis a = clean_bitonal();
+    a.char_px = 20; /* ratio 0.11: only the hairline rule can fire */
+    a.stroke_px = p.light_stroke_min;
+    expect_none(&a, NULL, "hairlines at the limit");
+    a.stroke_px = p.light_stroke_min - 0.01;
+    expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, a.stroke_px, p.light_stroke_min, "hairlines");
+    /* thin print of small letters (a form's fine print) is not faded */
+    a.char_px = a.stroke_px / 0.13;
+    expect_none(&a, NULL, "hairlines on small letters");
+    /* the width is read at 300 dpi */
+    a = clean_bitonal();
+    a.dpi = a.xdpi = a.ydpi = 600;
+    a.stroke_px = 4.0;
+    a.char_px = 40;
+    expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, 2.0, p.light_stroke_min, "hairlines at 600 dpi");
+    a.stroke_px = 2 * p.light_stroke_min;
+    expect_none(&a, NULL, "600 dpi, at the limit");
+    /* narrow for the letters at any width */
+    a = clean_bitonal();
+    a.stroke_px = 3.0;
+    a.char_px = 3.0 / p.light_stroke_ratio;
+    expect_none(&a, NULL, "narrow at the limit");
+    a.char_px = 31;
+    expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, 3.0 / 31, p.light_stroke_ratio, "narrow strokes");
+    /* a skewed page's letter boxes are taller than its letters */
+    a.skew_measured_deg = -5.5;
+    CHECKF(!has_light(&a), "narrow strokes on a page skewed 5.5 deg: not judged");
+    a.skew_measured_deg = 4.5;
+    CHECKF(has_light(&a), "narrow strokes on a page skewed 4.5 deg: too light");
+    /* not measured: no letters, or not 1 bpp */
+    a.skew_measured_deg = 0;
+    a.char_px = -1;
+    expect_none(&a, NULL, "no letters");
+    a.char_px = 31;
+    a.stroke_px = -1;
+    expect_none(&a, NULL, "no stroke width");
+    /* marks broken into dots are named first */
+    a = clean_bitonal();
+    a.stroke_px = 2.0;
+    a.blob_px = p.light_blob_min / 2;
+    expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, p.light_blob_min / 2, p.light_blob_min,
+               "dots and hairlines");
+}
+
 static void test_skew(void)
 {
     qr_profile p;
@@ -297,6 +359,7 @@ int main(void)
     test_streaks();
     test_exposure_gray();
     test_exposure_bitonal();
+    test_thin_strokes();
     test_skew();
     test_orientation();
     test_cropped();

@@ -10,15 +10,18 @@
  *           parameters (half-resolution sweep in 1 deg steps, search to
  *           0.01 deg, pivot at the centre), each page turned by 0, -0.37,
  *           1.23 and -2.71 deg (near sweep, +-5 deg) and by -7.5, 13.2 and
- *           -21 deg (wide sweep, +-30 deg) and cut to its ink.
+ *           -21 deg (wide sweep, +-30 deg) and cut to its ink;
+ *   marks   the run-based 8-connected marks with boxes (stages/marks.c)
+ *           against pixConnCompBB, on the page as it lies.
  *
- * Usage: bench_geom orient|skew [--reps N] PAGE...
+ * Usage: bench_geom orient|skew|marks [--reps N] PAGE...
  *
  * Each page is reduced to 150 dpi and thresholded at 160. The two
  * implementations alternate so that other load on the machine falls on
  * both; times are thread CPU time. Prints one line per page, the totals,
- * the ratio, and the largest difference: of the confidences (orient), or of
- * the angles where Leptonica is sure, score ratio >= 2 (skew).
+ * the ratio, and the largest difference: of the confidences (orient), of
+ * the angles where Leptonica is sure, score ratio >= 2 (skew), or of the
+ * mark counts (marks).
  */
 #include <math.h>
 #include <stdio.h>
@@ -121,6 +124,30 @@ static void skew_one(PIX *bin, int reps, totals *t, double *lept_ms, double *our
     t->pages++;
 }
 
+static void marks_one(PIX *bin, int reps, totals *t, double *lept_ms, double *ours_ms)
+{
+    *lept_ms = *ours_ms = 0;
+    for (int r = 0; r < reps; r++) {
+        double t0 = cpu_ms();
+        BOXA *b = pixConnCompBB(bin, 8);
+        double t1 = cpu_ms();
+        qr_mark *m = NULL;
+        int n = 0;
+        qr_find_marks(bin, &m, &n);
+        double t2 = cpu_ms();
+        *lept_ms += t1 - t0;
+        *ours_ms += t2 - t1;
+        double d = fabs((double)n - (b ? boxaGetCount(b) : 0));
+        if (d > t->max_diff)
+            t->max_diff = d;
+        free(m);
+        boxaDestroy(&b);
+    }
+    t->lept_ms += *lept_ms;
+    t->ours_ms += *ours_ms;
+    t->pages++;
+}
+
 typedef void (*bench_fn)(PIX *, int, totals *, double *, double *);
 
 int main(int argc, char **argv)
@@ -128,19 +155,21 @@ int main(int argc, char **argv)
     setMsgSeverity(L_SEVERITY_NONE);
     bool orient = argc > 1 && strcmp(argv[1], "orient") == 0;
     bool skew = argc > 1 && strcmp(argv[1], "skew") == 0;
+    bool marks = argc > 1 && strcmp(argv[1], "marks") == 0;
     int reps = 5, first = 2;
     if (argc > 3 && strcmp(argv[2], "--reps") == 0) {
         reps = atoi(argv[3]) > 0 ? atoi(argv[3]) : 1;
         first = 4;
     }
-    if ((!orient && !skew) || first >= argc) {
-        fprintf(stderr, "usage: bench_geom orient|skew [--reps N] PAGE...\n");
+    if ((!orient && !skew && !marks) || first >= argc) {
+        fprintf(stderr, "usage: bench_geom orient|skew|marks [--reps N] PAGE...\n");
         return 2;
     }
-    bench_fn fn = orient ? orient_one : skew_one;
-    const char *ours = orient ? "packed" : "strips";
+    bench_fn fn = orient ? orient_one : skew ? skew_one : marks_one;
+    const char *ours = orient ? "packed" : skew ? "strips" : "runs";
     totals t = {0};
-    printf("%-40s %10s %7s ms %7s\n", orient ? "page (4 turns x reps)" : "page (7 turns x reps)",
+    printf("%-40s %10s %7s ms %7s\n",
+           orient ? "page (4 turns x reps)" : skew ? "page (7 turns x reps)" : "page (x reps)",
            "lept ms", ours, "ratio");
     for (int i = first; i < argc; i++) {
         PIX *b = at_150(argv[i]);
@@ -160,6 +189,6 @@ int main(int argc, char **argv)
     printf("total: %d pages, leptonica %.1f ms, %s %.1f ms: %.2fx faster; largest %s "
            "difference %.3f\n",
            t.pages, t.lept_ms, ours, t.ours_ms, t.ours_ms > 0 ? t.lept_ms / t.ours_ms : 0.0,
-           orient ? "confidence" : "angle (deg)", t.max_diff);
+           orient ? "confidence" : skew ? "angle (deg)" : "mark count", t.max_diff);
     return 0;
 }

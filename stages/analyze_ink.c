@@ -14,6 +14,7 @@
  * Runs on the calling worker thread; reads only the call's reduced page.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "stages_int.h"
 
@@ -210,47 +211,44 @@ static void vanished_check(const qr_reduced *r, qr_analysis *a, l_int32 nink)
 #define MIN_LETTERS 20
 #define LETTER_MAX_WPX 64
 
-static double letter_size(BOXA *marks, const qr_reduced *r, bool rows)
+static double letter_size(const qr_mark *marks, int n, const qr_reduced *r, bool rows)
 {
     int lo = (int)lround(r->work_dpi / 25.4), hi = (int)lround(r->work_dpi * 10 / 25.4);
     if (lo < 1 || hi >= LETTER_MAX_WPX)
         return -1.0;
-    int count[LETTER_MAX_WPX] = {0}, n = 0;
-    for (int i = 0; i < boxaGetCount(marks); i++) {
-        l_int32 x, y, w, h;
-        if (boxaGetBoxGeometry(marks, i, &x, &y, &w, &h) != 0)
-            continue;
-        int along = rows ? h : w, other = rows ? w : h;
+    int count[LETTER_MAX_WPX] = {0}, k = 0;
+    for (int i = 0; i < n; i++) {
+        int along = rows ? marks[i].h : marks[i].w, other = rows ? marks[i].w : marks[i].h;
         if (along >= lo && along <= hi && other <= 3 * along) {
             count[along]++;
-            n++;
+            k++;
         }
     }
-    if (n < MIN_LETTERS)
+    if (k < MIN_LETTERS)
         return -1.0;
     int seen = 0, s = lo;
-    while (s < hi && (seen += count[s]) * 2 < n)
+    while (s < hi && (seen += count[s]) * 2 < k)
         s++;
     return s * (r->src_dpi / r->work_dpi);
 }
 
 /* Mark size and letter size serve bitonal pages only (gray ones have
- * levels). One connected-component pass gives both; the letter size is
- * taken both ways, as the orientation is not known yet. */
+ * levels). One pass over the marks gives both; the letter size is taken
+ * both ways, as the orientation is not known yet. */
 static void measure_marks(const qr_reduced *r, qr_analysis *a, l_int32 nink)
 {
     a->blob_px = -1.0;
     a->char_px = a->char_across_px = -1.0;
     if (!a->bitonal || nink <= 0)
         return;
-    BOXA *marks = pixConnCompBB(r->bin, 8);
-    int n = marks ? boxaGetCount(marks) : 0;
-    if (n > 0) {
+    qr_mark *marks = NULL;
+    int n = 0;
+    if (qr_find_marks(r->bin, &marks, &n) == QR_OK && n > 0) {
         a->blob_px = (double)nink / n;
-        a->char_px = letter_size(marks, r, true);
-        a->char_across_px = letter_size(marks, r, false);
+        a->char_px = letter_size(marks, n, r, true);
+        a->char_across_px = letter_size(marks, n, r, false);
     }
-    boxaDestroy(&marks);
+    free(marks);
 }
 
 void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)

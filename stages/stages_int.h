@@ -53,6 +53,16 @@ PIX *qr_reduce_fine(PIX *pix, const qr_reduced *r);
  * those have no ink; *ink gets the page's ink estimated from them. */
 double qr_stroke_width(PIX *bin, int step, long long *ink);
 
+/* marks.c: the 8-connected marks of a 1 bpp image (1 = ink), as Leptonica's
+ * pixConnCompBB finds them, in no set order. *marks (when not NULL) gets a
+ * malloc'd array of *count boxes, NULL when there are none. QR_OK, QR_EINVAL
+ * (not 1 bpp) or QR_ENOMEM. */
+typedef struct qr_mark {
+    int x, y, w, h; /* bounding box */
+    int area;       /* ink pixels */
+} qr_mark;
+int qr_find_marks(PIX *bin, qr_mark **marks, int *count);
+
 /* analyze_ink.c */
 void qr_measure_exposure(const qr_reduced *r, qr_analysis *a);
 void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);

@@ -137,3 +137,13 @@ struct Pix *qr_test_corpus_150(const char *name)
     pixDestroy(&src);
     return b;
 }
+
+void qr_test_dirty_padding(struct Pix *pix)
+{
+    int w = pixGetWidth(pix), wpl = pixGetWpl(pix), tail = w % 32;
+    if (!tail)
+        return;
+    l_uint32 *data = pixGetData(pix);
+    for (int y = 0; y < pixGetHeight(pix); y++)
+        data[(size_t)y * wpl + wpl - 1] |= ~0u >> tail;
+}

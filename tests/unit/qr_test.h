@@ -37,6 +37,9 @@ struct Pix *qr_test_text_page(int w, int h, int font, int margin);
  * analysis sees a page of normal contrast; NULL (and a failed check) when it
  * cannot be read. Call only when qr_test_corpus finds the corpus. */
 struct Pix *qr_test_corpus_150(const char *name);
+/* Sets the padding bits past each row's last pixel of a 1 bpp image, which
+ * packed-row code must ignore. */
+void qr_test_dirty_padding(struct Pix *pix);
 /* Read a whole file; aborts the test on failure. */
 uint8_t *qr_test_read(const char *path, size_t *len);
 

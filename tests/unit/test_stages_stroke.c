@@ -42,18 +42,6 @@ static double reference_width(PIX *pix)
     return ink > inner ? 2.0 * ink / (double)(ink - inner) : -1.0;
 }
 
-/* Sets the padding bits past each row's last pixel, which the count must
- * ignore. */
-static void dirty_padding(PIX *pix)
-{
-    int w = pixGetWidth(pix), wpl = pixGetWpl(pix), tail = w % 32;
-    if (!tail)
-        return;
-    l_uint32 *data = pixGetData(pix);
-    for (int y = 0; y < pixGetHeight(pix); y++)
-        data[(size_t)y * wpl + wpl - 1] |= ~0u >> tail;
-}
-
 static void test_matches_leptonica(void)
 {
     static const int widths[] = {31, 32, 33, 63, 64, 65, 500, 1001};
@@ -64,7 +52,7 @@ static void test_matches_leptonica(void)
         PIX *pages[] = {text, thick};
         for (int k = 0; k < 2 && thick; k++) {
             double want = reference_width(pages[k]);
-            dirty_padding(pages[k]);
+            qr_test_dirty_padding(pages[k]);
             long long ink = 0;
             double got = qr_stroke_width(pages[k], 1, &ink);
             l_int32 n = 0;

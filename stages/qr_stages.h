@@ -162,6 +162,9 @@ typedef struct qr_analysis {
     bool faded;                  /* looks empty but is faded writing, not blank: a gray
                                     page with writing just below the paper level, or a
                                     bitonal one whose strokes left single pixels */
+    double faint_share;          /* gray page without ink: share of its centre between
+                                    the ink threshold and 30 levels under the paper
+                                    (faded writing); -1 = not measured */
     /* exposure (gray levels 0-255 of the reduced luma; 1 bpp: 0/255) */
     double mean_luma;
     int paper_luma;              /* 90th percentile: the paper level */

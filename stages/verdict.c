@@ -125,18 +125,37 @@ static darkness too_dark(const qr_analysis *a, const qr_profile *p, double *valu
  * - narrow: under light_stroke_ratio for any width (seeds 11 and 12: clean
  *   pages 0.120 or more, faded music and typewriting 0.072-0.079).
  * Seeds 11 and 12 (8,910 clean bitonal pages): neither test fires on a clean
- * page; they find 8 of the 31 faded pages the mark size missed. */
+ * page; they find 7 of the 31 faded pages the mark size missed (seeds 13
+ * and 14: 6 of 30, and no clean page). */
 #define HAIRLINE_RATIO 0.13
 #define RATIO_MAX_SKEW 5.0
+
+/* The letters' height where it can be trusted. A page turned by 90 or 270
+ * is not judged: a wrong turn reads the letters' width as their height
+ * (seed 12: a clean page turned by mistake read 0.096). Where the
+ * orientation is unsure, the page may lie sideways, so the smaller of the
+ * two extents is taken, which can only spare a page (seed 14: a sideways
+ * page not found sideways read 0.083 on its lines' extent, 0.155 across). */
+static double letter_px(const qr_analysis *a)
+{
+    if (a->orientation == 90 || a->orientation == 270)
+        return -1.0;
+    if (a->orient_confident)
+        return a->char_px;
+    if (a->char_px <= 0 || a->char_across_px <= 0)
+        return -1.0;
+    return fmin(a->char_px, a->char_across_px);
+}
 
 typedef enum { NOT_LIGHT, LIGHT_DOTS, LIGHT_HAIRLINE, LIGHT_NARROW, LIGHT_INK } lightness;
 
 static lightness thin_strokes(const qr_analysis *a, const qr_profile *p, double *value,
                               double *thr)
 {
-    if (a->stroke_px <= 0 || a->char_px <= 0 || fabs(a->skew_measured_deg) > RATIO_MAX_SKEW)
+    double letter = letter_px(a);
+    if (a->stroke_px <= 0 || letter <= 0 || fabs(a->skew_measured_deg) > RATIO_MAX_SKEW)
         return NOT_LIGHT;
-    double ratio = a->stroke_px / a->char_px;
+    double ratio = a->stroke_px / letter;
     double px300 = a->dpi > 0 ? a->stroke_px * 300.0 / a->dpi : a->stroke_px;
     if (px300 < p->light_stroke_min && ratio < HAIRLINE_RATIO) {
         *value = px300;
@@ -148,6 +167,11 @@ static lightness thin_strokes(const qr_analysis *a, const qr_profile *p, double 
     return ratio < p->light_stroke_ratio ? LIGHT_NARROW : NOT_LIGHT;
 }
 
+/* The mark size is read at the working resolution, to which a 300 dpi page
+ * is reduced by OR-ing pixels together, which thickens its marks; a page
+ * scanned at the working resolution keeps them thin, so the size is not
+ * read on pages under min_dpi (seed 15: three clean 150 dpi pages had 6.5-14
+ * px per mark). Those pages have their low_dpi fault. */
 static lightness too_light(const qr_analysis *a, const qr_profile *p, double *value,
                            double *thr)
 {
@@ -158,7 +182,7 @@ static lightness too_light(const qr_analysis *a, const qr_profile *p, double *va
     }
     *value = a->blob_px;
     *thr = p->light_blob_min;
-    if (a->blob_px >= 0 && a->blob_px < p->light_blob_min)
+    if (a->blob_px >= 0 && a->blob_px < p->light_blob_min && !a->low_dpi)
         return LIGHT_DOTS;
     return thin_strokes(a, p, value, thr);
 }
@@ -190,11 +214,11 @@ static void exposure(fault_list *l, const qr_analysis *a, const qr_profile *p, b
     else if (lt == LIGHT_HAIRLINE)
         snprintf(f->detail, sizeof f->detail,
                  "hairline strokes: %.2f px wide at 300 dpi (under %.2f), %.3f of the letter height",
-                 v, t, a->stroke_px / a->char_px);
+                 v, t, a->stroke_px / letter_px(a));
     else if (lt == LIGHT_NARROW)
         snprintf(f->detail, sizeof f->detail,
                  "strokes %.3f of the letter height (under %.3f): %.2f px on %.0f px letters", v,
-                 t, a->stroke_px, a->char_px);
+                 t, a->stroke_px, letter_px(a));
     else
         snprintf(f->detail, sizeof f->detail, "darkest ink at level %.0f, above %.0f", v, t);
 }

@@ -747,10 +747,23 @@ static void test_faded(PIX *page)
                v.a.skew_found, v.a.skew_deg);
     }
     pixDestroy(&g);
+    /* 35 levels under the paper: no mark reaches 40 under it, but the
+     * strokes are a gray film over the text block */
+    g = to_gray(page, 250, 215, 3);
+    if (judge(g, DPI, &v, "gray writing 35 under paper")) {
+        printf("  blank %d faded %d, faint share %.4f\n", v.a.blank, v.a.faded, v.a.faint_share);
+        CHECKF(!v.a.blank && v.a.faded && has(&v, QR_FAULT_TOO_LIGHT) &&
+                   !has(&v, QR_FAULT_BLANK),
+               "writing 35 under paper: blank %d faded %d", v.a.blank, v.a.faded);
+        CHECKF(v.a.skew_found && fabs(v.a.skew_deg) < 0.1, "writing 35 under paper: skew %d %.3f",
+               v.a.skew_found, v.a.skew_deg);
+    }
+    pixDestroy(&g);
     g = to_gray(page, 250, 225, 3);
     pixFlipLR(g, g);
     backing(g, 20);
     if (judge(g, DPI, &v, "gray show-through, black backing")) {
+        printf("  show-through: faint share %.4f\n", v.a.faint_share);
         CHECKF(v.a.blank && !v.a.faded && has(&v, QR_FAULT_BLANK),
                "show-through 25 under paper: blank %d faded %d", v.a.blank, v.a.faded);
     }

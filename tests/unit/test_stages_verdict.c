@@ -205,6 +205,10 @@ static void test_exposure_bitonal(void)
     a.blob_px = p.light_blob_min * 0.5;
     expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, p.light_blob_min * 0.5, p.light_blob_min,
                "broken strokes");
+    /* a page scanned at the working resolution has thin marks of its own */
+    a.dpi = a.xdpi = a.ydpi = 150;
+    a.low_dpi = true;
+    expect_one(&a, NULL, QR_FAULT_LOW_DPI, 150, p.min_dpi, "small marks at 150 dpi");
 }
 
 static bool has_light(const qr_analysis *a)
@@ -252,6 +256,18 @@ static void test_thin_strokes(void)
     CHECKF(!has_light(&a), "narrow strokes on a page skewed 5.5 deg: not judged");
     a.skew_measured_deg = 4.5;
     CHECKF(has_light(&a), "narrow strokes on a page skewed 4.5 deg: too light");
+    /* a page turned by 90 or 270 is not judged (a wrong turn reads the
+     * letters' width); an unsure one by the smaller letter extent */
+    a.skew_measured_deg = 0;
+    a.orientation = 90;
+    CHECKF(!has_light(&a), "narrow strokes on a page turned by 90: not judged");
+    a.orientation = 0;
+    a.orient_confident = false;
+    a.char_across_px = 3.0 / p.light_stroke_ratio;
+    CHECKF(!has_light(&a), "unsure orientation, across the lines at the limit: spared");
+    a.char_across_px = 40;
+    CHECKF(has_light(&a), "unsure orientation, narrow both ways: too light");
+    a.orient_confident = true;
     /* not measured: no letters, or not 1 bpp */
     a.skew_measured_deg = 0;
     a.char_px = -1;

@@ -2,8 +2,11 @@
  * analyze.c: qr_analyze, the analysis stage, plus the profile defaults and
  * the one-time library setup.
  *
- * Order matters: ink first (a blank page needs no skew or orientation), then
- * skew (orientation detection wants deskewed text), then orientation; a page
+ * Order matters: ink first (a blank page needs no skew or orientation; the
+ * marks of the working page give the mark size and the letter height), the
+ * stroke width on 1 bpp input (at its own resolution, where the thinning of
+ * faded strokes shows), then skew (orientation detection wants deskewed
+ * text), then orientation; a page
  * delivered sideways has vertical text lines, so its skew is measured again
  * after the reduced page has been turned upright. A separator sheet fed at an
  * angle is recognised once the skew is known.

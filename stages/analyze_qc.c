@@ -297,23 +297,27 @@ static void projections(PIX *c, l_int32 **rows, l_int32 **cols)
 static const double SHEETS[][2] = {{210, 297}, {215.9, 279.4}, {215.9, 355.6}, {148, 210},
                                    {297, 420}, {182, 257}, {176, 250}};
 
-/* A scan at least 7 % shorter than every standard sheet of its width: the
- * scanner stopped early. (Real sheets and scans vary by a few per cent; the
- * corpus's libtiff_testfax4 is 4 % short of A4.) Needs a known resolution. */
-static bool short_of_sheet(double wmm, double hmm)
+/* The scan's length over that of the shortest standard sheet of its width
+ * that is longer: under QR_SHORT_SCAN_SHARE (7 % short), the scanner stopped
+ * early. (Real sheets and scans vary by a few per cent; the corpus's
+ * libtiff_testfax4 is 4 % short of A4.) 1 when a standard sheet (within
+ * 7 %) or longer than all; -1 when no standard sheet has its width. */
+static double sheet_share(double wmm, double hmm)
 {
+    double share = -1.0;
     bool width_known = false;
     for (size_t i = 0; i < sizeof SHEETS / sizeof SHEETS[0]; i++)
         for (int turn = 0; turn < 2; turn++) {
             double sw = SHEETS[i][turn], sh = SHEETS[i][1 - turn];
             if (fabs(wmm - sw) > 0.03 * sw)
                 continue;
+            width_known = true;
             if (fabs(hmm - sh) <= 0.07 * sh)
-                return false; /* a standard sheet, or within 7 % of one */
-            if (hmm < sh)
-                width_known = true;
+                return 1.0; /* a standard sheet, or within 7 % of one */
+            if (hmm < sh && hmm / sh > share)
+                share = hmm / sh;
         }
-    return width_known;
+    return share >= 0 ? share : width_known ? 1.0 : -1.0;
 }
 
 /* Whether any of the `n` lines from `from` (going by `step`) is nearly empty;
@@ -430,8 +434,10 @@ PIX *qr_content_of(PIX *img, const qr_reduced *r)
 void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     (void)prof;
-    a->short_scan = a->dpi > 0 && short_of_sheet(25.4 * a->width / a->xdpi,
-                                                 25.4 * a->height / a->ydpi);
+    a->sheet_share = a->dpi > 0 ? sheet_share(25.4 * a->width / a->xdpi,
+                                              25.4 * a->height / a->ydpi)
+                                : -1.0;
+    a->short_scan = a->sheet_share >= 0 && a->sheet_share < QR_SHORT_SCAN_SHARE;
     for (int s = 0; s < 4; s++) {
         a->margin_mm[s] = -1.0;
         a->edge_ink[s] = 0.0;

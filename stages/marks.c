@@ -99,13 +99,12 @@ static int row_runs(const uint32_t *row, int wpl, uint32_t mask, run *out)
 {
     int n = 0;
     for (int j = 0; j < wpl; j++) {
-        uint32_t c = j == wpl - 1 ? row[j] & mask : row[j];
+        uint32_t left, right;
+        uint32_t c = qr_row_word(row, j, wpl, mask, &left, &right);
         if (!c)
             continue;
-        uint32_t prev = j > 0 ? row[j - 1] : 0;
-        uint32_t next = j < wpl - 1 ? row[j + 1] : 0;
-        uint32_t starts = c & ~((c >> 1) | (prev << 31));
-        uint32_t ends = c & ~((c << 1) | (next >> 31));
+        uint32_t starts = c & ~left; /* ink whose left neighbour is paper */
+        uint32_t ends = c & ~right;
         while (starts | ends) {
             /* within a word a run's start comes before its end; a run
              * begun in an earlier word has only its end here */

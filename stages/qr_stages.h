@@ -185,8 +185,11 @@ typedef struct qr_analysis {
                                     content and the image edge; -1 = no content */
     double edge_ink[4];          /* share of each edge along which content touches it */
     bool separator;              /* looks like a patch-code separator sheet */
-    bool short_scan;             /* shorter than any standard sheet of its width (mm
-                                    from the resolution tags): the scan stopped early */
+    bool short_scan;             /* sheet_share under QR_SHORT_SCAN_SHARE: the scan
+                                    stopped early */
+    double sheet_share;          /* the scan's length (mm from the resolution tags) over
+                                    the nearest longer standard sheet of its width; 1 = a
+                                    standard sheet, -1 = no standard width or dpi */
     double backing_fraction;     /* share of the page that is scanner backing (black
                                     regions joined to the border) */
     double margin_ink_fraction;  /* ink outside the centre (speckle on dark pages) */
@@ -254,6 +257,7 @@ void qr_stages_global_init(void);
  *    1/QR_SIG_DPI inch) of the upright, deskewed page, compared by normalized
  *    cross-correlation over a search of shifts and scales.
  * A signature is a plain value (no heap): the pipeline keeps one per page. */
+#define QR_SHORT_SCAN_SHARE 0.93 /* a scan 7 % shorter than its sheet stopped early */
 #define QR_SIG_DPI 50    /* resolution of the profiles (one bin = 0.51 mm) */
 #define QR_SIG_BINS 768  /* up to 15.3 inches per axis; longer pages are cut */
 

@@ -8,6 +8,7 @@
 #define QR_STAGES_INT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "qr_stages.h"
 
@@ -47,6 +48,20 @@ int qr_gray_histogram(PIX *gray, BOX *box, int hist[256]);
 /* A binary image at about twice work_dpi for a second opinion, or NULL when the
  * source has no finer resolution. */
 PIX *qr_reduce_fine(PIX *pix, const qr_reduced *r);
+
+/* Word j of a packed 1 bpp row (MSB first; mask clears the padding bits of
+ * the last word) and each bit's left and right neighbours, pixels outside
+ * the row being paper. Shared by the packed-row passes (stroke.c, marks.c). */
+static inline uint32_t qr_row_word(const uint32_t *row, int j, int wpl, uint32_t mask,
+                                   uint32_t *left, uint32_t *right)
+{
+    uint32_t c = j == wpl - 1 ? row[j] & mask : row[j];
+    uint32_t prev = j > 0 ? row[j - 1] : 0;
+    uint32_t next = j < wpl - 1 ? row[j + 1] : 0;
+    *left = (c >> 1) | (prev << 31);
+    *right = (c << 1) | (next >> 31); /* a last word's top bit is a pixel */
+    return c;
+}
 
 /* stroke.c: mean stroke width of a 1 bpp page in its pixels (twice the ink
  * over the ink that touches paper), read on every step-th row, or -1 when

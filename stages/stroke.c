@@ -39,14 +39,10 @@ static void count_row(const uint32_t *up, const uint32_t *row, const uint32_t *d
                       uint32_t mask, long long *ink, long long *inner)
 {
     for (int j = 0; j < wpl; j++) {
-        uint32_t c = j == wpl - 1 ? row[j] & mask : row[j];
+        uint32_t left, right;
+        uint32_t c = qr_row_word(row, j, wpl, mask, &left, &right);
         if (!c)
             continue;
-        uint32_t prev = j > 0 ? row[j - 1] : 0;
-        uint32_t next = j < wpl - 1 ? row[j + 1] : 0;
-        /* MSB first: the left neighbour of a bit is the next higher bit */
-        uint32_t left = (c >> 1) | (prev << 31);
-        uint32_t right = (c << 1) | (next >> 31); /* a last word's top bit is a pixel */
         uint32_t in = c & left & right & (up ? up[j] : 0) & (down ? down[j] : 0);
         *ink += bits(c);
         *inner += bits(in);

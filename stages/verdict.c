@@ -245,6 +245,12 @@ static void geometry(fault_list *l, const qr_analysis *a, const qr_correction *c
         snprintf(f->detail, sizeof f->detail,
                  "content cut at the %s edge: %.1f mm from it along %.0f%% of its length",
                  SIDE[s], a->margin_mm[s], 100 * a->edge_ink[s]);
+    else if (s < 0 && a->short_scan &&
+             (f = add(l, QR_FAULT_CROPPED, a->sheet_share, QR_SHORT_SCAN_SHARE)) != NULL)
+        snprintf(f->detail, sizeof f->detail,
+                 "scan stopped early: %.0f%% of the shortest standard sheet of its width "
+                 "(under %.0f%%); the bottom of the sheet is missing",
+                 100 * a->sheet_share, 100 * QR_SHORT_SCAN_SHARE);
 }
 
 int qr_page_faults(const qr_analysis *a, const qr_correction *c, const qr_profile *p,

@@ -364,6 +364,30 @@ static void test_cropped(PIX *page)
     crop_case(sg, true, 2, "gray, bottom 20% not scanned", NULL);
     pixDestroy(&sg);
     pixDestroy(&s);
+
+    /* Stopped early below the text: no content reaches the bottom edge, but
+     * the rest of the sheet, whatever it held, was not scanned. The same
+     * text on a whole sheet is clean. */
+    b = text_block(180, 120, 10);
+    p = page_with(b, px(15), px(20));
+    crop_case(p, false, 2, "text above a clear bottom, whole sheet", NULL);
+    box = boxCreate(0, 0, W, H * 8 / 10);
+    s = pixClipRectangle(p, box, NULL);
+    boxDestroy(&box);
+    pixSetResolution(s, DPI, DPI);
+    if (judge(s, DPI, &v, "bottom 20% not scanned, below the text")) {
+        printf("  bottom margin %.1f mm, sheet share %.3f\n", v.a.margin_mm[2], v.a.sheet_share);
+        CHECKF(v.a.short_scan && has(&v, QR_FAULT_CROPPED) && v.a.margin_mm[2] > 10,
+               "short scan below the text: cropped %d, short %d", has(&v, QR_FAULT_CROPPED),
+               v.a.short_scan);
+        check_recorded(&v, QR_FAULT_CROPPED, v.a.sheet_share, QR_SHORT_SCAN_SHARE);
+        /* 80 % of A4 is 85 % of Letter, whose width is within 3 % of A4's */
+        CHECKF(fabs(v.a.sheet_share - 0.8 * 297 / 279.4) < 0.01, "sheet share %.3f, want 0.85",
+               v.a.sheet_share);
+    }
+    pixDestroy(&s);
+    pixDestroy(&p);
+    pixDestroy(&b);
 }
 
 /* ---- exposure --------------------------------------------------------------- */

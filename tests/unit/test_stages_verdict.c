@@ -333,8 +333,16 @@ static void test_cropped(void)
     a.margin_mm[0] = p.crop_min_opposite_mm - 1;
     expect_none(&a, NULL, "content filling the sheet (narrow opposite margin)");
     a.short_scan = true;
+    a.sheet_share = 0.8;
     expect_one(&a, NULL, QR_FAULT_CROPPED, 0, p.crop_min_margin_mm, "short scan cut at the bottom");
+    /* a short scan is cut even where no content reaches its bottom edge:
+     * the rest of the sheet, whatever it held, was not scanned */
+    a.margin_mm[2] = 10;
+    expect_one(&a, NULL, QR_FAULT_CROPPED, 0.8, QR_SHORT_SCAN_SHARE, "short scan, clear bottom");
     a.short_scan = false;
+    a.sheet_share = 1.0;
+    expect_none(&a, NULL, "full-length scan, clear bottom");
+    a.margin_mm[2] = 0;
     a.margin_mm[0] = p.crop_min_opposite_mm;
     qr_fault f[8];
     faults(&a, NULL, f);

@@ -238,7 +238,7 @@ static void vanished_check(const qr_reduced *r, qr_analysis *a, l_int32 nink)
  * from the working resolution, whose OR reduction adds up to one of its
  * pixels to a mark. */
 #define MIN_LETTERS 20
-#define LETTER_MAX_WPX 64
+#define LETTER_MAX_WPX 128 /* 10 mm up to 325 dpi: a 400 dpi page is worked at 200 */
 
 static double letter_size(const qr_mark *marks, int n, const qr_reduced *r, bool rows)
 {

@@ -188,6 +188,33 @@ static void check_sideways(const char *name)
     pixDestroy(&pix);
 }
 
+/* A 400 dpi scan is worked at 200 dpi (one 2x reduction); its letters are
+ * measured all the same, and it stays clean. */
+static void check_400(const char *name)
+{
+    char buf[4096];
+    const char *path = qr_test_corpus(name, buf, sizeof buf);
+    PIX *pix = path ? pixRead(path) : NULL;
+    PIX *big = pix ? pixScaleBinary(pix, 4.0f / 3.0f, 4.0f / 3.0f) : NULL;
+    CHECKF(big != NULL, "%s: scaled to 400 dpi", name);
+    if (big) {
+        qr_profile p;
+        qr_profile_default(&p);
+        qr_analysis a, up;
+        qr_err err;
+        qr_fault f[8];
+        int rc = qr_analyze(big, 400, 400, &p, &a, &err) | qr_analyze(pix, 300, 300, &p, &up, &err);
+        int n = rc == QR_OK ? qr_page_faults(&a, NULL, &p, f, 8) : 0;
+        printf("  %s at 400 dpi: work %.0f dpi, stroke %.2f px, letters %.0f px (300 dpi: %.2f, %.0f)\n",
+               name, a.work_dpi, a.stroke_px, a.char_px, up.stroke_px, up.char_px);
+        CHECKF(rc == QR_OK && a.char_px > 0 && fabs(a.char_px / up.char_px - 4.0 / 3.0) < 0.15,
+               "%s at 400 dpi: letters %.0f px, 4/3 of %.0f", name, a.char_px, up.char_px);
+        CHECKF(!find_fault(f, n, QR_FAULT_TOO_LIGHT), "%s at 400 dpi: no too_light", name);
+    }
+    pixDestroy(&big);
+    pixDestroy(&pix);
+}
+
 static void test_real(void)
 {
     char buf[4096];
@@ -204,6 +231,8 @@ static void test_real(void)
     check_real("ocrmypdf_epson.tif", 2, "strokes");
     check_sideways("lept_feyn.tif");
     check_sideways("ocrmypdf_linn.tif");
+    check_400("lept_feyn.tif");
+    check_400("ocrmypdf_linn.tif");
 }
 
 int main(void)

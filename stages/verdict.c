@@ -248,8 +248,8 @@ static void geometry(fault_list *l, const qr_analysis *a, const qr_correction *c
     else if (s < 0 && a->short_scan &&
              (f = add(l, QR_FAULT_CROPPED, a->sheet_share, QR_SHORT_SCAN_SHARE)) != NULL)
         snprintf(f->detail, sizeof f->detail,
-                 "scan stopped early: %.0f%% of the shortest standard sheet of its width "
-                 "(under %.0f%%); the bottom of the sheet is missing",
+                 "scan stopped early: %.0f%% of the length of the nearest longer standard "
+                 "sheet of its width (under %.0f%%); the bottom of the sheet is missing",
                  100 * a->sheet_share, 100 * QR_SHORT_SCAN_SHARE);
 }
 

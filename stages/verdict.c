@@ -167,11 +167,13 @@ static lightness thin_strokes(const qr_analysis *a, const qr_profile *p, double 
     return ratio < p->light_stroke_ratio ? LIGHT_NARROW : NOT_LIGHT;
 }
 
-/* The mark size is read at the working resolution, to which a 300 dpi page
- * is reduced by OR-ing pixels together, which thickens its marks; a page
- * scanned at the working resolution keeps them thin, so the size is not
- * read on pages under min_dpi (seed 15: three clean 150 dpi pages had 6.5-14
- * px per mark). Those pages have their low_dpi fault. */
+/* The bitonal tests were calibrated on pages of 300 dpi and more. The mark
+ * size is read at the working resolution, to which a 300 dpi page is
+ * reduced by OR-ing pixels together, which thickens its marks; a page
+ * scanned at the working resolution keeps them thin (seed 15: three clean
+ * 150 dpi pages had 6.5-14 px per mark). So pages under min_dpi are not
+ * judged by what thresholding left of their strokes; they have their
+ * low_dpi fault. */
 static lightness too_light(const qr_analysis *a, const qr_profile *p, double *value,
                            double *thr)
 {
@@ -182,7 +184,9 @@ static lightness too_light(const qr_analysis *a, const qr_profile *p, double *va
     }
     *value = a->blob_px;
     *thr = p->light_blob_min;
-    if (a->blob_px >= 0 && a->blob_px < p->light_blob_min && !a->low_dpi)
+    if (a->low_dpi)
+        return NOT_LIGHT;
+    if (a->blob_px >= 0 && a->blob_px < p->light_blob_min)
         return LIGHT_DOTS;
     return thin_strokes(a, p, value, thr);
 }

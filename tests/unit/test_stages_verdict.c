@@ -205,10 +205,14 @@ static void test_exposure_bitonal(void)
     a.blob_px = p.light_blob_min * 0.5;
     expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, p.light_blob_min * 0.5, p.light_blob_min,
                "broken strokes");
-    /* a page scanned at the working resolution has thin marks of its own */
+    /* a page scanned at the working resolution has thin marks of its own;
+     * the stroke tests are not read under min_dpi either */
     a.dpi = a.xdpi = a.ydpi = 150;
     a.low_dpi = true;
     expect_one(&a, NULL, QR_FAULT_LOW_DPI, 150, p.min_dpi, "small marks at 150 dpi");
+    a.blob_px = 80;
+    a.stroke_px = 1.0; /* 2 px at 300 dpi, 0.038 of the letter height */
+    expect_one(&a, NULL, QR_FAULT_LOW_DPI, 150, p.min_dpi, "hairlines at 150 dpi");
 }
 
 static bool has_light(const qr_analysis *a)

@@ -11,9 +11,13 @@
  * way it straddles) is a hit when it is darker than the brighter of its left
  * and right neighbourhoods by streak_min_contrast. A streak is a column hit
  * in the first and the last band (the blank margins, where text never is)
- * and in at least streak_min_length of all bands. Comparing with the
- * brighter side, not the mean, keeps the edge of a black scanner backing (dark
- * on one side only) from counting.
+ * and in at least streak_min_length of all bands. A band is 4 % of the
+ * height, deeper than many top margins, so a rule printed near the sheet's
+ * edge (a book's gutter on a scanned original) reaches the first band too;
+ * the candidate is therefore also looked at, row by row, in a 3 mm strip at
+ * each end of the frame, which dirt on the glass always crosses. Comparing
+ * with the brighter side, not the mean, keeps the edge of a black scanner
+ * backing (dark on one side only) from counting.
  *
  * Cut content. A cut page has ink up to the image edge. Two things also
  * reach the edge without a cut: the scanner's black backing around a skewed
@@ -109,6 +113,54 @@ static int line_bands(const float *e, double min_contrast)
     return hits;
 }
 
+/* Darkness of one pixel of the page at work resolution (255 = black). */
+static int dark_at(bool gray, const l_uint32 *line, int x)
+{
+    return gray ? 255 - (int)GET_DATA_BYTE(line, x) : (GET_DATA_BIT(line, x) ? 255 : 0);
+}
+
+/* Does the line in columns x, x+1 run into the first and the last rows of
+ * the image? Dirt on the glass is under the sensor for the whole scan, so it
+ * reaches both ends of the frame; a rule or a book's gutter printed on the
+ * sheet stops with the sheet's margin. The bands cannot tell: the first one
+ * is 4 % of the height, deeper than many top margins. A row of an end strip
+ * (STREAK_END_MM) counts when the pair is darker than its brighter
+ * neighbourhood by min_contrast, or when both columns are black there (a
+ * strip of black backing above a shifted sheet, where no line shows), and
+ * most rows of each strip must count. */
+#define STREAK_END_MM 3.0
+#define STREAK_END_SHARE 0.6
+#define BACKING_DARK 160
+
+static bool end_strip(PIX *src, int x, int y0, int y1, double min_contrast)
+{
+    bool gray = pixGetDepth(src) == 8;
+    int wpl = pixGetWpl(src), n = STREAK_FAR - STREAK_NEAR + 1, hits = 0;
+    l_uint32 *data = pixGetData(src);
+    for (int y = y0; y < y1; y++) {
+        const l_uint32 *line = data + (size_t)y * wpl;
+        int pair = dark_at(gray, line, x) + dark_at(gray, line, x + 1);
+        double left = 0, right = 0;
+        for (int k = STREAK_NEAR; k <= STREAK_FAR; k++) {
+            left += dark_at(gray, line, x - k);
+            right += dark_at(gray, line, x + 1 + k);
+        }
+        double side = fmax(left, right) / n;
+        hits += pair - 2.0 * side >= min_contrast || pair >= 2 * BACKING_DARK;
+    }
+    return hits >= STREAK_END_SHARE * (y1 - y0);
+}
+
+static bool reaches_ends(const qr_reduced *r, int x, double min_contrast)
+{
+    PIX *src = r->gray ? r->gray : r->bin;
+    int h = pixGetHeight(src);
+    int k = (int)lround(STREAK_END_MM / 25.4 * r->work_dpi);
+    k = k < 2 ? 2 : k > h / 4 ? h / 4 : k;
+    return k > 0 && end_strip(src, x, 0, k, min_contrast) &&
+           end_strip(src, x, h - k, h, min_contrast);
+}
+
 void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     a->streaks = 0;
@@ -136,6 +188,8 @@ void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis
         for (int b = 0; b < STREAK_BANDS; b++)
             e[b] = excess(d + (size_t)b * w, cum + (size_t)b * (w + 1), x);
         int run = line_bands(e, prof->streak_min_contrast);
+        if (run >= need && !reaches_ends(r, x, prof->streak_min_contrast))
+            run = 0;
         double len = (double)run / STREAK_BANDS;
         if (len > a->streak_length) {
             a->streak_length = len;

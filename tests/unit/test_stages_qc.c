@@ -273,8 +273,37 @@ static void streak_case(PIX *page, double factor, double cover, bool want, const
     pixDestroy(&g);
 }
 
+/* A dark 2 px rule that stops gap_mm short of both ends of the frame, on a
+ * gray page whose top backing_mm is black scanner backing (a sheet fed
+ * low). Dirt on the glass runs into both ends; a rule printed on the sheet
+ * (a book's gutter, a form's border) stops with the sheet's margin. */
+static void streak_end_case(PIX *page, double gap_mm, double backing_mm, bool want,
+                            const char *what)
+{
+    PIX *g = to_gray(page, 235, 30, 6);
+    int gap = (int)lround(gap_mm / 25.4 * DPI), back = (int)lround(backing_mm / 25.4 * DPI);
+    if (back > 0)
+        pixRasterop(g, 0, 0, W, back, PIX_CLR, NULL, 0, 0);
+    int x = W / 2 + 37;
+    gray_line(g, x, 2, back > gap ? back : gap, H - gap, 4 * (int)P.streak_min_contrast);
+    verdict v;
+    if (judge(g, DPI, &v, what)) {
+        printf("  streaks %d length %.3f x %.3f\n", v.a.streaks, v.a.streak_length,
+               v.a.streak_x);
+        CHECKF(has(&v, QR_FAULT_STREAKS) == want, "%s: streak fault %d, want %d (length %.3f)",
+               what, has(&v, QR_FAULT_STREAKS), want, v.a.streak_length);
+    }
+    pixDestroy(&g);
+}
+
 static void test_streaks(PIX *page)
 {
+    streak_end_case(page, 0.0, 0.0, true, "rule from end to end");
+    streak_end_case(page, 0.5, 0.0, true, "rule 0.5 mm short of the ends");
+    streak_end_case(page, 2.5, 0.0, false, "rule 2.5 mm short of the ends");
+    streak_end_case(page, 6.0, 0.0, false, "rule 6 mm short of the ends");
+    streak_end_case(page, 0.0, 2.5, true, "rule under 2.5 mm of black backing");
+    streak_end_case(page, 6.0, 2.5, false, "rule 6 mm short, 2.5 mm backing");
     streak_case(page, 2.0, 1.0, true, "streak 2x contrast, full height");
     streak_case(page, 0.5, 1.0, false, "streak 0.5x contrast, full height");
     streak_case(page, 2.0, 0.5, false, "streak 2x contrast, half height");
@@ -293,6 +322,13 @@ static void test_streaks(PIX *page)
     if (judge(b, DPI, &v, "bitonal black line, half height"))
         CHECKF(!has(&v, QR_FAULT_STREAKS) && v.a.streak_length < P.streak_min_length,
                "bitonal half line: streaks %d length %.3f", v.a.streaks, v.a.streak_length);
+    pixDestroy(&b);
+    /* bitonal: a rule 5 mm short of both ends is printed, not dirt */
+    b = pixCopy(NULL, page);
+    rect(b, W / 3, 59, 2, H - 2 * 59);
+    if (judge(b, DPI, &v, "bitonal rule 5 mm short of the ends"))
+        CHECKF(!has(&v, QR_FAULT_STREAKS), "bitonal short rule: streaks %d length %.3f",
+               v.a.streaks, v.a.streak_length);
     pixDestroy(&b);
 }
 

@@ -44,6 +44,8 @@ typedef struct pair_rec {
     double sim, h, v;
     double dx, dy, sx, sy; /* fit: ink moved (mm; 99 = turned), scales */
     bool toned;      /* both pages gray or colour */
+    int paper[2];    /* the two pages' paper levels, mean levels, ink, width, skew */
+    double mean[2], ink[2], width[2], skew[2];
     int ham;
 } pair_rec;
 
@@ -159,6 +161,14 @@ static void add_pair(bench *b, const char *file, int page, bool dup, bool same,
     r->dx = cols.turned ? 99.0 : cols.shift_mm;
     r->sy = rows.scale;
     r->sx = cols.scale;
+    const qr_signature *two[2] = {x, y};
+    for (int i = 0; i < 2; i++) {
+        r->paper[i] = two[i]->toned ? two[i]->paper_luma : -1;
+        r->mean[i] = two[i]->mean_luma;
+        r->ink[i] = two[i]->ink_fraction;
+        r->width[i] = two[i]->content_w_mm;
+        r->skew[i] = two[i]->skew_found ? two[i]->skew_deg : 99.0;
+    }
 }
 
 static bool is_dup(const int *dups, int ndups, int page)
@@ -358,9 +368,13 @@ static void print_tsv(const bench *b)
 {
     for (size_t i = 0; i < b->npairs; i++) {
         const pair_rec *r = &b->pairs[i];
-        printf("pair\t%s\t%d\t%d\t%d\t%.4f\t%.4f\t%.4f\t%d\t%d\t%.2f\t%.2f\t%.3f\t%.3f\t%d\n",
+        printf("pair\t%s\t%d\t%d\t%d\t%.4f\t%.4f\t%.4f\t%d\t%d\t%.2f\t%.2f\t%.3f\t%.3f\t%d",
                r->file, r->page, class_of(r), r->blank, r->sim, r->h, r->v, r->ham, r->said,
                r->dx, r->dy, r->sx, r->sy, r->toned);
+        for (int k = 0; k < 2; k++)
+            printf("\t%d\t%.2f\t%.4f\t%.1f\t%.2f", r->paper[k], r->mean[k], r->ink[k],
+                   r->width[k], r->skew[k]);
+        printf("\n");
     }
 }
 

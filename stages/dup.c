@@ -332,6 +332,8 @@ int qr_signature_compute(const struct Pix *cpix, const qr_analysis *an, qr_signa
     out->paper_luma = an->paper_luma;
     out->mean_luma = an->mean_luma;
     out->ink_fraction = an->ink_fraction;
+    out->skew_found = an->skew_found;
+    out->skew_deg = an->skew_deg;
     if (an->dpi > 0 && an->margin_mm[1] >= 0 && an->margin_mm[3] >= 0) {
         /* the box of a block turned by t is wider by its height * tan t */
         double bw = 25.4 * an->width / an->xdpi - an->margin_mm[1] - an->margin_mm[3];

@@ -185,15 +185,22 @@ static double change(double x, double y)
     return x > 0 ? fabs(y / x - 1.0) : (y > 0 ? 1.0 : 0.0);
 }
 
-/* Gray and colour pages: the same sheet keeps its paper, tone, ink and
- * scale; a second print of the same page (a form filled twice, a copy)
- * differs in at least one. Bitonal pages carry no tone. Any sheet fed twice
- * also lands where it did before, give or take the feed, at the scanner's
- * fixed scale, while another print sits where and at the size its printer
- * made it; the place cannot be judged when the match needed one page turned. */
+/* Any sheet fed twice is scanned in the same mode (the scanner's colour
+ * detection sees the same sheet), lies about as straight as the first time
+ * (the feeder guides it) and lands where it did before, give or take the
+ * feed, at the scanner's fixed scale, while another print of the same page
+ * sits where, at the angle and at the size its printer and its own feed made
+ * it; the place cannot be judged when the match needed one page turned.
+ * Gray and colour pages also keep their paper, tone, ink and scale; a second
+ * print (a form filled twice, a copy) differs in at least one. Bitonal pages
+ * carry no tone. */
 static bool same_sheet(const qr_signature *a, const qr_signature *b, const qr_axis_fit *rows,
                        const qr_axis_fit *cols, const qr_profile *p)
 {
+    if (a->toned != b->toned)
+        return false;
+    if (a->skew_found && b->skew_found && fabs(a->skew_deg - b->skew_deg) > p->dup_max_skew_delta)
+        return false;
     if (fabs(rows->scale - 1.0) > p->dup_max_fit_scale ||
         fabs(cols->scale - 1.0) > p->dup_max_fit_scale)
         return false;

@@ -73,6 +73,7 @@ static const pf_row ROWS[] = {
     PF_ROW("duplicate", dup_max_scale_change, 0, 1, "gray/colour: content widths differ by at most this share"),
     PF_ROW("duplicate", dup_max_shift_mm, 0, 100, "a sheet fed twice puts its ink within this many mm of the same place"),
     PF_ROW("duplicate", dup_max_fit_scale, 0, 0.1, "a sheet fed twice matches at a scale this close to 1 (a reprint or copy differs)"),
+    PF_ROW("duplicate", dup_max_skew_delta, 0, 90, "a sheet fed twice lies this close to its first angle, in degrees"),
     PF_ROW("streaks", streak_min_length, 0.1, 1, "a dark vertical line this share of the height long is a streak"),
     PF_ROW("streaks", streak_min_contrast, 1, 510, "darkness over both neighbours that counts, in gray levels"),
     PF_ROW("cropped", crop_min_margin_mm, 0, 50, "content closer than this to an edge is cut, in mm"),

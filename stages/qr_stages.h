@@ -84,6 +84,8 @@ typedef struct qr_profile {
                                     the page before, on both axes (3.0) */
     double dup_max_fit_scale;    /* the profiles match at a scale at most this far from
                                     1 on both axes (0.006) */
+    double dup_max_skew_delta;   /* the two scans' skew angles differ by at most this
+                                    many degrees (1.2) */
     /* streaks: dark vertical lines from dirt on the scanner glass */
     double streak_min_length;    /* share of the height a line must cover, reaching
                                     the top and bottom margins (0.6) */
@@ -274,6 +276,10 @@ typedef struct qr_signature {
     int paper_luma;
     double mean_luma, ink_fraction;
     double content_w_mm, content_h_mm; /* between the margins; 0 = unknown */
+    /* how the sheet lay in the scanner: a sheet fed twice lies about as
+     * straight both times; another print of the page was fed on its own */
+    bool skew_found;
+    double skew_deg;
     float hprof[QR_SIG_BINS];  /* ink per row, top to bottom */
     float vprof[QR_SIG_BINS];  /* ink per column, left to right */
 } qr_signature;

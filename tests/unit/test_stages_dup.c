@@ -148,18 +148,29 @@ static void test_synthetic(void)
 {
     PIX *a = text_page(1), *b = text_page(2);
     PIX *ga = to_gray(a, 11, 12);
-    PIX *a2 = rescan(a, 1.004, 1.5, 24, -20);
+    PIX *a2 = rescan(a, 1.004, 1.0, 24, -20);
     PIX *ga2 = to_gray(a2, 99, 12);
     double same = expect(ga, ga2, true, "text page vs its rescan (gray)");
     expect(a, a2, true, "text page vs its rescan (1 bpp)");
+    /* one scan in gray, the other in black and white: the scanner's colour
+     * detection decides the same way for one sheet, so these are two prints */
+    expect(a, ga2, false, "1 bpp page vs a gray scan of it");
+    /* on both sides of dup_max_skew_delta (1.2 deg): fed 0.8 deg and 2.5 deg
+     * more crooked than the first scan */
+    PIX *a5 = rescan(a, 1.0, 0.8, 10, 12);
+    expect(a, a5, true, "text page vs its rescan 0.8 deg apart");
+    pixDestroy(&a5);
+    a5 = rescan(a, 1.0, 2.5, 10, 12);
+    expect(a, a5, false, "text page vs a print 2.5 deg apart");
+    pixDestroy(&a5);
     /* the same page printed again at 2 % larger: alike, but not one sheet */
-    PIX *a3 = rescan(a, 1.02, 1.5, 35, -28);
+    PIX *a3 = rescan(a, 1.02, 1.0, 35, -28);
     PIX *ga3 = to_gray(a3, 98, 12);
     expect(ga, ga3, false, "text page vs a 2 % larger print (gray)");
     pixDestroy(&a3);
     pixDestroy(&ga3);
     /* printed again 6 mm lower on the sheet: not where a refeed puts it */
-    PIX *a4 = rescan(a, 1.0, 1.5, 0, 71);
+    PIX *a4 = rescan(a, 1.0, 1.0, 0, 71);
     PIX *ga4 = to_gray(a4, 97, 12);
     expect(ga, ga4, false, "text page vs a print 6 mm lower (gray)");
     expect(a, a4, false, "text page vs a print 6 mm lower (1 bpp)");
@@ -262,12 +273,16 @@ static void test_real(void)
     PIX *ps2 = load("lept_pageseg2.tif"), *euro = load("tess_eurotext.tif");
     if (!feyn || !ps1 || !ps2 || !euro)
         goto done;
-    PIX *copy = rescan(feyn, 1.0, -1.2, -30, 25);
+    PIX *copy = rescan(feyn, 1.0, -0.7, -30, 25);
     expect(feyn, copy, true, "lept_feyn vs its rescan");
     pixDestroy(&copy);
-    /* the same scanner: same scale; a feed's play of 2.4 / 1 mm */
-    copy = rescan(ps1, 1.0, 2.0, 28, 12);
+    /* the same scanner: same scale; a feed's play of 2.4 / 1 mm and 0.9 deg */
+    copy = rescan(ps1, 1.0, 0.9, 28, 12);
     expect(ps1, copy, true, "lept_pageseg1 vs its rescan");
+    pixDestroy(&copy);
+    /* the same page fed 2.5 deg more crooked: another print of it */
+    copy = rescan(ps1, 1.0, 2.5, 28, 12);
+    expect(ps1, copy, false, "lept_pageseg1 vs a print 2.5 deg apart");
     pixDestroy(&copy);
     expect(ps1, ps2, false, "lept_pageseg1 vs lept_pageseg2");
     expect(feyn, euro, false, "lept_feyn vs tess_eurotext");

@@ -241,9 +241,48 @@ static bool is_backing(const BOX *b, int w, int h)
  * regions joined to the border that run along a long stretch of it (wedges
  * around a skewed sheet, a strip beside a shifted one); cut content touches
  * the border only in short pieces (letters, a ruled line's end). */
-static PIX *content_of(PIX *bin, double *backing)
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median depth, in pixels, of the backing mask along one edge, over the
+ * middle 60 % of it (the corners hold the wedges of a skewed sheet). */
+static int backing_depth(PIX *mask, int side)
+{
+    int w = pixGetWidth(mask), h = pixGetHeight(mask), wpl = pixGetWpl(mask);
+    bool horiz = side == 0 || side == 2;
+    int len = horiz ? w : h, deep = horiz ? h : w;
+    int lo = len / 5, hi = len - len / 5, n = 0;
+    int *runs = malloc(sizeof *runs * (size_t)(hi > lo ? hi - lo : 1));
+    if (!runs || hi <= lo) {
+        free(runs);
+        return 0;
+    }
+    l_uint32 *data = pixGetData(mask);
+    for (int i = lo; i < hi; i++) {
+        int d = 0;
+        while (d < deep) {
+            int x = horiz ? i : side == 1 ? w - 1 - d : d;
+            int y = horiz ? (side == 0 ? d : h - 1 - d) : i;
+            if (!GET_DATA_BIT(data + (size_t)y * wpl, x))
+                break;
+            d++;
+        }
+        runs[n++] = d;
+    }
+    qsort(runs, (size_t)n, sizeof *runs, cmp_int);
+    int med = runs[n / 2];
+    free(runs);
+    return med;
+}
+
+static PIX *content_of(PIX *bin, double *backing, double dpi, double depth_mm[4])
 {
     *backing = 0.0;
+    for (int s = 0; depth_mm && s < 4; s++)
+        depth_mm[s] = 0.0;
     if (!ink_on_border(bin))
         return pixClone(bin);
     PIX *joined = pixExtractBorderConnComps(bin, 8);
@@ -277,6 +316,8 @@ static PIX *content_of(PIX *bin, double *backing)
     l_int32 cnt = 0;
     pixCountPixels(grown, &cnt, NULL);
     *backing = (double)cnt / ((double)w * h);
+    for (int s = 0; depth_mm && s < 4; s++)
+        depth_mm[s] = backing_depth(grown, s) * 25.4 / dpi;
     PIX *c = pixSubtract(NULL, bin, grown);
     pixDestroy(&grown);
     return c ? c : pixClone(bin);
@@ -436,7 +477,7 @@ void qr_measure_separator_skewed(const qr_reduced *r, qr_analysis *a)
         r->peak_row < SEP_CANDIDATE_PEAK || r->peak_col < SEP_CANDIDATE_PEAK)
         return;
     double backing = 0.0, dpi = r->work_dpi > 0 ? r->work_dpi : 150.0;
-    PIX *c = content_of(r->bin, &backing);
+    PIX *c = content_of(r->bin, &backing, dpi, NULL);
     float rad = (float)(a->skew_deg * 3.14159265358979323846 / 180.0);
     PIX *hz = c ? pixVShearCenter(NULL, c, rad, L_BRING_IN_WHITE) : NULL;
     PIX *vt = c ? pixHShearCenter(NULL, c, rad, L_BRING_IN_WHITE) : NULL;
@@ -497,7 +538,7 @@ void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
         a->edge_ink[s] = 0.0;
     }
     double dpi = r->work_dpi > 0 ? r->work_dpi : 150.0;
-    PIX *c = content_of(r->bin, &a->backing_fraction);
+    PIX *c = content_of(r->bin, &a->backing_fraction, dpi, a->backing_mm);
     if (!c)
         return;
     int w = pixGetWidth(c), h = pixGetHeight(c);

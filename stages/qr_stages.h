@@ -96,6 +96,9 @@ typedef struct qr_profile {
     double crop_min_opposite_mm; /* ... and the opposite margin is at least this wide (a
                                     sheet fed off-centre), or, for the bottom edge, the
                                     scan is shorter than its sheet (30) */
+    double crop_min_backing_mm;  /* black backing this deep along one edge while the
+                                    sheet runs into the opposite one: the sheet was
+                                    fed off the frame there (15) */
     /* exposure: gray and colour pages by their levels, bitonal pages by
      * what thresholding left of them */
     double dark_paper_min;       /* paper level (90th percentile) below this = too dark */
@@ -194,6 +197,9 @@ typedef struct qr_analysis {
                                     standard sheet, -1 = no standard width or dpi */
     double backing_fraction;     /* share of the page that is scanner backing (black
                                     regions joined to the border) */
+    double backing_mm[4];        /* top, right, bottom, left: depth of that backing
+                                    along each edge (median over the middle 60 % of
+                                    the edge), mm; 0 = the sheet reaches the edge */
     double margin_ink_fraction;  /* ink outside the centre (speckle on dark pages) */
     double blob_px;              /* mean ink pixels per connected component; -1 = no ink
                                     or not bitonal */

@@ -62,6 +62,25 @@ static int cut_edge(const qr_analysis *a, const qr_profile *p)
     return best;
 }
 
+/* A sheet fed off the frame on black backing: a deep band of backing along
+ * one edge, and the sheet running into the opposite edge (less than 1 mm of
+ * backing there). Its cut may fall between text lines, where no content
+ * touches the edge, so the margins cannot tell; the backing can. A sheet
+ * narrower than the frame and fed against one side would look the same, but
+ * feeders centre their sheets. Returns the cut edge, or -1. */
+#define OFF_FRAME_EDGE_MM 1.0
+static int off_frame_edge(const qr_analysis *a, const qr_profile *p)
+{
+    int best = -1;
+    for (int s = 0; s < 4; s++) {
+        double away = a->backing_mm[(s + 2) % 4];
+        if (a->backing_mm[s] < OFF_FRAME_EDGE_MM && away >= p->crop_min_backing_mm &&
+            (best < 0 || away > a->backing_mm[(best + 2) % 4]))
+            best = s;
+    }
+    return best;
+}
+
 /* Ink on the sheet of a bitonal page. Black backing beside a shifted or
  * skewed sheet is not the sheet's ink: seeds 11 and 12 had backing over
  * 8-42 % of the frame on such pages, which made them 30-41 % black and "too
@@ -249,6 +268,14 @@ static void geometry(fault_list *l, const qr_analysis *a, const qr_correction *c
         snprintf(f->detail, sizeof f->detail,
                  "content cut at the %s edge: %.1f mm from it along %.0f%% of its length",
                  SIDE[s], a->margin_mm[s], 100 * a->edge_ink[s]);
+    else if (s < 0 && !dark && (s = off_frame_edge(a, p)) >= 0 &&
+             (f = add(l, QR_FAULT_CROPPED, a->backing_mm[(s + 2) % 4], p->crop_min_backing_mm)) !=
+                 NULL)
+        snprintf(f->detail, sizeof f->detail,
+                 "sheet fed off the frame at the %s edge: %.0f mm of backing along the %s "
+                 "edge (at least %.0f), none along the %s",
+                 SIDE[s], a->backing_mm[(s + 2) % 4], SIDE[(s + 2) % 4], p->crop_min_backing_mm,
+                 SIDE[s]);
     else if (s < 0 && a->short_scan &&
              (f = add(l, QR_FAULT_CROPPED, a->sheet_share, QR_SHORT_SCAN_SHARE)) != NULL)
         snprintf(f->detail, sizeof f->detail,

@@ -334,6 +334,40 @@ static void test_streaks(PIX *page)
 
 /* ---- cropped ---------------------------------------------------------------- */
 
+/* A sheet on black backing: text in its upper half, 2 mm of backing down
+ * the sides, `top_mm` of backing above it, and the sheet shifted down by as
+ * much (so that much of its bottom is outside the frame). No content
+ * reaches an edge: only the backing shows that the sheet ran off the frame. */
+static void off_frame_case(double top_mm, bool want, const char *what)
+{
+    PIX *b = text_block(170, 110, 10);
+    PIX *p = page_with(b, px(20), px(top_mm + 20));
+    rect(p, 0, 0, W, px(top_mm));
+    rect(p, 0, 0, px(2), H);
+    rect(p, W - px(2), 0, px(2), H);
+    if (top_mm < 2.0)
+        rect(p, 0, H - px(2), W, px(2));
+    verdict v;
+    if (judge(p, DPI, &v, what)) {
+        printf("  backing mm t %.1f r %.1f b %.1f l %.1f\n", v.a.backing_mm[0],
+               v.a.backing_mm[1], v.a.backing_mm[2], v.a.backing_mm[3]);
+        CHECKF(has(&v, QR_FAULT_CROPPED) == want, "%s: cropped %d, want %d (top backing %.1f mm)",
+               what, has(&v, QR_FAULT_CROPPED), want, v.a.backing_mm[0]);
+        if (want)
+            check_recorded(&v, QR_FAULT_CROPPED, v.a.backing_mm[0], P.crop_min_backing_mm);
+    }
+    pixDestroy(&p);
+    pixDestroy(&b);
+}
+
+static void test_off_frame(void)
+{
+    off_frame_case(1.5, false, "sheet framed by backing");
+    off_frame_case(0.6 * P.crop_min_backing_mm, false, "sheet 0.6x the limit lower");
+    off_frame_case(2.0 * P.crop_min_backing_mm, true, "sheet 2x the limit lower");
+    off_frame_case(60.0, true, "sheet 60 mm lower");
+}
+
 static void crop_case(PIX *p, bool want, int side, const char *what, verdict *out)
 {
     static const char *const SIDE[4] = {"top", "right", "bottom", "left"};
@@ -838,6 +872,7 @@ int main(void)
     test_clean(page);
     test_streaks(page);
     test_cropped(page);
+    test_off_frame();
     test_gray_exposure(page);
     test_bitonal_exposure(page);
     test_blank();

@@ -353,6 +353,37 @@ static void test_cropped(void)
     CHECKF(strstr(f[0].detail, "bottom") != NULL, "names the edge: %s", f[0].detail);
 }
 
+/* A sheet fed off the frame on black backing, cut between text lines: on
+ * both sides of crop_min_backing_mm, and of the 1 mm of backing the cut
+ * side may show. */
+static void test_off_frame(void)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    qr_analysis a = clean_bitonal();
+    a.margin_mm[0] = 12, a.margin_mm[2] = 8; /* no content near any edge */
+    a.backing_mm[0] = a.backing_mm[1] = a.backing_mm[3] = 2.0;
+    expect_none(&a, NULL, "sheet framed by 2 mm of backing");
+    a.backing_mm[0] = p.crop_min_backing_mm;
+    a.backing_mm[2] = 0.5;
+    expect_one(&a, NULL, QR_FAULT_CROPPED, p.crop_min_backing_mm, p.crop_min_backing_mm,
+               "backing at the limit along the top, the sheet runs off the bottom");
+    qr_fault f[8];
+    faults(&a, NULL, f);
+    CHECKF(strstr(f[0].detail, "off the frame at the bottom") != NULL, "names the edge: %s",
+           f[0].detail);
+    a.backing_mm[0] = p.crop_min_backing_mm - 0.1;
+    expect_none(&a, NULL, "backing just under the limit");
+    a.backing_mm[0] = 60;
+    a.backing_mm[2] = 1.5;
+    expect_none(&a, NULL, "deep backing on both sides (a small sheet, centred)");
+    a.backing_mm[0] = a.backing_mm[2] = 2.0;
+    a.backing_mm[1] = 0;
+    a.backing_mm[3] = 40;
+    expect_one(&a, NULL, QR_FAULT_CROPPED, 40, p.crop_min_backing_mm,
+               "40 mm of backing at the left, the sheet runs off the right");
+}
+
 static void test_separator(void)
 {
     qr_analysis a = clean_bitonal();
@@ -391,6 +422,7 @@ int main(void)
     test_skew();
     test_orientation();
     test_cropped();
+    test_off_frame();
     test_separator();
     test_capacity();
     return qr_test_end();

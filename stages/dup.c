@@ -182,16 +182,30 @@ static int drop_border_ink(PIX *d)
 }
 
 /* Zero columns dark over most of the page height: a streak from dirty glass
- * repeats on every page, so it must not make neighbours look alike. */
+ * repeats on every page, so it must not make neighbours look alike. A streak
+ * is a line: over a good part of the height (margins, gaps between text
+ * lines) it is darker than the columns STREAK_SIDE bins away. A wide gray
+ * area is dark over the whole height too (the sheet of a photographed book
+ * page on a white ground) but never darker than its neighbours; dropping it
+ * left such pages without a signature. */
+#define STREAK_DARK 24
+#define STREAK_SIDE 3  /* 1.5 mm */
+#define STREAK_STEP 12 /* darker than both sides by this much ... */
+#define STREAK_LINE_SHARE 0.3 /* ... over this share of the height */
 static void drop_streaks(PIX *d)
 {
     int w = pixGetWidth(d), h = pixGetHeight(d), wpl = pixGetWpl(d);
     l_uint32 *data = pixGetData(d);
-    for (int x = 0; x < w; x++) {
-        int dark = 0;
-        for (int y = 0; y < h; y++)
-            dark += GET_DATA_BYTE(data + (size_t)y * wpl, x) >= 24;
-        if (dark < 0.8 * h)
+    for (int x = STREAK_SIDE; x < w - STREAK_SIDE; x++) {
+        int dark = 0, line = 0;
+        for (int y = 0; y < h; y++) {
+            const l_uint32 *row = data + (size_t)y * wpl;
+            int v = (int)GET_DATA_BYTE(row, x);
+            int l = (int)GET_DATA_BYTE(row, x - STREAK_SIDE), r = (int)GET_DATA_BYTE(row, x + STREAK_SIDE);
+            dark += v >= STREAK_DARK;
+            line += v >= STREAK_DARK && v >= (l > r ? l : r) + STREAK_STEP;
+        }
+        if (dark < 0.8 * h || line < STREAK_LINE_SHARE * h)
             continue;
         for (int y = 0; y < h; y++)
             SET_DATA_BYTE(data + (size_t)y * wpl, x, 0);

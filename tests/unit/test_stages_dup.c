@@ -218,6 +218,46 @@ static void test_orientation_disagreement(void)
     pixDestroy(&a2);
 }
 
+/* A photographed book page: the sheet (level 200) on a white ground (250)
+ * that shows 20 mm around it; 1 bpp ink becomes level 30. */
+static PIX *on_white_ground(PIX *bin)
+{
+    PIX *g = pixConvert1To8(NULL, bin, 200, 30);
+    int m = 236; /* 20 mm */
+    pixSetAllArbitrary(g, 250);
+    PIX *inner = pixConvert1To8(NULL, bin, 200, 30);
+    pixRasterop(g, m, m, W - 2 * m, H - 2 * m, PIX_SRC, inner, m, m);
+    pixDestroy(&inner);
+    pixCopyResolution(g, bin);
+    return g;
+}
+
+/* A dark line from dirty glass down every page must not make two different
+ * pages alike; a gray sheet as tall as the page is not such a line. */
+static void test_streaks_and_sheets(void)
+{
+    PIX *a = text_page(5), *b = text_page(6);
+    PIX *ga = to_gray(a, 21, 8), *gb = to_gray(b, 22, 8);
+    for (int y = 0; y < H; y++)
+        for (int x = 1400; x < 1403; x++) {
+            pixSetPixel(ga, x, y, 40);
+            pixSetPixel(gb, x, y, 40);
+        }
+    expect(ga, gb, false, "two pages with the same streak");
+    PIX *a2 = rescan(a, 1.0, 0.3, 12, -10);
+    PIX *wa = on_white_ground(a), *wa2 = on_white_ground(a2), *wb = on_white_ground(b);
+    expect(wa, wa2, true, "photographed page vs its rescan");
+    expect(wa, wb, false, "two photographed pages");
+    pixDestroy(&a);
+    pixDestroy(&b);
+    pixDestroy(&ga);
+    pixDestroy(&gb);
+    pixDestroy(&a2);
+    pixDestroy(&wa);
+    pixDestroy(&wa2);
+    pixDestroy(&wb);
+}
+
 static void test_blank(void)
 {
     PIX *e = pixCreate(W, H, 1);
@@ -298,6 +338,7 @@ int main(void)
     qr_stages_global_init();
     test_synthetic();
     test_orientation_disagreement();
+    test_streaks_and_sheets();
     test_blank();
     test_errors();
     test_real();

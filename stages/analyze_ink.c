@@ -98,17 +98,27 @@ static double fraction(PIX *bin)
     return area > 0 ? n / area : 0.0;
 }
 
+/* The centre of a page: inside a band of blank_margin on each side (punch
+ * holes, staples, edge shadows, a lone page number). NULL when the band
+ * leaves nothing; *empty tells that from a failed allocation. */
+static BOX *centre_box(PIX *pix, const qr_profile *prof, bool *empty)
+{
+    int w = pixGetWidth(pix), h = pixGetHeight(pix);
+    int mx = (int)(w * prof->blank_margin), my = (int)(h * prof->blank_margin);
+    *empty = w - 2 * mx < 1 || h - 2 * my < 1;
+    return *empty ? NULL : boxCreate(mx, my, w - 2 * mx, h - 2 * my);
+}
+
 /* Ink inside the margin band with specks removed. */
 static double centre_ink(PIX *bin, double work_dpi, const qr_profile *prof, double limit,
                          double *raw_count, double *centre_area)
 {
     *raw_count = 0.0;
     *centre_area = 0.0;
-    int w = pixGetWidth(bin), h = pixGetHeight(bin);
-    int mx = (int)(w * prof->blank_margin), my = (int)(h * prof->blank_margin);
-    if (w - 2 * mx < 1 || h - 2 * my < 1)
+    bool empty = false;
+    BOX *box = centre_box(bin, prof, &empty);
+    if (empty)
         return 0.0;
-    BOX *box = boxCreate(mx, my, w - 2 * mx, h - 2 * my);
     PIX *c = box ? pixClipRectangle(bin, box, NULL) : NULL;
     boxDestroy(&box);
     if (!c)
@@ -145,12 +155,11 @@ static double centre_ink(PIX *bin, double work_dpi, const qr_profile *prof, doub
 
 static double faint_share(const qr_reduced *r, const qr_profile *prof, int paper)
 {
-    int w = pixGetWidth(r->gray), h = pixGetHeight(r->gray);
-    int mx = (int)(w * prof->blank_margin), my = (int)(h * prof->blank_margin);
     int hi = paper - FILM_BELOW_PAPER, hist[256];
-    if (w - 2 * mx < 1 || h - 2 * my < 1 || hi <= r->threshold || hi > 256)
+    if (hi <= r->threshold || hi > 256)
         return 0.0;
-    BOX *box = boxCreate(mx, my, w - 2 * mx, h - 2 * my);
+    bool empty = false;
+    BOX *box = centre_box(r->gray, prof, &empty);
     int rc = box ? qr_gray_histogram(r->gray, box, hist) : QR_ENOMEM;
     boxDestroy(&box);
     if (rc != QR_OK)

@@ -396,15 +396,26 @@ static const double SHEETS[][2] = {{210, 297}, {215.9, 279.4}, {215.9, 355.6}, {
  * that is longer: under QR_SHORT_SCAN_SHARE (7 % short), the scanner stopped
  * early. (Real sheets and scans vary by a few per cent; the corpus's
  * libtiff_testfax4 is 4 % short of A4.) 1 when a standard sheet (within
- * 7 %) or longer than all; -1 when no standard sheet has its width. */
+ * 7 %) or longer than all; -1 when no standard sheet has its width.
+ * "Its width" is the closest standard width (within 3 %, and ties within
+ * 0.5 %): A4 and Letter are only 2.8 % apart, so an A4 scan stopped at 88 %
+ * of its length was taken for a whole Letter page (94 % of 279.4 mm). */
+#define SHEET_WIDTH_TOL 0.03
+#define SHEET_WIDTH_TIE 0.005
 static double sheet_share(double wmm, double hmm)
 {
-    double share = -1.0;
+    double share = -1.0, closest = SHEET_WIDTH_TOL;
     bool width_known = false;
     for (size_t i = 0; i < sizeof SHEETS / sizeof SHEETS[0]; i++)
         for (int turn = 0; turn < 2; turn++) {
+            double off = fabs(wmm - SHEETS[i][turn]) / SHEETS[i][turn];
+            closest = off < closest ? off : closest;
+        }
+    for (size_t i = 0; i < sizeof SHEETS / sizeof SHEETS[0]; i++)
+        for (int turn = 0; turn < 2; turn++) {
             double sw = SHEETS[i][turn], sh = SHEETS[i][1 - turn];
-            if (fabs(wmm - sw) > 0.03 * sw)
+            double off = fabs(wmm - sw) / sw;
+            if (off > SHEET_WIDTH_TOL || off > closest + SHEET_WIDTH_TIE)
                 continue;
             width_known = true;
             if (fabs(hmm - sh) <= 0.07 * sh)

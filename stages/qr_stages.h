@@ -81,7 +81,7 @@ typedef struct qr_profile {
     double dup_max_ink_change;   /* ink fractions differ by at most this share (0.05) */
     double dup_max_scale_change; /* content width differs by at most this share (0.008) */
     double dup_max_shift_mm;     /* the ink lies at most this far from where it was on
-                                    the page before, on both axes (3.0) */
+                                    the page before, on both axes (2.2) */
     double dup_max_fit_scale;    /* the profiles match at a scale at most this far from
                                     1 on both axes (0.006) */
     double dup_max_skew_delta;   /* the two scans' skew angles differ by at most this

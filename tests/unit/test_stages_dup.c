@@ -313,15 +313,19 @@ static void test_real(void)
     PIX *ps2 = load("lept_pageseg2.tif"), *euro = load("tess_eurotext.tif");
     if (!feyn || !ps1 || !ps2 || !euro)
         goto done;
-    PIX *copy = rescan(feyn, 1.0, -0.7, -30, 25);
+    PIX *copy = rescan(feyn, 1.0, -0.7, -22, 18);
     expect(feyn, copy, true, "lept_feyn vs its rescan");
     pixDestroy(&copy);
-    /* the same scanner: same scale; a feed's play of 2.4 / 1 mm and 0.9 deg */
-    copy = rescan(ps1, 1.0, 0.9, 28, 12);
+    /* on both sides of dup_max_shift_mm (2.2): 1.9 mm and 2.8 mm across */
+    copy = rescan(feyn, 1.0, -0.3, 33, 0);
+    expect(feyn, copy, false, "lept_feyn vs a print 2.8 mm across");
+    pixDestroy(&copy);
+    /* the same scanner: same scale; a feed's play of 1.7 / 1 mm and 0.9 deg */
+    copy = rescan(ps1, 1.0, 0.9, 20, 12);
     expect(ps1, copy, true, "lept_pageseg1 vs its rescan");
     pixDestroy(&copy);
     /* the same page fed 2.5 deg more crooked: another print of it */
-    copy = rescan(ps1, 1.0, 2.5, 28, 12);
+    copy = rescan(ps1, 1.0, 2.5, 20, 12);
     expect(ps1, copy, false, "lept_pageseg1 vs a print 2.5 deg apart");
     pixDestroy(&copy);
     expect(ps1, ps2, false, "lept_pageseg1 vs lept_pageseg2");

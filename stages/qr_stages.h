@@ -78,8 +78,8 @@ typedef struct qr_profile {
     /* confirmation on gray and colour pages: the same sheet scanned twice */
     double dup_max_paper_delta;  /* paper levels differ by at most this (1) */
     double dup_max_tone_delta;   /* mean levels differ by at most this (1.5) */
-    double dup_max_ink_change;   /* ink fractions differ by at most this share (0.05) */
-    double dup_max_scale_change; /* content width differs by at most this share (0.008) */
+    double dup_max_ink_change;   /* ink fractions differ by at most this share (0.06) */
+    double dup_max_scale_change; /* content width differs by at most this share (0.02) */
     double dup_max_shift_mm;     /* the ink lies at most this far from where it was on
                                     the page before, on both axes (2.2) */
     double dup_max_fit_scale;    /* the profiles match at a scale at most this far from

@@ -264,19 +264,19 @@ static void geometry(fault_list *l, const qr_analysis *a, const qr_correction *c
                  "the other axis is too close (ratio %.1f)",
                  a->orient_guess, a->orient_conf, p->orient_fault_conf, a->orient_ratio);
     int s = dark ? -1 : cut_edge(a, p);
+    int off = dark || s >= 0 ? -1 : off_frame_edge(a, p);
     if (s >= 0 && (f = add(l, QR_FAULT_CROPPED, a->margin_mm[s], p->crop_min_margin_mm)) != NULL)
         snprintf(f->detail, sizeof f->detail,
                  "content cut at the %s edge: %.1f mm from it along %.0f%% of its length",
                  SIDE[s], a->margin_mm[s], 100 * a->edge_ink[s]);
-    else if (s < 0 && !dark && (s = off_frame_edge(a, p)) >= 0 &&
-             (f = add(l, QR_FAULT_CROPPED, a->backing_mm[(s + 2) % 4], p->crop_min_backing_mm)) !=
-                 NULL)
+    else if (off >= 0 && (f = add(l, QR_FAULT_CROPPED, a->backing_mm[(off + 2) % 4],
+                                  p->crop_min_backing_mm)) != NULL)
         snprintf(f->detail, sizeof f->detail,
                  "sheet fed off the frame at the %s edge: %.0f mm of backing along the %s "
                  "edge (at least %.0f), none along the %s",
-                 SIDE[s], a->backing_mm[(s + 2) % 4], SIDE[(s + 2) % 4], p->crop_min_backing_mm,
-                 SIDE[s]);
-    else if (s < 0 && a->short_scan &&
+                 SIDE[off], a->backing_mm[(off + 2) % 4], SIDE[(off + 2) % 4],
+                 p->crop_min_backing_mm, SIDE[off]);
+    else if (s < 0 && off < 0 && a->short_scan &&
              (f = add(l, QR_FAULT_CROPPED, a->sheet_share, QR_SHORT_SCAN_SHARE)) != NULL)
         snprintf(f->detail, sizeof f->detail,
                  "scan stopped early: %.0f%% of the length of the nearest longer standard "

@@ -80,6 +80,8 @@ static const pf_row ROWS[] = {
     PF_ROW("cropped", crop_min_extent, 0, 1, "... along at least this share of that edge"),
     PF_ROW("cropped", crop_min_opposite_mm, 0, 500, "... and the opposite margin at least this wide (or a short scan, bottom edge), in mm"),
     PF_ROW("cropped", crop_min_backing_mm, 0, 500, "black backing this deep along one edge, none along the opposite one: the sheet ran off the frame, in mm"),
+    PF_ROW("cropped", crop_foot_margin_mm, 0, 50, "content closer than this to the foot of the page (deskewed) ..., in mm"),
+    PF_ROW("cropped", crop_min_head_mm, 0, 500, "... under at least this much empty head: the sheet sat low in the frame, in mm"),
     PF_ROW("exposure", dark_paper_min, 0, 255, "gray/colour: paper level below this is too_dark, in gray levels"),
     PF_ROW("exposure", light_ink_max, 0, 255, "gray/colour: darkest ink above this is too_light, in gray levels"),
     PF_ROW("exposure", dark_ink_max, 0, 1, "bitonal: black share of the page above this is too_dark"),

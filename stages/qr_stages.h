@@ -91,7 +91,7 @@ typedef struct qr_profile {
                                     the top and bottom margins (0.6) */
     double streak_min_contrast;  /* darkness over both neighbours, gray levels (24) */
     /* cropped: content cut at an edge */
-    double crop_min_margin_mm;   /* content closer than this to an edge is cut (1.0) */
+    double crop_min_margin_mm;   /* content closer than this to an edge is cut (1.25) */
     double crop_min_extent;      /* ... over at least this share of that edge (0.0) */
     double crop_min_opposite_mm; /* ... and the opposite margin is at least this wide (a
                                     sheet fed off-centre), or, for the bottom edge, the
@@ -99,6 +99,10 @@ typedef struct qr_profile {
     double crop_min_backing_mm;  /* black backing this deep along one edge while the
                                     sheet runs into the opposite one: the sheet was
                                     fed off the frame there (15) */
+    double crop_foot_margin_mm;  /* content this close to the foot of the page (deskewed,
+                                    in reading direction) ... (4.0) */
+    double crop_min_head_mm;     /* ... under this much empty head: the sheet sat low and
+                                    its foot is outside the frame (40) */
     /* exposure: gray and colour pages by their levels, bitonal pages by
      * what thresholding left of them */
     double dark_paper_min;       /* paper level (90th percentile) below this = too dark */

@@ -392,6 +392,72 @@ static void crop_case(PIX *p, bool want, int side, const char *what, verdict *ou
     CHECKF(!has(&v, QR_FAULT_STREAKS), "%s: no streak", what);
 }
 
+/* A sheet that sat low: text 200 mm tall whose foot is `foot_mm` above the
+ * frame's bottom edge, under some 90 mm of empty head; turned by `turn`
+ * quarter turns clockwise as delivered. `want`: cropped at frame edge
+ * `edge` as the foot of the page. */
+static void foot_case(double foot_mm, int turn, bool want, int edge, const char *what)
+{
+    static const char *const SIDE[4] = {"top", "right", "bottom", "left"};
+    PIX *b = text_block(180, 200, 10);
+    PIX *up = page_with(b, px(15), H - pixGetHeight(b) - px(foot_mm));
+    PIX *p = turn ? pixRotateOrth(up, turn) : pixClone(up);
+    verdict v;
+    if (judge(p, DPI, &v, what)) {
+        printf("  margins mm t %.1f r %.1f b %.1f l %.1f, skew %.2f, orientation %d\n",
+               v.a.margin_mm[0], v.a.margin_mm[1], v.a.margin_mm[2], v.a.margin_mm[3],
+               v.a.skew_deg, v.a.orientation);
+        CHECKF(v.a.orientation == 90 * turn, "%s: orientation %d", what, v.a.orientation);
+        CHECKF(has(&v, QR_FAULT_CROPPED) == want, "%s: cropped %d, want %d", what,
+               has(&v, QR_FAULT_CROPPED), want);
+        const qr_fault *f = fault_of(&v, QR_FAULT_CROPPED);
+        if (want && f) {
+            char name[32];
+            snprintf(name, sizeof name, "%s edge", SIDE[edge]);
+            CHECKF(strstr(f->detail, "sat low") && strstr(f->detail, name), "%s: %s", what,
+                   f->detail);
+            /* the deskewed foot margin: the measured one, plus a little */
+            CHECKF(f->value >= v.a.margin_mm[edge] && f->value < v.a.margin_mm[edge] + 0.5 &&
+                       f->threshold == P.crop_foot_margin_mm,
+                   "%s: records %.3f / %.1f (margin %.3f mm)", what, f->value, f->threshold,
+                   v.a.margin_mm[edge]);
+        }
+        CHECKF(v.n == (want ? 1 : 0), "%s: %d faults, first %s", what, v.n,
+               v.n ? qr_fault_name(v.f[0].kind) : "-");
+    }
+    pixDestroy(&p);
+    pixDestroy(&up);
+    pixDestroy(&b);
+}
+
+/* On both sides of crop_foot_margin_mm, upright and upside down; and text
+ * pressed to the head of a page turned upside down is not its foot. */
+static void test_foot(void)
+{
+    double low = 0.5 * P.crop_foot_margin_mm, clear = 1.5 * P.crop_foot_margin_mm;
+    CHECK(low > P.crop_min_margin_mm);
+    foot_case(low, 0, true, 2, "sat low, foot 0.5x the limit");
+    foot_case(clear, 0, false, 2, "sat low, foot 1.5x the limit");
+    foot_case(low, 2, true, 0, "sat low, foot 0.5x the limit, upside down");
+    foot_case(clear, 2, false, 0, "sat low, foot 1.5x the limit, upside down");
+    /* text 2 mm under the head, 90 mm of empty foot: turned upside down, the
+     * frame's bottom edge is its head */
+    PIX *b = text_block(180, 200, 10);
+    PIX *up = page_with(b, px(15), px(low));
+    PIX *p = pixRotateOrth(up, 2);
+    verdict v;
+    if (judge(p, DPI, &v, "text at the head, upside down")) {
+        CHECKF(v.a.orientation == 180 && v.a.margin_mm[2] < P.crop_foot_margin_mm &&
+                   v.a.margin_mm[0] >= P.crop_min_head_mm,
+               "text at the head, upside down: orientation %d, margins t %.1f b %.1f",
+               v.a.orientation, v.a.margin_mm[0], v.a.margin_mm[2]);
+        CHECKF(v.n == 0, "text at the head, upside down: %d faults", v.n);
+    }
+    pixDestroy(&p);
+    pixDestroy(&up);
+    pixDestroy(&b);
+}
+
 static void test_cropped(PIX *page)
 {
     verdict v;
@@ -411,14 +477,17 @@ static void test_cropped(PIX *page)
     pixDestroy(&b);
 
     /* The bottom margin at a quarter of the limit and at three times it; the
-     * top margin wide, as on a sheet pulled down. */
-    b = text_block(180, 200, 10);
+     * top margin wide, as on a sheet pulled down, but narrower than the head
+     * of a sheet that sat low (test_foot). */
+    b = text_block(180, 260, 10);
     int hb = pixGetHeight(b);
     p = page_with(b, px(15), H - hb - px(0.25 * P.crop_min_margin_mm));
     crop_case(p, true, 2, "bottom margin 0.25x limit", NULL);
     pixDestroy(&p);
     p = page_with(b, px(15), H - hb - px(3.0 * P.crop_min_margin_mm));
-    crop_case(p, false, 2, "bottom margin 3x limit", NULL);
+    crop_case(p, false, 2, "bottom margin 3x limit", &v);
+    CHECKF(v.a.margin_mm[0] >= P.crop_min_opposite_mm && v.a.margin_mm[0] < P.crop_min_head_mm,
+           "bottom margin 3x limit: top margin %.1f mm", v.a.margin_mm[0]);
     pixDestroy(&p);
     pixDestroy(&b);
 
@@ -891,6 +960,7 @@ int main(void)
     test_clean(page);
     test_streaks(page);
     test_cropped(page);
+    test_foot();
     test_off_frame();
     test_gray_exposure(page);
     test_bitonal_exposure(page);

@@ -399,6 +399,85 @@ static void cropped_case(const char *name)
     qr_page_clear(&pg);
 }
 
+/* Rows with ink (more than two dark pixels) of a 1 bpp or 8 bpp page. */
+static NUMA *ink_rows(PIX *pix)
+{
+    PIX *bin = pixGetDepth(pix) == 1 ? pixClone(pix) : pixThresholdToBinary(pix, 128);
+    NUMA *na = bin ? pixCountPixelsByRow(bin, NULL) : NULL;
+    pixDestroy(&bin);
+    return na;
+}
+
+static bool row_inked(NUMA *na, int y)
+{
+    l_int32 v = 0;
+    numaGetIValue(na, y, &v);
+    return v > 2;
+}
+
+/* The frame's new bottom row for a sheet moved down at least `head_mm`: the
+ * row `foot_mm` below the last line of a gap between text lines (the gap
+ * reaching at least that far), with text below it that the move loses.
+ * -1 when the page has no such gap. */
+static int cut_row(PIX *pix, double ydpi, double head_mm, double foot_mm)
+{
+    NUMA *na = ink_rows(pix);
+    if (!na)
+        return -1;
+    int h = pixGetHeight(pix), foot = (int)lround(foot_mm * ydpi / 25.4);
+    int found = -1;
+    for (int c = h - (int)lround(head_mm * ydpi / 25.4); c > h / 3 && found < 0; c--) {
+        bool gap = row_inked(na, c - foot - 1);
+        for (int y = c - foot; y < c && gap; y++)
+            gap = !row_inked(na, y);
+        bool lost = false;
+        for (int y = c; y < h && !lost; y++)
+            lost = row_inked(na, y);
+        if (gap && lost)
+            found = c;
+    }
+    numaDestroy(&na);
+    return found;
+}
+
+/* A sheet that sat low in the frame, its foot cut between two text lines:
+ * the page moved down until the frame's bottom edge lies 2.5 mm (0.6x
+ * crop_foot_margin_mm) under a text line, with 50 mm or more of empty head
+ * above. No ink touches the edge, so only the sheet's position tells. */
+static void foot_case(const char *name)
+{
+    qr_page pg;
+    if (!load(name, 0, &pg))
+        return;
+    double foot_mm = 0.6 * P.crop_foot_margin_mm;
+    int c = cut_row(pg.pix, pg.ydpi, 50.0, foot_mm);
+    CHECKF(c > 0, "%s: no gap between lines %.1f mm deep in its lower part", name, foot_mm);
+    int w = pixGetWidth(pg.pix), h = pixGetHeight(pg.pix), d = pixGetDepth(pg.pix);
+    PIX *p = c > 0 ? pixCreate(w, h, d) : NULL;
+    if (p) {
+        if (d != 1)
+            pixSetAll(p); /* white paper above the sheet's head */
+        pixCopyResolution(p, pg.pix);
+        pixRasterop(p, 0, h - c, w, c, PIX_SRC, pg.pix, 0, 0);
+    }
+    char what[160];
+    snprintf(what, sizeof what, "%s, sat %.0f mm low", name, (h - c) * 25.4 / pg.ydpi);
+    verdict v;
+    if (p && judge(p, pg.xdpi, pg.ydpi, &v, what)) {
+        metrics(&v);
+        const qr_fault *f = fault_of(&v, QR_FAULT_CROPPED);
+        CHECKF(f && strstr(f->detail, "sat low") && strstr(f->detail, "bottom edge"),
+               "%s: cropped %s (bottom %.2f mm, top %.1f mm, skew %.2f)", what,
+               f ? f->detail : "no", v.a.margin_mm[2], v.a.margin_mm[0], v.a.skew_deg);
+        CHECKF(v.a.margin_mm[2] >= P.crop_min_margin_mm, "%s: no ink within %.2f mm of the edge",
+               what, v.a.margin_mm[2]);
+        char why[1024];
+        CHECKF(others(&v, QR_FAULT_CROPPED, why, sizeof why) == 0, "%s: %s", what, why);
+    }
+    pixDestroy(&p);
+    qr_page_clear(&pg);
+}
+
 /* Gray levels remapped linearly so that `from` becomes `to`, keeping the
  * other end (0 when darkening the paper, 255 when fading the ink). */
 static PIX *remapped(PIX *pix, int from, int to, bool keep_black)
@@ -471,6 +550,9 @@ static void test_applied_faults(void)
     cropped_case("lept_feyn.tif");
     cropped_case("ocrmypdf_linn.tif");
     cropped_case("tess_hebrew-nikud-genesis-1-2.png");
+    foot_case("ocrmypdf_linn.tif");
+    foot_case("tess_hebrew-nikud-genesis-1-2.png");
+    foot_case("ocrmypdf_epson.tif");
     exposure_case("tess_hebrew-nikud-genesis-1-2.png", QR_FAULT_TOO_DARK, -20);
     exposure_case("tess_hebrew-nikud-genesis-1-2.png", QR_FAULT_TOO_DARK, +20);
     exposure_case("lept_lucasta.047.jpg", QR_FAULT_TOO_DARK, -20);

@@ -4,6 +4,7 @@
  * precedence. Measurements are set by hand, so each case isolates one rule;
  * the detectors themselves are tested on images in test_stages_qc.c.
  */
+#include <math.h>
 #include <string.h>
 
 #include "qr_stages.h"
@@ -328,7 +329,10 @@ static void test_cropped(void)
     qr_profile p;
     qr_profile_default(&p);
     qr_analysis a = clean_bitonal();
-    a.margin_mm[0] = p.crop_min_opposite_mm + 10; /* fed off-centre: wide top margin */
+    /* fed off-centre: a wide top margin, but a head too narrow for a sheet
+     * that sat low (see test_foot) */
+    a.margin_mm[0] = p.crop_min_opposite_mm + 5;
+    CHECK(a.margin_mm[0] < p.crop_min_head_mm);
     a.margin_mm[2] = p.crop_min_margin_mm;
     a.edge_ink[2] = 0.5;
     expect_none(&a, NULL, "margin at the limit");
@@ -351,6 +355,71 @@ static void test_cropped(void)
     qr_fault f[8];
     faults(&a, NULL, f);
     CHECKF(strstr(f[0].detail, "bottom") != NULL, "names the edge: %s", f[0].detail);
+}
+
+/* A sheet that sat low: content near the foot under a wide empty head, on
+ * both sides of crop_foot_margin_mm and crop_min_head_mm; the margins are
+ * deskewed, and head and foot follow the reading direction. */
+static void test_foot(void)
+{
+    qr_profile p;
+    qr_profile_default(&p);
+    qr_analysis a = clean_bitonal();
+    a.skew_deg = 0;
+    a.margin_mm[0] = p.crop_min_head_mm;
+    a.margin_mm[2] = p.crop_foot_margin_mm - 0.5; /* over crop_min_margin_mm: no ink cut */
+    CHECK(a.margin_mm[2] > p.crop_min_margin_mm);
+    expect_one(&a, NULL, QR_FAULT_CROPPED, p.crop_foot_margin_mm - 0.5, p.crop_foot_margin_mm,
+               "foot 0.5 mm under the limit, head at the limit");
+    qr_fault f[8];
+    faults(&a, NULL, f);
+    CHECKF(strstr(f[0].detail, "sat low") && strstr(f[0].detail, "bottom edge"),
+           "names the cause and the edge: %s", f[0].detail);
+    a.margin_mm[2] = p.crop_foot_margin_mm;
+    expect_none(&a, NULL, "foot at the limit");
+    a.margin_mm[2] = p.crop_foot_margin_mm - 0.5;
+    a.margin_mm[0] = p.crop_min_head_mm - 0.5;
+    expect_none(&a, NULL, "head 0.5 mm under the limit");
+    a.margin_mm[0] = 120;
+
+    /* Skewed 1.5 deg: the block's corner is 0.5 * 180 mm * tan(1.5 deg) =
+     * 2.4 mm closer to the edge than its lines. 2.0 mm measured is 4.4 mm
+     * deskewed (not low); 1.5 mm is 3.9 mm (low). */
+    a.skew_deg = 1.5;
+    a.margin_mm[2] = 2.0;
+    expect_none(&a, NULL, "skewed 1.5 deg, foot 2.0 mm at the corner");
+    a.margin_mm[2] = 1.5;
+    a.margin_mm[0] = 40; /* 42.4 mm deskewed */
+    qr_fault g[8];
+    int n = faults(&a, NULL, g);
+    CHECKF(n == 1 && g[0].kind == QR_FAULT_CROPPED && fabs(g[0].value - 3.86) < 0.01,
+           "skewed 1.5 deg, foot 1.5 mm at the corner: %d faults, value %.3f", n,
+           n ? g[0].value : -1.0);
+    a.skew_deg = 6.0;
+    expect_none(&a, NULL, "skewed beyond 5 deg: the margins say little");
+    a.skew_deg = 0;
+
+    /* Upside down: the foot is the frame's top edge. */
+    a.orientation = 180;
+    a.margin_mm[0] = 2.0;
+    a.margin_mm[2] = 80;
+    n = faults(&a, NULL, g);
+    CHECKF(n == 1 && g[0].kind == QR_FAULT_CROPPED && strstr(g[0].detail, "top edge"),
+           "upside down, foot at the frame top: %d faults %s", n, n ? g[0].detail : "");
+    a.margin_mm[0] = 80;
+    a.margin_mm[2] = 2.0;
+    expect_none(&a, NULL, "upside down, text pressed to its head (the frame's bottom)");
+    /* Turned 90 clockwise: the head is at the right, the foot at the left. */
+    a.orientation = 90;
+    a.margin_mm[0] = a.margin_mm[2] = 15;
+    a.margin_mm[1] = 60;
+    a.margin_mm[3] = 2.0;
+    n = faults(&a, NULL, g);
+    CHECKF(n == 1 && g[0].kind == QR_FAULT_CROPPED && strstr(g[0].detail, "left edge"),
+           "turned 90, foot at the frame's left: %d faults %s", n, n ? g[0].detail : "");
+    a.margin_mm[1] = 2.0;
+    a.margin_mm[3] = 60;
+    expect_none(&a, NULL, "turned 90, text pressed to its head");
 }
 
 /* A sheet fed off the frame on black backing, cut between text lines: on
@@ -422,6 +491,7 @@ int main(void)
     test_skew();
     test_orientation();
     test_cropped();
+    test_foot();
     test_off_frame();
     test_separator();
     test_capacity();

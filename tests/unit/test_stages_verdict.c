@@ -357,6 +357,25 @@ static void test_cropped(void)
     CHECKF(strstr(f[0].detail, "bottom") != NULL, "names the edge: %s", f[0].detail);
 }
 
+/* Turned by `turn` degrees: content 2 mm from frame edge `foot` under
+ * 80 mm of head is cut there; the same text pressed to its head is not. */
+static void foot_turned(int turn, int foot, const char *edge)
+{
+    qr_analysis a = clean_bitonal();
+    a.orientation = turn;
+    a.margin_mm[foot] = 2.0;
+    a.margin_mm[(foot + 2) % 4] = 80;
+    qr_fault g[8];
+    int n = faults(&a, NULL, g);
+    CHECKF(n == 1 && g[0].kind == QR_FAULT_CROPPED && strstr(g[0].detail, edge),
+           "turned %d, foot at the frame's %s: %d faults %s", turn, edge, n,
+           n ? g[0].detail : "");
+    a.margin_mm[foot] = 80;
+    a.margin_mm[(foot + 2) % 4] = 2.0;
+    n = faults(&a, NULL, g);
+    CHECKF(n == 0, "turned %d, text pressed to its head: %d faults", turn, n);
+}
+
 /* A sheet that sat low: content near the foot under a wide empty head, on
  * both sides of crop_foot_margin_mm and crop_min_head_mm; the margins are
  * deskewed, and head and foot follow the reading direction. */
@@ -399,27 +418,11 @@ static void test_foot(void)
     expect_none(&a, NULL, "skewed beyond 5 deg: the margins say little");
     a.skew_deg = 0;
 
-    /* Upside down: the foot is the frame's top edge. */
-    a.orientation = 180;
-    a.margin_mm[0] = 2.0;
-    a.margin_mm[2] = 80;
-    n = faults(&a, NULL, g);
-    CHECKF(n == 1 && g[0].kind == QR_FAULT_CROPPED && strstr(g[0].detail, "top edge"),
-           "upside down, foot at the frame top: %d faults %s", n, n ? g[0].detail : "");
-    a.margin_mm[0] = 80;
-    a.margin_mm[2] = 2.0;
-    expect_none(&a, NULL, "upside down, text pressed to its head (the frame's bottom)");
-    /* Turned 90 clockwise: the head is at the right, the foot at the left. */
-    a.orientation = 90;
-    a.margin_mm[0] = a.margin_mm[2] = 15;
-    a.margin_mm[1] = 60;
-    a.margin_mm[3] = 2.0;
-    n = faults(&a, NULL, g);
-    CHECKF(n == 1 && g[0].kind == QR_FAULT_CROPPED && strstr(g[0].detail, "left edge"),
-           "turned 90, foot at the frame's left: %d faults %s", n, n ? g[0].detail : "");
-    a.margin_mm[1] = 2.0;
-    a.margin_mm[3] = 60;
-    expect_none(&a, NULL, "turned 90, text pressed to its head");
+    /* Turned: upside down the foot is the frame's top edge; turned 90
+     * clockwise the head is at the right and the foot at the left. */
+    foot_turned(180, 0, "top edge");
+    foot_turned(90, 3, "left edge");
+    foot_turned(270, 1, "right edge");
 }
 
 /* A sheet fed off the frame on black backing, cut between text lines: on

@@ -537,6 +537,29 @@ PIX *qr_content_of(PIX *img, const qr_reduced *r)
     return c ? c : pixClone(img);
 }
 
+bool qr_deskewed_block(const qr_analysis *a, double *w_mm, double *h_mm, double margin_mm[4])
+{
+    if (a->dpi <= 0)
+        return false;
+    for (int s = 0; s < 4; s++)
+        if (a->margin_mm[s] < 0)
+            return false;
+    const double *m = a->margin_mm;
+    double bw = 25.4 * a->width / a->xdpi - m[1] - m[3];
+    double bh = 25.4 * a->height / a->ydpi - m[0] - m[2];
+    double t = fabs(tan(a->skew_deg * 3.14159265358979323846 / 180.0));
+    double w = t < 0.5 ? fmax((bw - bh * t) / (1.0 - t * t), 0.0) : bw;
+    double h = t < 0.5 ? fmax((bh - bw * t) / (1.0 - t * t), 0.0) : bh;
+    if (w_mm)
+        *w_mm = w;
+    if (h_mm)
+        *h_mm = h;
+    if (margin_mm)
+        for (int s = 0; s < 4; s++)
+            margin_mm[s] = m[s] + 0.5 * (s % 2 == 0 ? bh - h : bw - w);
+    return true;
+}
+
 void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     (void)prof;

@@ -348,14 +348,7 @@ int qr_signature_compute(const struct Pix *cpix, const qr_analysis *an, qr_signa
     out->ink_fraction = an->ink_fraction;
     out->skew_found = an->skew_found;
     out->skew_deg = an->skew_deg;
-    if (an->dpi > 0 && an->margin_mm[1] >= 0 && an->margin_mm[3] >= 0) {
-        /* the box of a block turned by t is wider by its height * tan t */
-        double bw = 25.4 * an->width / an->xdpi - an->margin_mm[1] - an->margin_mm[3];
-        double bh = 25.4 * an->height / an->ydpi - an->margin_mm[0] - an->margin_mm[2];
-        double t = fabs(tan(an->skew_deg * 3.14159265358979323846 / 180.0));
-        out->content_w_mm = t < 0.5 ? (bw - bh * t) / (1.0 - t * t) : bw;
-        out->content_h_mm = t < 0.5 ? (bh - bw * t) / (1.0 - t * t) : bh;
-    }
+    qr_deskewed_block(an, &out->content_w_mm, &out->content_h_mm, NULL);
     out->valid = true;
     return QR_OK;
 }

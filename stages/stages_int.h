@@ -107,6 +107,15 @@ int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double beyond, do
 /* analyze_qc.c */
 void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
 void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a);
+/* The content block as on the deskewed page, from the margins and the skew.
+ * The box of a block turned by t is wider by its height * tan t and taller
+ * by its width * tan t, so the block's width and height (mm; NULL to skip)
+ * are solved from the box's, and each margin (margin_mm; NULL to skip) grows
+ * by half of what the box overhangs on its side: the turned block's corner
+ * comes that much closer to the edge than its lines do. False when the dpi
+ * or a margin is unknown. Shared by the duplicate signature (content size)
+ * and the verdict (a sheet that sat low). */
+bool qr_deskewed_block(const qr_analysis *a, double *w_mm, double *h_mm, double margin_mm[4]);
 /* A separator sheet fed at an angle: its bars are looked for again with the
  * measured skew sheared out (after qr_measure_skew). */
 void qr_measure_separator_skewed(const qr_reduced *r, qr_analysis *a);

@@ -81,20 +81,6 @@ static int off_frame_edge(const qr_analysis *a, const qr_profile *p)
     return best;
 }
 
-/* A margin as it would be on the deskewed page: the ink nearest an edge of
- * a skewed page is a corner of its content, which comes closer to that edge
- * by half the content's extent along it times tan(skew). -1 when unknown. */
-static double deskewed_margin(const qr_analysis *a, int s)
-{
-    if (a->margin_mm[s] < 0 || a->dpi <= 0)
-        return -1.0;
-    int a1 = (s + 1) % 4, a2 = (s + 3) % 4;
-    double along = s % 2 == 0 ? 25.4 * a->width / a->xdpi : 25.4 * a->height / a->ydpi;
-    along -= fmax(a->margin_mm[a1], 0.0) + fmax(a->margin_mm[a2], 0.0);
-    double t = fabs(tan(a->skew_deg * 3.14159265358979323846 / 180.0));
-    return a->margin_mm[s] + 0.5 * fmax(along, 0.0) * t;
-}
-
 /* A sheet that sat low in the frame (fed late, or pulled down): its content
  * runs to within crop_foot_margin_mm of the frame edge at the foot of the
  * page, while crop_min_head_mm or more of empty paper lies above it. A page
@@ -106,18 +92,21 @@ static double deskewed_margin(const qr_analysis *a, int s)
  * top edge), and both margins are taken as on the deskewed page: a skewed
  * block's corner comes 1-3 mm closer to an edge than its text lines do, and
  * beyond 5 deg the margins say little. See analyze.c for the limits.
- * Returns the frame edge at the foot, or -1. */
+ * Returns the frame edge at the foot (and the deskewed foot and head
+ * margins), or -1. */
 #define FOOT_MAX_SKEW_DEG 5.0
-static int foot_edge(const qr_analysis *a, const qr_profile *p)
+static int foot_edge(const qr_analysis *a, const qr_profile *p, double *foot_mm, double *head_mm)
 {
     if (fabs(a->skew_deg) > FOOT_MAX_SKEW_DEG)
         return -1;
+    double m[4];
+    if (!qr_deskewed_block(a, NULL, NULL, m))
+        return -1;
     int turn = (a->orientation / 90) % 4;
     int head = turn, foot = (2 + turn) % 4;
-    double mf = deskewed_margin(a, foot), mh = deskewed_margin(a, head);
-    return mf >= 0 && mh >= 0 && mf < p->crop_foot_margin_mm && mh >= p->crop_min_head_mm
-               ? foot
-               : -1;
+    *foot_mm = m[foot];
+    *head_mm = m[head];
+    return m[foot] < p->crop_foot_margin_mm && m[head] >= p->crop_min_head_mm ? foot : -1;
 }
 
 /* Ink on the sheet of a bitonal page. Black backing beside a shifted or
@@ -288,16 +277,15 @@ static void exposure(fault_list *l, const qr_analysis *a, const qr_profile *p, b
 /* The cropped fault of a sheet that sat low (see foot_edge). */
 static void foot_fault(fault_list *l, const qr_analysis *a, const qr_profile *p)
 {
-    int e = foot_edge(a, p);
+    double foot = 0, head = 0;
+    int e = foot_edge(a, p, &foot, &head);
     qr_fault *f;
-    if (e < 0 ||
-        (f = add(l, QR_FAULT_CROPPED, deskewed_margin(a, e), p->crop_foot_margin_mm)) == NULL)
+    if (e < 0 || (f = add(l, QR_FAULT_CROPPED, foot, p->crop_foot_margin_mm)) == NULL)
         return;
     snprintf(f->detail, sizeof f->detail,
              "sheet sat low: content %.1f mm from the %s edge, the page's foot (under %.1f), "
              "below %.0f mm of empty head (at least %.0f)",
-             deskewed_margin(a, e), SIDE[e], p->crop_foot_margin_mm,
-             deskewed_margin(a, (e + 2) % 4), p->crop_min_head_mm);
+             foot, SIDE[e], p->crop_foot_margin_mm, head, p->crop_min_head_mm);
 }
 
 static void geometry(fault_list *l, const qr_analysis *a, const qr_correction *c,

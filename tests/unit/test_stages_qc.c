@@ -368,9 +368,10 @@ static void test_off_frame(void)
     off_frame_case(60.0, true, "sheet 60 mm lower");
 }
 
+static const char *const SIDE[4] = {"top", "right", "bottom", "left"};
+
 static void crop_case(PIX *p, bool want, int side, const char *what, verdict *out)
 {
-    static const char *const SIDE[4] = {"top", "right", "bottom", "left"};
     verdict local, *vp = out ? out : &local;
     if (!judge(p, DPI, vp, what))
         return;
@@ -398,7 +399,6 @@ static void crop_case(PIX *p, bool want, int side, const char *what, verdict *ou
  * `edge` as the foot of the page. */
 static void foot_case(double foot_mm, int turn, bool want, int edge, const char *what)
 {
-    static const char *const SIDE[4] = {"top", "right", "bottom", "left"};
     PIX *b = text_block(180, 200, 10);
     PIX *up = page_with(b, px(15), H - pixGetHeight(b) - px(foot_mm));
     PIX *p = turn ? pixRotateOrth(up, turn) : pixClone(up);

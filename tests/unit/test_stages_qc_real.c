@@ -425,15 +425,15 @@ static int cut_row(PIX *pix, double ydpi, double head_mm, double foot_mm)
     if (!na)
         return -1;
     int h = pixGetHeight(pix), foot = (int)lround(foot_mm * ydpi / 25.4);
+    int last = h - 1; /* the last inked row: text below the cut is lost */
+    while (last >= 0 && !row_inked(na, last))
+        last--;
     int found = -1;
     for (int c = h - (int)lround(head_mm * ydpi / 25.4); c > h / 3 && found < 0; c--) {
         bool gap = row_inked(na, c - foot - 1);
         for (int y = c - foot; y < c && gap; y++)
             gap = !row_inked(na, y);
-        bool lost = false;
-        for (int y = c; y < h && !lost; y++)
-            lost = row_inked(na, y);
-        if (gap && lost)
+        if (gap && last >= c)
             found = c;
     }
     numaDestroy(&na);
@@ -441,7 +441,7 @@ static int cut_row(PIX *pix, double ydpi, double head_mm, double foot_mm)
 }
 
 /* A sheet that sat low in the frame, its foot cut between two text lines:
- * the page moved down until the frame's bottom edge lies 2.5 mm (0.6x
+ * the page moved down until the frame's bottom edge lies 2.4 mm (0.6x
  * crop_foot_margin_mm) under a text line, with 50 mm or more of empty head
  * above. No ink touches the edge, so only the sheet's position tells. */
 static void foot_case(const char *name)

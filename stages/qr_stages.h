@@ -141,6 +141,11 @@ int qr_profile_load(qr_profile *p, const char *path, qr_err *err);
 /* Write the whole profile as an INI file that qr_profile_load reads back. */
 void qr_profile_print(const qr_profile *p, FILE *out);
 
+/* A bitonal page that looks empty but has under this many ink pixels per
+ * mark inside its margins, spread like text, is faded print
+ * (qr_analysis.faded, .dot_px). */
+#define QR_VANISHED_DOT_MAX 1.5
+
 /* Metrics of one page. All fields are always set by qr_analyze. */
 typedef struct qr_analysis {
     /* geometry and resolution */
@@ -207,6 +212,9 @@ typedef struct qr_analysis {
     double margin_ink_fraction;  /* ink outside the centre (speckle on dark pages) */
     double blob_px;              /* mean ink pixels per connected component; -1 = no ink
                                     or not bitonal */
+    double dot_px;               /* bitonal page with too little ink for text: ink pixels
+                                    per mark inside the margin band (faded print leaves
+                                    single pixels); -1 = not measured */
     double stroke_px;            /* 1 bpp input: mean stroke width in source pixels
                                     (twice the ink over its boundary); -1 = not measured */
     double char_px;              /* bitonal: median height of letter-sized marks in source

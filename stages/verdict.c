@@ -194,7 +194,7 @@ static double letter_px(const qr_analysis *a)
     return fmin(a->char_px, a->char_across_px);
 }
 
-typedef enum { NOT_LIGHT, LIGHT_DOTS, LIGHT_HAIRLINE, LIGHT_NARROW, LIGHT_INK } lightness;
+typedef enum { NOT_LIGHT, LIGHT_DOTS, LIGHT_VANISHED, LIGHT_HAIRLINE, LIGHT_NARROW, LIGHT_INK } lightness;
 
 static lightness thin_strokes(const qr_analysis *a, const qr_profile *p, double *value,
                               double *thr)
@@ -235,6 +235,12 @@ static lightness too_light(const qr_analysis *a, const qr_profile *p, double *va
         return NOT_LIGHT;
     if (a->blob_px >= 0 && a->blob_px < p->light_blob_min)
         return LIGHT_DOTS;
+    if (a->faded && a->dot_px >= 0) {
+        /* the page-wide marks were the black backing's (see analyze_ink.c) */
+        *value = a->dot_px;
+        *thr = QR_VANISHED_DOT_MAX;
+        return LIGHT_VANISHED;
+    }
     return thin_strokes(a, p, value, thr);
 }
 
@@ -262,6 +268,9 @@ static void exposure(fault_list *l, const qr_analysis *a, const qr_profile *p, b
         return;
     if (lt == LIGHT_DOTS)
         snprintf(f->detail, sizeof f->detail, "strokes broken into dots: %.1f px per mark, below %.1f", v, t);
+    else if (lt == LIGHT_VANISHED)
+        snprintf(f->detail, sizeof f->detail,
+                 "strokes left as single dots: %.2f px per mark inside the margins, below %.1f", v, t);
     else if (lt == LIGHT_HAIRLINE)
         snprintf(f->detail, sizeof f->detail,
                  "hairline strokes: %.2f px wide at 300 dpi (under %.2f), %.3f of the letter height",

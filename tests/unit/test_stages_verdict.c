@@ -206,6 +206,21 @@ static void test_exposure_bitonal(void)
     a.blob_px = p.light_blob_min * 0.5;
     expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, p.light_blob_min * 0.5, p.light_blob_min,
                "broken strokes");
+    /* Print faded to single dots on black backing: the backing makes the
+     * page's marks large, the dots inside the margins tell (analyze_ink.c
+     * sets faded only under QR_VANISHED_DOT_MAX px per mark there). */
+    a = clean_bitonal();
+    a.blob_px = 71;
+    a.ink_fraction = 0.022;
+    a.faded = true;
+    a.dot_px = QR_VANISHED_DOT_MAX * 0.74;
+    expect_one(&a, NULL, QR_FAULT_TOO_LIGHT, a.dot_px, QR_VANISHED_DOT_MAX,
+               "dots on black backing");
+    a.faded = false;
+    expect_none(&a, NULL, "dots not faded (a blank sheet's specks)");
+    a.faded = true;
+    a.dot_px = -1;
+    expect_none(&a, NULL, "faded without a centre measure");
     /* a page scanned at the working resolution has thin marks of its own;
      * the stroke tests are not read under min_dpi either */
     a.dpi = a.xdpi = a.ydpi = 150;

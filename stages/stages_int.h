@@ -82,6 +82,11 @@ int qr_find_marks(PIX *bin, qr_mark **marks, int *count);
 void qr_measure_exposure(const qr_reduced *r, qr_analysis *a);
 void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
 
+/* analyze.c: faint writing on a gray page thresholded locally (Sauvola, a
+ * 4 mm window), which leaves an even gray area white; NULL when the page is
+ * too small for the window. */
+PIX *qr_faint_local(PIX *gray, double work_dpi);
+
 /* analyze_geom.c */
 void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a);
 void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *prof,

@@ -30,6 +30,7 @@
 
 #include "qr_stages.h"
 #include "qr_test.h"
+#include "stages_int.h"
 
 #define DPI 300
 #define W 2480 /* A4 at 300 dpi */
@@ -977,6 +978,55 @@ static void test_faded(PIX *page)
     pixDestroy(&g);
 }
 
+/* The local threshold of the faint-writing retry: a sheet photographed gray
+ * (222) on white backing (250) with writing 37 levels under the sheet. The
+ * global retry, 20 levels under the page's paper level (the backing), inks
+ * the whole sheet, whose outline then gave the angle; the local one inks
+ * the writing and leaves the sheet white. */
+static void test_faint_local(PIX *text)
+{
+    PIX *g = pixCreate(W, H, 8);
+    pixSetResolution(g, DPI, DPI);
+    pixSetAllArbitrary(g, 250);
+    BOX sheet = {W / 3, 0, W - W / 3, H, 0};
+    pixSetInRectArbitrary(g, &sheet, 222);
+    PIX *ink = pixClipRectangle(text, &sheet, NULL);
+    PIX *mask = pixCreateTemplate(text);
+    if (ink && mask)
+        pixRasterop(mask, sheet.x, 0, sheet.w, sheet.h, PIX_SRC, ink, 0, 0);
+    if (mask)
+        pixPaintThroughMask(g, mask, 0, 0, 185);
+    PIX *local = qr_faint_local(g, DPI);
+    PIX *global = pixThresholdToBinary(g, 250 - 20);
+    CHECKF(local && global && mask, "faint local: no image");
+    if (local && global && mask) {
+        PIX *paper = pixInvert(NULL, mask); /* sheet without writing, and backing */
+        pixSetInRectArbitrary(paper, &(BOX){0, 0, sheet.x, H, 0}, 0);
+        l_int32 npaper = 0, nink = 0, lpaper = 0, link = 0, gpaper = 0;
+        pixCountPixels(paper, &npaper, NULL);
+        pixCountPixels(mask, &nink, NULL);
+        PIX *t = pixAnd(NULL, local, paper);
+        pixCountPixels(t, &lpaper, NULL);
+        pixAnd(t, local, mask);
+        pixCountPixels(t, &link, NULL);
+        pixAnd(t, global, paper);
+        pixCountPixels(t, &gpaper, NULL);
+        pixDestroy(&t);
+        pixDestroy(&paper);
+        double lp = (double)lpaper / npaper, li = (double)link / nink;
+        double gp = (double)gpaper / npaper;
+        printf("faint writing on a gray sheet: local inks %.1f%% of the writing, %.3f%% of "
+               "the sheet; global %.1f%% of the sheet\n", 100 * li, 100 * lp, 100 * gp);
+        CHECKF(li > 0.9 && lp < 0.005, "local threshold: writing %.3f, sheet %.4f", li, lp);
+        CHECKF(gp > 0.99, "global threshold should ink the sheet (%.3f)", gp);
+    }
+    pixDestroy(&local);
+    pixDestroy(&global);
+    pixDestroy(&mask);
+    pixDestroy(&ink);
+    pixDestroy(&g);
+}
+
 int main(void)
 {
     qr_stages_global_init();
@@ -995,6 +1045,7 @@ int main(void)
     test_speckled_skew(page);
     test_faded(page);
     test_vanished(page);
+    test_faint_local(page);
     pixDestroy(&page);
     return qr_test_end();
 }

@@ -35,7 +35,7 @@ static void header(void)
          "left_conf\tink\tcentre_ink\tblank\tmean_luma\tpaper_luma\tink_luma\tcontrast\t"
          "ink_threshold\tstreaks\tstreak_length\tstreak_x\tstreak_contrast\tmargin_top\t"
          "margin_right\tmargin_bottom\tmargin_left\tedge_top\tedge_right\tedge_bottom\t"
-         "edge_left\tbacking\tmargin_ink\tcoarse_up\tcoarse_left\tshort_scan\tblob\tseparator\tskew_measured\tstroke\tchar_h\tchar_across\tfaint\tfaded\tdot\tbacking_top\tbacking_right\tbacking_bottom\tbacking_left\tms_decode\tms_analyze");
+         "edge_left\tbacking\tmargin_ink\tcoarse_up\tcoarse_left\tshort_scan\tblob\tseparator\tskew_measured\tstroke\tchar_h\tchar_across\tfaint\tfaded\tdot\tunturned_conf\tbacking_top\tbacking_right\tbacking_bottom\tbacking_left\tms_decode\tms_analyze");
 }
 
 static void row(const char *path, int page, const qr_analysis *a, double td, double ta)
@@ -52,10 +52,10 @@ static void row(const char *path, int page, const qr_analysis *a, double td, dou
         printf("%.2f\t", a->margin_mm[s]);
     for (int s = 0; s < 4; s++)
         printf("%.3f\t", a->edge_ink[s]);
-    printf("%.4f\t%.5f\t%.2f\t%.2f\t%d\t%.2f\t%d\t%.3f\t%.3f\t%.1f\t%.1f\t%.5f\t%d\t%.2f\t", a->backing_fraction,
+    printf("%.4f\t%.5f\t%.2f\t%.2f\t%d\t%.2f\t%d\t%.3f\t%.3f\t%.1f\t%.1f\t%.5f\t%d\t%.2f\t%.2f\t", a->backing_fraction,
            a->margin_ink_fraction, a->coarse_up, a->coarse_left, a->short_scan, a->blob_px,
            a->separator, a->skew_measured_deg, a->stroke_px, a->char_px, a->char_across_px, a->faint_share,
-           a->faded, a->dot_px);
+           a->faded, a->dot_px, a->unturned_skew_conf);
     for (int s = 0; s < 4; s++)
         printf("%.1f\t", a->backing_mm[s]);
     printf("%.1f\t%.1f\n", td, ta);

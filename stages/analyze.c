@@ -295,17 +295,41 @@ static void measure_skew(PIX *pix, const qr_reduced *r, const qr_profile *prof,
         skew_faint(r, prof, a);
 }
 
-/* Sideways pages: turn the reduced page upright and measure the skew there. */
+/* Sideways pages: turn the reduced page upright and measure the skew there.
+ * Lines that read far better as delivered than turned mean the page was not
+ * sideways, whatever the ascender statistics said: printed music (staves
+ * with few letters) and small print on a small sheet were turned by 90 deg.
+ * Such a page keeps its delivered skew and is judged upright or upside down
+ * only. On seeds 11-15, the 104 pages rightly found sideways read at most
+ * 1.53 times better as delivered; the 6 wrongly turned ones (4 music pages,
+ * 2 of text) 2.96-11.5 times. */
+#define SIDEWAYS_VETO_RATIO 2.0
+
+bool qr_sideways_vetoed(const qr_analysis *unturned, const qr_analysis *turned)
+{
+    return unturned->skew_found &&
+           unturned->skew_conf >= SIDEWAYS_VETO_RATIO * turned->skew_conf;
+}
+
 static void reskew_upright(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
+    a->unturned_skew_conf = a->skew_conf;
     if (!a->orient_confident || (a->orientation != 90 && a->orientation != 270))
         return;
+    qr_analysis unturned = *a;
     PIX *c = qr_content_of(r->bin, r);
     PIX *up = c ? pixRotateOrth(c, (360 - a->orientation) / 90) : NULL;
     if (up)
         qr_measure_skew(up, prof, a);
     pixDestroy(&up);
     pixDestroy(&c);
+    if (!qr_sideways_vetoed(&unturned, a))
+        return;
+    a->skew_found = unturned.skew_found;
+    a->skew_deg = unturned.skew_deg;
+    a->skew_conf = unturned.skew_conf;
+    a->skew_measured_deg = unturned.skew_measured_deg;
+    qr_orient_not_sideways(prof, a);
 }
 
 /* Stroke width, on 1 bpp input only (a gray page's strokes have levels) and

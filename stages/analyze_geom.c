@@ -115,6 +115,11 @@ static void decide(double up, double left, const qr_profile *prof, qr_analysis *
     a->orientation = a->orient_confident ? a->orient_guess : 0;
 }
 
+void qr_orient_not_sideways(const qr_profile *prof, qr_analysis *a)
+{
+    decide(a->up_conf, 0.0, prof, a);
+}
+
 /* Orientation of one binary image; deskews a private copy first if needed. */
 static void detect(PIX *bin, const qr_profile *prof, qr_analysis *a)
 {

@@ -169,6 +169,8 @@ typedef struct qr_analysis {
     double up_conf, left_conf;   /* Leptonica's raw signed confidences */
     bool orient_fine;            /* decided at the finer resolution (escalated) */
     double coarse_up, coarse_left; /* the working resolution's confidences (diagnostic) */
+    double unturned_skew_conf;   /* skew confidence on the page as delivered, before a
+                                    sideways page is measured again upright */
     /* ink and blank */
     double ink_fraction;         /* black fraction of the whole reduced page */
     double centre_ink_fraction;  /* inside the margin band, specks removed */

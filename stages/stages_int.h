@@ -87,10 +87,18 @@ void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
  * too small for the window. */
 PIX *qr_faint_local(PIX *gray, double work_dpi);
 
+/* analyze.c: true when a page found sideways reads its lines at least twice
+ * as surely as delivered (`unturned`) as turned upright (`turned`): it is
+ * not sideways. */
+bool qr_sideways_vetoed(const qr_analysis *unturned, const qr_analysis *turned);
+
 /* analyze_geom.c */
 void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a);
 void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *prof,
                             qr_analysis *a);
+/* The orientation decided again from the up/down confidence alone: the page
+ * is known not to lie sideways. */
+void qr_orient_not_sideways(const qr_profile *prof, qr_analysis *a);
 
 /* orient_bits.c: the ascender/descender confidences of a 1 bpp page as it
  * lies (up) and turned by 90 degrees (left), on the scale of Leptonica's

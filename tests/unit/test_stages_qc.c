@@ -1027,6 +1027,24 @@ static void test_faint_local(PIX *text)
     pixDestroy(&g);
 }
 
+/* The sideways veto: lines read at least twice as surely as delivered as
+ * turned upright (analyze.c, SIDEWAYS_VETO_RATIO); only an angle found as
+ * delivered can veto. */
+static void test_sideways_veto(void)
+{
+    qr_analysis unturned = {0}, turned = {0};
+    unturned.skew_found = true;
+    unturned.skew_conf = 10.0;
+    turned.skew_conf = 5.0;
+    CHECKF(qr_sideways_vetoed(&unturned, &turned), "lines 2.0 times surer as delivered");
+    turned.skew_conf = 5.01;
+    CHECKF(!qr_sideways_vetoed(&unturned, &turned), "lines 1.996 times surer as delivered");
+    turned.skew_conf = 0.5;
+    unturned.skew_conf = P.skew_min_conf * 0.9;
+    unturned.skew_found = false;
+    CHECKF(!qr_sideways_vetoed(&unturned, &turned), "no angle as delivered: no veto");
+}
+
 int main(void)
 {
     qr_stages_global_init();
@@ -1046,6 +1064,7 @@ int main(void)
     test_faded(page);
     test_vanished(page);
     test_faint_local(page);
+    test_sideways_veto();
     pixDestroy(&page);
     return qr_test_end();
 }

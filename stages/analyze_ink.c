@@ -200,8 +200,8 @@ static void faded_check(const qr_reduced *r, const qr_profile *prof, double limi
  * is not blank: the exposure check calls it too light.
  * The marks are counted inside the margin band: a sheet fed on black
  * backing has the backing along its edges as marks of thousands of pixels,
- * which hid the dots (seeds 14 and 15: two faded pages with 49 and 71 px per
- * mark over the whole page were called blank). */
+ * which hid the dots (seed 15: a faded page with 71 px per mark over the
+ * whole page and 1.11 inside the margins was called blank). */
 #define VANISHED_MIN_PX 150
 #define VANISHED_MIN_DISPERSION 2.5
 #define DISPERSION_GRID 12

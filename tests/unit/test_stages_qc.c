@@ -2,7 +2,9 @@
  * Unit tests of the page quality detectors on synthetic pages, each on both
  * sides of its threshold: streaks, cropped, too_dark / too_light (gray and
  * bitonal), blank, orientation, skew (also on a speckled sheet), faded
- * writing and low_dpi.
+ * writing and low_dpi. Two internal rules of the analysis are checked on
+ * their own (stages_int.h): the local threshold of the faint-writing skew
+ * retry, on an image, and the sideways veto's ratio.
  *
  * Why images and not hand-set measurements: test_stages_verdict.c already
  * checks the rules on made-up analyses; here the question is whether the

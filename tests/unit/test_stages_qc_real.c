@@ -16,7 +16,9 @@
  *  - real pages with one fault applied raise it: a 2 px dark line from top
  *    to bottom (streaks), the bottom 20 % not scanned (cropped), the levels
  *    of a gray page darkened or faded (too_dark / too_light), each next to
- *    a milder change that stays on the clean side of the threshold.
+ *    a milder change that stays on the clean side of the threshold;
+ *  - printed music and small print at the angles of pages once turned
+ *    sideways by mistake are not turned, and read the angle applied.
  * Thresholds come from qr_profile_default(), never from this file.
  *
  * Without the shared corpus the test is skipped (exit 77) with a reason.

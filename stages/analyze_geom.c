@@ -24,7 +24,6 @@
 
 #include "stages_int.h"
 
-#define DEG2RAD (3.14159265358979323846 / 180.0)
 #define SKEW_NEAR_DEG 5.0
 /* A near sweep less sure than this is checked by a wide one (seed 11: 4
  * heavy skews showed weak false peaks inside +-5 deg). */
@@ -125,7 +124,7 @@ static void detect(PIX *bin, const qr_profile *prof, qr_analysis *a)
 {
     PIX *work = NULL;
     if (a->skew_found && fabs(a->skew_deg) >= 1.0)
-        work = pixRotate(bin, (l_float32)(DEG2RAD * a->skew_deg), L_ROTATE_SAMPLING,
+        work = pixRotate(bin, (l_float32)(QR_DEG2RAD * a->skew_deg), L_ROTATE_SAMPLING,
                          L_BRING_IN_WHITE, 0, 0);
     /* The sideways test is skipped when the page is already surely upright
      * (1.5 times the confidence a decision needs): left stays 0, so the

@@ -489,7 +489,7 @@ void qr_measure_separator_skewed(const qr_reduced *r, qr_analysis *a)
         return;
     double backing = 0.0, dpi = r->work_dpi > 0 ? r->work_dpi : 150.0;
     PIX *c = content_of(r->bin, &backing, dpi, NULL);
-    float rad = (float)(a->skew_deg * 3.14159265358979323846 / 180.0);
+    float rad = (float)(a->skew_deg * QR_DEG2RAD);
     PIX *hz = c ? pixVShearCenter(NULL, c, rad, L_BRING_IN_WHITE) : NULL;
     PIX *vt = c ? pixHShearCenter(NULL, c, rad, L_BRING_IN_WHITE) : NULL;
     l_int32 *rows = NULL, *cols = NULL, *unused = NULL;
@@ -547,7 +547,7 @@ bool qr_deskewed_block(const qr_analysis *a, double *w_mm, double *h_mm, double 
     const double *m = a->margin_mm;
     double bw = 25.4 * a->width / a->xdpi - m[1] - m[3];
     double bh = 25.4 * a->height / a->ydpi - m[0] - m[2];
-    double t = fabs(tan(a->skew_deg * 3.14159265358979323846 / 180.0));
+    double t = fabs(tan(a->skew_deg * QR_DEG2RAD));
     double w = t < 0.5 ? fmax((bw - bh * t) / (1.0 - t * t), 0.0) : bw;
     double h = t < 0.5 ? fmax((bh - bw * t) / (1.0 - t * t), 0.0) : bh;
     if (w_mm)

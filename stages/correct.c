@@ -30,14 +30,13 @@
 
 #include "stages_int.h"
 
-#define DEG2RAD (3.14159265358979323846 / 180.0)
 
 static PIX *deskew(PIX *pix, double skew_deg)
 {
     l_int32 type = pixGetDepth(pix) == 1 ? L_ROTATE_SAMPLING : L_ROTATE_AREA_MAP;
     /* pixRotate turns clockwise for a positive angle, which undoes a
      * counter-clockwise (positive) skew. */
-    return pixRotate(pix, (l_float32)(DEG2RAD * skew_deg), type, L_BRING_IN_WHITE, 0, 0);
+    return pixRotate(pix, (l_float32)(QR_DEG2RAD * skew_deg), type, L_BRING_IN_WHITE, 0, 0);
 }
 
 static bool wants_deskew(const qr_analysis *an, const qr_profile *prof, qr_correction *what)

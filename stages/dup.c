@@ -27,8 +27,6 @@
 
 #include "stages_int.h"
 
-#define DEG2RAD (3.14159265358979323846 / 180.0)
-#define PI_D 3.14159265358979323846
 
 /* Resolution of one axis: the tag when it gives a plausible sheet (3 to 20
  * inches), otherwise inferred from a sheet about 11 inches long. */
@@ -120,7 +118,7 @@ static PIX *upright(PIX *g, const qr_analysis *an)
     PIX *cur = rot ? pixRotateOrth(g, (360 - rot) / 90) : pixClone(g);
     if (!cur || !an->skew_found || fabs(an->skew_deg) < 0.05)
         return cur;
-    PIX *d = pixRotate(cur, (l_float32)(DEG2RAD * an->skew_deg), L_ROTATE_AREA_MAP,
+    PIX *d = pixRotate(cur, (l_float32)(QR_DEG2RAD * an->skew_deg), L_ROTATE_AREA_MAP,
                        L_BRING_IN_BLACK, 0, 0); /* darkness 0: no ink */
     pixDestroy(&cur);
     return d;
@@ -264,7 +262,7 @@ static uint64_t phash_of(const float t[32 * 32], bool turned)
     double cosv[8][32];
     for (int u = 0; u < 8; u++)
         for (int x = 0; x < 32; x++)
-            cosv[u][x] = cos(PI_D * (2 * x + 1) * u / 64.0);
+            cosv[u][x] = cos(QR_PI * (2 * x + 1) * u / 64.0);
     double rows[32][8]; /* rows[y][u]: DCT along x */
     for (int y = 0; y < 32; y++)
         for (int u = 0; u < 8; u++) {

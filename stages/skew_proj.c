@@ -35,7 +35,6 @@
  * wide sweep (see qr_skew_sweep_search). */
 #define STRIP 4
 #define STRIP_WIDE 2
-#define DEG2RAD (3.14159265358979323846 / 180.0)
 /* Leptonica's guards: a best score under this means too little text, and
  * a worst score under MIN_FACTOR * w^2 * h means a page nearly all ink. */
 #define MIN_VALID_MAX 10000.0
@@ -101,7 +100,7 @@ static double score(strips *s, double theta)
     int h = s->h;
     int32_t *q = s->rows;
     memset(q, 0, (size_t)h * sizeof *q);
-    double t = tan(DEG2RAD * theta), xc = (double)(s->w / 2);
+    double t = tan(QR_DEG2RAD * theta), xc = (double)(s->w / 2);
     for (int k = 0; k < s->n; k++) {
         int d = (int)lround(((double)(s->width * k) + 0.5 * (s->width - 1) - xc) * t);
         if (d >= h || d <= -h)

@@ -14,6 +14,10 @@
 
 #include <leptonica/allheaders.h>
 
+/* Pi, and degrees to radians for the skew angles every stage reads. */
+#define QR_PI 3.14159265358979323846
+#define QR_DEG2RAD (QR_PI / 180.0)
+
 /* The page at the working resolution. */
 typedef struct qr_reduced {
     PIX *luma;        /* 8 bpp luma at full resolution (kept for a finer second

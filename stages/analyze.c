@@ -184,6 +184,15 @@ static bool bitonal_source(PIX *pix, const qr_reduced *r)
     return r->threshold < 0 && r->levels > 0 && pixGetDepth(pix) == 1;
 }
 
+/* The skew fields of one measurement. */
+static void take_skew(qr_analysis *to, const qr_analysis *from)
+{
+    to->skew_found = from->skew_found;
+    to->skew_deg = from->skew_deg;
+    to->skew_conf = from->skew_conf;
+    to->skew_measured_deg = from->skew_measured_deg;
+}
+
 /* Skew measured into a copy; taken when surer than what *best holds. */
 static void skew_try(PIX *bin, const qr_profile *prof, qr_analysis *best)
 {
@@ -191,12 +200,8 @@ static void skew_try(PIX *bin, const qr_profile *prof, qr_analysis *best)
         return;
     qr_analysis t = *best;
     qr_measure_skew(bin, prof, &t);
-    if (t.skew_found && (!best->skew_found || t.skew_conf > best->skew_conf)) {
-        best->skew_found = true;
-        best->skew_deg = t.skew_deg;
-        best->skew_conf = t.skew_conf;
-        best->skew_measured_deg = t.skew_measured_deg;
-    }
+    if (t.skew_found && (!best->skew_found || t.skew_conf > best->skew_conf))
+        take_skew(best, &t);
 }
 
 /* The source reduced so that a black pixel needs all four below it black,
@@ -325,10 +330,7 @@ static void reskew_upright(qr_reduced *r, const qr_profile *prof, qr_analysis *a
     pixDestroy(&c);
     if (!qr_sideways_vetoed(&unturned, a))
         return;
-    a->skew_found = unturned.skew_found;
-    a->skew_deg = unturned.skew_deg;
-    a->skew_conf = unturned.skew_conf;
-    a->skew_measured_deg = unturned.skew_measured_deg;
+    take_skew(a, &unturned);
     qr_orient_not_sideways(prof, a);
 }
 

@@ -230,26 +230,29 @@ static double dispersion(PIX *bin)
     return mean > 0 ? var / nc / mean : 0.0;
 }
 
-/* Ink pixels per mark inside the margin band; -1 under VANISHED_MIN_PX
- * pixels. */
-static double centre_dot_px(const qr_reduced *r, const qr_profile *prof)
+/* Ink pixels per mark inside the margin band, which holds `ink` of them
+ * (counted by centre_ink); -1 under VANISHED_MIN_PX pixels. */
+static double centre_dot_px(const qr_reduced *r, const qr_profile *prof, double ink)
 {
+    ink = round(ink); /* a share times the area */
+    if (ink < VANISHED_MIN_PX)
+        return -1.0;
     bool empty = false;
     BOX *box = centre_box(r->bin, prof, &empty);
     PIX *c = box ? pixClipRectangle(r->bin, box, NULL) : NULL;
     boxDestroy(&box);
-    l_int32 n = 0, k = 0;
+    l_int32 k = 0;
     double px = -1.0;
-    if (c && pixCountPixels(c, &n, NULL) == 0 && n >= VANISHED_MIN_PX &&
-        pixCountConnComp(c, 8, &k) == 0 && k > 0)
-        px = (double)n / k;
+    if (c && pixCountConnComp(c, 8, &k) == 0 && k > 0)
+        px = ink / k;
     pixDestroy(&c);
     return px;
 }
 
-static void vanished_check(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
+static void vanished_check(const qr_reduced *r, const qr_profile *prof, double centre_raw,
+                           qr_analysis *a)
 {
-    a->dot_px = centre_dot_px(r, prof);
+    a->dot_px = centre_dot_px(r, prof, centre_raw);
     if (a->dot_px < 0 || a->dot_px >= QR_VANISHED_DOT_MAX)
         return;
     /* only the single marks, over the whole page: the empty margins around
@@ -331,5 +334,5 @@ void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
     if (a->blank && !a->bitonal)
         faded_check(r, prof, limit, a);
     else if (a->blank)
-        vanished_check(r, prof, a);
+        vanished_check(r, prof, raw, a);
 }

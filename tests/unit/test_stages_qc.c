@@ -37,7 +37,6 @@
 #define DPI 300
 #define W 2480 /* A4 at 300 dpi */
 #define H 3508
-#define DEG2RAD (3.14159265358979323846 / 180.0)
 
 static qr_profile P; /* the built-in defaults, read once in main */
 
@@ -802,7 +801,7 @@ static void test_orientation(PIX *page)
 
 static void skew_case(PIX *page, double skew, bool want, const char *what)
 {
-    PIX *s = pixRotate(page, (l_float32)(-skew * DEG2RAD), L_ROTATE_SAMPLING, L_BRING_IN_WHITE,
+    PIX *s = pixRotate(page, (l_float32)(-skew * QR_DEG2RAD), L_ROTATE_SAMPLING, L_BRING_IN_WHITE,
                        0, 0);
     verdict v;
     if (judge(s, DPI, &v, what)) {
@@ -860,7 +859,7 @@ static void test_speckled_skew(PIX *page)
     const double skew = 2.0;
     double dens[] = {0.12, 0.35};
     for (size_t i = 0; i < 2; i++) {
-        PIX *s = pixRotate(page, (l_float32)(-skew * DEG2RAD), L_ROTATE_SAMPLING,
+        PIX *s = pixRotate(page, (l_float32)(-skew * QR_DEG2RAD), L_ROTATE_SAMPLING,
                            L_BRING_IN_WHITE, 0, 0);
         pixel_speckle(s, dens[i], 31);
         char what[64];
@@ -876,12 +875,12 @@ static void test_speckled_skew(PIX *page)
     }
 }
 
-/* A black strip along two edges: the scanner backing beside a sheet fed
- * off-centre. */
-static void backing(PIX *g, int level)
+/* A black strip `mm` deep along two edges: the scanner backing beside a
+ * sheet fed off-centre (`level` is black: a gray level, or 1 on 1 bpp). */
+static void backing(PIX *g, double mm, int level)
 {
-    pixSetInRectArbitrary(g, &(BOX){W - px(3), 0, px(3), H, 0}, (l_uint32)level);
-    pixSetInRectArbitrary(g, &(BOX){0, H - px(3), W, px(3), 0}, (l_uint32)level);
+    pixSetInRectArbitrary(g, &(BOX){W - px(mm), 0, px(mm), H, 0}, (l_uint32)level);
+    pixSetInRectArbitrary(g, &(BOX){0, H - px(mm), W, px(mm), 0}, (l_uint32)level);
 }
 
 /* Print faded below a bitonal scanner's threshold leaves single pixels of
@@ -890,19 +889,13 @@ static void backing(PIX *g, int level)
  * Both again with fewer dots on 6 mm of black backing, whose strips are
  * marks of thousands of pixels: the page-wide mark size no longer tells
  * dots (seed 15: 71 px per mark), the centre's does. */
-static void black_backing(PIX *p)
-{
-    pixSetInRectArbitrary(p, &(BOX){W - px(6), 0, px(6), H, 0}, 1);
-    pixSetInRectArbitrary(p, &(BOX){0, H - px(6), W, px(6), 0}, 1);
-}
-
 static void vanished_case(PIX *page, bool on_backing)
 {
     PIX *dots = sampled(page, on_backing ? 16 : 8, 1);
     l_int32 n = 0;
     pixCountPixels(dots, &n, NULL);
     if (on_backing)
-        black_backing(dots);
+        backing(dots, 6, 1);
     verdict v;
     const char *what = on_backing ? "vanished strokes, black backing" : "vanished strokes";
     if (judge(dots, DPI, &v, what)) {
@@ -920,7 +913,7 @@ static void vanished_case(PIX *page, bool on_backing)
     pixSetResolution(noise, DPI, DPI);
     pixel_speckle(noise, (double)n / ((double)W * H), 7);
     if (on_backing)
-        black_backing(noise);
+        backing(noise, 6, 1);
     what = on_backing ? "even noise, black backing" : "even noise";
     if (judge(noise, DPI, &v, what)) {
         printf("  %s: blank %d faded %d\n", what, v.a.blank, v.a.faded);
@@ -944,7 +937,7 @@ static void test_vanished(PIX *page)
 static void test_faded(PIX *page)
 {
     PIX *g = to_gray(page, 250, 200, 3);
-    backing(g, 20);
+    backing(g, 3, 20);
     verdict v;
     if (judge(g, DPI, &v, "gray faded writing, black backing")) {
         printf("  blank %d faded %d ink_luma %d threshold %d\n", v.a.blank, v.a.faded,
@@ -971,7 +964,7 @@ static void test_faded(PIX *page)
     pixDestroy(&g);
     g = to_gray(page, 250, 225, 3);
     pixFlipLR(g, g);
-    backing(g, 20);
+    backing(g, 3, 20);
     if (judge(g, DPI, &v, "gray show-through, black backing")) {
         printf("  show-through: faint share %.4f\n", v.a.faint_share);
         CHECKF(v.a.blank && !v.a.faded && has(&v, QR_FAULT_BLANK),

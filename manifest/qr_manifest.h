@@ -89,6 +89,18 @@ size_t qr_manifest_error_total(const qr_manifest *m);
 const char *qr_manifest_error_at(const qr_manifest *m, size_t i);
 int qr_manifest_error_line(const qr_manifest *m, size_t i);
 
+/* ---- Archive names ----------------------------------------------------- */
+
+/*
+ * The archive's file name (no folder) of version `version` (>= 1) of
+ * file_id: "<name>.pdf", then "<name>@v2.pdf", ... where <name> is file_id
+ * with unsafe bytes, '%' and '@' written as %XX (see archive_name.c), cut
+ * to 180 bytes plus "%~" and 16 hex digits of its SHA-256 when longer than
+ * 200. One-to-one: no two (file_id, version) pairs share a name. Returns the
+ * length, or -1 when it does not fit in cap or out of memory.
+ */
+int qr_manifest_archive_name(const char *file_id, int version, char *out, size_t cap);
+
 /* ---- File verdict rules ------------------------------------------------ */
 
 /* A reviewer's acceptance of a fault (see quire accept): page 0 = any page. */

@@ -77,10 +77,14 @@ static int lookup_latest(qr_ledger *l, const char *id, qr_ledger_file_state *out
         return QR_EFATAL;
     s = query_file(l, &st, "SELECT (SELECT 1 FROM inventory WHERE file_id=?1),"
                            " (SELECT coalesce(max(version), 0) + 1 FROM files"
-                           "  WHERE file_id=?1 AND status='archived')", id, err);
+                           "  WHERE file_id=?1 AND status='archived'),"
+                           " (SELECT coalesce(min(batch), 0) FROM files WHERE file_id=?1"
+                           "  AND status='faulty' AND id > (SELECT coalesce(max(id), 0)"
+                           "  FROM files WHERE file_id=?1 AND status='archived'))", id, err);
     if (s == SQLITE_ROW) {
         out->in_inventory = sqlite3_column_int(st, 0) == 1;
         out->next_version = sqlite3_column_int(st, 1);
+        out->faulty_since = sqlite3_column_int64(st, 2);
     }
     sqlite3_finalize(st);
     return s == SQLITE_ROW ? QR_OK : QR_EFATAL;

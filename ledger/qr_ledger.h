@@ -35,7 +35,7 @@
 #include "qr_manifest.h"
 #include "qr_util.h"
 
-#define QR_LEDGER_SCHEMA_VERSION 3
+#define QR_LEDGER_SCHEMA_VERSION 4
 
 typedef struct qr_ledger qr_ledger;
 
@@ -121,6 +121,9 @@ typedef struct qr_ledger_file_state {
      * of an archived file was faulty. */
     qr_ledger_file_status last_status;
     char last_fingerprint[QR_SHA256_HEX];
+    /* The batch of the first faulty outcome since the file's last archive
+     * (the file has been faulty since then); 0 when the latest is archived. */
+    int64_t faulty_since;
 } qr_ledger_file_state;
 
 int qr_ledger_lookup(qr_ledger *l, const char *file_id, qr_ledger_file_state *st, qr_err *err);
@@ -492,5 +495,54 @@ void qr_ledger_plan_free(qr_ledger_plan *plan);
  * plan, *has = false and *percent = 0. QR_EINVAL when date is not a date.
  */
 int qr_ledger_plan_value(qr_ledger *l, const char *date, double *percent, bool *has);
+
+/* ---- Archive writes in flight (writes.c) ------------------------------------ */
+
+/*
+ * The proof that a file in the output folder is quire's: a row recorded
+ * before its temporary is created (qr_ledger_write_plan), given the finished
+ * document's SHA-256 before the rename (qr_ledger_write_sealed), and deleted
+ * in the transaction that records the outcome (qr_ledger_write_done, which
+ * joins a qr_ledger_tx_begin transaction) or the failure
+ * (qr_ledger_archive_failed). Rows of other batches left by a killed run are
+ * what the next ingest may clean up (qr_ledger_writes_of_others), and
+ * nothing else.
+ */
+typedef struct qr_ledger_write {
+    int64_t id, batch;
+    const char *file_id;
+    int version;
+    const char *tmp_path, *final_path;
+    const char *sha256;         /* hex; NULL until sealed */
+} qr_ledger_write;
+
+typedef struct qr_ledger_write_list {
+    qr_ledger_write *v;         /* strings owned by the list */
+    size_t n;
+} qr_ledger_write_list;
+
+/* Record a planned write (w->id and w->sha256 are ignored); *id gets its id.
+ * Joins the caller's transaction when one is open. */
+int qr_ledger_write_plan(qr_ledger *l, const qr_ledger_write *w, int64_t *id, qr_err *err);
+int qr_ledger_write_sealed(qr_ledger *l, int64_t id, const char *sha256, qr_err *err);
+int qr_ledger_write_done(qr_ledger *l, int64_t id, qr_err *err);
+/* The rows of every batch but `batch`, oldest first. */
+int qr_ledger_writes_of_others(qr_ledger *l, int64_t batch, qr_ledger_write_list *out,
+                               qr_err *err);
+void qr_ledger_write_list_free(qr_ledger_write_list *list);
+/* Whether an archived outcome (any version) records exactly this path. */
+int qr_ledger_archive_recorded(qr_ledger *l, const char *path, bool *recorded, qr_err *err);
+/* An archive could not be written or put in place (an I/O error, a name
+ * taken by a file quire did not write): an "archive_failed" event naming the
+ * path and the error, and the write's row (write_id, 0 = none) deleted, in
+ * one transaction. No outcome is recorded: the file stays as it was, and the
+ * next run tries it again. */
+int qr_ledger_archive_failed(qr_ledger *l, int64_t batch, int64_t write_id,
+                             const char *file_id, const char *path, const char *error,
+                             qr_err *err);
+/* Mark every batch still "running" as "interrupted" (with a
+ * batch_interrupted event each): call while holding the ingest lock, before
+ * starting a batch, when no other run can be live. */
+int qr_ledger_batches_interrupt(qr_ledger *l, int64_t *n_marked, qr_err *err);
 
 #endif

@@ -119,6 +119,15 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX faults_outcome_kind ON faults(outcome, accepted, kind);"
     "CREATE INDEX files_first_archive ON files(updated, file_id)"
     " WHERE status = 'archived' AND version = 1;",
+    /* 3 -> 4: archive writes in flight (writes.c): the record that proves a
+     * temporary or a freshly renamed archive is quire's, so that cleaning up
+     * after a killed run never has to guess from a file name. */
+    "CREATE TABLE archive_writes("
+    " id INTEGER PRIMARY KEY, batch INTEGER NOT NULL REFERENCES batches(id),"
+    " file_id TEXT NOT NULL, version INTEGER NOT NULL CHECK(version > 0),"
+    " tmp_path TEXT NOT NULL, final_path TEXT NOT NULL,"
+    " sha256 TEXT CHECK(sha256 IS NULL OR length(sha256) = 64));"
+    "CREATE INDEX archive_writes_batch ON archive_writes(batch);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

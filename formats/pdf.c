@@ -23,9 +23,12 @@
  * in bytes. 1-component images (gray JPEG/Flate, bitonal G4/Flate) use
  * [/ICCBased <gray profile>], written once, on first use.
  *
- * Durability: bytes go to "<final>.tmp-<pid>-<n>" in the final directory;
- * finish flushes, fsyncs, renames and fsyncs the directory. Any error
- * removes the temporary file, so a failed archive leaves nothing behind.
+ * Durability: bytes go to a temporary file ("<final>.tmp-<pid>-<n>" in the
+ * final directory, or a name the caller chose and recorded); finish flushes,
+ * fsyncs, renames and fsyncs the directory. Any error removes the temporary
+ * file, so a failed archive leaves nothing behind. A caller that must prove
+ * what it wrote (quire ingest) seals the document first, records its digest,
+ * then publishes it with a rename that never replaces an existing file.
  * Determinism: no clocks, no random IDs; dates come from the caller.
  */
 #include <errno.h>
@@ -33,6 +36,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,6 +69,9 @@ struct qr_pdf {
 };
 
 static atomic_uint tmp_counter;
+
+static int finish(qr_pdf **pp, const qr_pdf_meta *meta, uint8_t sha256[32], bool publish,
+                  qr_err *err);
 
 /* ---- lifecycle helpers ---------------------------------------------------- */
 
@@ -118,18 +125,25 @@ static int check_out(qr_pdf *p, qr_err *err)
     return p->out.err_no ? io_error(p, err, p->out.err_no, "write failed") : QR_OK;
 }
 
-static int set_paths(qr_pdf *p, const char *final_path)
+/* The directory part of path ("." when none), malloc'ed. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash == path ? qr_strdup("/")
+           : slash ? strndup(path, (size_t)(slash - path)) : qr_strdup(".");
+}
+
+static int set_paths(qr_pdf *p, const char *final_path, const char *tmp_path)
 {
     p->final_path = qr_strdup(final_path);
-    const char *slash = strrchr(final_path, '/');
-    p->dir = slash == final_path ? qr_strdup("/")
-           : slash ? strndup(final_path, (size_t)(slash - final_path)) : qr_strdup(".");
+    p->dir = dir_of(final_path);
     size_t n = strlen(final_path) + 64;
-    p->tmp_path = malloc(n);
+    p->tmp_path = tmp_path ? qr_strdup(tmp_path) : malloc(n);
     if (!p->final_path || !p->dir || !p->tmp_path)
         return QR_ENOMEM;
-    snprintf(p->tmp_path, n, "%s.tmp-%ld-%u", final_path, (long)getpid(),
-             atomic_fetch_add(&tmp_counter, 1u));
+    if (!tmp_path)
+        snprintf(p->tmp_path, n, "%s.tmp-%ld-%u", final_path, (long)getpid(),
+                 atomic_fetch_add(&tmp_counter, 1u));
     return QR_OK;
 }
 
@@ -168,6 +182,12 @@ static int write_head(qr_pdf *p)
 
 int qr_pdf_open(const char *final_path, qr_pdfa flavour, qr_pdf **out, qr_err *err)
 {
+    return qr_pdf_open_tmp(final_path, NULL, flavour, out, err);
+}
+
+int qr_pdf_open_tmp(const char *final_path, const char *tmp_path, qr_pdfa flavour,
+                    qr_pdf **out, qr_err *err)
+{
     *out = NULL;
     if (!final_path || !*final_path || (flavour != QR_PDFA_2B && flavour != QR_PDFA_1B))
         return qr_err_set(err, QR_EINVAL, "qr_pdf_open: invalid arguments");
@@ -176,14 +196,14 @@ int qr_pdf_open(const char *final_path, qr_pdfa flavour, qr_pdf **out, qr_err *e
         return qr_err_set(err, QR_ENOMEM, "%s: out of memory", final_path);
     p->fd = -1;
     p->flavour = flavour;
-    if (set_paths(p, final_path) != QR_OK) {
+    if (set_paths(p, final_path, tmp_path) != QR_OK) {
         pdf_free(p);
         return qr_err_set(err, QR_ENOMEM, "%s: out of memory", final_path);
     }
     p->fd = open(p->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (p->fd < 0) {
-        qr_err_set(err, QR_EIO, "%s: cannot create %s: %s", final_path, p->tmp_path,
-                   strerror(errno));
+        qr_err_set(err, QR_EIO, "%s: cannot create the temporary file %s: %s", final_path,
+                   p->tmp_path, strerror(errno));
         pdf_free(p);
         return QR_EIO;
     }
@@ -495,8 +515,9 @@ static int fsync_dir(const char *dir)
     return e;
 }
 
-/* Flush, fsync, close, rename, fsync the directory. */
-static int commit(qr_pdf *p, qr_err *err)
+/* Flush, fsync and close the temporary file: the document is complete and
+ * durable under its temporary name. */
+static int seal(qr_pdf *p, qr_err *err)
 {
     if (qr_pdf_out_flush(&p->out) != 0)
         return io_error(p, err, p->out.err_no, "write failed");
@@ -506,12 +527,52 @@ static int commit(qr_pdf *p, qr_err *err)
     p->fd = -1;
     if (close(fd) != 0)
         return io_error(p, err, errno, "close failed");
+    return QR_OK;
+}
+
+/* Rename (replacing) and fsync the directory: quire convert's -o. */
+static int commit(qr_pdf *p, qr_err *err)
+{
     if (rename(p->tmp_path, p->final_path) != 0)
         return io_error(p, err, errno, "rename failed");
     int e = fsync_dir(p->dir);
     if (e != 0) {
         unlink(p->final_path);
         return io_error(p, err, e, "fsync of the directory failed");
+    }
+    return QR_OK;
+}
+
+/* rename(2) that fails with EEXIST instead of replacing; link + unlink
+ * where the file system has no RENAME_NOREPLACE (the link fails on an
+ * existing name just the same). */
+static int rename_noreplace(const char *from, const char *to)
+{
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return errno;
+    if (link(from, to) != 0)
+        return errno;
+    return unlink(from) == 0 ? 0 : errno;
+}
+
+int qr_pdf_publish(const char *tmp_path, const char *final_path, qr_err *err)
+{
+    int e = rename_noreplace(tmp_path, final_path);
+    if (e == EEXIST)
+        return qr_err_set(err, QR_EIO, "%s: a file of that name exists that this run did not "
+                          "write; it is not replaced", final_path);
+    if (e != 0)
+        return qr_err_set(err, QR_EIO, "%s: cannot put the archive in place (from %s): %s",
+                          final_path, tmp_path, strerror(e));
+    char *dir = dir_of(final_path);
+    e = dir ? fsync_dir(dir) : ENOMEM;
+    free(dir);
+    if (e != 0) {
+        unlink(final_path);
+        return qr_err_set(err, QR_EIO, "%s: fsync of the directory failed: %s", final_path,
+                          strerror(e));
     }
     return QR_OK;
 }
@@ -553,6 +614,17 @@ static int finish_checks(qr_pdf *p, const qr_pdf_meta *meta, qr_err *err)
 
 int qr_pdf_finish(qr_pdf **pp, const qr_pdf_meta *meta, uint8_t sha256[32], qr_err *err)
 {
+    return finish(pp, meta, sha256, true, err);
+}
+
+int qr_pdf_seal(qr_pdf **pp, const qr_pdf_meta *meta, uint8_t sha256[32], qr_err *err)
+{
+    return finish(pp, meta, sha256, false, err);
+}
+
+static int finish(qr_pdf **pp, const qr_pdf_meta *meta, uint8_t sha256[32], bool publish,
+                  qr_err *err)
+{
     qr_pdf *p = *pp;
     *pp = NULL;
     if (!p)
@@ -567,6 +639,8 @@ int qr_pdf_finish(qr_pdf **pp, const qr_pdf_meta *meta, uint8_t sha256[32], qr_e
     if (rc == QR_OK)
         rc = check_out(p, err);
     if (rc == QR_OK)
+        rc = seal(p, err);
+    if (rc == QR_OK && publish)
         rc = commit(p, err);
     for (int i = 0; i < 3; i++)
         free(owned[i]);

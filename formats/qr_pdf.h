@@ -127,6 +127,22 @@ int qr_pdf_page_count(const qr_pdf *pdf);
  * UTF-8 becomes U+FFFD and characters XML cannot carry are dropped, the same
  * way in the Info dictionary and in the XMP packet. */
 int qr_pdf_finish(qr_pdf **pdf, const qr_pdf_meta *meta, uint8_t sha256[32], qr_err *err);
+/* As qr_pdf_open, but the document is written to tmp_path (which must not
+ * exist: it is created with O_EXCL) instead of a name beside final_path;
+ * tmp_path NULL = the default name. For callers that record their
+ * temporaries (quire ingest keeps them in a folder of its own). */
+int qr_pdf_open_tmp(const char *final_path, const char *tmp_path, qr_pdfa flavour,
+                    qr_pdf **out, qr_err *err);
+/* As qr_pdf_finish, but stop once the document is complete, fsynced and
+ * closed under its temporary name: nothing is renamed. The caller records
+ * the digest, then puts the file in place with qr_pdf_publish (or removes
+ * it). On failure the temporary file is removed. */
+int qr_pdf_seal(qr_pdf **pdf, const qr_pdf_meta *meta, uint8_t sha256[32], qr_err *err);
+/* Rename tmp_path to final_path WITHOUT replacing anything (RENAME_NOREPLACE,
+ * or link + unlink), then fsync final_path's directory. QR_EIO naming
+ * final_path when a file of that name exists ("not replaced") or on any I/O
+ * error; the temporary file is then left for the caller to remove. */
+int qr_pdf_publish(const char *tmp_path, const char *final_path, qr_err *err);
 /* Discard the document and its temporary file; *pdf becomes NULL. */
 void qr_pdf_abort(qr_pdf **pdf);
 

@@ -125,7 +125,17 @@ static void print_summary(const qr_ingest_summary *s)
            s->files_archived, s->files_faulty, s->files_up_to_date);
     if (s->files_unexpected)
         printf(" (%ld unexpected)", s->files_unexpected);
-    printf("; %ld in the manifest still pending\n", s->files_pending);
+    printf("\n");
+    if (s->files_failed)
+        printf("not written: %ld archive%s (see the error above); the next run tries again\n",
+               s->files_failed, s->files_failed == 1 ? "" : "s");
+    printf("manifest: %ld of %ld files archived", s->manifest_archived, s->manifest_files);
+    if (s->manifest_faulty)
+        printf(", %ld still faulty: %s%s", s->manifest_faulty, s->faulty_names,
+               s->manifest_faulty > 10 ? ", ..." : "");
+    if (s->files_pending)
+        printf(", %ld not delivered", s->files_pending);
+    printf("\n");
     printf("pages: %ld in %.1f s (%.1f pages/s, %s reader)\n", s->pages, s->seconds,
            s->seconds > 0 ? (double)s->pages / s->seconds : 0.0,
            s->io_backend ? s->io_backend : "no");
@@ -146,6 +156,14 @@ static void print_summary(const qr_ingest_summary *s)
     for (int k = 0; k < QR_STAGE__COUNT; k++)
         printf(" %s %.0f%%", qr_ingest_stage_name((qr_ingest_stage)k), 100 * s->stage_cpu[k] / cpu);
     printf("\n");
+}
+
+/* 0 only when every file of the manifest is archived (its latest outcome)
+ * and nothing this run saw was faulty or unexpected. */
+static int exit_code(const qr_ingest_summary *s)
+{
+    bool all = s->manifest_archived == s->manifest_files;
+    return all && !s->files_faulty ? QR_EXIT_OK : QR_EXIT_FAULTY;
 }
 
 static char *join_args(int argc, char **argv)
@@ -205,5 +223,5 @@ int qr_cmd_ingest(int argc, char **argv)
     }
     if (!o.quiet)
         print_summary(&sum);
-    return sum.files_faulty ? QR_EXIT_FAULTY : QR_EXIT_OK;
+    return exit_code(&sum);
 }

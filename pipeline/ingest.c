@@ -5,8 +5,16 @@
  * Planning decides, for every delivered file, one of: process it, skip it
  * (the ledger already has an outcome for exactly these sources — this is
  * what makes reruns idempotent), or record it as unexpected (not in the
- * manifest; never archived). Stale temporary archives left by a killed run
- * are removed first, so a rerun starts from what the ledger and the disk say.
+ * manifest; never archived). What a killed run left is cleaned up first,
+ * and only what the ledger proves it wrote (archive_writes, ledger/writes.c):
+ * its temporaries in OUT/.quire-tmp, and an archive it renamed into place
+ * but did not live to record. So a rerun starts from what the ledger and the
+ * disk say, and an archive whose name merely looks temporary is never
+ * touched. Batches a kill left "running" are marked "interrupted".
+ *
+ * Every planned file gets its archive name (qr_manifest_archive_name: one
+ * name per file id and version, whatever the id) and a temporary name in
+ * OUT/.quire-tmp, recorded before the pipeline starts.
  *
  * A file recorded faulty is skipped until its sources change, --retry is
  * given, or a reviewer accepted one of its faults since its last outcome
@@ -80,27 +88,6 @@ static int mkdir_p(const char *path, qr_err *err)
     return QR_OK;
 }
 
-/* Remove "<name>.tmp-<pid>-<n>" files whose writer process is gone. */
-static void remove_stale_temps(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        const char *t = strstr(de->d_name, ".tmp-");
-        long pid;
-        if (!t || sscanf(t + 5, "%ld-", &pid) != 1)
-            continue;
-        if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) == 0)
-            continue; /* a live writer */
-        char path[8192];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        unlink(path);
-    }
-    closedir(d);
-}
-
 static int print_manifest_errors(const qr_ingest_opts *o, const qr_manifest *m)
 {
     size_t n = qr_manifest_error_count(m);
@@ -111,14 +98,24 @@ static int print_manifest_errors(const qr_ingest_opts *o, const qr_manifest *m)
     return (int)n;
 }
 
-static void archive_name(const qr_ingest_opts *o, const char *file_id, int version, char **out)
+#define TMP_DIR ".quire-tmp"
+
+/* The archive's final path and its temporary path; QR_EINVAL naming the id
+ * when no name can be made (which qr_manifest_archive_name rules out for any
+ * id the manifest accepts). */
+static int archive_paths(const qr_ingest_opts *o, ing_file *f, int64_t batch, qr_err *err)
 {
-    char buf[8192];
-    if (version <= 1)
-        snprintf(buf, sizeof buf, "%s/%s.pdf", o->out_dir, file_id);
-    else
-        snprintf(buf, sizeof buf, "%s/%s.v%d.pdf", o->out_dir, file_id, version);
-    *out = qr_strdup(buf);
+    char name[256], buf[8192];
+    if (qr_manifest_archive_name(f->file_id, f->version, name, sizeof name) < 0)
+        return qr_err_set(err, QR_EINVAL, "%s: no archive name for this file id", f->file_id);
+    snprintf(buf, sizeof buf, "%s/%s", o->out_dir, name);
+    f->archive_path = qr_strdup(buf);
+    snprintf(buf, sizeof buf, "%s/" TMP_DIR "/b%lld-p%ld-%d.part", o->out_dir,
+             (long long)batch, (long)getpid(), f->idx);
+    f->tmp_path = qr_strdup(buf);
+    if (!f->archive_path || !f->tmp_path)
+        return qr_err_set(err, QR_ENOMEM, "out of memory");
+    return QR_OK;
 }
 
 /* Copy a manifest row's metadata into the file for its XMP. */
@@ -148,6 +145,10 @@ typedef struct ing_run {
     ing_engine e;
     qr_ingest_summary *sum;
     int lock_fd;
+    bool lock_created;           /* this run created the lock file */
+    bool batch_open;             /* a batch was begun and not yet ended */
+    const char **ids;            /* every delivered file id, sorted */
+    size_t n_ids;
 } ing_run;
 
 static bool archive_exists(const char *path)
@@ -208,8 +209,45 @@ static int init_file(ing_run *r, ing_file *f, qr_delivery *d, const qr_delivery_
         if (set_meta(f, row))
             return QR_ENOMEM;
     }
-    archive_name(r->o, f->file_id, f->version, &f->archive_path);
-    return f->archive_path ? QR_OK : QR_ENOMEM;
+    return QR_OK;
+}
+
+/* Record the planned write before any byte of it exists (ledger/writes.c). */
+static int plan_write(ing_run *r, ing_file *f, qr_err *err)
+{
+    int rc = archive_paths(r->o, f, r->e.batch_id, err);
+    if (rc)
+        return rc;
+    qr_ledger_write w = {.batch = r->e.batch_id, .file_id = f->file_id, .version = f->version,
+                         .tmp_path = f->tmp_path, .final_path = f->archive_path};
+    return qr_ledger_write_plan(r->ledger, &w, &f->write_id, err);
+}
+
+/* A rescan job is delivered only by new sources: a rerun of the same bytes
+ * (after an accept, or with --retry) delivers nothing. */
+static bool new_sources(const qr_ledger_file_state *st, const qr_delivery_file *df)
+{
+    return st->last_status == QR_LEDGER_PENDING || strcmp(st->last_fingerprint, df->fingerprint);
+}
+
+/* The same file id in two deliveries of one run: which one is the scan is
+ * ambiguous. The first is planned with a corrupt fault naming both; the
+ * later ones are only reported. Returns the earlier file or NULL. */
+static ing_file *planned_twice(ing_run *r, const char *file_id)
+{
+    for (int i = 0; i < r->e.n_files; i++)
+        if (strcmp(r->e.files[i].file_id, file_id) == 0)
+            return &r->e.files[i];
+    return NULL;
+}
+
+static void report_twice(ing_run *r, ing_file *first, qr_delivery *d)
+{
+    fprintf(r->o->diag, "refused: %s: delivered again in %s (first in %s); not archived until "
+            "it is delivered once\n", first->file_id, d->root, first->dlv->root);
+    ing_faults_add(&first->faults, QR_FAULT_CORRUPT, 0, 2, 1,
+                   "delivered twice, in %s and in %s: which is the scan is ambiguous",
+                   first->dlv->root, d->root);
 }
 
 static int record_unexpected(ing_run *r, ing_file *f, qr_err *err)
@@ -224,6 +262,64 @@ static int record_unexpected(ing_run *r, ing_file *f, qr_err *err)
     return rc;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every delivered file id of the run, sorted (r->ids), to find an id that
+ * two deliveries both hold. */
+static int collect_ids(ing_run *r, qr_err *err)
+{
+    size_t n = 0;
+    for (int i = 0; i < r->n_dlv; i++)
+        n += r->dlv[i]->n_files;
+    r->ids = qr_malloc_array(n ? n : 1, sizeof *r->ids);
+    if (!r->ids)
+        return qr_err_set(err, QR_ENOMEM, "out of memory");
+    for (int i = 0; i < r->n_dlv; i++)
+        for (size_t k = 0; k < r->dlv[i]->n_files; k++)
+            r->ids[r->n_ids++] = r->dlv[i]->files[k].file_id;
+    qsort(r->ids, r->n_ids, sizeof *r->ids, cmp_str);
+    return QR_OK;
+}
+
+static bool delivered_more_than_once(const ing_run *r, const char *file_id)
+{
+    const char **hit = bsearch(&file_id, r->ids, r->n_ids, sizeof *r->ids, cmp_str);
+    if (!hit)
+        return false;
+    return (hit > r->ids && strcmp(hit[-1], file_id) == 0) ||
+           (hit + 1 < r->ids + r->n_ids && strcmp(hit[1], file_id) == 0);
+}
+
+/* Plan one delivered file that is not up to date. */
+static int plan_file(ing_run *r, qr_delivery *d, const qr_delivery_file *df,
+                     const qr_ledger_file_state *st, qr_err *err)
+{
+    ing_file *f = &r->e.files[r->e.n_files];
+    int rc = init_file(r, f, d, df, st);
+    if (rc)
+        return qr_err_set(err, rc, "out of memory");
+    f->idx = r->e.n_files;
+    if (!f->in_manifest) {
+        rc = record_unexpected(r, f, err);
+        ing_file_release(f);
+        free(f->sources);
+        free(f->meta);
+        memset(f, 0, sizeof *f);
+        return rc;
+    }
+    r->e.n_files++;
+    if ((rc = load_accepts(r, f, err)) ||
+        (rc = ing_rescan_merge(r->ledger, f, df, r->o->diag, err)) ||
+        (rc = plan_write(r, f, err)))
+        return rc;
+    if (new_sources(st, df))
+        rc = qr_ledger_rescan_mark_delivered(r->ledger, f->file_id, r->e.batch_id, err);
+    return rc;
+}
+
 /* Decide what to do with each delivered file; fills r->e.files. */
 static int plan(ing_run *r, qr_err *err)
 {
@@ -233,6 +329,9 @@ static int plan(ing_run *r, qr_err *err)
     r->e.files = calloc(total ? total : 1, sizeof *r->e.files);
     if (!r->e.files)
         return qr_err_set(err, QR_ENOMEM, "out of memory");
+    int rc0 = collect_ids(r, err);
+    if (rc0)
+        return rc0;
     for (int i = 0; i < r->n_dlv; i++) {
         for (size_t k = 0; k < r->dlv[i]->n_files; k++) {
             const qr_delivery_file *df = &r->dlv[i]->files[k];
@@ -245,28 +344,31 @@ static int plan(ing_run *r, qr_err *err)
             if (st.last_status == QR_LEDGER_FAULTY &&
                 (rc = qr_ledger_accepts_pending(r->ledger, df->file_id, &new_accepts, err)))
                 return rc;
-            if (up_to_date(r, &st, df, new_accepts)) {
+            bool dup = delivered_more_than_once(r, df->file_id);
+            if (!dup && up_to_date(r, &st, df, new_accepts)) {
                 r->sum->files_up_to_date++;
                 continue;
             }
-            ing_file *f = &r->e.files[r->e.n_files];
-            if ((rc = init_file(r, f, r->dlv[i], df, &st)))
-                return qr_err_set(err, rc, "out of memory");
-            if (!f->in_manifest) {
-                rc = record_unexpected(r, f, err);
-                ing_file_release(f);
-                if (rc)
-                    return rc;
+            ing_file *twice = planned_twice(r, df->file_id);
+            if (twice) {
+                report_twice(r, twice, r->dlv[i]);
                 continue;
             }
-            if ((rc = load_accepts(r, f, err)) ||
-                (rc = ing_rescan_merge(r->ledger, f, df, r->o->diag, err)) ||
-                (rc = qr_ledger_rescan_mark_delivered(r->ledger, f->file_id, r->e.batch_id, err)))
+            if ((rc = plan_file(r, r->dlv[i], df, &st, err)))
                 return rc;
-            f->idx = r->e.n_files++;
         }
     }
     return QR_OK;
+}
+
+/* A manifest or delivery that cannot be read is the operator's error (exit
+ * 2): keep the message, which names the path, and change only the code. */
+static int as_usage(int rc, qr_err *err)
+{
+    if (rc != QR_EIO && rc != QR_EUNSUPPORTED)
+        return rc;
+    err->code = QR_EINVAL;
+    return QR_EINVAL;
 }
 
 static int open_inputs(ing_run *r, qr_err *err)
@@ -279,13 +381,13 @@ static int open_inputs(ing_run *r, qr_err *err)
                           n == 1 ? "" : "s");
     }
     if (rc)
-        return rc == QR_EIO ? qr_err_set(err, QR_EINVAL, "%s", err->msg) : rc;
+        return as_usage(rc, err);
     r->dlv = calloc((size_t)o->n_deliveries, sizeof *r->dlv);
     if (!r->dlv)
         return qr_err_set(err, QR_ENOMEM, "out of memory");
     for (int i = 0; i < o->n_deliveries; i++) {
         if ((rc = qr_delivery_open(o->deliveries[i], o->layout, &r->dlv[i], err)))
-            return rc == QR_EIO || rc == QR_EUNSUPPORTED ? qr_err_set(err, QR_EINVAL, "%s", err->msg) : rc;
+            return as_usage(rc, err);
         r->n_dlv++;
         for (size_t k = 0; k < r->dlv[i]->n_issues; k++)
             fprintf(o->diag, "%s: %s\n",
@@ -297,11 +399,19 @@ static int open_inputs(ing_run *r, qr_err *err)
 
 /* One ingest per ledger at a time: two writers would plan the same versions.
  * The lock dies with the process, so a kill -9 never leaves it stale. */
+static void lock_path(const ing_run *r, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s.lock", r->o->ledger);
+}
+
 static int lock_ledger(ing_run *r, qr_err *err)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s.lock", r->o->ledger);
-    r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    lock_path(r, path, sizeof path);
+    r->lock_fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    r->lock_created = r->lock_fd >= 0;
+    if (r->lock_fd < 0 && errno == EEXIST)
+        r->lock_fd = open(path, O_RDWR | O_CLOEXEC);
     if (r->lock_fd < 0)
         return qr_err_set(err, QR_EIO, "%s: %s", path, strerror(errno));
     if (flock(r->lock_fd, LOCK_EX | LOCK_NB))
@@ -327,16 +437,44 @@ static char *batch_options(const ing_run *r)
     return text;
 }
 
+/* Lock and open the ledger. A ledger that is refused leaves no lock file
+ * this run created (nor an output folder: that comes after). */
 static int open_ledger(ing_run *r, qr_err *err)
 {
-    const qr_ingest_opts *o = r->o;
     int rc = lock_ledger(r, err);
-    if (rc)
-        return rc;
-    rc = qr_ledger_open(o->ledger, &r->ledger, err);
-    if (rc)
-        return rc;
+    if (rc == QR_OK)
+        rc = qr_ledger_open(r->o->ledger, &r->ledger, err);
+    if (rc && r->lock_created) {
+        char path[4200];
+        lock_path(r, path, sizeof path);
+        unlink(path);
+        r->lock_created = false;
+    }
     r->e.ledger = r->ledger;
+    return rc;
+}
+
+/* The output folder and its folder of temporaries. */
+static int make_out_dirs(const ing_run *r, qr_err *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s/" TMP_DIR, r->o->out_dir);
+    int rc = mkdir_p(r->o->out_dir, err);
+    return rc ? rc : mkdir_p(tmp, err);
+}
+
+/* Mark dead batches interrupted, begin this batch, add the manifest to the
+ * inventory, clean up what killed runs left. */
+static int begin_batch(ing_run *r, qr_err *err)
+{
+    const qr_ingest_opts *o = r->o;
+    int64_t n_dead = 0;
+    int rc = qr_ledger_batches_interrupt(r->ledger, &n_dead, err);
+    if (rc)
+        return rc;
+    if (n_dead)
+        fprintf(o->diag, "note: %lld earlier batch%s stopped without ending (killed?): marked "
+                "interrupted\n", (long long)n_dead, n_dead == 1 ? "" : "es");
     char *options = batch_options(r);
     if (!options)
         return qr_err_set(err, QR_ENOMEM, "out of memory");
@@ -346,6 +484,7 @@ static int open_ledger(ing_run *r, qr_err *err)
     free(options);
     if (rc)
         return rc;
+    r->batch_open = true;
     qr_ledger_upsert_result res = {0};
     rc = qr_ledger_inventory_upsert(r->ledger, r->manifest, QR_LEDGER_SRC_MANIFEST,
                                     r->e.batch_id, false, &res, err);
@@ -355,7 +494,7 @@ static int open_ledger(ing_run *r, qr_err *err)
                 o->manifest, c->line, c->file_id, c->field, c->ledger_value, c->manifest_value);
     }
     qr_ledger_upsert_result_free(&res);
-    return rc;
+    return rc ? rc : ing_recover_writes(r->ledger, r->e.batch_id, o->diag, err);
 }
 
 static int open_io(ing_run *r, qr_err *err)
@@ -403,14 +542,32 @@ static int start_engine(ing_run *r, qr_err *err)
     return QR_OK;
 }
 
-static void count_pending(ing_run *r)
+/* Where every manifest file stands after the run: the exit code says
+ * whether all of them are archived, and the summary names the ones that
+ * are not and since which batch they have been faulty. */
+static void count_manifest(ing_run *r)
 {
+    qr_ingest_summary *s = r->sum;
+    size_t used = 0;
     for (size_t i = 0; i < qr_manifest_count(r->manifest); i++) {
         const qr_manifest_row *row = qr_manifest_row_at(r->manifest, i);
         qr_ledger_file_state st;
-        if (!qr_ledger_lookup(r->ledger, row->file_id, &st, NULL) &&
-            st.status == QR_LEDGER_PENDING)
-            r->sum->files_pending++;
+        if (qr_ledger_lookup(r->ledger, row->file_id, &st, NULL))
+            continue;
+        s->manifest_files++;
+        if (st.last_status == QR_LEDGER_PENDING) {
+            s->files_pending++;
+        } else if (st.last_status == QR_LEDGER_ARCHIVED) {
+            s->manifest_archived++;
+        } else {
+            s->manifest_faulty++;
+            if (s->manifest_faulty <= 10 && used < sizeof s->faulty_names) {
+                int w = snprintf(s->faulty_names + used, sizeof s->faulty_names - used,
+                                 "%s%s (since batch %lld)", used ? ", " : "", row->file_id,
+                                 (long long)st.faulty_since);
+                used += w > 0 ? (size_t)w : 0;
+            }
+        }
     }
 }
 
@@ -428,11 +585,21 @@ static void log_stages(ing_engine *e, const qr_ingest_summary *s)
                      k[3], v[3], k[4], v[4], k[5], v[5], k[6], v[6], k[7], v[7], NULL);
 }
 
-static void finish_batch(ing_run *r)
+/* The folder of temporaries goes when it is empty (rmdir fails otherwise). */
+static void remove_tmp_dir(const ing_run *r)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s/" TMP_DIR, r->o->out_dir);
+    rmdir(tmp);
+}
+
+static void finish_batch(ing_run *r, bool failed)
 {
     ing_engine *e = &r->e;
     qr_ingest_summary *s = r->sum;
+    ing_abandon_writes(e, r->ledger, r->o->diag);
     s->files_archived = e->files_archived;
+    s->files_failed = e->files_failed;
     s->files_faulty = e->files_faulty + s->files_unexpected;
     s->pages = e->pages_done;
     for (int k = 0; k < QR_FAULT__COUNT; k++)
@@ -444,8 +611,13 @@ static void finish_batch(ing_run *r)
                                 .files_faulty = s->files_faulty,
                                 .files_uptodate = s->files_up_to_date, .pages = s->pages,
                                 .faults = e->faults_total + s->files_unexpected};
-    qr_ledger_batch_end(r->ledger, e->batch_id, e->fatal ? "failed" : "done", &c, NULL);
-    count_pending(r);
+    if (!e->ledger_broken &&
+        qr_ledger_batch_end(r->ledger, e->batch_id, failed || e->fatal ? "failed" : "done", &c,
+                            NULL) == QR_OK)
+        r->batch_open = false;
+    if (!e->ledger_broken)
+        count_manifest(r);
+    remove_tmp_dir(r);
 }
 
 static void free_run(ing_run *r)
@@ -456,11 +628,13 @@ static void free_run(ing_run *r)
         free(e->files[i].sources);
         free(e->files[i].meta);
         free(e->files[i].archive_path);
+        free(e->files[i].tmp_path);
         qr_ledger_accept_list_free(&e->files[i].accepts);
         free(e->files[i].accept_rules);
         ing_rescan_free(&e->files[i]);
     }
     free(e->files);
+    free(r->ids);
     qr_queue_free(&e->jobs, NULL);
     qr_queue_free(&e->pages, NULL);
     qr_queue_free(&e->outcomes, NULL);
@@ -476,13 +650,10 @@ static void free_run(ing_run *r)
     pthread_mutex_destroy(&e->mu);
 }
 
-static int run(ing_run *r, qr_err *err)
+/* Everything after the batch began; the batch is ended whatever happens. */
+static int run_batch(ing_run *r, qr_err *err)
 {
     int rc;
-    if ((rc = open_inputs(r, err)) || (rc = mkdir_p(r->o->out_dir, err)) ||
-        (rc = open_ledger(r, err)))
-        return rc;
-    remove_stale_temps(r->o->out_dir);
     if ((rc = plan(r, err)) || (rc = open_io(r, err)))
         return rc;
     if (r->o->log_json && !(r->e.log = qr_jsonlog_open(r->o->log_json)))
@@ -492,12 +663,25 @@ static int run(ing_run *r, qr_err *err)
         return rc;
     if (r->e.n_files)
         qr_progress_finish(&r->e.progress);
-    finish_batch(r);
     if (r->e.fatal) {
         *err = r->e.fatal_err;
         return r->e.fatal == QR_EINVAL ? QR_EFATAL : r->e.fatal;
     }
     return QR_OK;
+}
+
+static int run(ing_run *r, qr_err *err)
+{
+    int rc;
+    if ((rc = open_inputs(r, err)) || (rc = open_ledger(r, err)) ||
+        (rc = make_out_dirs(r, err)))
+        return rc;
+    rc = begin_batch(r, err);
+    if (!rc)
+        rc = run_batch(r, err);
+    if (r->batch_open)
+        finish_batch(r, rc != QR_OK);
+    return rc;
 }
 
 int qr_ingest_run(const qr_ingest_opts *o, qr_ingest_summary *sum, qr_err *err)

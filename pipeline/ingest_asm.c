@@ -9,9 +9,12 @@
  * flight, which the queues bound.
  *
  * When a file's last source completes, its verdict is decided (page count
- * against the manifest, blocking faults): a clean file's PDF is finished
- * (fsync + rename), a faulty one's temporary file is removed. The file then
- * goes to the ledger thread. Nothing here touches the ledger.
+ * against the manifest, blocking faults): a clean file's PDF is sealed
+ * (complete and fsynced under its temporary name), a faulty one's temporary
+ * file is removed. The file then goes to the ledger thread, which records
+ * the digest, renames the archive into place and records the outcome.
+ * Nothing here touches the ledger. A write error stops the run; it never
+ * makes the file "faulty" (see pdf_error).
  *
  * Reviewer accepts (loaded at planning into f->rules) are weighed by the
  * verdict rules; each accept that covered a fault of the file is written
@@ -85,12 +88,35 @@ static int add_rec(ing_file *f, const ing_page_rec *r)
     return QR_OK;
 }
 
+/* An error of the archive writer. Failing to write (an I/O error, out of
+ * memory) is never a fault of the scan: it stops the run, and the file is
+ * left for the next run (the ledger thread records why). What the pages
+ * caused (a page PDF cannot carry, the format's object limit) is a fault of
+ * the file, named on its page. */
+static void pdf_error(ing_engine *e, ing_file *f, int rc, int page, const char *source)
+{
+    if (rc == QR_EIO || rc == QR_ENOMEM || rc == QR_EFATAL) {
+        f->pdf_failed = f->write_failed = true;
+        qr_pdf_abort(&f->pdf);
+        ing_engine_fail(e, &f->pdf_err);
+        return;
+    }
+    ing_faults_add(&f->faults, QR_FAULT_CORRUPT, page, 1, 0, "%s: cannot be archived: %s",
+                   source ? source : f->file_id, f->pdf_err.msg);
+    if (rc == QR_ELIMIT) {
+        f->pdf_failed = true;
+        qr_pdf_abort(&f->pdf);
+    }
+}
+
 static void open_pdf(ing_engine *e, ing_file *f)
 {
     if (f->pdf || f->pdf_failed)
         return;
-    if (qr_pdf_open(f->archive_path, e->opts->flavour, &f->pdf, &f->pdf_err))
-        f->pdf_failed = true;
+    int rc = qr_pdf_open_tmp(f->archive_path, f->tmp_path, e->opts->flavour, &f->pdf,
+                             &f->pdf_err);
+    if (rc)
+        pdf_error(e, f, rc, 0, NULL);
 }
 
 static void pdf_add(ing_engine *e, ing_file *f, ing_page *p, const ing_source *src)
@@ -102,10 +128,9 @@ static void pdf_add(ing_engine *e, ing_file *f, ing_page *p, const ing_source *s
         .source = src->src->name, .sha256 = src->sha256, .encoding = p->rec.encoding,
         .stored = p->rec.stored, .xdpi = p->img.xdpi, .ydpi = p->img.ydpi,
         .dpi_assumed = p->rec.dpi_assumed, .source_page = p->rec.source_page, .note = NULL};
-    if (qr_pdf_add_page(f->pdf, &p->img, &prov, &f->pdf_err)) {
-        f->pdf_failed = true;
-        qr_pdf_abort(&f->pdf);
-    }
+    int rc = qr_pdf_add_page(f->pdf, &p->img, &prov, &f->pdf_err);
+    if (rc)
+        pdf_error(e, f, rc, p->rec.page, src->src->name);
 }
 
 /* The same sheet fed twice: compare with the page placed just before. The
@@ -205,29 +230,29 @@ static qr_pdf_override *applied_overrides(const ing_file *f, size_t *n)
     return v;
 }
 
+/* Complete the document under its temporary name; the ledger thread puts
+ * it in place once its digest is recorded. */
 static void finish_pdf(ing_engine *e, ing_file *f)
 {
     size_t n_ovr = 0;
     qr_pdf_override *ovr = applied_overrides(f, &n_ovr);
     if (f->accepts.n && !ovr) {
-        qr_err oom;
-        qr_err_set(&oom, QR_ENOMEM, "%s: out of memory", f->file_id);
-        qr_pdf_abort(&f->pdf);
-        ing_engine_fail(e, &oom);
+        qr_err_set(&f->pdf_err, QR_ENOMEM, "%s: out of memory", f->file_id);
+        pdf_error(e, f, QR_ENOMEM, 0, NULL);
         return;
     }
     time_t t = f->scan_time >= 0 ? f->scan_time : e->ref_time;
     qr_pdf_meta meta = {.title = f->file_id, .created = t, .modified = t,
                         .extra = f->meta, .n_extra = f->n_meta,
                         .overrides = ovr, .n_overrides = n_ovr};
-    int rc = qr_pdf_finish(&f->pdf, &meta, f->archive_sha, &f->pdf_err);
+    int rc = f->pdf ? qr_pdf_seal(&f->pdf, &meta, f->archive_sha, &f->pdf_err)
+                    : qr_err_set(&f->pdf_err, QR_EINVAL, "no page could be archived");
     free(ovr);
     if (rc) {
-        f->pdf_failed = true;
-        ing_engine_fail(e, &f->pdf_err);
+        pdf_error(e, f, rc, 0, NULL);
         return;
     }
-    f->archived = true;
+    f->sealed = true;
 }
 
 /* Decide the verdict; finish the archive of a clean file, drop a faulty one's. */

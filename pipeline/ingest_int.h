@@ -82,14 +82,18 @@ typedef struct ing_file {
     bool in_manifest;
     char fingerprint[QR_SHA256_HEX];
     int version;
-    char *archive_path;
+    char *archive_path;          /* final name (qr_manifest_archive_name) */
+    char *tmp_path;              /* where it is written first (OUT/.quire-tmp/...) */
+    int64_t write_id;            /* its archive_writes row; 0 = none (closed) */
     ing_source *sources;
     int n_sources;
     /* assembler state */
     qr_pdf *pdf;
     int next_source;
     int pages_written;
-    bool pdf_failed;
+    bool pdf_failed;             /* no archive can come of it (pdf_err says why) */
+    bool write_failed;           /* ... because writing failed: I/O, not the scan */
+    bool sealed;                 /* the document is complete under tmp_path */
     qr_err pdf_err;
     ing_faults faults;
     ing_page_rec *recs;
@@ -160,11 +164,12 @@ typedef struct ing_engine {
     /* counters (assembler writes, others read under mu) */
     pthread_mutex_t mu;
     long files_done, pages_done, faults_total;
-    long files_archived, files_faulty;
+    long files_archived, files_faulty, files_failed;
     long fault_counts[QR_FAULT__COUNT];
     double stage_cpu[QR_STAGE__COUNT]; /* under mu */
     int fatal;                   /* sticky fatal error code */
     qr_err fatal_err;
+    bool ledger_broken;          /* a ledger write failed: record nothing more */
 } ing_engine;
 
 void ing_engine_fail(ing_engine *e, const qr_err *err);
@@ -189,6 +194,13 @@ void ing_file_release(ing_file *f);
 int ing_rescan_merge(struct qr_ledger *l, ing_file *f, const qr_delivery_file *df, FILE *diag,
                      qr_err *err);
 void ing_rescan_free(ing_file *f);
+
+/* Clean up after a killed run: the archive writes other batches recorded
+ * and never closed (ingest_recover.c). Before the pipeline starts. */
+int ing_recover_writes(struct qr_ledger *l, int64_t batch, FILE *diag, qr_err *err);
+/* After the pipeline stopped: discard what this run began and did not
+ * finish (open documents, sealed temporaries), closing their write rows. */
+void ing_abandon_writes(ing_engine *e, struct qr_ledger *l, FILE *diag);
 
 void *ing_reader_main(void *engine);
 void *ing_worker_main(void *engine);

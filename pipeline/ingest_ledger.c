@@ -1,11 +1,16 @@
 /*
  * The ledger thread: the only thread that touches the ledger while the
  * pipeline runs (one writer, as in Redis' bio.c). It receives finished files
- * from the assembler in delivery order and records each file's outcome —
- * status, archive SHA-256, page records, faults and event — in one
- * transaction, after the archive has been renamed into place. A kill between
- * the rename and the commit leaves an archive the ledger does not know; the
- * rerun rewrites it byte-identically and commits, so the outcome is the same.
+ * from the assembler in delivery order. For a sealed archive it records the
+ * digest in the file's archive write (ledger/writes.c), renames the archive
+ * into place without replacing anything (a name that is taken fails the run,
+ * naming the file), then records the outcome — status, archive SHA-256, page
+ * records, faults, event, and the write closed — in one transaction. A kill
+ * between the rename and the commit leaves an archive whose digest the
+ * ledger holds: the next ingest proves it is quire's and removes it, and the
+ * file is written again. A write that failed is recorded as an
+ * archive_failed event (no outcome), so the next plain run tries again; an
+ * archive this thread renamed but could not record is removed before exit.
  *
  * It also owns the operator's progress display, since "done" means "recorded".
  *
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ingest_int.h"
 #include "qr_ledger.h"
@@ -61,19 +67,22 @@ static int build_pages(const ing_file *f, page_rows *pr)
     return QR_OK;
 }
 
-/* Commit the outcome and mark the accepts it weighed, all or nothing. */
-static int commit_outcome(qr_ledger *l, const ing_file *f, const qr_ledger_outcome *o,
+/* Commit the outcome, close its archive write and mark the accepts it
+ * weighed, all or nothing. */
+static int commit_outcome(qr_ledger *l, ing_file *f, const qr_ledger_outcome *o,
                           int64_t batch, qr_err *err)
 {
-    if (!f->accepts_upto)
-        return qr_ledger_commit_file(l, o, err);
     int rc = qr_ledger_tx_begin(l, err);
     if (rc)
         return rc;
     rc = qr_ledger_commit_file(l, o, err);
-    if (!rc)
+    if (!rc && f->write_id)
+        rc = qr_ledger_write_done(l, f->write_id, err);
+    if (!rc && f->accepts_upto)
         rc = qr_ledger_accepts_mark_used(l, f->file_id, f->accepts_upto, batch, err);
     int rc2 = qr_ledger_tx_end(l, rc == QR_OK, rc == QR_OK ? err : NULL);
+    if (!rc && !rc2)
+        f->write_id = 0;
     return rc ? rc : rc2;
 }
 
@@ -117,7 +126,9 @@ static void count_file(ing_engine *e, const ing_file *f)
     e->files_done++;
     e->pages_done += f->pages_written;
     e->faults_total += (long)f->faults.n;
-    if (f->archived)
+    if (f->write_failed)
+        e->files_failed++;
+    else if (f->archived)
         e->files_archived++;
     else
         e->files_faulty++;
@@ -131,6 +142,15 @@ static void log_file(ing_engine *e, const ing_file *f)
     char pages[16], faults[16];
     snprintf(pages, sizeof pages, "%d", f->pages_written);
     snprintf(faults, sizeof faults, "%zu", f->faults.n);
+    if (f->write_failed) {
+        qr_jsonlog_event(e->log, "file_not_written", "file_id", f->file_id, "archive",
+                         f->archive_path, "error", f->pdf_err.msg, NULL);
+        if (e->progress.tty)
+            fputs("\r\033[K", e->opts->diag);
+        fprintf(e->opts->diag, "error: %s: archive not written: %s\n", f->file_id,
+                f->pdf_err.msg);
+        return;
+    }
     qr_jsonlog_event(e->log, f->archived ? "file_archived" : "file_faulty", "file_id",
                      f->file_id, "#pages", pages, "#faults", faults, "archive",
                      f->archived ? f->archive_path : "", NULL);
@@ -156,15 +176,74 @@ void ing_file_release(ing_file *f)
     f->n_recs = f->cap_recs = 0;
 }
 
+/* A write that failed is recorded as such, with its reason: an event, and
+ * no outcome, so the next plain run processes the file again. */
+static int record_failure(ing_engine *e, ing_file *f, qr_err *err)
+{
+    int rc = qr_ledger_archive_failed(e->ledger, e->batch_id, f->write_id, f->file_id,
+                                      f->archive_path, f->pdf_err.msg, err);
+    if (!rc)
+        f->write_id = 0;
+    return rc;
+}
+
+/* Record the digest, put the sealed archive in place without replacing
+ * anything, then record the outcome; an archive that cannot be recorded is
+ * removed again (it is ours: this thread just renamed it). Returns non-zero
+ * only for a ledger error. */
+static int publish(ing_engine *e, ing_file *f, qr_err *err)
+{
+    char sha[QR_SHA256_HEX];
+    qr_hex(f->archive_sha, QR_SHA256_LEN, sha);
+    int rc = qr_ledger_write_sealed(e->ledger, f->write_id, sha, err);
+    if (rc) {
+        unlink(f->tmp_path);
+        return rc;
+    }
+    if (qr_pdf_publish(f->tmp_path, f->archive_path, &f->pdf_err)) {
+        unlink(f->tmp_path);
+        f->write_failed = true;
+        ing_engine_fail(e, &f->pdf_err);
+        return record_failure(e, f, err);
+    }
+    f->archived = true;
+    rc = ing_record_file(e, e->ledger, f, err);
+    if (rc) {
+        unlink(f->archive_path);
+        f->archived = false;
+    }
+    return rc;
+}
+
+/* Record one finished file: its outcome, or why its archive is missing. */
+static void settle(ing_engine *e, ing_file *f)
+{
+    qr_err err = {0};
+    int rc;
+    if (e->ledger_broken) {
+        if (f->sealed)
+            unlink(f->tmp_path);
+        return;
+    }
+    if (f->write_failed)
+        rc = record_failure(e, f, &err);
+    else if (f->sealed)
+        rc = publish(e, f, &err);
+    else
+        rc = ing_record_file(e, e->ledger, f, &err);
+    if (rc) {
+        e->ledger_broken = true;
+        ing_engine_fail(e, &err);
+    }
+}
+
 void *ing_ledger_main(void *arg)
 {
     ing_engine *e = arg;
     void *item;
     while (qr_queue_recv(e->outcomes, &item)) {
         ing_file *f = item;
-        qr_err err = {0};
-        if (!ing_engine_failed(e) && ing_record_file(e, e->ledger, f, &err))
-            ing_engine_fail(e, &err);
+        settle(e, f);
         count_file(e, f);
         log_file(e, f);
         ing_file_release(f);

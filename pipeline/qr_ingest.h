@@ -68,7 +68,12 @@ const char *qr_ingest_stage_name(qr_ingest_stage s);
 typedef struct qr_ingest_summary {
     long files_total;            /* delivered files seen */
     long files_archived, files_faulty, files_up_to_date, files_unexpected;
-    long files_pending;          /* in the manifest, not delivered */
+    long files_failed;           /* archives that could not be written (I/O) */
+    long files_pending;          /* in the manifest, never delivered */
+    /* Where the manifest's files stand after the run, by their latest
+     * outcome: exit 0 means manifest_archived == manifest_files. */
+    long manifest_files, manifest_archived, manifest_faulty;
+    char faulty_names[640];      /* "ID (since batch N), ..." for the first 10 */
     long pages;
     long faults[QR_FAULT__COUNT];
     double seconds;

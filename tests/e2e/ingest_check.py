@@ -105,8 +105,15 @@ def check_disk(files, out_dir):
             print("FAIL: SHA-256 differs from the ledger:", r["archive"])
             ok = False
     on_disk = [os.path.join(out_dir, n) for n in os.listdir(out_dir)]
+    tmp_dir = os.path.join(out_dir, ".quire-tmp")
+    if os.path.isdir(tmp_dir):
+        for n in os.listdir(tmp_dir):
+            print("FAIL: temporary file left:", os.path.join(tmp_dir, n))
+            ok = False
     for p in on_disk:
-        if ".tmp-" in p:
+        if p == tmp_dir:
+            continue
+        if ".tmp-" in p and not p.endswith(".pdf"):
             print("FAIL: temporary file left:", p)
             ok = False
         elif p.endswith(".pdf") and p not in archived and os.path.abspath(p) not in archived:

@@ -39,8 +39,12 @@ e2e_check_archive() { # PDF FLAVOUR; ok/bad with the checker's one-line summary
   fi
 }
 e2e_pages() { pdfinfo "$1" 2>/dev/null | awk '/^Pages:/ {print $2}'; }
-# Leftovers of an aborted write ("<name>.tmp-<pid>-<n>") in a directory.
-e2e_temp_files() { find "$1" -maxdepth 1 -name '*.tmp-*' | wc -l; }
+# Leftovers of an aborted write in a directory: convert's "<name>.tmp-<pid>-<n>"
+# beside its output, ingest's files in OUT/.quire-tmp.
+e2e_temp_files() {
+  { find "$1" -maxdepth 1 -name '*.tmp-*' ! -name '*.pdf'
+    [ -d "$1/.quire-tmp" ] && find "$1/.quire-tmp" -type f; } | wc -l
+}
 
 # convert_fails NAME OUT INPUT...: quire convert must exit 1, name every
 # failing input on stderr ("quire convert: FILE: ...") and leave no OUT and no

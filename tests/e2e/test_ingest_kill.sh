@@ -34,7 +34,7 @@ fail=0
   "$work/d/truth.json" || fail=1
 dups=$("$QUIRE_BIN" export files --ledger "$work/q.db" | cut -d, -f1 | sort | uniq -d | wc -l)
 [ "$dups" -eq 0 ] || { echo "FAIL: $dups file ids recorded twice"; fail=1; }
-v2=$(ls "$work/out" | grep -c '\.v[0-9]*\.pdf$' || true)
+v2=$(ls "$work/out" | grep -c '@v[0-9]*\.pdf$' || true)
 [ "$v2" -eq 0 ] || { echo "FAIL: $v2 archives written as a second version"; fail=1; }
 n=0
 for pdf in "$work/out"/*.pdf; do

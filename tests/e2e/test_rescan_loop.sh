@@ -232,10 +232,10 @@ mkdir -p "r2/scans/$arch_id"
 cp "$(ls spare/scans/*/* | tail -n 1)" "r2/scans/$arch_id/0002.tif"
 (head -n 1 d1/manifest.csv; grep "^$arch_id," d1/manifest.csv) >r2/manifest.csv
 ingest r2; [ "$rc" -eq 0 ] && ok "manual rescan delivery: exit 0" || bad "manual rescan: exit $rc: $(cat r2.out)"
-[ -f "arch/$arch_id.v2.pdf" ] && ok "version 2 archive written" || bad "no arch/$arch_id.v2.pdf"
+[ -f "arch/$arch_id@v2.pdf" ] && ok "version 2 archive written" || bad "no arch/$arch_id@v2.pdf"
 [ "$(sha256sum "arch/$arch_id.pdf" | cut -d' ' -f1)" = "$v1_sha" ] && ok "version 1 kept, unchanged" ||
   bad "version 1 changed or gone"
-e2e_check_archive "arch/$arch_id.v2.pdf" 2b
+e2e_check_archive "arch/$arch_id@v2.pdf" 2b
 kinds=$(Q log "$arch_id" --json | $PY -c 'import json,sys; print(",".join(e["kind"] for e in json.load(sys.stdin)))')
 [ "$kinds" = "archived,rescan_submitted,rescan_delivered,archived,rescan_closed" ] &&
   ok "log of $arch_id: $kinds" || bad "log of $arch_id: $kinds"

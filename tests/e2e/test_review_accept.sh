@@ -112,7 +112,7 @@ assert st[short] == "archived", st
 EOF
 sum1=$(sha256sum "arch/$short.pdf")
 rc=0; ingest || rc=$?
-[ "$rc" -eq 0 ] && [ "$(sha256sum "arch/$short.pdf")" = "$sum1" ] && [ ! -e "arch/$short.v2.pdf" ] &&
+[ "$rc" -eq 0 ] && [ "$(sha256sum "arch/$short.pdf")" = "$sum1" ] && [ ! -e "arch/$short@v2.pdf" ] &&
   ok "third run: accepted file up to date, no new version" || bad "third run: exit $rc"
 
 # --- profile options ---------------------------------------------------------------

@@ -42,7 +42,7 @@ static const qr_command commands[] = {
      "since (quire accept), or with --retry.\n"
      "\n"
      "  -m, --manifest FILE  CSV: file_id,expected_pages[,box,title,...]\n"
-     "  -o, --out DIR        where archives are written (<file_id>.pdf, .vN.pdf)\n"
+     "  -o, --out DIR        where archives are written (<id>.pdf, <id>@vN.pdf)\n"
      "  --ledger PATH        SQLite ledger (default $QUIRE_LEDGER or ./quire.db)\n"
      "  -j, --jobs N         worker threads (default: number of CPUs)\n"
      "  --pdfa 2b|1b         archive flavour (default 2b)\n"
@@ -61,7 +61,8 @@ static const qr_command commands[] = {
      "  --log-json FILE      append one JSON event per line\n"
      "\n"
      "Reader backend: io_uring, or pread when io_uring is unavailable or QUIRE_IO=pread.\n"
-     "Exit: 0 all archived; 1 some files faulty; 2 usage or manifest error; 3 fatal.\n"},
+     "Exit: 0 every manifest file archived; 1 some faulty or not delivered; 2 usage\n"
+     "or manifest error; 3 fatal (an archive could not be written: named).\n"},
     {"status", qr_cmd_status, "percent digitized against the plan, throughput, projection",
      "usage: quire status [--by box|batch|month|day] [--json] [--today YYYY-MM-DD]\n"
      "                    [--ledger PATH]\n"

@@ -341,8 +341,8 @@ class World:
             w.writerow(["file_id", "box", "expected_pages", "title"])
             for i, (fid, n, pages) in enumerate(plans):
                 w.writerow([fid, "BOX-%d" % (i % 2 + 1), n, "Akte %s, \"Teil\" %d" % (fid[:20], i)])
-        dl = dict(dir=d, manifest=man, ids=[p[0] for p in plans], label=label, layout=layout,
-                  plans=plans)
+        dl = dict(dir=d, manifest=man, ids=[p[0] for p in plans], label=os.path.basename(d),
+                  kind=label, layout=layout, plans=plans)
         self.deliveries.append(dl)
         return dl
 
@@ -417,7 +417,7 @@ class World:
 
     def rewrite(self, dl, plans):
         """The delivery again without some files (after a manifest refusal)."""
-        label = dl["label"] + "-again"
+        label = dl["kind"] + "-again"
         if os.path.isdir(os.path.join(self.dlv_dir, "%03d-%s" % (self.step, label))):
             label += "x"
         return self.write_delivery(label, plans, dl["layout"])
@@ -591,9 +591,10 @@ class World:
         before = self.snapshot()
         rc, out, err = self.run(args, "wrong")
         if rc != 2:
+            said = ((out + err).strip().splitlines() or [""])[0]
             self.violate("inv5-wrong-not-refused-" + what, "%s exited %s (want 2, refused): %s"
-                         % (" ".join(short(x, 60) for x in args[:-4]), rc,
-                            (out + err).strip()[:200]))
+                         % (" ".join(short(x, 40) for x in args[:-4]), rc,
+                            said if len(said) < 120 else said[:100] + "..."))
         else:
             changed = self.changed(before)
             if changed:
@@ -899,15 +900,17 @@ class World:
                 continue
             if e[4] == "rescan_submitted":
                 submitted[j[0]] = submitted.get(j[0], 0) + 1
-            if e[4] == "rescan_closed":
-                closed[j[0]] = e[10]
+            if e[4] in ("rescan_closed", "rescan_reopened"):
+                closed[j[0]] = e[4] == "rescan_closed"   # the last of the two wins
         for jid, j in jobs.items():
             if submitted.get(jid) != 1:
                 self.violate("inv4-job-submit", "rescan job %d of %s has %d rescan_submitted "
                              "events" % (jid, short(j[1]), submitted.get(jid, 0)))
-            if (j[2] == "closed") != (jid in closed):
-                self.violate("inv4-job-closed", "rescan job %d of %s is %s; rescan_closed "
-                             "event: %s" % (jid, short(j[1]), j[2], jid in closed))
+            if (j[2] == "closed") != closed.get(jid, False):
+                self.violate("inv4-job-closed", "rescan job %d of %s is %s, but its last "
+                             "rescan_closed/rescan_reopened event says %s" % (
+                                 jid, short(j[1]), j[2], {True: "closed", False: "reopened",
+                                                          None: "nothing"}[closed.get(jid)]))
         # rescan_delivered only when the sources differ from the previous outcome
         outs = {}
         for oid, fid, batch, fp in con.execute("SELECT id, file_id, batch, source_fingerprint"

@@ -80,6 +80,27 @@ static void on_field(void *s, size_t len, void *data)
         c->fields[c->n_fields++] = v;
 }
 
+/* Spaces and tabs around a field are dropped, as the parser used to do for
+ * every field, except around the file id: an id with a space at either end
+ * is refused (bad_id_reason) rather than silently changed, since its folder
+ * keeps the space and would no longer match. */
+static int no_space(unsigned char ch)
+{
+    (void)ch;
+    return 0;
+}
+
+static void trim(char *s)
+{
+    size_t n = strlen(s), a = 0;
+    while (a < n && (s[a] == ' ' || s[a] == '\t'))
+        a++;
+    while (n > a && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    memmove(s, s + a, n - a);
+    s[n - a] = '\0';
+}
+
 static int find_col(const qr_manifest *m, const char *name)
 {
     for (size_t i = 0; i < m->n_header; i++)
@@ -95,6 +116,8 @@ static void take_header(parse_ctx *c)
     m->n_header = c->n_fields;
     c->fields = NULL;
     c->n_fields = c->cap_fields = 0;
+    for (size_t i = 0; i < m->n_header; i++)
+        trim(m->header[i]);
     for (size_t i = 0; i < m->n_header; i++) {
         if (m->header[i][0] == '\0')
             mf_error_add(m, c->rec_line, "header column %zu has no name", i + 1);
@@ -144,14 +167,17 @@ static const char *bad_id_reason(const char *id)
 {
     if (id[0] == '\0')
         return "is empty";
-    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-        return "is not a file name";
     for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
         if (*p == '/' || *p == '\\')
             return "contains a path separator";
         if (*p < 0x20 || *p == 0x7f)
             return "contains a control character";
     }
+    if (id[0] == '.')
+        return "starts with a dot (a hidden name, which delivery readers skip)";
+    size_t n = strlen(id);
+    if (id[0] == ' ' || id[n - 1] == ' ')
+        return "begins or ends with a space";
     return NULL;
 }
 
@@ -170,6 +196,9 @@ static void take_row(parse_ctx *c)
     }
     if (m->col_id < 0 || (m->col_pages < 0 && !(m->flags & QR_MANIFEST_STOCK)))
         return; /* the header error says it all */
+    for (size_t i = 0; i < c->n_fields; i++)
+        if ((int)i != m->col_id)
+            trim(c->fields[i]);
     const char *id = c->fields[m->col_id];
     const char *why = bad_id_reason(id);
     if (why) {
@@ -215,7 +244,10 @@ static int restart_after_error(parse_ctx *c, struct csv_parser *p)
     c->n_fields = 0;
     c->rec_open = false;
     c->rec_bad = false;
-    return csv_init(p, CSV_STRICT | CSV_STRICT_FINI) == 0 ? QR_OK : QR_ENOMEM;
+    if (csv_init(p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+        return QR_ENOMEM;
+    csv_set_space_func(p, no_space);
+    return QR_OK;
 }
 
 static int feed_line(parse_ctx *c, struct csv_parser *p, const unsigned char *s, size_t n)
@@ -242,6 +274,7 @@ static int feed_all(parse_ctx *c, const unsigned char *s, size_t len)
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return QR_ENOMEM;
+    csv_set_space_func(&p, no_space);
     int rc = QR_OK;
     size_t pos = 0;
     while (pos < len && rc == QR_OK) {

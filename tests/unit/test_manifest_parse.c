@@ -89,6 +89,31 @@ static void test_errors(void)
                  "m.csv:2: file_id '../x' contains a path separator");
     expect_error("file_id,expected_pages\nA,1\n\"B\tC\",2\n",
                  "m.csv:3: file_id 'B\tC' contains a control character");
+    /* An id is never changed behind the operator's back: a space at either
+     * end (which the parser used to trim, so the folder "A " no longer
+     * matched) and a leading dot (a hidden folder, skipped) are refused. */
+    expect_error("file_id,expected_pages\nA ,1\n",
+                 "m.csv:2: file_id 'A ' begins or ends with a space");
+    expect_error("file_id,expected_pages\nB,1\n\" C\",1\n",
+                 "m.csv:3: file_id ' C' begins or ends with a space");
+    expect_error("file_id,expected_pages\n.hidden,1\n",
+                 "m.csv:2: file_id '.hidden' starts with a dot (a hidden name, which delivery "
+                 "readers skip)");
+    expect_error("file_id,expected_pages\n..,1\n", "m.csv:2: file_id '..' starts with a dot "
+                 "(a hidden name, which delivery readers skip)");
+}
+
+/* Other fields and the header keep being trimmed of spaces and tabs. */
+static void test_trim(void)
+{
+    qr_manifest *m = NULL;
+    qr_err err = {0};
+    const char *t = "file_id , expected_pages ,box\nA, 3 ,\t B1 \n";
+    CHECKF(qr_manifest_parse("m.csv", (const uint8_t *)t, strlen(t), 0, &m, &err) == QR_OK,
+           "%s", err.msg);
+    const qr_manifest_row *r = m ? qr_manifest_find(m, "A") : NULL;
+    CHECK(r && r->expected_pages == 3 && strcmp(r->box, "B1") == 0);
+    qr_manifest_free(&m);
 }
 
 static void test_error_lines(void)
@@ -183,6 +208,7 @@ int main(void)
     test_minimal_columns();
     test_errors();
     test_error_lines();
+    test_trim();
     test_stock();
     test_make_batch();
     return qr_test_end();

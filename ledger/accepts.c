@@ -11,9 +11,29 @@
  * faulty file again ("the next ingest archives that file"), without a clock
  * comparison that two commits in one second would defeat.
  *
- * Also here: the open faults (unaccepted faults of currently faulty files),
- * the reviewer's work list. Runs on the handle's owning thread; quire accept
- * may run beside an ingest (WAL and busy_timeout serialise the writers).
+ * Why an accept must match an open fault: an accept nobody needed is not
+ * harmless. It waves through a fault the file may show later (a page 99 of a
+ * 7-page file, a kind the file never had), and a second accept of the same
+ * fault is written into the archive's XMP twice. So the check runs inside the
+ * accept's own write transaction (an ingest committing beside it cannot slip
+ * between the check and the insert), and a refusal names what the file does
+ * have, so the reviewer can correct the command.
+ *
+ * Why an accept shows at once: a fault is accepted when its outcome recorded
+ * it accepted OR an accept row covers it (SQL_COVERED below), so quire
+ * faults, the exports and status need no ingest to see the reviewer's
+ * decision. The same rule is written out in export.c and status.c (their
+ * statements are single SELECTs); keep the three word for word.
+ *
+ * When an accept leaves the file with no open fault, the rescan jobs ingest
+ * opened for it are closed in the same transaction (event
+ * rescan_closed_by_accept): the contractor must not rescan a sheet whose
+ * fault a reviewer accepted. A job a person submitted (created_batch NULL)
+ * asks for a problem no fault recorded, so an accept never closes it.
+ *
+ * Also here: the open faults (qr_ledger.h defines them), the reviewer's work
+ * list. Runs on the handle's owning thread; quire accept may run beside an
+ * ingest (WAL and busy_timeout serialise the writers).
  */
 #include "ledger_int.h"
 
@@ -60,11 +80,18 @@ int lg_file_known(qr_ledger *l, const char *file_id, qr_err *err)
     return known;
 }
 
+/* Refusals that need nothing but the arguments and whether the file is known. */
 static int check_accept(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,
                         const char *reason, qr_err *err)
 {
     if ((unsigned)kind >= QR_FAULT__COUNT)
         return qr_err_set(err, QR_EINVAL, "unknown fault kind %d", (int)kind);
+    if (kind == QR_FAULT_UNEXPECTED_FILE)
+        return qr_err_set(err, QR_EINVAL, "unexpected_file cannot be accepted: add %s to the "
+                          "manifest and ingest again", file_id ? file_id : "");
+    if (kind == QR_FAULT_CORRUPT) /* accepting it would archive the file without that page */
+        return qr_err_set(err, QR_EINVAL, "corrupt cannot be accepted: the page could not be "
+                          "read, so there is nothing to archive; have it rescanned");
     if (page < 0)
         return qr_err_set(err, QR_EINVAL, "page must be 1 or more (0 = every page)");
     if (blank_text(reason))
@@ -79,6 +106,204 @@ static int check_accept(qr_ledger *l, const char *file_id, int page, qr_fault_ki
         return qr_err_set(err, QR_EINVAL, "unknown file %s: not in the inventory and never "
                           "delivered (ledger %s)", file_id ? file_id : "", l->path);
     return QR_OK;
+}
+
+/* ---- What the file has: its latest outcome and how each fault stands ---------- */
+
+/* The file's latest outcome (its last recorded one). */
+typedef struct latest_outcome {
+    int64_t id;                 /* 0 = the file has no outcome */
+    bool archived;
+    int version, pages;         /* pages: delivered */
+} latest_outcome;
+
+static int read_latest(qr_ledger *l, const char *file_id, latest_outcome *out, qr_err *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = lg_prepare(l, "SELECT id, status = 'archived', version, pages FROM files"
+                                     " WHERE file_id = ? ORDER BY id DESC LIMIT 1", err);
+    if (!st)
+        return QR_EFATAL;
+    lg_bind_text(st, 1, file_id);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        *out = (latest_outcome){.id = sqlite3_column_int64(st, 0),
+                                .archived = sqlite3_column_int(st, 1) != 0,
+                                .version = sqlite3_column_int(st, 2),
+                                .pages = sqlite3_column_int(st, 3)};
+    sqlite3_finalize(st);
+    return s == SQLITE_ROW || s == SQLITE_DONE ? QR_OK : lg_fail(l, err, "reading a file");
+}
+
+/* One fault of an outcome and what accepts it. */
+typedef struct fault_cover {
+    int page;
+    qr_fault_kind kind;
+    bool recorded;              /* its outcome recorded it accepted */
+    int64_t cover;              /* the first accept row covering it; 0 = none */
+    int64_t batch;              /* the batch that recorded it */
+} fault_cover;
+
+typedef struct fault_covers {
+    fault_cover *v;
+    size_t n, cap;
+} fault_covers;
+
+static bool is_open(const fault_cover *f) { return !f->recorded && !f->cover; }
+
+/* Whether an accept of kind on page (0 = any) covers f. */
+static bool covers(const fault_cover *f, int page, qr_fault_kind kind)
+{
+    return f->kind == kind && (page == 0 || page == f->page);
+}
+
+static int push_cover(fault_covers *c, sqlite3_stmt *st)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        fault_cover *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return QR_ENOMEM;
+        c->v = v;
+        c->cap = cap;
+    }
+    int kind = qr_fault_from_name((const char *)sqlite3_column_text(st, 1));
+    c->v[c->n++] = (fault_cover){.page = sqlite3_column_int(st, 0),
+                                 .kind = kind < 0 ? QR_FAULT__COUNT : (qr_fault_kind)kind,
+                                 .recorded = sqlite3_column_int(st, 2) != 0,
+                                 .cover = sqlite3_column_int64(st, 3),
+                                 .batch = sqlite3_column_int64(st, 4)};
+    return QR_OK;
+}
+
+/* The faults of one outcome, by page, each with the first accept covering it. */
+static int read_covers(qr_ledger *l, int64_t outcome, fault_covers *out, qr_err *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = lg_prepare(l, "SELECT x.page, x.kind, x.accepted,"
+        " coalesce((SELECT min(a.id) FROM accepts a WHERE a.file_id = x.file_id"
+        "   AND a.kind = x.kind AND a.page IN (0, x.page)), 0), x.batch"
+        " FROM faults x WHERE x.outcome = ? ORDER BY x.page, x.id", err);
+    if (!st)
+        return QR_EFATAL;
+    sqlite3_bind_int64(st, 1, outcome);
+    int rc = QR_OK, s = SQLITE_DONE;
+    while (rc == QR_OK && (s = sqlite3_step(st)) == SQLITE_ROW)
+        rc = push_cover(out, st);
+    if (rc != QR_OK)
+        qr_err_set(err, rc, "out of memory");
+    else if (s != SQLITE_DONE)
+        rc = lg_fail(l, err, "reading a file's faults");
+    sqlite3_finalize(st);
+    if (rc != QR_OK) {
+        free(out->v);
+        memset(out, 0, sizeof *out);
+    }
+    return rc;
+}
+
+/* "blank on page 3" or "missing_pages (whole file)". */
+static void fault_text(const fault_cover *f, char *out, size_t cap)
+{
+    if (f->page)
+        snprintf(out, cap, "%s on page %d", qr_fault_name(f->kind), f->page);
+    else
+        snprintf(out, cap, "%s (whole file)", qr_fault_name(f->kind));
+}
+
+/* The open faults as a list for a message: the first few, then a count. */
+static void open_list(const fault_covers *c, char *out, size_t cap)
+{
+    size_t used = 0, shown = 0, n_open = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < c->n; i++)
+        n_open += is_open(&c->v[i]);
+    for (size_t i = 0; i < c->n && shown < 6; i++) {
+        if (!is_open(&c->v[i]))
+            continue;
+        char one[96];
+        fault_text(&c->v[i], one, sizeof one);
+        int w = snprintf(out + used, cap - used, "%s%s", shown ? ", " : "", one);
+        if (w < 0 || (size_t)w >= cap - used)
+            break;
+        used += (size_t)w;
+        shown++;
+    }
+    if (n_open == 0)
+        snprintf(out, cap, "none (all accepted: the next ingest archives it)");
+    else if (shown < n_open && used < cap)
+        snprintf(out + used, cap - used, " and %zu more", n_open - shown);
+}
+
+static int refuse_unmatched(const char *file_id, int page, qr_fault_kind kind,
+                            const latest_outcome *o, const fault_covers *c, qr_err *err)
+{
+    char where[32] = "", list[300];
+    if (page)
+        snprintf(where, sizeof where, " on page %d", page);
+    open_list(c, list, sizeof list);
+    return qr_err_set(err, QR_EINVAL, "%s: no open '%s' fault%s; the file has %d page%s; "
+                      "open faults: %s", file_id, qr_fault_name(kind), where, o->pages,
+                      o->pages == 1 ? "" : "s", list);
+}
+
+/* Every fault the accept would cover is covered already: name who did it. */
+static int refuse_covered(qr_ledger *l, const char *file_id, const fault_cover *f, qr_err *err)
+{
+    char what[128];
+    if (f->page)
+        snprintf(what, sizeof what, "the '%s' fault on page %d", qr_fault_name(f->kind), f->page);
+    else
+        snprintf(what, sizeof what, "the '%s' fault (whole file)", qr_fault_name(f->kind));
+    if (!f->cover)
+        return qr_err_set(err, QR_EINVAL, "%s: nothing new to accept: %s was already accepted "
+                          "when batch %lld recorded it", file_id, what, (long long)f->batch);
+    sqlite3_stmt *st = lg_prepare(l, "SELECT actor, at FROM accepts WHERE id = ?", err);
+    if (!st)
+        return QR_EFATAL;
+    sqlite3_bind_int64(st, 1, f->cover);
+    int rc = sqlite3_step(st) == SQLITE_ROW
+                 ? qr_err_set(err, QR_EINVAL, "%s: nothing new to accept: %s is already "
+                              "covered by accept #%lld (%s, %s)", file_id, what,
+                              (long long)f->cover, (const char *)sqlite3_column_text(st, 0),
+                              (const char *)sqlite3_column_text(st, 1))
+                 : lg_fail(l, err, "reading an accept");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* QR_OK when the accept covers at least one open fault of the file's latest
+ * outcome; else QR_EINVAL saying what the file has. */
+static int check_matches(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,
+                         qr_err *err)
+{
+    latest_outcome o;
+    int rc = read_latest(l, file_id, &o, err);
+    if (rc != QR_OK)
+        return rc;
+    if (!o.id)
+        return qr_err_set(err, QR_EINVAL, "%s has not been delivered yet: it has no fault to "
+                          "accept", file_id);
+    if (o.archived)
+        return qr_err_set(err, QR_EINVAL, "%s is archived (version %d) with no open fault; "
+                          "nothing to accept", file_id, o.version);
+    fault_covers c;
+    if ((rc = read_covers(l, o.id, &c, err)) != QR_OK)
+        return rc;
+    const fault_cover *covered = NULL;
+    bool open = false;
+    for (size_t i = 0; i < c.n && !open; i++) {
+        if (!covers(&c.v[i], page, kind))
+            continue;
+        open = is_open(&c.v[i]);
+        if (!covered)
+            covered = &c.v[i];
+    }
+    rc = open ? QR_OK
+         : covered ? refuse_covered(l, file_id, covered, err)
+                   : refuse_unmatched(file_id, page, kind, &o, &c, err);
+    free(c.v);
+    return rc;
 }
 
 const char *lg_default_actor(void)
@@ -130,6 +355,106 @@ static int accept_event(qr_ledger *l, const char *file_id, int page, qr_fault_ki
     return rc;
 }
 
+/* ---- Closing the rescan jobs an accept made needless ---------------------------- */
+
+/* Whether the file's latest outcome is faulty with every fault accepted. */
+static int all_accepted(qr_ledger *l, const char *file_id, bool *clear, qr_err *err)
+{
+    *clear = false;
+    latest_outcome o;
+    int rc = read_latest(l, file_id, &o, err);
+    if (rc != QR_OK || !o.id || o.archived)
+        return rc;
+    fault_covers c;
+    if ((rc = read_covers(l, o.id, &c, err)) != QR_OK)
+        return rc;
+    *clear = true;
+    for (size_t i = 0; i < c.n; i++)
+        *clear = *clear && !is_open(&c.v[i]);
+    free(c.v);
+    return QR_OK;
+}
+
+/* The file's oldest job that is not closed and that an ingest opened; *job 0
+ * when none. */
+static int ingest_job(qr_ledger *l, const char *file_id, int64_t *job, char *pages, size_t cap,
+                      qr_err *err)
+{
+    sqlite3_stmt *st = lg_prepare(l, "SELECT id, pages FROM rescan_jobs WHERE file_id = ?"
+                                     " AND status <> 'closed' AND coalesce(created_batch, 0) > 0"
+                                     " ORDER BY id LIMIT 1", err);
+    if (!st)
+        return QR_EFATAL;
+    lg_bind_text(st, 1, file_id);
+    *job = 0;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        *job = sqlite3_column_int64(st, 0);
+        snprintf(pages, cap, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    return s == SQLITE_ROW || s == SQLITE_DONE ? QR_OK : lg_fail(l, err, "reading a rescan job");
+}
+
+static int close_by_accept(qr_ledger *l, const char *file_id, int64_t job, const char *pages,
+                           int64_t accept, const char *actor, qr_err *err)
+{
+    char now[32];
+    lg_now(l, now);
+    sqlite3_stmt *st = lg_prepare(l, "UPDATE rescan_jobs SET status = 'closed', closed = ?2"
+                                     " WHERE id = ?1", err);
+    if (!st)
+        return QR_EFATAL;
+    sqlite3_bind_int64(st, 1, job);
+    lg_bind_text(st, 2, now);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? QR_OK : lg_fail(l, err, "closing a rescan job");
+    sqlite3_finalize(st);
+    if (rc != QR_OK)
+        return rc;
+    qr_buf b = {0};
+    rc = qr_buf_printf(&b, "{\"job\":%lld,\"pages\":", (long long)job);
+    if (rc == QR_OK)
+        rc = lg_json_str(&b, pages);
+    if (rc == QR_OK)
+        rc = qr_buf_printf(&b, ",\"accept\":%lld}", (long long)accept);
+    rc = rc == QR_OK ? lg_event_append(l, 0, file_id, "rescan_closed_by_accept", actor,
+                                       (const char *)b.data, err)
+                     : qr_err_set(err, QR_ENOMEM, "out of memory");
+    qr_buf_free(&b);
+    return rc;
+}
+
+/* After accept `id`: when the file has no open fault left, close the jobs
+ * ingest opened for its faults. */
+static int close_jobs(qr_ledger *l, const char *file_id, int64_t id, const char *actor,
+                      qr_err *err)
+{
+    bool clear;
+    int rc = all_accepted(l, file_id, &clear, err);
+    while (rc == QR_OK && clear) {
+        char pages[4096];
+        int64_t job;
+        rc = ingest_job(l, file_id, &job, pages, sizeof pages, err);
+        if (rc != QR_OK || !job)
+            break;
+        rc = close_by_accept(l, file_id, job, pages, id, actor, err);
+    }
+    return rc;
+}
+
+static int accept_body(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,
+                       const char *reason, const char *who, int64_t *id, qr_err *err)
+{
+    int rc = check_matches(l, file_id, page, kind, err);
+    if (rc == QR_OK)
+        rc = insert_accept(l, file_id, page, kind, reason, who, id, err);
+    if (rc == QR_OK)
+        rc = accept_event(l, file_id, page, kind, reason, who, *id, err);
+    if (rc == QR_OK)
+        rc = close_jobs(l, file_id, *id, who, err);
+    return rc;
+}
+
 int qr_ledger_accept_add(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,
                          const char *reason, const char *actor, int64_t *id, qr_err *err)
 {
@@ -140,9 +465,7 @@ int qr_ledger_accept_add(qr_ledger *l, const char *file_id, int page, qr_fault_k
     int64_t new_id = 0;
     if ((rc = lg_tx_open(l, err)) != QR_OK)
         return rc;
-    rc = insert_accept(l, file_id, page, kind, reason, who, &new_id, err);
-    if (rc == QR_OK)
-        rc = accept_event(l, file_id, page, kind, reason, who, new_id, err);
+    rc = accept_body(l, file_id, page, kind, reason, who, &new_id, err);
     int rc2 = lg_tx_close(l, rc == QR_OK, rc == QR_OK ? err : NULL);
     if (rc == QR_OK && rc2 == QR_OK && id)
         *id = new_id;
@@ -240,15 +563,32 @@ static double col_real(sqlite3_stmt *st, int i)
     return sqlite3_column_type(st, i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(st, i);
 }
 
-int qr_ledger_open_faults(qr_ledger *l, int (*fn)(void *user, const qr_ledger_open_fault *f),
-                          void *user, qr_err *err)
+/*
+ * The open faults: the faults of each file's latest outcome when that is
+ * faulty, neither recorded accepted nor covered by an accept row. The outer
+ * loop reads the current outcomes (files_current_cover); the latest outcome
+ * is max(id) of the file (files_file). It is faulty when the current one is
+ * (a file without an archive: its latest faulty outcome is current) or when
+ * it is not the current one (an outcome after the current archive can only
+ * be faulty: an archived one becomes current), so no outcome row is read.
+ * The faults come from faults_outcome_kind; the accept rows from
+ * accepts_file.
+ */
+#define SQL_COVERED(x)                                                                  \
+    "EXISTS (SELECT 1 FROM accepts a WHERE a.file_id = " x ".file_id"                   \
+    " AND a.kind = " x ".kind AND a.page IN (0, " x ".page))"
+
+#define SQL_OPEN_FAULTS                                                                 \
+    "SELECT x.file_id, x.page, x.kind, x.value, x.threshold, x.detail FROM files c"     \
+    " CROSS JOIN faults x"                                                              \
+    "  ON x.outcome = (SELECT max(g.id) FROM files g WHERE g.file_id = c.file_id)"      \
+    " WHERE c.current = 1 AND (c.status = 'faulty' OR x.outcome <> c.id)"               \
+    " AND x.accepted = 0 AND NOT " SQL_COVERED("x")
+
+static int each_open_fault(qr_ledger *l, sqlite3_stmt *st,
+                           int (*fn)(void *user, const qr_ledger_open_fault *f), void *user,
+                           qr_err *err)
 {
-    sqlite3_stmt *st = lg_prepare(l, "SELECT x.file_id, x.page, x.kind, x.value, x.threshold,"
-        " x.detail FROM files f JOIN faults x ON x.outcome = f.id"
-        " WHERE f.current = 1 AND f.status = 'faulty' AND x.accepted = 0"
-        " ORDER BY x.file_id, x.page, x.id", err);
-    if (!st)
-        return QR_EFATAL;
     int rc = QR_OK, s = SQLITE_DONE;
     while (rc == QR_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
         int kind = qr_fault_from_name((const char *)sqlite3_column_text(st, 2));
@@ -262,4 +602,23 @@ int qr_ledger_open_faults(qr_ledger *l, int (*fn)(void *user, const qr_ledger_op
         rc = lg_fail(l, err, "reading faults");
     sqlite3_finalize(st);
     return rc;
+}
+
+int qr_ledger_open_faults(qr_ledger *l, int (*fn)(void *user, const qr_ledger_open_fault *f),
+                          void *user, qr_err *err)
+{
+    sqlite3_stmt *st = lg_prepare(l, SQL_OPEN_FAULTS " ORDER BY x.file_id, x.page, x.id", err);
+    return st ? each_open_fault(l, st, fn, user, err) : QR_EFATAL;
+}
+
+int qr_ledger_open_faults_of(qr_ledger *l, const char *file_id,
+                             int (*fn)(void *user, const qr_ledger_open_fault *f), void *user,
+                             qr_err *err)
+{
+    sqlite3_stmt *st = lg_prepare(l, SQL_OPEN_FAULTS " AND c.file_id = ?1"
+                                     " ORDER BY x.page, x.id", err);
+    if (!st)
+        return QR_EFATAL;
+    lg_bind_text(st, 1, file_id);
+    return each_open_fault(l, st, fn, user, err);
 }

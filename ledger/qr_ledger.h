@@ -20,7 +20,9 @@
  * the file's next_version (see qr_ledger_lookup). The file's CURRENT outcome
  * is its latest archived one when it has an archive (a failed rescan does not
  * un-digitize a file), else its latest faulty one; status and exports report
- * the current outcome; history keeps every outcome.
+ * the current outcome; history keeps every outcome. What blocks a file is
+ * read from its LATEST outcome instead (the open faults, under Reviewer
+ * accepts), so a faulty rescan of an archived file is not hidden.
  */
 #ifndef QR_LEDGER_H
 #define QR_LEDGER_H
@@ -198,11 +200,41 @@ typedef struct qr_ledger_accept_list {
 } qr_ledger_accept_list;
 
 /*
+ * A fault is ACCEPTED when its outcome recorded it accepted OR an accept
+ * covers it: same file_id, same kind, and the accept's page is 0 or the
+ * fault's page. An accept counts from the moment it is recorded: quire
+ * faults, the exports and status read it at once, without an ingest.
+ *
+ * The file's LATEST outcome is its last recorded one (archived or faulty).
+ * The OPEN faults are the unaccepted faults of each file's latest outcome
+ * when that outcome is faulty: what keeps the file (or its next archive
+ * version) from being written. So a faulty rescan (v2) of a file archived as
+ * v1 has open faults although its current outcome (v1) is archived; a file
+ * whose latest outcome is archived has none. unexpected_file and corrupt
+ * faults are open until the file is delivered again; they cannot be accepted.
+ */
+
+/*
  * Record an accept and its "accept" event in one transaction. QR_EINVAL with
- * a message for the reviewer when file_id is unknown to the ledger (neither in
- * the inventory nor delivered), kind is not a fault kind, page < 0 or the
- * reason is empty. actor NULL = $USER (else "unknown"). *id (may be NULL)
- * receives the new accept's id.
+ * a message for the reviewer, and nothing recorded, when:
+ *   - file_id is unknown to the ledger (neither in the inventory nor
+ *     delivered), kind is not a fault kind or is corrupt or unexpected_file,
+ *     page < 0, or the reason is empty;
+ *   - the accept covers no open fault: the file was never delivered, its
+ *     latest outcome is archived ("F is archived (version N) with no open
+ *     fault; nothing to accept"), or no open fault of that kind is on that
+ *     page (page 0: on any page, or of the whole file); the message names
+ *     the file's page count and its open faults;
+ *   - every fault it covers is covered already: the message names the
+ *     earlier accept (id, who, when).
+ * The check and the insert share the transaction, so an ingest committing
+ * beside it cannot change the answer in between.
+ * When the accept leaves the file's latest outcome with no open fault, the
+ * file's rescan jobs that are not closed and that an ingest opened
+ * (created_batch set) are closed in the same transaction, each with a
+ * "rescan_closed_by_accept" event (detail {"job":J,"pages":P,"accept":A});
+ * a job a person submitted stays open. actor NULL = $USER (else "unknown").
+ * *id (may be NULL) receives the new accept's id.
  */
 int qr_ledger_accept_add(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,
                          const char *reason, const char *actor, int64_t *id, qr_err *err);
@@ -218,8 +250,8 @@ int qr_ledger_accepts_pending(qr_ledger *l, const char *file_id, bool *pending, 
 int qr_ledger_accepts_mark_used(qr_ledger *l, const char *file_id, int64_t upto_id,
                                 int64_t batch, qr_err *err);
 
-/* An unaccepted fault of a file whose current outcome is faulty: what a
- * reviewer has to look at (quire faults). value/threshold NaN when unknown. */
+/* An open fault (defined above): what a reviewer has to look at (quire
+ * faults). value/threshold NaN when unknown. */
 typedef struct qr_ledger_open_fault {
     const char *file_id;
     int page;
@@ -232,6 +264,10 @@ typedef struct qr_ledger_open_fault {
  * non-zero to stop (that value is returned). */
 int qr_ledger_open_faults(qr_ledger *l, int (*fn)(void *user, const qr_ledger_open_fault *f),
                           void *user, qr_err *err);
+/* The same for one file, ordered by page, fault. */
+int qr_ledger_open_faults_of(qr_ledger *l, const char *file_id,
+                             int (*fn)(void *user, const qr_ledger_open_fault *f), void *user,
+                             qr_err *err);
 
 /* ---- Rescan jobs -------------------------------------------------------- */
 

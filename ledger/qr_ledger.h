@@ -279,12 +279,25 @@ int qr_ledger_open_faults_of(qr_ledger *l, const char *file_id,
  * submit one for a
  * problem found later in an archived file (quire rescan submit).
  *
- * Lifecycle: open -> delivered (an ingest planned a delivery of the file) ->
- * closed (that delivery gave a new archive version: resolved_batch names the
- * batch) or open again (the rescan was faulty too). A file archived without
- * a rescan (a reviewer accepted its faults) also closes its jobs. Every
+ * Lifecycle: open -> delivered (an ingest planned a new delivery of the
+ * file) -> closed (that delivery gave a new archive version: resolved_batch
+ * names the batch) or open again (the rescan was faulty too). A job ingest
+ * opened is also closed by any archive of the file (its faults are gone), and
+ * at once by a reviewer's accept that leaves the file with no open fault
+ * (qr_ledger_accept_add; resolved_batch stays 0). A job a person submitted
+ * is closed only by an archive after a delivery came for it: neither an
+ * accept nor an archive made again from the same scans answers it. Every
  * change is an event: rescan_submitted, rescan_delivered, rescan_closed,
- * rescan_reopened.
+ * rescan_closed_by_accept, rescan_reopened.
+ *
+ * Contract for ingest: processing the same sources again is not a delivery.
+ * Call qr_ledger_rescan_mark_delivered for a planned file only when its
+ * delivered sources differ from its latest outcome's (qr_ledger_lookup's
+ * last_fingerprint; always for a file without an outcome), never for a
+ * rerun that an accept or --retry caused. And since an accept may close the
+ * job, a rerun of the partial rescan delivery the latest outcome came from
+ * (the same sources) must be merged with the earlier pages again without a
+ * live job: the merge that outcome made still holds.
  */
 typedef struct qr_ledger_rescan_job {
     int64_t id;
@@ -320,7 +333,10 @@ int qr_ledger_rescan_submit(qr_ledger *l, const char *file_id, const char *pages
 int qr_ledger_rescan_jobs(qr_ledger *l, const char *file_id, bool open_only,
                           qr_ledger_rescan_list *out, qr_err *err);
 void qr_ledger_rescan_list_free(qr_ledger_rescan_list *list);
-/* Mark a file's open jobs delivered by `batch` (ingest planned it). */
+/* Mark a file's open job delivered by `batch`: ingest planned a NEW delivery
+ * of it. Only for sources that differ from the file's latest outcome's (the
+ * contract above): a rerun of the same sources marked delivered would let
+ * its archive close a person's job nobody rescanned. */
 int qr_ledger_rescan_mark_delivered(qr_ledger *l, const char *file_id, int64_t batch,
                                     qr_err *err);
 

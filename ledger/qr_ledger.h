@@ -398,13 +398,18 @@ int qr_ledger_export_format_from_name(const char *name);
  *           kinds; origin_batch = the batch that delivered the page, lineage
  *           across partial rescans)
  *   files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version
- *   faults: file_id,page,kind,value,threshold,batch,accepted (1 = a reviewer
- *           accepted it: it does not block)
+ *   faults: file_id,page,kind,value,threshold,batch,accepted (1 = accepted,
+ *           as defined under Reviewer accepts: it does not block)
  * CSV: header row, RFC 4180 quoting, "\n" line ends, empty field for NULL.
  * JSON: an array of objects with the same keys (null for NULL; pages' faults
  * is an array of strings). Rows come from each file's current outcome; files
  * covers every inventory file (pending when never delivered) plus delivered
- * files unknown to the inventory. Ordered by file_id, then page.
+ * files unknown to the inventory; faults also has the faults of the file's
+ * latest outcome when that came after the current one (a faulty rescan of
+ * an archived file; batch tells them apart). Accepts are read at once: a
+ * fault an accept covers is accepted 1, and a page recorded "faulty" whose
+ * faults are all accepted by now reads "accepted". Ordered by file_id, then
+ * page.
  */
 int qr_ledger_export(qr_ledger *l, qr_ledger_export_kind kind, qr_ledger_export_format fmt,
                      FILE *out, qr_err *err);
@@ -444,7 +449,8 @@ typedef struct qr_ledger_status {
     int64_t pages_delivered_archived; /* pages actually in current archives */
     int64_t files_unexpected;      /* delivered files not in the inventory */
     double percent_files, percent_pages; /* archived / inventory * 100; 0 if empty */
-    int64_t faults_by_kind[QR_FAULT__COUNT]; /* unaccepted faults of current outcomes */
+    int64_t faults_by_kind[QR_FAULT__COUNT]; /* the open faults (Reviewer accepts), by
+                                              * kind: what blocks, accepts applied at once */
     int64_t rescan_open;           /* rescan jobs not closed (open or delivered) */
     char rescan_oldest[32];        /* when the oldest of them was submitted; "" = none */
     int64_t rescan_oldest_days;    /* its age at today, in whole days */

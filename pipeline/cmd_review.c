@@ -1,11 +1,17 @@
 /*
  * The reviewer's commands: `quire faults` lists what blocks archiving (the
- * unaccepted faults of every file whose current outcome is faulty), and
- * `quire accept` records a reviewer's judgement that one of them is a false
- * alarm. Everything a reviewer can get wrong (an unknown kind or file, no
- * reason) is refused with exit 2 and a message saying what to fix, before
- * anything is written; the ledger re-checks the file and the reason inside
- * its own transaction.
+ * open faults: the unaccepted faults of each file's latest outcome when it
+ * is faulty, qr_ledger.h), and `quire accept` records a reviewer's judgement
+ * that one of them is a false alarm. Everything a reviewer can get wrong (an
+ * unknown kind or file, no reason, an accept that covers no open fault or
+ * only faults an earlier accept covers) is refused with exit 2 and a message
+ * saying what to fix, before anything is written: the checks that need the
+ * ledger run inside the accept's own transaction (qr_ledger_accept_add), and
+ * their message names what the file does have.
+ *
+ * After an accept the reviewer is told what it changed at once: the rescan
+ * jobs it closed, what is still open on the file, and a person's job that
+ * stays open, so nobody waits for an ingest to learn where the file stands.
  */
 #include <getopt.h>
 #include <math.h>
@@ -143,12 +149,14 @@ static void list_kinds(char *out, size_t n)
                                      qr_fault_name((qr_fault_kind)k));
 }
 
+/* --page N: a page number, or 0 for every page (the default). */
 static int parse_page(const char *s, int *page)
 {
     char *end;
     long v = strtol(s, &end, 10);
-    if (!*s || *end || v < 1 || v > 1000000)
-        return qr_cli_usage_error("accept", "--page must be a page number (1 or more): %s", s);
+    if (!*s || *end || v < 0 || v > 1000000)
+        return qr_cli_usage_error("accept", "--page must be a page number (0 = every page): "
+                                  "%s", s);
     *page = (int)v;
     return 0;
 }
@@ -203,6 +211,58 @@ static int check_accept(const accept_args *a, qr_fault_kind *kind)
     return 0;
 }
 
+/* ---- What the accept changed ------------------------------------------ */
+
+typedef struct accept_effect {
+    int64_t accept;
+    long open_left;
+} accept_effect;
+
+static int count_open(void *user, const qr_ledger_open_fault *f)
+{
+    (void)f;
+    ((accept_effect *)user)->open_left++;
+    return 0;
+}
+
+/* The rescan jobs this accept closed: its rescan_closed_by_accept events. */
+static int put_closed_job(void *user, const qr_ledger_event_row *ev)
+{
+    const accept_effect *e = user;
+    if (strcmp(ev->kind, "rescan_closed_by_accept") || !ev->detail)
+        return 0;
+    long long job = 0, accept = 0;
+    const char *a = strstr(ev->detail, "\"accept\":");
+    if (sscanf(ev->detail, "{\"job\":%lld", &job) == 1 && a &&
+        sscanf(a, "\"accept\":%lld", &accept) == 1 && accept == e->accept)
+        printf("rescan job %lld closed: the contractor need not rescan it\n", job);
+    return 0;
+}
+
+static int report_effect(qr_ledger *l, const char *file_id, int64_t id, qr_err *err)
+{
+    accept_effect e = {.accept = id};
+    int rc = qr_ledger_file_events(l, file_id, put_closed_job, &e, err);
+    if (rc == QR_OK)
+        rc = qr_ledger_open_faults_of(l, file_id, count_open, &e, err);
+    qr_ledger_rescan_list jobs = {0};
+    if (rc == QR_OK)
+        rc = qr_ledger_rescan_jobs(l, file_id, true, &jobs, err);
+    for (size_t i = 0; rc == QR_OK && i < jobs.n; i++)
+        printf("rescan job %lld (pages %s, submitted by %s) stays open\n",
+               (long long)jobs.v[i].id, jobs.v[i].pages[0] ? jobs.v[i].pages : "all",
+               jobs.v[i].actor);
+    qr_ledger_rescan_list_free(&jobs);
+    if (rc == QR_OK && e.open_left)
+        printf("%s still has %ld open fault%s (quire faults lists them); it stays faulty "
+               "until they are accepted or rescanned\n", file_id, e.open_left,
+               e.open_left == 1 ? "" : "s");
+    else if (rc == QR_OK)
+        printf("%s has no open fault left: the next quire ingest (or --retry) archives it\n",
+               file_id);
+    return rc;
+}
+
 int qr_cmd_accept(int argc, char **argv)
 {
     accept_args a = {0};
@@ -218,6 +278,17 @@ int qr_cmd_accept(int argc, char **argv)
     qr_err err = {0};
     int64_t id = 0;
     rc = qr_ledger_accept_add(l, a.file_id, a.page, kind, a.reason, a.by, &id, &err);
+    if (rc == QR_OK) {
+        if (a.page)
+            printf("accepted #%lld: %s page %d %s\n", (long long)id, a.file_id, a.page, a.kind);
+        else
+            printf("accepted #%lld: %s %s (every page)\n", (long long)id, a.file_id, a.kind);
+        if (report_effect(l, a.file_id, id, &err) != QR_OK) {
+            qr_err_prefix(&err, "accept #%lld is recorded, but reading what is left failed",
+                          (long long)id);
+            rc = QR_EFATAL;
+        }
+    }
     qr_ledger_close(&l);
     if (rc == QR_EINVAL)
         return qr_cli_usage_error("accept", "%s", err.msg);
@@ -225,11 +296,5 @@ int qr_cmd_accept(int argc, char **argv)
         fprintf(stderr, "quire accept: %s\n", err.msg);
         return QR_EXIT_FATAL;
     }
-    if (a.page)
-        printf("accepted #%lld: %s page %d %s\n", (long long)id, a.file_id, a.page, a.kind);
-    else
-        printf("accepted #%lld: %s %s (every page)\n", (long long)id, a.file_id, a.kind);
-    printf("the next quire ingest (or --retry) archives %s unless another fault blocks it\n",
-           a.file_id);
-    return QR_EXIT_OK;
+    return fflush(stdout) ? QR_EXIT_FATAL : QR_EXIT_OK;
 }

@@ -325,8 +325,10 @@ int qr_ledger_pages_parse(const char *spec, int max_page, int **pages, size_t *n
 void qr_ledger_pages_format(const int *pages, size_t n, char *out, size_t cap);
 
 /* A person's rescan request (quire rescan submit). pages NULL or "" = the
- * whole file. QR_EINVAL when the file is unknown, a page is beyond its page
- * count, or the reason is empty. *id (may be NULL) receives the job id. */
+ * whole file. QR_EINVAL when the file is unknown, was never delivered (there
+ * is no scan to redo), is not in the inventory (it is never archived), a
+ * page is beyond its page count, the file already has a job that is not
+ * closed, or the reason is empty. *id (may be NULL) receives the job id. */
 int qr_ledger_rescan_submit(qr_ledger *l, const char *file_id, const char *pages,
                             const char *reason, const char *actor, int64_t *id, qr_err *err);
 /* Jobs, oldest first; file_id NULL = every file; open_only: not closed. */

@@ -345,6 +345,29 @@ static int page_cap(qr_ledger *l, const char *file_id, int *cap, qr_err *err)
     return s == SQLITE_ROW ? QR_OK : lg_fail(l, err, "reading a page count");
 }
 
+/* A rescan is for a scan: refuse a file no delivery brought (its first
+ * delivery scans it) and one not in the inventory (it is never archived,
+ * whatever is rescanned). */
+static int check_scanned(qr_ledger *l, const char *file_id, qr_err *err)
+{
+    sqlite3_stmt *st = lg_prepare(l, "SELECT EXISTS(SELECT 1 FROM files WHERE file_id=?1),"
+                                     " EXISTS(SELECT 1 FROM inventory WHERE file_id=?1)", err);
+    if (!st)
+        return QR_EFATAL;
+    lg_bind_text(st, 1, file_id);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? QR_OK : lg_fail(l, err, "looking up a file");
+    bool delivered = rc == QR_OK && sqlite3_column_int(st, 0);
+    bool listed = rc == QR_OK && sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    if (rc == QR_OK && !delivered)
+        rc = qr_err_set(err, QR_EINVAL, "%s has not been delivered yet: there is nothing to "
+                        "rescan; its first delivery scans it", file_id);
+    else if (rc == QR_OK && !listed)
+        rc = qr_err_set(err, QR_EINVAL, "%s is not in the inventory, so it is never archived "
+                        "whatever is rescanned: add it to the manifest and ingest again", file_id);
+    return rc;
+}
+
 static int check_submit(qr_ledger *l, const char *file_id, const char *pages,
                         const char *reason, char *canon, size_t ccap, qr_err *err)
 {
@@ -362,7 +385,9 @@ static int check_submit(qr_ledger *l, const char *file_id, const char *pages,
                                       "and never delivered (ledger %s)", file_id, l->path);
     int cap, *v;
     size_t n;
-    int rc = page_cap(l, file_id, &cap, err);
+    int rc = check_scanned(l, file_id, err);
+    if (rc == QR_OK)
+        rc = page_cap(l, file_id, &cap, err);
     if (rc == QR_OK)
         rc = qr_ledger_pages_parse(pages, cap, &v, &n, err);
     if (rc != QR_OK)

@@ -1,6 +1,7 @@
 /*
  * Rescan jobs in the ledger: page lists (parse, canonical form, bounds), a
- * person's submit (validation, one live job per file), jobs opened by a
+ * person's submit (validation, a file that was delivered and is in the
+ * inventory, one live job per file), jobs opened by a
  * faulty outcome with the measured values, widened by a second fault,
  * delivered -> closed by an archived outcome, delivered -> open again by a
  * faulty one, kept open when a rescan left listed pages out, and the events
@@ -117,6 +118,26 @@ static void test_submit(qr_ledger *l)
     int64_t id = 0;
     CHECK(qr_ledger_rescan_submit(l, "NOPE", "1", "bad", "ana", &id, &err) == QR_EINVAL);
     CHECKF(strstr(err.msg, "unknown file NOPE") != NULL, "%s", err.msg);
+    /* A rescan needs a scan: not for a file no delivery brought, nor for one
+     * outside the inventory (never archived). */
+    CHECK(qr_ledger_rescan_submit(l, "C", "1", "stamp unreadable", "ana", &id, &err) ==
+          QR_EINVAL);
+    CHECKF(strstr(err.msg, "C has not been delivered yet") != NULL, "%s", err.msg);
+    int64_t b = begin(l);
+    qr_ledger_page pg[2] = {{.page = 1, .source = "C/1.tif"}, {.page = 2, .source = "C/2.tif"}};
+    qr_ledger_outcome oc = {.file_id = "C", .batch = b, .version = 1, .archived = true,
+                            .archive_path = "C.pdf", .archive_sha256 = SHA_A,
+                            .source_fingerprint = FP_1, .delivered_pages = 2, .pages = pg,
+                            .n_pages = 2};
+    qr_fault fy = {.kind = QR_FAULT_UNEXPECTED_FILE, .value = 1, .detail = "Y"};
+    qr_ledger_outcome oy = {.file_id = "Y", .batch = b, .version = 1, .source_fingerprint = FP_1,
+                            .faults = &fy, .n_faults = 1};
+    CHECKF(qr_ledger_commit_file(l, &oc, &err) == QR_OK, "%s", err.msg);
+    CHECKF(qr_ledger_commit_file(l, &oy, &err) == QR_OK, "%s", err.msg);
+    CHECK(qr_ledger_rescan_submit(l, "Y", "", "all of it", "ana", &id, &err) == QR_EINVAL);
+    CHECKF(strstr(err.msg, "Y is not in the inventory") != NULL, "%s", err.msg);
+    CHECK_EQ_INT(count_kind(l, "C", "rescan_submitted") + count_kind(l, "Y", "rescan_submitted"),
+                 0);
     CHECK(qr_ledger_rescan_submit(l, "C", "1", "  ", "ana", &id, &err) == QR_EINVAL);
     CHECK(qr_ledger_rescan_submit(l, "C", "3", "page 3", "ana", &id, &err) == QR_EINVAL);
     CHECKF(strstr(err.msg, "beyond the file's 2 pages") != NULL, "%s", err.msg);

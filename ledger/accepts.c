@@ -25,11 +25,15 @@
  * decision. The same rule is written out in export.c and status.c (their
  * statements are single SELECTs); keep the three word for word.
  *
- * When an accept leaves the file with no open fault, the rescan jobs ingest
- * opened for it are closed in the same transaction (event
- * rescan_closed_by_accept): the contractor must not rescan a sheet whose
- * fault a reviewer accepted. A job a person submitted (created_batch NULL)
- * asks for a problem no fault recorded, so an accept never closes it.
+ * The contractor must not rescan a sheet whose fault a reviewer accepted, so
+ * the accept's transaction also updates the rescan job ingest opened for the
+ * file: with no open fault left the job is closed (event
+ * rescan_closed_by_accept); else the pages whose faults are all accepted now
+ * leave its page list, kinds and detail (rescan_narrowed_by_accept), unless
+ * it asks for the whole file (a page count fault or a doubled sheet shifts
+ * the sheets, so the file still comes whole). A job a person submitted
+ * (created_batch NULL) asks for a problem no fault recorded, so an accept
+ * never changes it.
  *
  * Also here: the open faults (qr_ledger.h defines them), the reviewer's work
  * list. Runs on the handle's owning thread; quire accept may run beside an
@@ -142,12 +146,18 @@ typedef struct fault_cover {
     bool recorded;              /* its outcome recorded it accepted */
     int64_t cover;              /* the first accept row covering it; 0 = none */
     int64_t batch;              /* the batch that recorded it */
+    double value, threshold;    /* NaN when unknown */
 } fault_cover;
 
 typedef struct fault_covers {
     fault_cover *v;
     size_t n, cap;
 } fault_covers;
+
+static double col_real(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(st, i);
+}
 
 static bool is_open(const fault_cover *f) { return !f->recorded && !f->cover; }
 
@@ -172,7 +182,8 @@ static int push_cover(fault_covers *c, sqlite3_stmt *st)
                                  .kind = kind < 0 ? QR_FAULT__COUNT : (qr_fault_kind)kind,
                                  .recorded = sqlite3_column_int(st, 2) != 0,
                                  .cover = sqlite3_column_int64(st, 3),
-                                 .batch = sqlite3_column_int64(st, 4)};
+                                 .batch = sqlite3_column_int64(st, 4),
+                                 .value = col_real(st, 5), .threshold = col_real(st, 6)};
     return QR_OK;
 }
 
@@ -182,7 +193,7 @@ static int read_covers(qr_ledger *l, int64_t outcome, fault_covers *out, qr_err 
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = lg_prepare(l, "SELECT x.page, x.kind, x.accepted,"
         " coalesce((SELECT min(a.id) FROM accepts a WHERE a.file_id = x.file_id"
-        "   AND a.kind = x.kind AND a.page IN (0, x.page)), 0), x.batch"
+        "   AND a.kind = x.kind AND a.page IN (0, x.page)), 0), x.batch, x.value, x.threshold"
         " FROM faults x WHERE x.outcome = ? ORDER BY x.page, x.id", err);
     if (!st)
         return QR_EFATAL;
@@ -355,25 +366,9 @@ static int accept_event(qr_ledger *l, const char *file_id, int page, qr_fault_ki
     return rc;
 }
 
-/* ---- Closing the rescan jobs an accept made needless ---------------------------- */
+/* ---- The rescan jobs an accept made needless ----------------------------------- */
 
-/* Whether the file's latest outcome is faulty with every fault accepted. */
-static int all_accepted(qr_ledger *l, const char *file_id, bool *clear, qr_err *err)
-{
-    *clear = false;
-    latest_outcome o;
-    int rc = read_latest(l, file_id, &o, err);
-    if (rc != QR_OK || !o.id || o.archived)
-        return rc;
-    fault_covers c;
-    if ((rc = read_covers(l, o.id, &c, err)) != QR_OK)
-        return rc;
-    *clear = true;
-    for (size_t i = 0; i < c.n; i++)
-        *clear = *clear && !is_open(&c.v[i]);
-    free(c.v);
-    return QR_OK;
-}
+#define MAX_PAGES_TEXT 4096
 
 /* The file's oldest job that is not closed and that an ingest opened; *job 0
  * when none. */
@@ -396,6 +391,23 @@ static int ingest_job(qr_ledger *l, const char *file_id, int64_t *job, char *pag
     return s == SQLITE_ROW || s == SQLITE_DONE ? QR_OK : lg_fail(l, err, "reading a rescan job");
 }
 
+/* Append {"job":J,"pages":P,<extra>"accept":A} as the event `kind`. */
+static int job_event(qr_ledger *l, const char *file_id, const char *kind, int64_t job,
+                     const char *pages, const char *extra, int64_t accept, const char *actor,
+                     qr_err *err)
+{
+    qr_buf b = {0};
+    int rc = qr_buf_printf(&b, "{\"job\":%lld,\"pages\":", (long long)job);
+    if (rc == QR_OK)
+        rc = lg_json_str(&b, pages);
+    if (rc == QR_OK)
+        rc = qr_buf_printf(&b, ",%s\"accept\":%lld}", extra, (long long)accept);
+    rc = rc == QR_OK ? lg_event_append(l, 0, file_id, kind, actor, (const char *)b.data, err)
+                     : qr_err_set(err, QR_ENOMEM, "out of memory");
+    qr_buf_free(&b);
+    return rc;
+}
+
 static int close_by_accept(qr_ledger *l, const char *file_id, int64_t job, const char *pages,
                            int64_t accept, const char *actor, qr_err *err)
 {
@@ -409,36 +421,141 @@ static int close_by_accept(qr_ledger *l, const char *file_id, int64_t job, const
     lg_bind_text(st, 2, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? QR_OK : lg_fail(l, err, "closing a rescan job");
     sqlite3_finalize(st);
-    if (rc != QR_OK)
-        return rc;
-    qr_buf b = {0};
-    rc = qr_buf_printf(&b, "{\"job\":%lld,\"pages\":", (long long)job);
+    return rc == QR_OK ? job_event(l, file_id, "rescan_closed_by_accept", job, pages, "", accept,
+                                   actor, err)
+                       : rc;
+}
+
+/* Whether page p stays on the job: the latest outcome has a fault there that
+ * is still open, or none at all (an earlier attempt put it on the job). */
+static bool page_owed(const fault_covers *c, int p)
+{
+    bool faulted = false;
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->v[i].page != p)
+            continue;
+        if (is_open(&c->v[i]))
+            return true;
+        faulted = true;
+    }
+    return !faulted;
+}
+
+/* The job's kinds and detail from the open faults, as ingest writes them. */
+static int job_faults(const fault_covers *c, qr_buf *kinds, qr_buf *detail)
+{
+    int rc = qr_buf_printf(detail, "[");
+    size_t n = 0;
+    for (size_t i = 0; i < c->n && rc == QR_OK; i++) {
+        const fault_cover *f = &c->v[i];
+        if (!is_open(f) || f->kind == QR_FAULT_UNEXPECTED_FILE)
+            continue;
+        const char *k = qr_fault_name(f->kind);
+        char v[40] = "null", th[40] = "null";
+        if (isfinite(f->value))
+            lg_fmt_double(f->value, v);
+        if (isfinite(f->threshold))
+            lg_fmt_double(f->threshold, th);
+        rc = qr_buf_printf(detail, "%s{\"page\":%d,\"kind\":\"%s\",\"value\":%s,\"threshold\":%s}",
+                           n++ ? "," : "", f->page, k, v, th);
+        if (rc == QR_OK && !strstr(kinds->data ? (const char *)kinds->data : "", k))
+            rc = qr_buf_printf(kinds, "%s%s", kinds->len ? "," : "", k);
+    }
     if (rc == QR_OK)
-        rc = lg_json_str(&b, pages);
+        rc = qr_buf_printf(detail, "]");
     if (rc == QR_OK)
-        rc = qr_buf_printf(&b, ",\"accept\":%lld}", (long long)accept);
-    rc = rc == QR_OK ? lg_event_append(l, 0, file_id, "rescan_closed_by_accept", actor,
-                                       (const char *)b.data, err)
-                     : qr_err_set(err, QR_ENOMEM, "out of memory");
-    qr_buf_free(&b);
+        rc = qr_buf_printf(kinds, "%s", "");
     return rc;
 }
 
-/* After accept `id`: when the file has no open fault left, close the jobs
- * ingest opened for its faults. */
-static int close_jobs(qr_ledger *l, const char *file_id, int64_t id, const char *actor,
-                      qr_err *err)
+static int set_job_pages(qr_ledger *l, int64_t job, const char *pages, const fault_covers *c,
+                         qr_err *err)
 {
-    bool clear;
-    int rc = all_accepted(l, file_id, &clear, err);
+    qr_buf kinds = {0}, detail = {0};
+    int rc = job_faults(c, &kinds, &detail);
+    sqlite3_stmt *st = rc == QR_OK ? lg_prepare(l, "UPDATE rescan_jobs SET pages = ?2,"
+                                                   " kinds = ?3, detail = ?4 WHERE id = ?1", err)
+                                   : NULL;
+    if (rc != QR_OK)
+        rc = qr_err_set(err, QR_ENOMEM, "out of memory");
+    else if (!st)
+        rc = QR_EFATAL;
+    if (st) {
+        sqlite3_bind_int64(st, 1, job);
+        lg_bind_text(st, 2, pages);
+        lg_bind_text(st, 3, (const char *)kinds.data);
+        lg_bind_text(st, 4, (const char *)detail.data);
+        rc = sqlite3_step(st) == SQLITE_DONE ? QR_OK : lg_fail(l, err, "updating a rescan job");
+        sqlite3_finalize(st);
+    }
+    qr_buf_free(&kinds);
+    qr_buf_free(&detail);
+    return rc;
+}
+
+/* Drop from ingest's job the pages whose faults are all accepted now; a
+ * job for the whole file (a page count fault, a doubled sheet) stays whole. */
+static int narrow_job(qr_ledger *l, const char *file_id, const fault_covers *c, int64_t accept,
+                      const char *actor, qr_err *err)
+{
+    char pages[MAX_PAGES_TEXT], kept_text[MAX_PAGES_TEXT], gone_text[MAX_PAGES_TEXT];
+    int64_t job;
+    int *v, *gone;
+    size_t n, k = 0, g = 0;
+    int rc = ingest_job(l, file_id, &job, pages, sizeof pages, err);
+    if (rc != QR_OK || !job || !pages[0] || qr_ledger_pages_parse(pages, 0, &v, &n, NULL))
+        return rc;
+    if (!(gone = qr_malloc_array(n, sizeof *gone))) {
+        free(v);
+        return qr_err_set(err, QR_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (page_owed(c, v[i]))
+            v[k++] = v[i];
+        else
+            gone[g++] = v[i];
+    }
+    qr_ledger_pages_format(v, k, kept_text, sizeof kept_text);
+    qr_ledger_pages_format(gone, g, gone_text, sizeof gone_text);
+    free(v);
+    free(gone);
+    if (k == 0 || g == 0) /* nothing accepted on its pages, or only pages still owed elsewhere */
+        return QR_OK;
+    char extra[MAX_PAGES_TEXT + 16];
+    snprintf(extra, sizeof extra, "\"dropped\":\"%s\",", gone_text);
+    rc = set_job_pages(l, job, kept_text, c, err);
+    return rc == QR_OK ? job_event(l, file_id, "rescan_narrowed_by_accept", job, kept_text,
+                                   extra, accept, actor, err)
+                       : rc;
+}
+
+/* After accept `id`: ingest's rescan job no longer asks for what is accepted.
+ * With no open fault left the job is closed; else the pages whose faults are
+ * all accepted leave it. */
+static int follow_jobs(qr_ledger *l, const char *file_id, int64_t id, const char *actor,
+                       qr_err *err)
+{
+    latest_outcome o;
+    int rc = read_latest(l, file_id, &o, err);
+    if (rc != QR_OK || !o.id || o.archived)
+        return rc;
+    fault_covers c;
+    if ((rc = read_covers(l, o.id, &c, err)) != QR_OK)
+        return rc;
+    bool clear = true;
+    for (size_t i = 0; i < c.n; i++)
+        clear = clear && !is_open(&c.v[i]);
+    if (!clear)
+        rc = narrow_job(l, file_id, &c, id, actor, err);
     while (rc == QR_OK && clear) {
-        char pages[4096];
+        char pages[MAX_PAGES_TEXT];
         int64_t job;
         rc = ingest_job(l, file_id, &job, pages, sizeof pages, err);
         if (rc != QR_OK || !job)
             break;
         rc = close_by_accept(l, file_id, job, pages, id, actor, err);
     }
+    free(c.v);
     return rc;
 }
 
@@ -451,7 +568,7 @@ static int accept_body(qr_ledger *l, const char *file_id, int page, qr_fault_kin
     if (rc == QR_OK)
         rc = accept_event(l, file_id, page, kind, reason, who, *id, err);
     if (rc == QR_OK)
-        rc = close_jobs(l, file_id, *id, who, err);
+        rc = follow_jobs(l, file_id, *id, who, err);
     return rc;
 }
 
@@ -556,11 +673,6 @@ int qr_ledger_accepts_mark_used(qr_ledger *l, const char *file_id, int64_t upto_
     }
     int rc2 = lg_tx_close(l, rc == QR_OK, rc == QR_OK ? err : NULL);
     return rc != QR_OK ? rc : rc2;
-}
-
-static double col_real(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(st, i);
 }
 
 /*

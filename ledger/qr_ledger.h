@@ -229,11 +229,16 @@ typedef struct qr_ledger_accept_list {
  *     earlier accept (id, who, when).
  * The check and the insert share the transaction, so an ingest committing
  * beside it cannot change the answer in between.
- * When the accept leaves the file's latest outcome with no open fault, the
- * file's rescan jobs that are not closed and that an ingest opened
- * (created_batch set) are closed in the same transaction, each with a
+ * In the same transaction the file's rescan jobs that are not closed and
+ * that an ingest opened (created_batch set) follow the accept: when the
+ * file's latest outcome has no open fault left they are closed, each with a
  * "rescan_closed_by_accept" event (detail {"job":J,"pages":P,"accept":A});
- * a job a person submitted stays open. actor NULL = $USER (else "unknown").
+ * else the pages whose faults are all accepted now leave the job's page list
+ * (its kinds and detail become the open faults'), with a
+ * "rescan_narrowed_by_accept" event ({"job":J,"pages":left,"dropped":D,
+ * "accept":A}); a job for the whole file stays whole. A job a person
+ * submitted is never changed by an accept. actor NULL = $USER (else
+ * "unknown").
  * *id (may be NULL) receives the new accept's id.
  */
 int qr_ledger_accept_add(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,
@@ -284,11 +289,12 @@ int qr_ledger_open_faults_of(qr_ledger *l, const char *file_id,
  * names the batch) or open again (the rescan was faulty too). A job ingest
  * opened is also closed by any archive of the file (its faults are gone), and
  * at once by a reviewer's accept that leaves the file with no open fault
- * (qr_ledger_accept_add; resolved_batch stays 0). A job a person submitted
- * is closed only by an archive after a delivery came for it: neither an
- * accept nor an archive made again from the same scans answers it. Every
- * change is an event: rescan_submitted, rescan_delivered, rescan_closed,
- * rescan_closed_by_accept, rescan_reopened.
+ * (qr_ledger_accept_add; resolved_batch stays 0); an accept that leaves some
+ * takes the pages it cleared off the job. A job a person submitted is closed
+ * only by an archive after a delivery came for it: neither an accept nor an
+ * archive made again from the same scans answers it. Every change is an
+ * event: rescan_submitted, rescan_delivered, rescan_closed,
+ * rescan_closed_by_accept, rescan_narrowed_by_accept, rescan_reopened.
  *
  * Contract for ingest: processing the same sources again is not a delivery.
  * Call qr_ledger_rescan_mark_delivered for a planned file only when its

@@ -24,7 +24,8 @@
  * rescan they asked for. A job ingest opened closes with any archive (its
  * faults are gone), and also when a reviewer accepts its last open fault:
  * accepts.c closes it inside the accept's transaction
- * (rescan_closed_by_accept).
+ * (rescan_closed_by_accept), or takes the accepted pages off it
+ * (rescan_narrowed_by_accept).
  */
 #include "ledger_int.h"
 

@@ -10,8 +10,9 @@
  * their message names what the file does have.
  *
  * After an accept the reviewer is told what it changed at once: the rescan
- * jobs it closed, what is still open on the file, and a person's job that
- * stays open, so nobody waits for an ingest to learn where the file stands.
+ * job it closed or took pages off, what is still open on the file, and a
+ * job that stays open, so nobody waits for an ingest to learn where the file
+ * stands.
  */
 #include <getopt.h>
 #include <math.h>
@@ -225,24 +226,40 @@ static int count_open(void *user, const qr_ledger_open_fault *f)
     return 0;
 }
 
-/* The rescan jobs this accept closed: its rescan_closed_by_accept events. */
-static int put_closed_job(void *user, const qr_ledger_event_row *ev)
+/* The number after "key": in an event's detail; -1 when absent. */
+static long long detail_num(const char *detail, const char *key)
+{
+    const char *p = strstr(detail, key);
+    long long v;
+    return p && sscanf(p + strlen(key), "%lld", &v) == 1 ? v : -1;
+}
+
+/* The rescan jobs this accept closed or narrowed: its events. */
+static int put_job_change(void *user, const qr_ledger_event_row *ev)
 {
     const accept_effect *e = user;
-    if (strcmp(ev->kind, "rescan_closed_by_accept") || !ev->detail)
+    if (!ev->detail || detail_num(ev->detail, "\"accept\":") != e->accept)
         return 0;
-    long long job = 0, accept = 0;
-    const char *a = strstr(ev->detail, "\"accept\":");
-    if (sscanf(ev->detail, "{\"job\":%lld", &job) == 1 && a &&
-        sscanf(a, "\"accept\":%lld", &accept) == 1 && accept == e->accept)
+    long long job = detail_num(ev->detail, "{\"job\":");
+    if (!strcmp(ev->kind, "rescan_closed_by_accept")) {
         printf("rescan job %lld closed: the contractor need not rescan it\n", job);
+    } else if (!strcmp(ev->kind, "rescan_narrowed_by_accept")) {
+        char pages[64] = "?", dropped[64] = "?";
+        const char *p = strstr(ev->detail, "\"pages\":\""), *d = strstr(ev->detail, "\"dropped\":\"");
+        if (p)
+            sscanf(p + 9, "%63[^\"]", pages);
+        if (d)
+            sscanf(d + 11, "%63[^\"]", dropped);
+        printf("rescan job %lld narrowed: it asks for %s, no longer for %s\n", job, pages,
+               dropped);
+    }
     return 0;
 }
 
 static int report_effect(qr_ledger *l, const char *file_id, int64_t id, qr_err *err)
 {
     accept_effect e = {.accept = id};
-    int rc = qr_ledger_file_events(l, file_id, put_closed_job, &e, err);
+    int rc = qr_ledger_file_events(l, file_id, put_job_change, &e, err);
     if (rc == QR_OK)
         rc = qr_ledger_open_faults_of(l, file_id, count_open, &e, err);
     qr_ledger_rescan_list jobs = {0};
@@ -254,9 +271,9 @@ static int report_effect(qr_ledger *l, const char *file_id, int64_t id, qr_err *
                jobs.v[i].actor);
     qr_ledger_rescan_list_free(&jobs);
     if (rc == QR_OK && e.open_left)
-        printf("%s still has %ld open fault%s (quire faults lists them); it stays faulty "
-               "until they are accepted or rescanned\n", file_id, e.open_left,
-               e.open_left == 1 ? "" : "s");
+        printf("%s still has %ld open fault%s (see quire faults); it stays faulty until "
+               "%s accepted or rescanned\n", file_id, e.open_left,
+               e.open_left == 1 ? "" : "s", e.open_left == 1 ? "that is" : "they are");
     else if (rc == QR_OK)
         printf("%s has no open fault left: the next quire ingest (or --retry) archives it\n",
                file_id);

@@ -5,10 +5,11 @@
  * faulty outcome with the measured values, widened by a second fault,
  * delivered -> closed by an archived outcome, delivered -> open again by a
  * faulty one, kept open when a rescan left listed pages out, and the events
- * each change writes; a reviewer's accept that leaves no open fault closes
- * the job ingest opened at once (rescan_closed_by_accept) but never a job a
- * person submitted, which only an archive after a delivery closes. Also the
- * prior pages a partial rescan reads back.
+ * each change writes; a reviewer's accept takes the pages it cleared off the
+ * job ingest opened (rescan_narrowed_by_accept; a whole-file job stays
+ * whole) and closes it when no open fault is left (rescan_closed_by_accept),
+ * but never touches a job a person submitted, which only an archive after a
+ * delivery closes. Also the prior pages a partial rescan reads back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +281,13 @@ static void test_whole_file(qr_ledger *l)
     qr_ledger_rescan_job *j = only_job(l, "D", true, &jobs);
     CHECK(j && strcmp(j->pages, "") == 0 && strcmp(j->kinds, "blank,duplicate") == 0);
     qr_ledger_rescan_list_free(&jobs);
+    /* Accepting the blank page leaves it whole: the sheets are still shifted. */
+    CHECKF(qr_ledger_accept_add(l, "D", 1, QR_FAULT_BLANK, "a divider", "ana", NULL, &err) ==
+           QR_OK, "%s", err.msg);
+    j = only_job(l, "D", true, &jobs);
+    CHECK(j && strcmp(j->pages, "") == 0 && strcmp(j->status, "open") == 0);
+    qr_ledger_rescan_list_free(&jobs);
+    CHECK_EQ_INT(count_kind(l, "D", "rescan_narrowed_by_accept"), 0);
 }
 
 /* One outcome of a 3-page file; archived outcomes record their faults accepted. */
@@ -300,8 +308,9 @@ static void commit_file(qr_ledger *l, const char *id, int64_t b, int version, bo
     CHECKF(qr_ledger_commit_file(l, &o, &err) == QR_OK, "%s v%d: %s", id, version, err.msg);
 }
 
-/* Ingest's job closes when a reviewer accepts the file's last open fault,
- * in the accept's transaction, with its own event naming the accept. */
+/* Ingest's job loses the pages whose faults a reviewer accepted, and closes
+ * when the file's last open fault is accepted, in the accept's transaction,
+ * each with its own event naming the accept. */
 static void test_closed_by_accept(qr_ledger *l)
 {
     qr_err err = {0};
@@ -318,10 +327,20 @@ static void test_closed_by_accept(qr_ledger *l)
     int64_t a1 = 0, a2 = 0;
     CHECKF(qr_ledger_accept_add(l, "E", 1, QR_FAULT_BLANK, "a divider", "ana", &a1, &err) ==
            QR_OK, "%s", err.msg);
-    j = only_job(l, "E", true, &jobs); /* skew on page 3 is still open */
+    /* skew on page 3 is still open: the job stays, without page 1 */
+    j = only_job(l, "E", true, &jobs);
     CHECK(j && j->id == job && strcmp(j->status, "open") == 0);
+    CHECKF(j && strcmp(j->pages, "3") == 0 && strcmp(j->kinds, "skew") == 0, "%s %s",
+           j ? j->pages : "", j ? j->kinds : "");
+    CHECKF(j && strcmp(j->detail, "[{\"page\":3,\"kind\":\"skew\",\"value\":12,"
+                       "\"threshold\":10}]") == 0, "%s", j ? j->detail : "");
     qr_ledger_rescan_list_free(&jobs);
     CHECK_EQ_INT(count_kind(l, "E", "rescan_closed_by_accept"), 0);
+    char detail[256], want[128];
+    last_detail(l, "E", "rescan_narrowed_by_accept", detail, sizeof detail);
+    snprintf(want, sizeof want, "{\"job\":%lld,\"pages\":\"3\",\"dropped\":\"1\","
+             "\"accept\":%lld}", (long long)job, (long long)a1);
+    CHECKF(strcmp(detail, want) == 0, "%s, want %s", detail, want);
 
     CHECKF(qr_ledger_accept_add(l, "E", 3, QR_FAULT_SKEW, "a slanted insert", "bo", &a2, &err) ==
            QR_OK, "%s", err.msg);
@@ -332,9 +351,8 @@ static void test_closed_by_accept(qr_ledger *l)
     CHECK(j && strcmp(j->closed, "2023-11-14T22:13:20Z") == 0 && j->resolved_batch == 0);
     qr_ledger_rescan_list_free(&jobs);
     CHECK_EQ_INT(count_kind(l, "E", "rescan_closed_by_accept"), 1);
-    char detail[256], want[128];
     last_detail(l, "E", "rescan_closed_by_accept", detail, sizeof detail);
-    snprintf(want, sizeof want, "{\"job\":%lld,\"pages\":\"1,3\",\"accept\":%lld}",
+    snprintf(want, sizeof want, "{\"job\":%lld,\"pages\":\"3\",\"accept\":%lld}",
              (long long)job, (long long)a2);
     CHECKF(strcmp(detail, want) == 0, "%s, want %s", detail, want);
 

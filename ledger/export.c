@@ -1,9 +1,17 @@
 /*
- * Exports (pages, files, faults as CSV or JSON) and the status summary.
- * The column lists are part of quire's interface: they never change order or
- * meaning; new columns go at the end, and new exports may be added. Every export reads one consistent
- * snapshot (one SELECT) of each file's current outcome, so it may run in a
- * separate process while an ingest writes. Runs on the handle's thread.
+ * Exports (pages, files, faults as CSV or JSON); the status summary is in
+ * status.c. The column lists are part of quire's interface: they never
+ * change order or meaning; new columns go at the end, and new exports may be
+ * added. Every export reads one consistent snapshot (one SELECT) of each
+ * file's current outcome, so it may run in a separate process while an
+ * ingest writes. Runs on the handle's thread.
+ *
+ * A reviewer's accept shows at once: a fault is accepted when its outcome
+ * recorded it so OR an accept row covers it (the predicate of accepts.c,
+ * SQL_COVERED, kept word for word here), so the faults' accepted column and
+ * a faulty page's verdict need no ingest to change. The faults export also
+ * lists the faults of a faulty rescan of an archived file (the file's latest
+ * outcome after its current one): they are what blocks its next version.
  */
 #include "ledger_int.h"
 
@@ -26,10 +34,20 @@ static const char *const FILE_COLS[] = {"file_id", "box", "status", "expected_pa
 static const char *const FAULT_COLS[] = {"file_id", "page", "kind", "value", "threshold",
     "batch", "accepted"};
 
+/* Whether a fault x is accepted: recorded so, or covered by an accept row. */
+#define SQL_ACCEPTED(x)                                                                    \
+    "(" x ".accepted = 1 OR EXISTS (SELECT 1 FROM accepts a WHERE a.file_id = " x ".file_id" \
+    " AND a.kind = " x ".kind AND a.page IN (0, " x ".page)))"
+
 static const export_def EXPORTS[] = {
+    /* A page recorded faulty whose faults are all accepted by now reads
+     * "accepted", as it would after the next ingest. */
     {"pages", PAGE_COLS, 14, 11,
      "SELECT p.file_id, p.page, p.source, p.format, p.width, p.height, p.dpi, p.skew_deg,"
-     " p.skew_applied_deg, p.orientation, p.verdict,"
+     " p.skew_applied_deg, p.orientation,"
+     " CASE WHEN p.verdict = 'faulty' AND NOT EXISTS (SELECT 1 FROM faults y"
+     "   WHERE y.outcome = p.outcome AND y.page = p.page AND NOT " SQL_ACCEPTED("y") ")"
+     " THEN 'accepted' ELSE p.verdict END,"
      " (SELECT group_concat(kind, ';') FROM (SELECT x.kind FROM faults x"
      "   WHERE x.outcome = p.outcome AND x.page = p.page ORDER BY x.id)),"
      " p.version, p.origin_batch"
@@ -46,9 +64,13 @@ static const export_def EXPORTS[] = {
      " FROM files f WHERE f.current = 1"
      " AND NOT EXISTS (SELECT 1 FROM inventory i WHERE i.file_id = f.file_id)"
      " ORDER BY 1"},
+    /* The current outcome's faults, and the latest outcome's when it came
+     * after the current one (a faulty rescan of an archived file). */
     {"faults", FAULT_COLS, 7, -1,
-     "SELECT x.file_id, x.page, x.kind, x.value, x.threshold, x.batch, x.accepted"
-     " FROM files f JOIN faults x ON x.outcome = f.id WHERE f.current = 1"
+     "SELECT x.file_id, x.page, x.kind, x.value, x.threshold, x.batch, " SQL_ACCEPTED("x")
+     " FROM files f CROSS JOIN faults x ON x.outcome IN (f.id,"
+     "   (SELECT max(g.id) FROM files g WHERE g.file_id = f.file_id))"
+     " WHERE f.current = 1"
      " ORDER BY x.file_id, x.page, x.id"},
 };
 

@@ -20,7 +20,9 @@
  * the file's next_version (see qr_ledger_lookup). The file's CURRENT outcome
  * is its latest archived one when it has an archive (a failed rescan does not
  * un-digitize a file), else its latest faulty one; status and exports report
- * the current outcome; history keeps every outcome.
+ * the current outcome; history keeps every outcome. What blocks a file is
+ * read from its LATEST outcome instead (the open faults, under Reviewer
+ * accepts), so a faulty rescan of an archived file is not hidden.
  */
 #ifndef QR_LEDGER_H
 #define QR_LEDGER_H
@@ -201,11 +203,46 @@ typedef struct qr_ledger_accept_list {
 } qr_ledger_accept_list;
 
 /*
+ * A fault is ACCEPTED when its outcome recorded it accepted OR an accept
+ * covers it: same file_id, same kind, and the accept's page is 0 or the
+ * fault's page. An accept counts from the moment it is recorded: quire
+ * faults, the exports and status read it at once, without an ingest.
+ *
+ * The file's LATEST outcome is its last recorded one (archived or faulty).
+ * The OPEN faults are the unaccepted faults of each file's latest outcome
+ * when that outcome is faulty: what keeps the file (or its next archive
+ * version) from being written. So a faulty rescan (v2) of a file archived as
+ * v1 has open faults although its current outcome (v1) is archived; a file
+ * whose latest outcome is archived has none. unexpected_file and corrupt
+ * faults are open until the file is delivered again; they cannot be accepted.
+ */
+
+/*
  * Record an accept and its "accept" event in one transaction. QR_EINVAL with
- * a message for the reviewer when file_id is unknown to the ledger (neither in
- * the inventory nor delivered), kind is not a fault kind, page < 0 or the
- * reason is empty. actor NULL = $USER (else "unknown"). *id (may be NULL)
- * receives the new accept's id.
+ * a message for the reviewer, and nothing recorded, when:
+ *   - file_id is unknown to the ledger (neither in the inventory nor
+ *     delivered), kind is not a fault kind or is corrupt or unexpected_file,
+ *     page < 0, or the reason is empty;
+ *   - the accept covers no open fault: the file was never delivered, its
+ *     latest outcome is archived ("F is archived (version N) with no open
+ *     fault; nothing to accept"), or no open fault of that kind is on that
+ *     page (page 0: on any page, or of the whole file); the message names
+ *     the file's page count and its open faults;
+ *   - every fault it covers is covered already: the message names the
+ *     earlier accept (id, who, when).
+ * The check and the insert share the transaction, so an ingest committing
+ * beside it cannot change the answer in between.
+ * In the same transaction the file's rescan jobs that are not closed and
+ * that an ingest opened (created_batch set) follow the accept: when the
+ * file's latest outcome has no open fault left they are closed, each with a
+ * "rescan_closed_by_accept" event (detail {"job":J,"pages":P,"accept":A});
+ * else the pages whose faults are all accepted now leave the job's page list
+ * (its kinds and detail become the open faults'), with a
+ * "rescan_narrowed_by_accept" event ({"job":J,"pages":left,"dropped":D,
+ * "accept":A}); a job for the whole file stays whole. A job a person
+ * submitted is never changed by an accept. actor NULL = $USER (else
+ * "unknown").
+ * *id (may be NULL) receives the new accept's id.
  */
 int qr_ledger_accept_add(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,
                          const char *reason, const char *actor, int64_t *id, qr_err *err);
@@ -221,8 +258,8 @@ int qr_ledger_accepts_pending(qr_ledger *l, const char *file_id, bool *pending, 
 int qr_ledger_accepts_mark_used(qr_ledger *l, const char *file_id, int64_t upto_id,
                                 int64_t batch, qr_err *err);
 
-/* An unaccepted fault of a file whose current outcome is faulty: what a
- * reviewer has to look at (quire faults). value/threshold NaN when unknown. */
+/* An open fault (defined above): what a reviewer has to look at (quire
+ * faults). value/threshold NaN when unknown. */
 typedef struct qr_ledger_open_fault {
     const char *file_id;
     int page;
@@ -235,6 +272,10 @@ typedef struct qr_ledger_open_fault {
  * non-zero to stop (that value is returned). */
 int qr_ledger_open_faults(qr_ledger *l, int (*fn)(void *user, const qr_ledger_open_fault *f),
                           void *user, qr_err *err);
+/* The same for one file, ordered by page, fault. */
+int qr_ledger_open_faults_of(qr_ledger *l, const char *file_id,
+                             int (*fn)(void *user, const qr_ledger_open_fault *f), void *user,
+                             qr_err *err);
 
 /* ---- Rescan jobs -------------------------------------------------------- */
 
@@ -246,12 +287,26 @@ int qr_ledger_open_faults(qr_ledger *l, int (*fn)(void *user, const qr_ledger_op
  * submit one for a
  * problem found later in an archived file (quire rescan submit).
  *
- * Lifecycle: open -> delivered (an ingest planned a delivery of the file) ->
- * closed (that delivery gave a new archive version: resolved_batch names the
- * batch) or open again (the rescan was faulty too). A file archived without
- * a rescan (a reviewer accepted its faults) also closes its jobs. Every
- * change is an event: rescan_submitted, rescan_delivered, rescan_closed,
- * rescan_reopened.
+ * Lifecycle: open -> delivered (an ingest planned a new delivery of the
+ * file) -> closed (that delivery gave a new archive version: resolved_batch
+ * names the batch) or open again (the rescan was faulty too). A job ingest
+ * opened is also closed by any archive of the file (its faults are gone), and
+ * at once by a reviewer's accept that leaves the file with no open fault
+ * (qr_ledger_accept_add; resolved_batch stays 0); an accept that leaves some
+ * takes the pages it cleared off the job. A job a person submitted is closed
+ * only by an archive after a delivery came for it: neither an accept nor an
+ * archive made again from the same scans answers it. Every change is an
+ * event: rescan_submitted, rescan_delivered, rescan_closed,
+ * rescan_closed_by_accept, rescan_narrowed_by_accept, rescan_reopened.
+ *
+ * Contract for ingest: processing the same sources again is not a delivery.
+ * Call qr_ledger_rescan_mark_delivered for a planned file only when its
+ * delivered sources differ from its latest outcome's (qr_ledger_lookup's
+ * last_fingerprint; always for a file without an outcome), never for a
+ * rerun that an accept or --retry caused. And since an accept may close the
+ * job, a rerun of the partial rescan delivery the latest outcome came from
+ * (the same sources) must be merged with the earlier pages again without a
+ * live job: the merge that outcome made still holds.
  */
 typedef struct qr_ledger_rescan_job {
     int64_t id;
@@ -279,15 +334,20 @@ int qr_ledger_pages_parse(const char *spec, int max_page, int **pages, size_t *n
 void qr_ledger_pages_format(const int *pages, size_t n, char *out, size_t cap);
 
 /* A person's rescan request (quire rescan submit). pages NULL or "" = the
- * whole file. QR_EINVAL when the file is unknown, a page is beyond its page
- * count, or the reason is empty. *id (may be NULL) receives the job id. */
+ * whole file. QR_EINVAL when the file is unknown, was never delivered (there
+ * is no scan to redo), is not in the inventory (it is never archived), a
+ * page is beyond its page count, the file already has a job that is not
+ * closed, or the reason is empty. *id (may be NULL) receives the job id. */
 int qr_ledger_rescan_submit(qr_ledger *l, const char *file_id, const char *pages,
                             const char *reason, const char *actor, int64_t *id, qr_err *err);
 /* Jobs, oldest first; file_id NULL = every file; open_only: not closed. */
 int qr_ledger_rescan_jobs(qr_ledger *l, const char *file_id, bool open_only,
                           qr_ledger_rescan_list *out, qr_err *err);
 void qr_ledger_rescan_list_free(qr_ledger_rescan_list *list);
-/* Mark a file's open jobs delivered by `batch` (ingest planned it). */
+/* Mark a file's open job delivered by `batch`: ingest planned a NEW delivery
+ * of it. Only for sources that differ from the file's latest outcome's (the
+ * contract above): a rerun of the same sources marked delivered would let
+ * its archive close a person's job nobody rescanned. */
 int qr_ledger_rescan_mark_delivered(qr_ledger *l, const char *file_id, int64_t batch,
                                     qr_err *err);
 
@@ -349,13 +409,18 @@ int qr_ledger_export_format_from_name(const char *name);
  *           kinds; origin_batch = the batch that delivered the page, lineage
  *           across partial rescans)
  *   files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version
- *   faults: file_id,page,kind,value,threshold,batch,accepted (1 = a reviewer
- *           accepted it: it does not block)
+ *   faults: file_id,page,kind,value,threshold,batch,accepted (1 = accepted,
+ *           as defined under Reviewer accepts: it does not block)
  * CSV: header row, RFC 4180 quoting, "\n" line ends, empty field for NULL.
  * JSON: an array of objects with the same keys (null for NULL; pages' faults
  * is an array of strings). Rows come from each file's current outcome; files
  * covers every inventory file (pending when never delivered) plus delivered
- * files unknown to the inventory. Ordered by file_id, then page.
+ * files unknown to the inventory; faults also has the faults of the file's
+ * latest outcome when that came after the current one (a faulty rescan of
+ * an archived file; batch tells them apart). Accepts are read at once: a
+ * fault an accept covers is accepted 1, and a page recorded "faulty" whose
+ * faults are all accepted by now reads "accepted". Ordered by file_id, then
+ * page.
  */
 int qr_ledger_export(qr_ledger *l, qr_ledger_export_kind kind, qr_ledger_export_format fmt,
                      FILE *out, qr_err *err);
@@ -395,7 +460,8 @@ typedef struct qr_ledger_status {
     int64_t pages_delivered_archived; /* pages actually in current archives */
     int64_t files_unexpected;      /* delivered files not in the inventory */
     double percent_files, percent_pages; /* archived / inventory * 100; 0 if empty */
-    int64_t faults_by_kind[QR_FAULT__COUNT]; /* unaccepted faults of current outcomes */
+    int64_t faults_by_kind[QR_FAULT__COUNT]; /* the open faults (Reviewer accepts), by
+                                              * kind: what blocks, accepts applied at once */
     int64_t rescan_open;           /* rescan jobs not closed (open or delivered) */
     char rescan_oldest[32];        /* when the oldest of them was submitted; "" = none */
     int64_t rescan_oldest_days;    /* its age at today, in whole days */

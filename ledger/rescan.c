@@ -14,6 +14,18 @@
  *
  * Page lists are stored in canonical form ("3-5,9"), "" meaning the whole
  * file, so the list the contractor reads is the list ingest compares with.
+ *
+ * "Delivered" means a delivery: ingest marks a job delivered only for
+ * sources that differ from the file's last outcome (qr_ledger.h states the
+ * contract), since processing the same scans again after an accept or with
+ * --retry brings the contractor's work no nearer. So an archived outcome
+ * closes a job a person submitted only once a delivery came for it: an
+ * archive made again from the scans the person found wanting is not the
+ * rescan they asked for. A job ingest opened closes with any archive (its
+ * faults are gone), and also when a reviewer accepts its last open fault:
+ * accepts.c closes it inside the accept's transaction
+ * (rescan_closed_by_accept), or takes the accepted pages off it
+ * (rescan_narrowed_by_accept).
  */
 #include "ledger_int.h"
 
@@ -242,22 +254,31 @@ int qr_ledger_rescan_jobs(qr_ledger *l, const char *file_id, bool open_only,
     return rc;
 }
 
-/* The file's job that is not closed: *id 0 when none. */
-static int live_job(qr_ledger *l, const char *file_id, int64_t *id, char *status, size_t scap,
-                    char *pages, size_t pcap, qr_err *err)
+/* The file's job that is not closed. */
+typedef struct live_job_t {
+    int64_t id;                 /* 0 = none */
+    char status[16], pages[MAX_SPEC];
+    bool by_person;             /* created_batch NULL: quire rescan submit */
+    bool was_delivered;         /* delivered_batch set: a delivery answered it once */
+} live_job_t;
+
+static int live_job(qr_ledger *l, const char *file_id, live_job_t *j, qr_err *err)
 {
-    sqlite3_stmt *st = lg_prepare(l, "SELECT id, status, pages FROM rescan_jobs"
+    sqlite3_stmt *st = lg_prepare(l, "SELECT id, status, pages, created_batch IS NULL,"
+                                     " delivered_batch IS NOT NULL FROM rescan_jobs"
                                      " WHERE file_id=? AND status <> 'closed'"
                                      " ORDER BY id DESC LIMIT 1", err);
     if (!st)
         return QR_EFATAL;
     lg_bind_text(st, 1, file_id);
-    *id = 0;
+    memset(j, 0, sizeof *j);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
-        snprintf(status, scap, "%s", (const char *)sqlite3_column_text(st, 1));
-        snprintf(pages, pcap, "%s", (const char *)sqlite3_column_text(st, 2));
+        j->id = sqlite3_column_int64(st, 0);
+        snprintf(j->status, sizeof j->status, "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(j->pages, sizeof j->pages, "%s", (const char *)sqlite3_column_text(st, 2));
+        j->by_person = sqlite3_column_int(st, 3) != 0;
+        j->was_delivered = sqlite3_column_int(st, 4) != 0;
     }
     sqlite3_finalize(st);
     return s == SQLITE_ROW || s == SQLITE_DONE ? QR_OK : lg_fail(l, err, "reading a rescan job");
@@ -325,6 +346,29 @@ static int page_cap(qr_ledger *l, const char *file_id, int *cap, qr_err *err)
     return s == SQLITE_ROW ? QR_OK : lg_fail(l, err, "reading a page count");
 }
 
+/* A rescan is for a scan: refuse a file no delivery brought (its first
+ * delivery scans it) and one not in the inventory (it is never archived,
+ * whatever is rescanned). */
+static int check_scanned(qr_ledger *l, const char *file_id, qr_err *err)
+{
+    sqlite3_stmt *st = lg_prepare(l, "SELECT EXISTS(SELECT 1 FROM files WHERE file_id=?1),"
+                                     " EXISTS(SELECT 1 FROM inventory WHERE file_id=?1)", err);
+    if (!st)
+        return QR_EFATAL;
+    lg_bind_text(st, 1, file_id);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? QR_OK : lg_fail(l, err, "looking up a file");
+    bool delivered = rc == QR_OK && sqlite3_column_int(st, 0);
+    bool listed = rc == QR_OK && sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    if (rc == QR_OK && !delivered)
+        rc = qr_err_set(err, QR_EINVAL, "%s has not been delivered yet: there is nothing to "
+                        "rescan; its first delivery scans it", file_id);
+    else if (rc == QR_OK && !listed)
+        rc = qr_err_set(err, QR_EINVAL, "%s is not in the inventory, so it is never archived "
+                        "whatever is rescanned: add it to the manifest and ingest again", file_id);
+    return rc;
+}
+
 static int check_submit(qr_ledger *l, const char *file_id, const char *pages,
                         const char *reason, char *canon, size_t ccap, qr_err *err)
 {
@@ -342,7 +386,9 @@ static int check_submit(qr_ledger *l, const char *file_id, const char *pages,
                                       "and never delivered (ledger %s)", file_id, l->path);
     int cap, *v;
     size_t n;
-    int rc = page_cap(l, file_id, &cap, err);
+    int rc = check_scanned(l, file_id, err);
+    if (rc == QR_OK)
+        rc = page_cap(l, file_id, &cap, err);
     if (rc == QR_OK)
         rc = qr_ledger_pages_parse(pages, cap, &v, &n, err);
     if (rc != QR_OK)
@@ -355,15 +401,14 @@ static int check_submit(qr_ledger *l, const char *file_id, const char *pages,
 static int submit_body(qr_ledger *l, const char *file_id, const char *canon, const char *reason,
                        const char *actor, int64_t *id, qr_err *err)
 {
-    char status[16], pages[MAX_SPEC];
-    int64_t live;
-    int rc = live_job(l, file_id, &live, status, sizeof status, pages, sizeof pages, err);
+    live_job_t live;
+    int rc = live_job(l, file_id, &live, err);
     if (rc != QR_OK)
         return rc;
-    if (live)
+    if (live.id)
         return qr_err_set(err, QR_EINVAL, "%s already has rescan job %lld (%s, pages %s); "
                           "it is rescanned as a whole delivery of those pages", file_id,
-                          (long long)live, status, pages[0] ? pages : "all");
+                          (long long)live.id, live.status, live.pages[0] ? live.pages : "all");
     rc = insert_job(l, file_id, canon, reason, "", "[]", actor, 0, id, err);
     if (rc == QR_OK) {
         qr_buf x = {0};
@@ -419,16 +464,16 @@ static const char SQL_CLOSED[] =
 int qr_ledger_rescan_mark_delivered(qr_ledger *l, const char *file_id, int64_t batch,
                                     qr_err *err)
 {
-    char status[16], pages[MAX_SPEC];
-    int64_t job;
+    live_job_t job;
     int rc = lg_tx_open(l, err);
     if (rc != QR_OK)
         return rc;
-    rc = live_job(l, file_id, &job, status, sizeof status, pages, sizeof pages, err);
-    if (rc == QR_OK && job && strcmp(status, "open") == 0) {
-        rc = set_status(l, job, SQL_DELIVERED, batch, err);
+    rc = live_job(l, file_id, &job, err);
+    if (rc == QR_OK && job.id && strcmp(job.status, "open") == 0) {
+        rc = set_status(l, job.id, SQL_DELIVERED, batch, err);
         if (rc == QR_OK)
-            rc = job_event(l, batch, file_id, "rescan_delivered", NULL, job, pages, NULL, err);
+            rc = job_event(l, batch, file_id, "rescan_delivered", NULL, job.id, job.pages, NULL,
+                           err);
     }
     int rc2 = lg_tx_close(l, rc == QR_OK, rc == QR_OK ? err : NULL);
     return rc ? rc : rc2;
@@ -627,17 +672,28 @@ static int keep_open(qr_ledger *l, const qr_ledger_outcome *o, int64_t job, cons
     return job_event(l, o->batch, o->file_id, "rescan_reopened", o->actor, job, left, extra, err);
 }
 
+/* An archived outcome answers the live job unless a person asked for it and
+ * no delivery ever came for it: an archive made again from the scans the
+ * person found wanting (an accept's or --retry's rerun, a lost archive
+ * written anew) is not the rescan they asked for. */
+static bool answers(const live_job_t *j)
+{
+    return j->id && !(j->by_person && !j->was_delivered);
+}
+
 int lg_rescan_on_outcome(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err)
 {
-    char status[16], pages[MAX_SPEC], left[MAX_SPEC];
-    int64_t job;
-    int rc = live_job(l, o->file_id, &job, status, sizeof status, pages, sizeof pages, err);
+    char left[MAX_SPEC];
+    live_job_t job;
+    int rc = live_job(l, o->file_id, &job, err);
     if (rc != QR_OK)
         return rc;
-    if (o->archived && job && pages_left(o, pages, left, sizeof left) == QR_OK && left[0])
-        return keep_open(l, o, job, left, err);
+    if (o->archived && !answers(&job))
+        return QR_OK;
+    if (o->archived && pages_left(o, job.pages, left, sizeof left) == QR_OK && left[0])
+        return keep_open(l, o, job.id, left, err);
     if (o->archived)
-        return job ? close_job(l, o, job, pages, err) : QR_OK;
+        return close_job(l, o, job.id, job.pages, err);
     job_text t = {0};
     rc = describe(o, &t);
     if (rc != QR_OK) {
@@ -646,8 +702,8 @@ int lg_rescan_on_outcome(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err)
     }
     if (t.n == 0) /* only an unexpected file, or every fault accepted */
         rc = QR_OK;
-    else if (job)
-        rc = widen_job(l, o, job, pages, status, &t, err);
+    else if (job.id)
+        rc = widen_job(l, o, job.id, job.pages, job.status, &t, err);
     else
         rc = open_job(l, o, &t, err);
     job_text_free(&t);

@@ -10,6 +10,8 @@
  * throughput windows from a range of the files_updated index, and a file's
  * first archive is its version-1 archived outcome (versions count archives
  * only, so version 1 is always the first), which needs no per-file MIN().
+ * Faults by kind are the open faults (what blocks), read with a reviewer's
+ * accepts applied the moment they are recorded.
  * All queries run in one read transaction, so the figures come from one
  * snapshot even while an ingest commits beside them (WAL).
  * Runs on the handle's thread.
@@ -29,13 +31,23 @@ static const char SQL_TOTALS[] =
     "   AND NOT EXISTS (SELECT 1 FROM inventory j WHERE j.file_id = g.file_id))"
     " FROM inventory i LEFT JOIN files f ON f.file_id = i.file_id AND f.current = 1";
 
-/* CROSS JOIN keeps files (the current outcomes, from files_current_cover)
- * as the outer loop, so each fault count comes from faults_outcome_kind
- * alone; left to choose, the planner scans faults_kind and fetches every
- * fault's outcome row. */
+/* Open faults by kind (qr_ledger.h, Reviewer accepts): the unaccepted faults
+ * of each file's latest outcome when it is faulty. A fault is accepted when
+ * recorded so or covered by an accept row; this predicate is the one in
+ * accepts.c (SQL_COVERED), kept word for word. The latest outcome is max(id)
+ * of the file (files_file); it is faulty when the current outcome is, or
+ * when it is not the current one (an outcome after the current archive is a
+ * faulty rescan). CROSS JOIN keeps files (the current outcomes, from
+ * files_current_cover) as the outer loop, so each fault count comes from
+ * faults_outcome_kind alone; left to choose, the planner scans faults_kind
+ * and fetches every fault's outcome row. */
 static const char SQL_FAULTS[] =
-    "SELECT x.kind, count(*) FROM files f CROSS JOIN faults x ON x.outcome = f.id"
-    " WHERE f.current = 1 AND x.accepted = 0 GROUP BY x.kind";
+    "SELECT x.kind, count(*) FROM files c CROSS JOIN faults x"
+    " ON x.outcome = (SELECT max(g.id) FROM files g WHERE g.file_id = c.file_id)"
+    " WHERE c.current = 1 AND (c.status = 'faulty' OR x.outcome <> c.id) AND x.accepted = 0"
+    " AND NOT EXISTS (SELECT 1 FROM accepts a WHERE a.file_id = x.file_id"
+    " AND a.kind = x.kind AND a.page IN (0, x.page))"
+    " GROUP BY x.kind";
 
 static const char SQL_RESCAN[] =
     "SELECT count(*), coalesce(min(submitted), '') FROM rescan_jobs"

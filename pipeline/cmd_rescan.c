@@ -228,7 +228,7 @@ static int put_event(void *user, const qr_ledger_event_row *ev)
         char batch[32] = "-";
         if (ev->batch)
             snprintf(batch, sizeof batch, "batch %lld", (long long)ev->batch);
-        printf("%s  %-18s %-10s %-12s %s\n", ev->ts, ev->kind, batch,
+        printf("%s  %-25s %-10s %-12s %s\n", ev->ts, ev->kind, batch,
                ev->actor && *ev->actor ? ev->actor : "-", ev->detail ? ev->detail : "");
     }
     o->n++;

@@ -1,11 +1,18 @@
 /*
  * The reviewer's commands: `quire faults` lists what blocks archiving (the
- * unaccepted faults of every file whose current outcome is faulty), and
- * `quire accept` records a reviewer's judgement that one of them is a false
- * alarm. Everything a reviewer can get wrong (an unknown kind or file, no
- * reason) is refused with exit 2 and a message saying what to fix, before
- * anything is written; the ledger re-checks the file and the reason inside
- * its own transaction.
+ * open faults: the unaccepted faults of each file's latest outcome when it
+ * is faulty, qr_ledger.h), and `quire accept` records a reviewer's judgement
+ * that one of them is a false alarm. Everything a reviewer can get wrong (an
+ * unknown kind or file, no reason, an accept that covers no open fault or
+ * only faults an earlier accept covers) is refused with exit 2 and a message
+ * saying what to fix, before anything is written: the checks that need the
+ * ledger run inside the accept's own transaction (qr_ledger_accept_add), and
+ * their message names what the file does have.
+ *
+ * After an accept the reviewer is told what it changed at once: the rescan
+ * job it closed or took pages off, what is still open on the file, and a
+ * job that stays open, so nobody waits for an ingest to learn where the file
+ * stands.
  */
 #include <getopt.h>
 #include <math.h>
@@ -143,12 +150,14 @@ static void list_kinds(char *out, size_t n)
                                      qr_fault_name((qr_fault_kind)k));
 }
 
+/* --page N: a page number, or 0 for every page (the default). */
 static int parse_page(const char *s, int *page)
 {
     char *end;
     long v = strtol(s, &end, 10);
-    if (!*s || *end || v < 1 || v > 1000000)
-        return qr_cli_usage_error("accept", "--page must be a page number (1 or more): %s", s);
+    if (!*s || *end || v < 0 || v > 1000000)
+        return qr_cli_usage_error("accept", "--page must be a page number (0 = every page): "
+                                  "%s", s);
     *page = (int)v;
     return 0;
 }
@@ -203,6 +212,74 @@ static int check_accept(const accept_args *a, qr_fault_kind *kind)
     return 0;
 }
 
+/* ---- What the accept changed ------------------------------------------ */
+
+typedef struct accept_effect {
+    int64_t accept;
+    long open_left;
+} accept_effect;
+
+static int count_open(void *user, const qr_ledger_open_fault *f)
+{
+    (void)f;
+    ((accept_effect *)user)->open_left++;
+    return 0;
+}
+
+/* The number after "key": in an event's detail; -1 when absent. */
+static long long detail_num(const char *detail, const char *key)
+{
+    const char *p = strstr(detail, key);
+    long long v;
+    return p && sscanf(p + strlen(key), "%lld", &v) == 1 ? v : -1;
+}
+
+/* The rescan jobs this accept closed or narrowed: its events. */
+static int put_job_change(void *user, const qr_ledger_event_row *ev)
+{
+    const accept_effect *e = user;
+    if (!ev->detail || detail_num(ev->detail, "\"accept\":") != e->accept)
+        return 0;
+    long long job = detail_num(ev->detail, "{\"job\":");
+    if (!strcmp(ev->kind, "rescan_closed_by_accept")) {
+        printf("rescan job %lld closed: the contractor need not rescan it\n", job);
+    } else if (!strcmp(ev->kind, "rescan_narrowed_by_accept")) {
+        char pages[64] = "?", dropped[64] = "?";
+        const char *p = strstr(ev->detail, "\"pages\":\""), *d = strstr(ev->detail, "\"dropped\":\"");
+        if (p)
+            sscanf(p + 9, "%63[^\"]", pages);
+        if (d)
+            sscanf(d + 11, "%63[^\"]", dropped);
+        printf("rescan job %lld narrowed: it asks for %s, no longer for %s\n", job, pages,
+               dropped);
+    }
+    return 0;
+}
+
+static int report_effect(qr_ledger *l, const char *file_id, int64_t id, qr_err *err)
+{
+    accept_effect e = {.accept = id};
+    int rc = qr_ledger_file_events(l, file_id, put_job_change, &e, err);
+    if (rc == QR_OK)
+        rc = qr_ledger_open_faults_of(l, file_id, count_open, &e, err);
+    qr_ledger_rescan_list jobs = {0};
+    if (rc == QR_OK)
+        rc = qr_ledger_rescan_jobs(l, file_id, true, &jobs, err);
+    for (size_t i = 0; rc == QR_OK && i < jobs.n; i++)
+        printf("rescan job %lld (pages %s, submitted by %s) stays open\n",
+               (long long)jobs.v[i].id, jobs.v[i].pages[0] ? jobs.v[i].pages : "all",
+               jobs.v[i].actor);
+    qr_ledger_rescan_list_free(&jobs);
+    if (rc == QR_OK && e.open_left)
+        printf("%s still has %ld open fault%s (see quire faults); it stays faulty until "
+               "%s accepted or rescanned\n", file_id, e.open_left,
+               e.open_left == 1 ? "" : "s", e.open_left == 1 ? "that is" : "they are");
+    else if (rc == QR_OK)
+        printf("%s has no open fault left: the next quire ingest (or --retry) archives it\n",
+               file_id);
+    return rc;
+}
+
 int qr_cmd_accept(int argc, char **argv)
 {
     accept_args a = {0};
@@ -218,6 +295,17 @@ int qr_cmd_accept(int argc, char **argv)
     qr_err err = {0};
     int64_t id = 0;
     rc = qr_ledger_accept_add(l, a.file_id, a.page, kind, a.reason, a.by, &id, &err);
+    if (rc == QR_OK) {
+        if (a.page)
+            printf("accepted #%lld: %s page %d %s\n", (long long)id, a.file_id, a.page, a.kind);
+        else
+            printf("accepted #%lld: %s %s (every page)\n", (long long)id, a.file_id, a.kind);
+        if (report_effect(l, a.file_id, id, &err) != QR_OK) {
+            qr_err_prefix(&err, "accept #%lld is recorded, but reading what is left failed",
+                          (long long)id);
+            rc = QR_EFATAL;
+        }
+    }
     qr_ledger_close(&l);
     if (rc == QR_EINVAL)
         return qr_cli_usage_error("accept", "%s", err.msg);
@@ -225,11 +313,5 @@ int qr_cmd_accept(int argc, char **argv)
         fprintf(stderr, "quire accept: %s\n", err.msg);
         return QR_EXIT_FATAL;
     }
-    if (a.page)
-        printf("accepted #%lld: %s page %d %s\n", (long long)id, a.file_id, a.page, a.kind);
-    else
-        printf("accepted #%lld: %s %s (every page)\n", (long long)id, a.file_id, a.kind);
-    printf("the next quire ingest (or --retry) archives %s unless another fault blocks it\n",
-           a.file_id);
-    return QR_EXIT_OK;
+    return fflush(stdout) ? QR_EXIT_FATAL : QR_EXIT_OK;
 }

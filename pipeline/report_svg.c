@@ -244,6 +244,6 @@ void rp_chart_faults(FILE *out, const qr_ledger_status *s)
                 left - 8, y + 16, name, left, y + 3, w < 1 ? 1 : w, row - 8, left + w + 6,
                 y + 16, name, (long long)v, (long long)v);
     }
-    fputs("</svg>\n<figcaption>Unaccepted faults of the files' current outcomes, by "
-          "kind.</figcaption>\n</figure>\n", out);
+    fputs("</svg>\n<figcaption>Open faults by kind: the unaccepted faults of each file's "
+          "latest outcome when it is faulty.</figcaption>\n</figure>\n", out);
 }

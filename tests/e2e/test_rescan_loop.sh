@@ -7,8 +7,10 @@
 # holding only the listed pages closes the jobs, and status and each file's
 # log follow; a person's rescan of an archived file goes round the same loop
 # into a version 2 archive while version 1 stays on disk untouched; a kept
-# page that changed on disk is caught and the job opens again; reruns change
-# nothing. Every archive written passes the archive checks.
+# page that changed on disk is caught and the job opens again, and that
+# faulty rescan's fault is open (quire faults, export, status) while the file
+# stays archived as version 1; reruns change nothing. Every archive written
+# passes the archive checks.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_init rescan-loop
@@ -265,5 +267,33 @@ ingest r3
 st=$(Q rescan list --format json | $PY -c "import json,sys; print([j['status'] for j in json.load(sys.stdin) if j['file_id']=='$other'])")
 [ "$st" = "['open']" ] && ok "its job is open again" || bad "job state: $st"
 Q log "$other" | grep -q rescan_reopened && ok "log records rescan_reopened" || bad "no rescan_reopened"
+# The faulty rescan keeps version 1 current, yet its fault is what blocks
+# version 2: quire faults, export faults and status show it, and a reviewer
+# can see it in quire accept's answer.
+Q faults --format json >faults3.json
+Q export faults --format json >export3.json
+Q export files --format csv >files3.csv
+Q status --json >status3.json
+if why=$($PY - "$other" <<'EOF'
+import csv, json, os, sqlite3, sys
+other = sys.argv[1]
+last = sqlite3.connect(os.environ["QUIRE_LEDGER"]).execute("SELECT max(id) FROM batches").fetchone()[0]
+open_ = [(x["page"], x["kind"]) for x in json.load(open("faults3.json")) if x["file_id"] == other]
+assert open_ == [(2, "corrupt")], open_
+rows = [(x["page"], x["kind"], x["batch"], x["accepted"]) for x in json.load(open("export3.json"))
+        if x["file_id"] == other]
+assert rows == [(2, "corrupt", last, 0)], rows  # the rescan r3
+st = {r["file_id"]: (r["status"], r["version"]) for r in csv.DictReader(open("files3.csv"))}
+assert st[other] == ("archived", "1"), st[other]
+s = json.load(open("status3.json"))
+assert s["faults"]["corrupt"] == 1 and s["files_faulty"] == 0, s
+print(open_)
+EOF
+); then ok "faulty rescan of an archived file: its fault is open ($why), the file stays archived"
+else bad "faulty rescan's fault: $why"; fi
+rc=0; Q accept "$other" --page 2 --kind blank --reason x >acc.txt 2>&1 || rc=$?
+[ "$rc" -eq 2 ] && grep -qF "$other: no open 'blank' fault on page 2; the file has " acc.txt &&
+  grep -qF "pages; open faults: corrupt on page 2" acc.txt &&
+  ok "accept on the faulty rescan names its open fault" || bad "accept on $other: exit $rc: $(cat acc.txt)"
 
 e2e_finish

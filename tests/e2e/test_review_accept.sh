@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # End to end: the reviewer workflow. A generated delivery has a file with a
 # missing page (faulty); `quire faults` lists it (CSV and JSON); usage errors
-# of `quire accept` are refused with exit 2 and record nothing; an accept with
-# a reason makes the next plain ingest archive the file, whose archive passes
-# the checks and carries the override in its XMP; exports show the fault as
-# accepted; the profile options are checked and recorded in the batch.
+# of `quire accept` are refused with exit 2 and record nothing, and so is an
+# accept that covers no open fault (a page the file does not have, a kind it
+# does not have), the message naming what the file has; an accept shows at
+# once (quire faults, export faults, status) and closes the rescan job ingest
+# opened, with its own event; the same accept again is refused naming the
+# first; the next plain ingest archives the file, whose archive passes the
+# checks and carries the override once in its XMP; an archived file has
+# nothing to accept; the profile options are checked and recorded in the
+# batch.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_init review-accept
@@ -38,6 +43,7 @@ print(miss[0]["file_id"])
 EOF
 ) && ok "faults: CSV and JSON agree; missing_pages on $short" || bad "faults listing: $short"
 corrupt=$($PY -c 'import json; print([j["file_id"] for j in json.load(open("faults.json")) if j["kind"]=="corrupt"][0])')
+read -r blankf blankp < <($PY -c 'import json; b=[j for j in json.load(open("faults.json")) if j["kind"]=="blank"][0]; print(b["file_id"], b["page"])')
 [ ! -e "arch/$short.pdf" ] && ok "faulty file not archived" || bad "faulty file archived"
 
 # --- usage errors: exit 2, a clear message, nothing recorded -------------------
@@ -57,7 +63,19 @@ refused "missing reason" "--reason is required" "$short" --kind missing_pages
 refused "empty reason" "--reason is required" "$short" --kind missing_pages --reason "  "
 refused "missing kind" "--kind is required" "$short" --reason x
 refused "corrupt" "corrupt cannot be accepted" "$corrupt" --kind corrupt --reason x
-refused "bad page" "--page must be" "$short" --page 0 --kind missing_pages --reason x
+refused "bad page" "--page must be" "$short" --page -1 --kind missing_pages --reason x
+# --- accepts that cover no open fault: exit 2, naming what the file has ----------
+refused "page the file does not have" \
+  "$blankf: no open 'blank' fault on page 99; the file has " "$blankf" --page 99 --kind blank --reason x
+grep -qF "open faults: blank on page $blankp" err.txt && ok "the refusal lists the open faults" ||
+  bad "page 99 refusal: $(cat err.txt)"
+refused "kind the file does not have" \
+  "$short: no open 'skew' fault; the file has 1 page; open faults: missing_pages (whole file)" \
+  "$short" --kind skew --reason x
+refused "file-level fault on a page" "no open 'missing_pages' fault on page 1" \
+  "$short" --page 1 --kind missing_pages --reason x
+n_acc=$($PY -c 'import sqlite3; print(sqlite3.connect("q.db").execute("SELECT count(*) FROM accepts").fetchone()[0])')
+[ "$n_acc" = 0 ] && ok "refused accepts recorded nothing" || bad "$n_acc accepts recorded"
 rc=0; Q accept "$short" --kind blank --reason x --ledger nowhere.db 2>err.txt || rc=$?
 [ "$rc" -eq 2 ] && [ ! -e nowhere.db ] && ok "accept on a missing ledger: exit 2, no ledger created" ||
   bad "accept on a missing ledger: exit $rc"
@@ -68,12 +86,39 @@ rc=0; ingest || rc=$?
 
 # --- accept, then a plain rerun archives the file ------------------------------
 reason='Page 2 was a blank "divider" sheet, removed by the bureau <ok> & agreed'
-if Q accept "$short" --kind missing_pages --reason "$reason" --by "Ana Reviewer" \
+job=$(Q rescan list --format json --ledger q.db | $PY -c "import json,sys; print([j['job'] for j in json.load(sys.stdin) if j['file_id']=='$short'][0])")
+if Q accept "$short" --page 0 --kind missing_pages --reason "$reason" --by "Ana Reviewer" \
     --ledger q.db >out.txt 2>err.txt; then
   ok "accept: $(head -n 1 out.txt)"
 else
   bad "accept failed: $(cat err.txt)"
 fi
+grep -qx "rescan job $job closed: the contractor need not rescan it" out.txt &&
+  grep -qF "$short has no open fault left" out.txt &&
+  ok "accept says what it changed: $(tail -n +2 out.txt | tr '\n' ' ')" || bad "accept output: $(cat out.txt)"
+
+# --- the accept shows at once, before any ingest ------------------------------------
+Q faults --format json --ledger q.db >faults1.json
+Q export faults --format json --ledger q.db >export1.json
+Q status --json --ledger q.db >status1.json
+Q log "$short" --json --ledger q.db >log1.json
+$PY - "$short" "$job" <<'EOF' && ok "at once: not in quire faults, accepted 1, status, job closed by the accept" || bad "accept not shown at once"
+import json, sys
+short, job = sys.argv[1], int(sys.argv[2])
+assert not [x for x in json.load(open("faults1.json")) if x["file_id"] == short]
+assert [(x["kind"], x["accepted"]) for x in json.load(open("export1.json")) if x["file_id"] == short] == [("missing_pages", 1)]
+assert json.load(open("status1.json"))["faults"]["missing_pages"] == 0
+log = json.load(open("log1.json"))
+assert [e["kind"] for e in log] == ["faulty", "rescan_submitted", "accept", "rescan_closed_by_accept"], log
+acc, closed = log[2], log[3]
+assert closed["detail"] == {"job": job, "pages": "", "accept": acc["detail"]["accept"]}, closed
+assert closed["actor"] == "Ana Reviewer" and closed["batch"] is None, closed
+EOF
+[ "$(Q rescan list --format csv --ledger q.db | grep -c ",$short," || true)" = 0 ] &&
+  ok "the contractor's list no longer holds $short" || bad "rescan list: $(Q rescan list --ledger q.db)"
+refused "the same accept twice" \
+  "$short: nothing new to accept: the 'missing_pages' fault (whole file) is already covered by accept #1 (Ana Reviewer, " \
+  "$short" --kind missing_pages --reason "again"
 Q ingest -m d/manifest.csv -o arch --ledger q.db --jobs 2 d/scans >rerun.txt 2>&1 || rc=$?
 grep -q "1 archived, 0 faulty, 2 up to date" rerun.txt &&
   ok "rerun after the accept: only the accepted file processed: $(grep '^files:' rerun.txt)" ||
@@ -91,6 +136,7 @@ m = re.search(r"<quire:overrides>(.*?)</quire:overrides>", data, re.S)
 assert m, "no quire:overrides"
 o = m.group(1).encode("latin-1").decode("utf-8")
 val = lambda k: html.unescape(re.search(r"<quireOverride:%s>(.*?)</quireOverride:%s>" % (k, k), o).group(1))
+assert o.count("<quireOverride:reason>") == 1, o
 assert val("reason") == sys.argv[2], val("reason")
 assert val("kind") == "missing_pages" and val("page") == "0" and val("by") == "Ana Reviewer"
 assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", val("at")), val("at")
@@ -110,6 +156,11 @@ assert not [x for x in json.load(open("faults2.json")) if x["file_id"] == short]
 st = {x["file_id"]: x["status"] for x in json.load(open("files.json"))}
 assert st[short] == "archived", st
 EOF
+refused "an archived file" "$short is archived (version 1) with no open fault; nothing to accept" \
+  "$short" --kind missing_pages --reason "again"
+kinds=$(Q log "$short" --json --ledger q.db | $PY -c 'import json,sys; print(",".join(e["kind"] for e in json.load(sys.stdin)))')
+[ "$kinds" = "faulty,rescan_submitted,accept,rescan_closed_by_accept,archived" ] &&
+  ok "log: $kinds" || bad "log of $short: $kinds"
 sum1=$(sha256sum "arch/$short.pdf")
 rc=0; ingest || rc=$?
 [ "$rc" -eq 0 ] && [ "$(sha256sum "arch/$short.pdf")" = "$sum1" ] && [ ! -e "arch/$short@v2.pdf" ] &&

@@ -1,6 +1,8 @@
 /* Unit tests for the ledger's exports: the exact CSV text of a small fixture
- * (quoting, pending and unexpected files, fault lists), and JSON that an
- * independent parser (Python's json) reads with the same values. */
+ * (quoting, pending and unexpected files, fault lists), JSON that an
+ * independent parser (Python's json) reads with the same values, and the
+ * reviewer's accepts showing at once (the faults' accepted column, a page's
+ * verdict) next to the faults of a faulty rescan of an archived file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +138,48 @@ static void test_json(qr_ledger *l)
     free(j);
 }
 
+static const char FAULTS_AFTER_CSV[] =
+    "file_id,page,kind,value,threshold,batch,accepted\n"
+    "A,1,skew,14,10,2,0\n"
+    "B,0,missing_pages,2,3,1,0\n"
+    "B,2,blank,0.99,0.98,1,1\n"
+    "B,2,streaks,3,1,1,1\n"
+    "X,0,unexpected_file,0,0,1,0\n";
+
+/* Accepts are read at once; A's faulty rescan (v2) keeps v1 current. */
+static void test_accepts_at_once(qr_ledger *l)
+{
+    qr_err err = {0};
+    CHECKF(qr_ledger_accept_add(l, "B", 2, QR_FAULT_BLANK, "a divider sheet", "ana", NULL,
+                                &err) == QR_OK, "%s", err.msg);
+    char *got = export_text(l, QR_EXPORT_PAGES, QR_EXPORT_CSV);
+    CHECKF(got && strstr(got, "\nB,2,d/B/2.tif,tiff-g4,0,0,300,0,0,0,faulty,blank;streaks,1,1\n"),
+           "%s", got ? got : ""); /* streaks still open */
+    free(got);
+    CHECKF(qr_ledger_accept_add(l, "B", 0, QR_FAULT_STREAKS, "the sheet is ruled", "ana", NULL,
+                                &err) == QR_OK, "%s", err.msg);
+    got = export_text(l, QR_EXPORT_PAGES, QR_EXPORT_CSV);
+    CHECKF(got && strstr(got, "\nB,2,d/B/2.tif,tiff-g4,0,0,300,0,0,0,accepted,blank;streaks,1,1\n"),
+           "%s", got ? got : "");
+    free(got);
+
+    int64_t b2 = 0;
+    CHECK(qr_ledger_batch_begin(l, NULL, &b2, &err) == QR_OK && b2 == 2);
+    qr_ledger_page pa = {.page = 1, .source = "r/A/1.tif", .format = "tiff-g4", .dpi = 300};
+    qr_fault fa = {.kind = QR_FAULT_SKEW, .page = 1, .value = 14, .threshold = 10};
+    qr_ledger_outcome a2 = {.file_id = "A", .batch = b2, .version = 2, .source_fingerprint = FP,
+                            .delivered_pages = 2, .pages = &pa, .n_pages = 1, .faults = &fa,
+                            .n_faults = 1};
+    CHECKF(qr_ledger_commit_file(l, &a2, &err) == QR_OK, "%s", err.msg);
+    expect_csv(l, QR_EXPORT_FAULTS, FAULTS_AFTER_CSV);
+    expect_csv(l, QR_EXPORT_FILES, FILES_CSV); /* A is still archived, version 1 */
+    char *j = export_text(l, QR_EXPORT_FAULTS, QR_EXPORT_JSON);
+    python_check(j, "[(r[\"file_id\"], r[\"kind\"], r[\"accepted\"]) for r in d][:4]",
+                 "[('A', 'skew', 0), ('B', 'missing_pages', 0), ('B', 'blank', 1), "
+                 "('B', 'streaks', 1)]");
+    free(j);
+}
+
 int main(void)
 {
     qr_ledger *l = NULL;
@@ -148,6 +192,7 @@ int main(void)
     expect_csv(l, QR_EXPORT_PAGES, PAGES_CSV);
     expect_csv(l, QR_EXPORT_FAULTS, FAULTS_CSV);
     test_json(l);
+    test_accepts_at_once(l);
     CHECK(qr_ledger_export_kind_from_name("faults") == QR_EXPORT_FAULTS);
     CHECK(qr_ledger_export_kind_from_name("nope") == -1);
     CHECK(qr_ledger_export_format_from_name("json") == QR_EXPORT_JSON);

@@ -1,10 +1,15 @@
 /*
  * Rescan jobs in the ledger: page lists (parse, canonical form, bounds), a
- * person's submit (validation, one live job per file), jobs opened by a
+ * person's submit (validation, a file that was delivered and is in the
+ * inventory, one live job per file), jobs opened by a
  * faulty outcome with the measured values, widened by a second fault,
  * delivered -> closed by an archived outcome, delivered -> open again by a
  * faulty one, kept open when a rescan left listed pages out, and the events
- * each change writes. Also the prior pages a partial rescan reads back.
+ * each change writes; a reviewer's accept takes the pages it cleared off the
+ * job ingest opened (rescan_narrowed_by_accept; a whole-file job stays
+ * whole) and closes it when no open fault is left (rescan_closed_by_accept),
+ * but never touches a job a person submitted, which only an archive after a
+ * delivery closes. Also the prior pages a partial rescan reads back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +28,7 @@ static qr_ledger *setup(void)
     qr_err err = {0};
     CHECKF(qr_ledger_open(":memory:", &l, &err) == QR_OK, "%s", err.msg);
     qr_ledger_set_time(l, 1700000000);
-    const char *csv = "file_id,box,expected_pages\nA,B1,4\nB,B1,3\nC,B2,2\nD,B2,4\n";
+    const char *csv = "file_id,box,expected_pages\nA,B1,4\nB,B1,3\nC,B2,2\nD,B2,4\nE,B3,3\nG,B3,2\n";
     qr_manifest *m = NULL;
     CHECK(qr_manifest_parse("t.csv", (const uint8_t *)csv, strlen(csv), 0, &m, &err) == QR_OK);
     qr_ledger_upsert_result res = {0};
@@ -77,7 +82,7 @@ static qr_ledger_rescan_job *only_job(qr_ledger *l, const char *file, bool open_
 typedef struct kind_count {
     const char *kind;
     int n;
-    char last_actor[64];
+    char last_actor[64], last_detail[256];
 } kind_count;
 
 static int on_event(void *user, const qr_ledger_event_row *ev)
@@ -86,8 +91,18 @@ static int on_event(void *user, const qr_ledger_event_row *ev)
     if (strcmp(ev->kind, k->kind) == 0) {
         k->n++;
         snprintf(k->last_actor, sizeof k->last_actor, "%s", ev->actor ? ev->actor : "");
+        snprintf(k->last_detail, sizeof k->last_detail, "%s", ev->detail ? ev->detail : "");
     }
     return 0;
+}
+
+/* The detail of the file's last event of that kind; "" when none. */
+static void last_detail(qr_ledger *l, const char *file, const char *kind, char *out, size_t cap)
+{
+    kind_count k = {.kind = kind};
+    qr_err err = {0};
+    CHECKF(qr_ledger_file_events(l, file, on_event, &k, &err) == QR_OK, "%s", err.msg);
+    snprintf(out, cap, "%s", k.last_detail);
 }
 
 static int count_kind(qr_ledger *l, const char *file, const char *kind)
@@ -104,6 +119,26 @@ static void test_submit(qr_ledger *l)
     int64_t id = 0;
     CHECK(qr_ledger_rescan_submit(l, "NOPE", "1", "bad", "ana", &id, &err) == QR_EINVAL);
     CHECKF(strstr(err.msg, "unknown file NOPE") != NULL, "%s", err.msg);
+    /* A rescan needs a scan: not for a file no delivery brought, nor for one
+     * outside the inventory (never archived). */
+    CHECK(qr_ledger_rescan_submit(l, "C", "1", "stamp unreadable", "ana", &id, &err) ==
+          QR_EINVAL);
+    CHECKF(strstr(err.msg, "C has not been delivered yet") != NULL, "%s", err.msg);
+    int64_t b = begin(l);
+    qr_ledger_page pg[2] = {{.page = 1, .source = "C/1.tif"}, {.page = 2, .source = "C/2.tif"}};
+    qr_ledger_outcome oc = {.file_id = "C", .batch = b, .version = 1, .archived = true,
+                            .archive_path = "C.pdf", .archive_sha256 = SHA_A,
+                            .source_fingerprint = FP_1, .delivered_pages = 2, .pages = pg,
+                            .n_pages = 2};
+    qr_fault fy = {.kind = QR_FAULT_UNEXPECTED_FILE, .value = 1, .detail = "Y"};
+    qr_ledger_outcome oy = {.file_id = "Y", .batch = b, .version = 1, .source_fingerprint = FP_1,
+                            .faults = &fy, .n_faults = 1};
+    CHECKF(qr_ledger_commit_file(l, &oc, &err) == QR_OK, "%s", err.msg);
+    CHECKF(qr_ledger_commit_file(l, &oy, &err) == QR_OK, "%s", err.msg);
+    CHECK(qr_ledger_rescan_submit(l, "Y", "", "all of it", "ana", &id, &err) == QR_EINVAL);
+    CHECKF(strstr(err.msg, "Y is not in the inventory") != NULL, "%s", err.msg);
+    CHECK_EQ_INT(count_kind(l, "C", "rescan_submitted") + count_kind(l, "Y", "rescan_submitted"),
+                 0);
     CHECK(qr_ledger_rescan_submit(l, "C", "1", "  ", "ana", &id, &err) == QR_EINVAL);
     CHECK(qr_ledger_rescan_submit(l, "C", "3", "page 3", "ana", &id, &err) == QR_EINVAL);
     CHECKF(strstr(err.msg, "beyond the file's 2 pages") != NULL, "%s", err.msg);
@@ -246,6 +281,127 @@ static void test_whole_file(qr_ledger *l)
     qr_ledger_rescan_job *j = only_job(l, "D", true, &jobs);
     CHECK(j && strcmp(j->pages, "") == 0 && strcmp(j->kinds, "blank,duplicate") == 0);
     qr_ledger_rescan_list_free(&jobs);
+    /* Accepting the blank page leaves it whole: the sheets are still shifted. */
+    CHECKF(qr_ledger_accept_add(l, "D", 1, QR_FAULT_BLANK, "a divider", "ana", NULL, &err) ==
+           QR_OK, "%s", err.msg);
+    j = only_job(l, "D", true, &jobs);
+    CHECK(j && strcmp(j->pages, "") == 0 && strcmp(j->status, "open") == 0);
+    qr_ledger_rescan_list_free(&jobs);
+    CHECK_EQ_INT(count_kind(l, "D", "rescan_narrowed_by_accept"), 0);
+}
+
+/* One outcome of a 3-page file; archived outcomes record their faults accepted. */
+static void commit_file(qr_ledger *l, const char *id, int64_t b, int version, bool archived,
+                        const qr_fault *f, size_t nf)
+{
+    qr_ledger_page pg[3];
+    for (int i = 0; i < 3; i++)
+        pg[i] = (qr_ledger_page){.page = i + 1, .source = "x.tif", .source_sha256 = SHA_A};
+    bool acc[4] = {true, true, true, true};
+    qr_ledger_outcome o = {.file_id = id, .batch = b, .version = version, .archived = archived,
+                           .archive_path = archived ? "x.pdf" : NULL,
+                           .archive_sha256 = archived ? SHA_A : NULL,
+                           .source_fingerprint = FP_1, .delivered_pages = 3, .pages = pg,
+                           .n_pages = 3, .faults = f, .n_faults = nf,
+                           .fault_accepted = archived ? acc : NULL};
+    qr_err err = {0};
+    CHECKF(qr_ledger_commit_file(l, &o, &err) == QR_OK, "%s v%d: %s", id, version, err.msg);
+}
+
+/* Ingest's job loses the pages whose faults a reviewer accepted, and closes
+ * when the file's last open fault is accepted, in the accept's transaction,
+ * each with its own event naming the accept. */
+static void test_closed_by_accept(qr_ledger *l)
+{
+    qr_err err = {0};
+    int64_t b = begin(l);
+    qr_fault f[2] = {{.kind = QR_FAULT_BLANK, .page = 1, .value = 0, .threshold = 0.0008},
+                     {.kind = QR_FAULT_SKEW, .page = 3, .value = 12, .threshold = 10}};
+    commit_file(l, "E", b, 1, false, f, 2);
+    qr_ledger_rescan_list jobs;
+    qr_ledger_rescan_job *j = only_job(l, "E", true, &jobs);
+    int64_t job = j ? j->id : 0;
+    CHECK(j && strcmp(j->pages, "1,3") == 0 && j->created_batch == b);
+    qr_ledger_rescan_list_free(&jobs);
+
+    int64_t a1 = 0, a2 = 0;
+    CHECKF(qr_ledger_accept_add(l, "E", 1, QR_FAULT_BLANK, "a divider", "ana", &a1, &err) ==
+           QR_OK, "%s", err.msg);
+    /* skew on page 3 is still open: the job stays, without page 1 */
+    j = only_job(l, "E", true, &jobs);
+    CHECK(j && j->id == job && strcmp(j->status, "open") == 0);
+    CHECKF(j && strcmp(j->pages, "3") == 0 && strcmp(j->kinds, "skew") == 0, "%s %s",
+           j ? j->pages : "", j ? j->kinds : "");
+    CHECKF(j && strcmp(j->detail, "[{\"page\":3,\"kind\":\"skew\",\"value\":12,"
+                       "\"threshold\":10}]") == 0, "%s", j ? j->detail : "");
+    qr_ledger_rescan_list_free(&jobs);
+    CHECK_EQ_INT(count_kind(l, "E", "rescan_closed_by_accept"), 0);
+    char detail[256], want[128];
+    last_detail(l, "E", "rescan_narrowed_by_accept", detail, sizeof detail);
+    snprintf(want, sizeof want, "{\"job\":%lld,\"pages\":\"3\",\"dropped\":\"1\","
+             "\"accept\":%lld}", (long long)job, (long long)a1);
+    CHECKF(strcmp(detail, want) == 0, "%s, want %s", detail, want);
+
+    CHECKF(qr_ledger_accept_add(l, "E", 3, QR_FAULT_SKEW, "a slanted insert", "bo", &a2, &err) ==
+           QR_OK, "%s", err.msg);
+    CHECK(qr_ledger_rescan_jobs(l, "E", true, &jobs, &err) == QR_OK && jobs.n == 0);
+    qr_ledger_rescan_list_free(&jobs);
+    j = only_job(l, "E", false, &jobs);
+    CHECK(j && j->id == job && strcmp(j->status, "closed") == 0);
+    CHECK(j && strcmp(j->closed, "2023-11-14T22:13:20Z") == 0 && j->resolved_batch == 0);
+    qr_ledger_rescan_list_free(&jobs);
+    CHECK_EQ_INT(count_kind(l, "E", "rescan_closed_by_accept"), 1);
+    last_detail(l, "E", "rescan_closed_by_accept", detail, sizeof detail);
+    snprintf(want, sizeof want, "{\"job\":%lld,\"pages\":\"3\",\"accept\":%lld}",
+             (long long)job, (long long)a2);
+    CHECKF(strcmp(detail, want) == 0, "%s, want %s", detail, want);
+
+    /* The rerun the accepts call for archives E: nothing is left to close. */
+    int64_t b2 = begin(l);
+    commit_file(l, "E", b2, 1, true, f, 2);
+    CHECK_EQ_INT(count_kind(l, "E", "rescan_closed"), 0);
+    int64_t n = 0;
+    CHECKF(qr_ledger_verify_events(l, &n, NULL, &err) == QR_OK, "%s", err.msg);
+}
+
+/*
+ * A person's job answers a problem no fault recorded: an accept does not
+ * close it, nor does an archive made again from the same scans (no delivery
+ * was marked for it); an archive after a delivery came for it does.
+ */
+static void test_person_job(qr_ledger *l)
+{
+    qr_err err = {0};
+    commit_file(l, "G", begin(l), 1, true, NULL, 0);
+    int64_t job = 0;
+    CHECKF(qr_ledger_rescan_submit(l, "G", "2", "stamp illegible", "mk", &job, &err) == QR_OK,
+           "%s", err.msg);
+    commit_file(l, "G", begin(l), 2, true, NULL, 0); /* its archive written anew */
+    qr_ledger_rescan_list jobs;
+    qr_ledger_rescan_job *j = only_job(l, "G", true, &jobs);
+    CHECK(j && j->id == job && strcmp(j->status, "open") == 0);
+    qr_ledger_rescan_list_free(&jobs);
+    CHECK_EQ_INT(count_kind(l, "G", "rescan_closed"), 0);
+
+    /* The rescan comes, is faulty (blank page 2), and a reviewer accepts that. */
+    int64_t b3 = begin(l);
+    CHECK(qr_ledger_rescan_mark_delivered(l, "G", b3, &err) == QR_OK);
+    qr_fault f = {.kind = QR_FAULT_BLANK, .page = 2, .value = 0, .threshold = 0.0008};
+    commit_file(l, "G", b3, 3, false, &f, 1);
+    CHECKF(qr_ledger_accept_add(l, "G", 2, QR_FAULT_BLANK, "the back of a form", "ana", NULL,
+                                &err) == QR_OK, "%s", err.msg);
+    j = only_job(l, "G", true, &jobs);
+    CHECK(j && j->id == job && strcmp(j->status, "open") == 0 && j->created_batch == 0);
+    qr_ledger_rescan_list_free(&jobs);
+    CHECK_EQ_INT(count_kind(l, "G", "rescan_closed_by_accept"), 0);
+
+    /* The accept's rerun of that delivery archives version 3: the rescan came. */
+    int64_t b4 = begin(l);
+    commit_file(l, "G", b4, 3, true, &f, 1);
+    j = only_job(l, "G", false, &jobs);
+    CHECK(j && strcmp(j->status, "closed") == 0 && j->resolved_batch == b4);
+    qr_ledger_rescan_list_free(&jobs);
+    CHECK_EQ_INT(count_kind(l, "G", "rescan_closed"), 1);
 }
 
 int main(void)
@@ -256,6 +412,8 @@ int main(void)
     test_lifecycle(l);
     test_no_job(l);
     test_whole_file(l);
+    test_closed_by_accept(l);
+    test_person_job(l);
     qr_ledger_close(&l);
     return qr_test_end();
 }

@@ -3,7 +3,8 @@
  * not count as throughput, faulty and undelivered files, a person's rescan
  * job, a plan), then the exact counts, percents, throughput windows,
  * projection, plan target and end, and every grouping (box, batch, month,
- * day). */
+ * day); faults by kind are the open faults, also those of a faulty rescan of
+ * an archived file, and a reviewer's accept takes a fault out at once. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -223,6 +224,36 @@ static void test_by_period(qr_ledger *l)
     CHECK(qr_ledger_status_by_from_name("week") == -1);
 }
 
+static void faults_at(qr_ledger *l, int64_t blank, int64_t missing, int64_t unexpected)
+{
+    qr_ledger_status s;
+    qr_err err = {0};
+    CHECKF(qr_ledger_status_at(l, "2024-03-22", &s, &err) == QR_OK, "%s", err.msg);
+    CHECK_EQ_INT(s.faults_by_kind[QR_FAULT_BLANK], blank);
+    CHECK_EQ_INT(s.faults_by_kind[QR_FAULT_MISSING_PAGES], missing);
+    CHECK_EQ_INT(s.faults_by_kind[QR_FAULT_UNEXPECTED_FILE], unexpected);
+    CHECK_EQ_INT(s.files_archived, 3); /* A stays archived (version 1) */
+    CHECK_EQ_INT(s.files_faulty, 1);
+}
+
+/* Run last: it adds outcomes the other figures do not expect. */
+static void test_open_faults(qr_ledger *l)
+{
+    faults_at(l, 1, 1, 1); /* D's and X's */
+    outcome(l, "A", batch(l, "2024-03-21 10:00"), 2, false, 10);
+    faults_at(l, 2, 2, 1); /* A's faulty rescan blocks its version 2 */
+    qr_err err = {0};
+    at(l, "2024-03-21 11:00");
+    CHECKF(qr_ledger_accept_add(l, "A", 2, QR_FAULT_BLANK, "a divider", "ana", NULL, &err) ==
+           QR_OK, "%s", err.msg);
+    faults_at(l, 1, 2, 1);
+    CHECKF(qr_ledger_accept_add(l, "D", 0, QR_FAULT_BLANK, "back sides", "ana", NULL, &err) ==
+           QR_OK, "%s", err.msg);
+    CHECKF(qr_ledger_accept_add(l, "D", 0, QR_FAULT_MISSING_PAGES, "one sheet was never there",
+                                "ana", NULL, &err) == QR_OK, "%s", err.msg);
+    faults_at(l, 0, 1, 1);
+}
+
 /* Empty ledger: zeros and no dates; all archived: projected = the last day. */
 static void test_edges(void)
 {
@@ -262,6 +293,7 @@ int main(void)
     test_by_box(l);
     test_by_batch(l);
     test_by_period(l);
+    test_open_faults(l);
     qr_ledger_close(&l);
     test_edges();
     return qr_test_end();

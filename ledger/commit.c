@@ -153,7 +153,7 @@ static const char *page_verdict(const qr_ledger_outcome *o, int page)
 /* Insert the outcome row, moving "current" to it when the rule says so. */
 static int insert_outcome(qr_ledger *l, const qr_ledger_outcome *o, int64_t *row, qr_err *err)
 {
-    qr_ledger_file_state cur;
+    qr_ledger_file_state cur = {0}; /* no current outcome: nothing is archived */
     int rc = lookup_current(l, o->file_id, &cur, err);
     if (rc != QR_OK)
         return rc;

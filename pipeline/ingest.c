@@ -312,7 +312,7 @@ static int plan_file(ing_run *r, qr_delivery *d, const qr_delivery_file *df,
     }
     r->e.n_files++;
     if ((rc = load_accepts(r, f, err)) ||
-        (rc = ing_rescan_merge(r->ledger, f, df, r->o->diag, err)) ||
+        (rc = ing_rescan_merge(r->ledger, f, df, !new_sources(st, df), r->o->diag, err)) ||
         (rc = plan_write(r, f, err)))
         return rc;
     if (new_sources(st, df))

@@ -189,10 +189,11 @@ void ing_file_release(ing_file *f);
 
 /* A delivery of only some pages of a file with an open rescan job (names
  * "0003.tif" = page 3): rebuild f's source list from the delivered pages and
- * the earlier outcome's other pages (ingest_rescan.c). Leaves f as it is when
+ * the earlier outcome's other pages (ingest_rescan.c). rerun: these sources
+ * are the ones the file's latest outcome was made of. Leaves f as it is when
  * the delivery is not such a partial rescan. */
-int ing_rescan_merge(struct qr_ledger *l, ing_file *f, const qr_delivery_file *df, FILE *diag,
-                     qr_err *err);
+int ing_rescan_merge(struct qr_ledger *l, ing_file *f, const qr_delivery_file *df, bool rerun,
+                     FILE *diag, qr_err *err);
 void ing_rescan_free(ing_file *f);
 
 /* Clean up after a killed run: the archive writes other batches recorded

@@ -13,7 +13,9 @@
  * delivered it, and the file stays faulty until it is delivered whole.
  *
  * The merge happens only when all of this holds, so a normal delivery is
- * never reinterpreted: the file has a rescan job that is not closed, the
+ * never reinterpreted: the file has a rescan job that is not closed (or
+ * these very sources were delivered before: a rerun after a reviewer's
+ * accept closed the job must merge the same way, not see a short file), the
  * delivery has fewer pages than the manifest expects, every delivered name is
  * a page number within the expected count and appears once, the earlier
  * outcome had exactly the expected pages (else its positions are shifted by a
@@ -156,13 +158,13 @@ static int build_sources(ing_file *f, const qr_delivery_file *df, const int *by_
     return QR_OK;
 }
 
-int ing_rescan_merge(qr_ledger *l, ing_file *f, const qr_delivery_file *df, FILE *diag,
-                     qr_err *err)
+int ing_rescan_merge(qr_ledger *l, ing_file *f, const qr_delivery_file *df, bool rerun,
+                     FILE *diag, qr_err *err)
 {
     int rc = QR_OK;
     int e = f->expected_pages;
     if (!f->in_manifest || e <= 0 || df->n_sources == 0 || (int)df->n_sources >= e ||
-        !has_live_job(l, f->file_id, err, &rc))
+        (!rerun && !has_live_job(l, f->file_id, err, &rc)))
         return rc;
     int *by_page = malloc(((size_t)e + 1) * sizeof *by_page);
     if (!by_page)

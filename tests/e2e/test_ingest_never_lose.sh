@@ -228,6 +228,27 @@ rc=0; Q ingest -m d1/manifest.csv -o dout --ledger d.db -q d1/scans d2/scans 2>d
   ok "one id in two deliveries: faulty, named" ||
   bad "one id twice: exit $rc, $(cat derr.txt), $(Q export faults --ledger d.db)"
 
+# --- a partial rescan rerun after an accept closed its job ---------------------
+blank_page() { $PY -c 'import sys; from PIL import Image
+Image.new("1", (2480, 3508), 1).save(sys.argv[1], compression="group4", dpi=(300, 300))' "$1"; }
+make_delivery p P
+np=$(ls p/scans/P | wc -l)
+if [ "$np" -ge 2 ]; then
+  second=$(ls p/scans/P | sed -n 2p)
+  blank_page "p/scans/P/$second"
+  rc=0; ingest p.db pout p >/dev/null 2>&1 || rc=$?
+  mkdir -p pr/scans/P && blank_page "pr/scans/P/0002.tif" && cp p/manifest.csv pr/
+  rc1=0; ingest p.db pout pr 2>pr1.txt || rc1=$?
+  Q accept P --page 2 --kind blank --reason "a blank sheet in the file" --ledger p.db >/dev/null
+  rc2=0; ingest p.db pout pr 2>pr2.txt || rc2=$?
+  [ "$rc" -eq 1 ] && [ "$rc1" -eq 1 ] && grep -q "partial rescan" pr1.txt && [ "$rc2" -eq 0 ] &&
+    [ "$(e2e_pages pout/P.pdf)" = "$np" ] &&
+    ok "a partial rescan rerun after an accept is merged again: $np pages archived" ||
+    bad "partial rescan after accept: exits $rc $rc1 $rc2, $(cat pr2.txt), $(ls pout)"
+else
+  bad "the base delivery has no 2-page file for the partial rescan case"
+fi
+
 # --- wrong paths, a rejected ledger ---------------------------------------------
 rc=0; Q ingest -m no/such.csv -o wout --ledger w.db e/scans 2>werr.txt || rc=$?
 [ "$rc" -eq 2 ] && grep -q "no/such.csv" werr.txt && ok "wrong manifest path named (exit 2)" ||

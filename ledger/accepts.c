@@ -20,7 +20,7 @@
  * have, so the reviewer can correct the command.
  *
  * Why an accept shows at once: a fault is accepted when its outcome recorded
- * it accepted OR an accept row covers it (SQL_COVERED below), so quire
+ * it accepted OR an accept row covers it (LG_SQL_ACCEPT_COVERS, ledger_int.h), so quire
  * faults, the exports and status need no ingest to see the reviewer's
  * decision. The same rule is written out in export.c and status.c (their
  * statements are single SELECTs); keep the three word for word.
@@ -686,16 +686,9 @@ int qr_ledger_accepts_mark_used(qr_ledger *l, const char *file_id, int64_t upto_
  * The faults come from faults_outcome_kind; the accept rows from
  * accepts_file.
  */
-#define SQL_COVERED(x)                                                                  \
-    "EXISTS (SELECT 1 FROM accepts a WHERE a.file_id = " x ".file_id"                   \
-    " AND a.kind = " x ".kind AND a.page IN (0, " x ".page))"
-
 #define SQL_OPEN_FAULTS                                                                 \
-    "SELECT x.file_id, x.page, x.kind, x.value, x.threshold, x.detail FROM files c"     \
-    " CROSS JOIN faults x"                                                              \
-    "  ON x.outcome = (SELECT max(g.id) FROM files g WHERE g.file_id = c.file_id)"      \
-    " WHERE c.current = 1 AND (c.status = 'faulty' OR x.outcome <> c.id)"               \
-    " AND x.accepted = 0 AND NOT " SQL_COVERED("x")
+    "SELECT x.file_id, x.page, x.kind, x.value, x.threshold, x.detail"                  \
+    LG_SQL_LATEST_FAULTS " AND x.accepted = 0 AND NOT " LG_SQL_ACCEPT_COVERS("x")
 
 static int each_open_fault(qr_ledger *l, sqlite3_stmt *st,
                            int (*fn)(void *user, const qr_ledger_open_fault *f), void *user,

@@ -8,7 +8,7 @@
  *
  * A reviewer's accept shows at once: a fault is accepted when its outcome
  * recorded it so OR an accept row covers it (the predicate of accepts.c,
- * SQL_COVERED, kept word for word here), so the faults' accepted column and
+ * LG_SQL_ACCEPT_COVERS in ledger_int.h), so the faults' accepted column and
  * a faulty page's verdict need no ingest to change. The faults export also
  * lists the faults of a faulty rescan of an archived file (the file's latest
  * outcome after its current one): they are what blocks its next version.
@@ -35,9 +35,7 @@ static const char *const FAULT_COLS[] = {"file_id", "page", "kind", "value", "th
     "batch", "accepted"};
 
 /* Whether a fault x is accepted: recorded so, or covered by an accept row. */
-#define SQL_ACCEPTED(x)                                                                    \
-    "(" x ".accepted = 1 OR EXISTS (SELECT 1 FROM accepts a WHERE a.file_id = " x ".file_id" \
-    " AND a.kind = " x ".kind AND a.page IN (0, " x ".page)))"
+#define SQL_ACCEPTED(x) "(" x ".accepted = 1 OR " LG_SQL_ACCEPT_COVERS(x) ")"
 
 static const export_def EXPORTS[] = {
     /* A page recorded faulty whose faults are all accepted by now reads

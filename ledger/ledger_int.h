@@ -55,6 +55,21 @@ void lg_batch_user(qr_ledger *l, int64_t batch, char *out, size_t cap);
  * archived closes the file's jobs; faulty opens (or reopens) one. */
 int lg_rescan_on_outcome(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err);
 
+/* SQL: whether fault row x is covered by a reviewer's accept (same file and
+ * kind, the accept's page 0 or the fault's page). One rule for quire faults,
+ * the exports and the status, so an accept shows everywhere at once. */
+#define LG_SQL_ACCEPT_COVERS(x)                                                         \
+    "EXISTS (SELECT 1 FROM accepts a WHERE a.file_id = " x ".file_id"                   \
+    " AND a.kind = " x ".kind AND a.page IN (0, " x ".page))"
+
+/* SQL: the faults x of each file's latest outcome when that outcome is faulty
+ * (c is the file's current outcome: a faulty rescan of an archived file is
+ * latest without being current). Continue with " AND ...". */
+#define LG_SQL_LATEST_FAULTS                                                            \
+    " FROM files c CROSS JOIN faults x"                                                 \
+    " ON x.outcome = (SELECT max(g.id) FROM files g WHERE g.file_id = c.file_id)"       \
+    " WHERE c.current = 1 AND (c.status = 'faulty' OR x.outcome <> c.id)"
+
 /* Migrations (schema.c). */
 int lg_migrate(qr_ledger *l, qr_err *err);
 

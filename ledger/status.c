@@ -34,7 +34,7 @@ static const char SQL_TOTALS[] =
 /* Open faults by kind (qr_ledger.h, Reviewer accepts): the unaccepted faults
  * of each file's latest outcome when it is faulty. A fault is accepted when
  * recorded so or covered by an accept row; this predicate is the one in
- * accepts.c (SQL_COVERED), kept word for word. The latest outcome is max(id)
+ * accepts.c (LG_SQL_ACCEPT_COVERS, ledger_int.h). The latest outcome is max(id)
  * of the file (files_file); it is faulty when the current outcome is, or
  * when it is not the current one (an outcome after the current archive is a
  * faulty rescan). CROSS JOIN keeps files (the current outcomes, from
@@ -42,12 +42,8 @@ static const char SQL_TOTALS[] =
  * faults_outcome_kind alone; left to choose, the planner scans faults_kind
  * and fetches every fault's outcome row. */
 static const char SQL_FAULTS[] =
-    "SELECT x.kind, count(*) FROM files c CROSS JOIN faults x"
-    " ON x.outcome = (SELECT max(g.id) FROM files g WHERE g.file_id = c.file_id)"
-    " WHERE c.current = 1 AND (c.status = 'faulty' OR x.outcome <> c.id) AND x.accepted = 0"
-    " AND NOT EXISTS (SELECT 1 FROM accepts a WHERE a.file_id = x.file_id"
-    " AND a.kind = x.kind AND a.page IN (0, x.page))"
-    " GROUP BY x.kind";
+    "SELECT x.kind, count(*)" LG_SQL_LATEST_FAULTS
+    " AND x.accepted = 0 AND NOT " LG_SQL_ACCEPT_COVERS("x") " GROUP BY x.kind";
 
 static const char SQL_RESCAN[] =
     "SELECT count(*), coalesce(min(submitted), '') FROM rescan_jobs"

@@ -13,7 +13,8 @@ invariants below checked after every step:
     outcome's archive_path, or the final_path of an archive_writes row (a
     write in flight) whose sha256 matches, when that table exists;
   3 every open fault (an unaccepted fault of a file whose latest outcome is
-    faulty; unexpected_file aside) has a rescan job that is open or delivered,
+    faulty, and that no accept row covers; unexpected_file aside) has a rescan
+    job that is open or delivered,
     and no outcome is recorded faulty without an unaccepted fault saying why;
   4 every event matches a real state change: archived/faulty events and
     outcome rows pair up one to one; accept events and accepts rows pair up;
@@ -397,9 +398,7 @@ class World:
             changed = self.changed(before)
             if changed:
                 self.violate("inv5-refused-changed", "ingest exit 2 changed %s" % changed[:5])
-            lines = {int(m) for m in re.findall(r"manifest\.csv:(\d+)", err)}
-            lines |= {int(m) for m in re.findall(r"\bline (\d+)", err)}
-            named = [dl["ids"][ln - 2] for ln in lines if 2 <= ln < 2 + len(dl["ids"])]
+            named = self.refused_ids(dl, err)
             if not named:
                 self.violate("inv5-exit2-unnamed", "ingest of %s exit 2 without naming a manifest "
                              "line: %s" % (dl["label"], err.strip()[:300]))
@@ -414,6 +413,13 @@ class World:
             dl = self.rewrite(dl, plans)
         self.after_ingest(dl, rc, err)
         return rc
+
+    @staticmethod
+    def refused_ids(dl, err):
+        """The ids of dl whose manifest lines a refusal (exit 2) names."""
+        lines = {int(m) for m in re.findall(r"manifest\.csv:(\d+)", err)}
+        lines |= {int(m) for m in re.findall(r"\bline (\d+)", err)}
+        return [dl["ids"][ln - 2] for ln in lines if 2 <= ln < 2 + len(dl["ids"])]
 
     def rewrite(self, dl, plans):
         """The delivery again without some files (after a manifest refusal)."""
@@ -502,8 +508,11 @@ class World:
         self.note("%s of delivery %s" % ("--retry" if retry else "rerun", dl["label"]))
         before = self.snapshot()
         rc, out, err = self.run(self.ingest_args(dl, retry), "retry" if retry else "rerun")
-        if rc == 2 and any(self.files[f]["refused"] for f in dl["ids"]):
-            self.note("(its manifest is refused again, as before)")
+        named = self.refused_ids(dl, err) if rc == 2 else []
+        if rc == 2 and (named or any(self.files[f]["refused"] for f in dl["ids"])):
+            for fid in named:   # a killed run may not have got as far as saying so
+                self.files[fid]["refused"] = True
+            self.note("(its manifest is refused, naming %s)" % ", ".join(short(f) for f in named))
             if self.changed(before):
                 self.violate("inv5-refused-changed", "ingest exit 2 changed %s"
                              % self.changed(before)[:5])
@@ -832,7 +841,9 @@ class World:
         for fid, page, kind in con.execute(
                 "SELECT x.file_id, x.page, x.kind FROM files f JOIN faults x ON x.outcome=f.id"
                 " WHERE f.id = (SELECT max(id) FROM files g WHERE g.file_id=f.file_id)"
-                " AND f.status='faulty' AND x.accepted=0 AND x.kind<>'unexpected_file'"):
+                " AND f.status='faulty' AND x.accepted=0 AND x.kind<>'unexpected_file'"
+                " AND NOT EXISTS (SELECT 1 FROM accepts a WHERE a.file_id=x.file_id"
+                " AND a.kind=x.kind AND a.page IN (0, x.page))"):
             if fid not in live:
                 self.violate("inv3-fault-without-job", "%s has an open %s fault (page %d) and "
                              "no open rescan job" % (short(fid), kind, page))
@@ -900,15 +911,15 @@ class World:
                 continue
             if e[4] == "rescan_submitted":
                 submitted[j[0]] = submitted.get(j[0], 0) + 1
-            if e[4] in ("rescan_closed", "rescan_reopened"):
-                closed[j[0]] = e[4] == "rescan_closed"   # the last of the two wins
+            if e[4] in ("rescan_closed", "rescan_closed_by_accept", "rescan_reopened"):
+                closed[j[0]] = e[4] != "rescan_reopened"   # the last of them wins
         for jid, j in jobs.items():
             if submitted.get(jid) != 1:
                 self.violate("inv4-job-submit", "rescan job %d of %s has %d rescan_submitted "
                              "events" % (jid, short(j[1]), submitted.get(jid, 0)))
             if (j[2] == "closed") != closed.get(jid, False):
                 self.violate("inv4-job-closed", "rescan job %d of %s is %s, but its last "
-                             "rescan_closed/rescan_reopened event says %s" % (
+                             "closing/reopening event says %s" % (
                                  jid, short(j[1]), j[2], {True: "closed", False: "reopened",
                                                           None: "nothing"}[closed.get(jid)]))
         # rescan_delivered only when the sources differ from the previous outcome

@@ -79,9 +79,10 @@ n_acc=$($PY -c 'import sqlite3; print(sqlite3.connect("q.db").execute("SELECT co
 rc=0; Q accept "$short" --kind blank --reason x --ledger nowhere.db 2>err.txt || rc=$?
 [ "$rc" -eq 2 ] && [ ! -e nowhere.db ] && ok "accept on a missing ledger: exit 2, no ledger created" ||
   bad "accept on a missing ledger: exit $rc"
-# A rerun skips files recorded faulty (exit 0: nothing was faulty in this run).
+# A rerun skips files recorded faulty, and still exits 1: exit 0 would say
+# every file of the manifest is archived.
 rc=0; ingest || rc=$?
-[ "$rc" -eq 0 ] && [ ! -e "arch/$short.pdf" ] &&
+[ "$rc" -eq 1 ] && [ ! -e "arch/$short.pdf" ] &&
   ok "rerun without an accept: skipped, still faulty" || bad "rerun without an accept: exit $rc"
 
 # --- accept, then a plain rerun archives the file ------------------------------
@@ -162,8 +163,8 @@ kinds=$(Q log "$short" --json --ledger q.db | $PY -c 'import json,sys; print(","
 [ "$kinds" = "faulty,rescan_submitted,accept,rescan_closed_by_accept,archived" ] &&
   ok "log: $kinds" || bad "log of $short: $kinds"
 sum1=$(sha256sum "arch/$short.pdf")
-rc=0; ingest || rc=$?
-[ "$rc" -eq 0 ] && [ "$(sha256sum "arch/$short.pdf")" = "$sum1" ] && [ ! -e "arch/$short@v2.pdf" ] &&
+rc=0; ingest || rc=$? # exit 1: the corrupt file is still faulty
+[ "$rc" -eq 1 ] && [ "$(sha256sum "arch/$short.pdf")" = "$sum1" ] && [ ! -e "arch/$short@v2.pdf" ] &&
   ok "third run: accepted file up to date, no new version" || bad "third run: exit $rc"
 
 # --- profile options ---------------------------------------------------------------

@@ -32,10 +32,11 @@ typedef struct qr_err {
     char msg[512];
 } qr_err;
 
-/* Set *err (if not NULL) and return code. The message is printf-formatted. */
+/* Set *err (if not NULL) and return code. The message is printf-formatted;
+ * an argument may be err->msg itself (qr_err_set(err, c, "x: %s", err->msg)). */
 int qr_err_set(qr_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Prefix the existing message with "prefix: ". */
+/* Prefix the existing message with "prefix: " (the prefix may quote it too). */
 void qr_err_prefix(qr_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *qr_err_name(int code);
 
@@ -68,7 +69,8 @@ void qr_hex(const uint8_t *bytes, size_t n, char *out /* 2n+1 */);
 /* SHA-256 of a whole file, hex. Returns QR_OK or QR_EIO. */
 int qr_sha256_file(const char *path, char hex[QR_SHA256_HEX], qr_err *err);
 
-/* Growable byte buffer. */
+/* Growable byte buffer. What is appended or printed may be the buffer's own
+ * bytes (they are read before the buffer grows and moves). */
 typedef struct qr_buf {
     uint8_t *data;
     size_t len, cap;

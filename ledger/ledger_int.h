@@ -58,4 +58,7 @@ int lg_rescan_on_outcome(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err);
 /* Migrations (schema.c). */
 int lg_migrate(qr_ledger *l, qr_err *err);
 
+/* qr_ledger_probe, also giving the schema version it read (0 when none). */
+int lg_probe(const char *path, qr_ledger_state *state, int *version, qr_err *err);
+
 #endif

@@ -4,25 +4,35 @@
  * inventory: a known file keeps its box and page count, and a different value
  * comes back to the caller as a conflict instead of being overwritten. An
  * unknown value (empty box, no count from a stock list) is filled in.
- * Runs on the handle's owning thread; each call is one transaction.
+ * Who: a batch's user is the name its ingest was given (--by), else
+ * qr_actor_default(), the same rule as every other record of who; an import
+ * names its own actor the same way. Runs on the handle's owning thread; each
+ * call is one transaction.
  */
 #include "ledger_int.h"
 
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static void system_identity(char host[256], char user[256])
+static void system_host(char host[256])
 {
     if (gethostname(host, 256) != 0)
         snprintf(host, 256, "unknown");
     host[255] = '\0';
-    const char *u = getenv("USER");
-    struct passwd *pw = u ? NULL : getpwuid(getuid());
-    snprintf(user, 256, "%s", u ? u : pw ? pw->pw_name : "unknown");
+}
+
+/* Who runs the batch: the name given (--by), else the user given, else
+ * qr_actor_default(). Recorded as the batch's user, which is the actor of
+ * every event the batch records (lg_batch_user). */
+static void batch_user(const qr_ledger_batch_info *in, char user[QR_ACTOR_MAX])
+{
+    const char *who = in->actor && *in->actor ? in->actor
+                      : in->user && *in->user ? in->user
+                                              : qr_actor_default();
+    qr_copy_str(user, QR_ACTOR_MAX, who);
 }
 
 static int insert_batch(qr_ledger *l, const qr_ledger_batch_info *in, const char *host,
@@ -51,19 +61,19 @@ int qr_ledger_batch_begin(qr_ledger *l, const qr_ledger_batch_info *info, int64_
 {
     qr_ledger_batch_info none = {0};
     const qr_ledger_batch_info *in = info ? info : &none;
-    char host[256], user[256];
-    system_identity(host, user);
+    char host[256], user[QR_ACTOR_MAX];
+    system_host(host);
+    batch_user(in, user);
     int rc = lg_tx_open(l, err);
     if (rc != QR_OK)
         return rc;
-    rc = insert_batch(l, in, in->host ? in->host : host, in->user ? in->user : user, batch_id, err);
+    rc = insert_batch(l, in, in->host ? in->host : host, user, batch_id, err);
     qr_buf d = {0};
     if (rc == QR_OK) {
         qr_buf_printf(&d, "{\"delivery\":");
         lg_json_str(&d, in->delivery);
         qr_buf_printf(&d, "}");
-        rc = lg_event_append(l, *batch_id, NULL, "batch_started",
-                             in->actor ? in->actor : in->user ? in->user : user,
+        rc = lg_event_append(l, *batch_id, NULL, "batch_started", user,
                              d.data ? (const char *)d.data : "{}", err);
     }
     qr_buf_free(&d);

@@ -90,7 +90,9 @@ typedef struct qr_ledger_batch_info {
     const char *host, *user;      /* NULL = taken from the system */
     const char *delivery;         /* delivery path(s) as given */
     const char *options;          /* the effective options, free text or JSON */
-    const char *actor;            /* who runs it (for the event); NULL = user */
+    const char *actor;            /* who runs it (--by): the batch's user and the actor
+                                   * of every event it records; NULL or "" = user,
+                                   * else qr_actor_default() */
 } qr_ledger_batch_info;
 
 typedef struct qr_ledger_batch_counts {
@@ -236,7 +238,7 @@ typedef struct qr_ledger_accept_list {
  * Record an accept and its "accept" event in one transaction. QR_EINVAL with
  * a message for the reviewer when file_id is unknown to the ledger (neither in
  * the inventory nor delivered), kind is not a fault kind, page < 0 or the
- * reason is empty. actor NULL = $USER (else "unknown"). *id (may be NULL)
+ * reason is empty. actor NULL or "" = qr_actor_default(). *id (may be NULL)
  * receives the new accept's id.
  */
 int qr_ledger_accept_add(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,

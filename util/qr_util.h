@@ -1,7 +1,7 @@
 /*
  * qr_util: the few helpers every module needs — error records, overflow-checked
  * size arithmetic, SHA-256 (OpenSSL's libcrypto, not hand-written), a growable
- * byte buffer and date formatting.
+ * byte buffer, date formatting, and who runs the process (actor.c).
  *
  * Errors live in the work item (a qr_err owned by the caller), never in globals,
  * so any thread may use any of these functions.
@@ -91,6 +91,13 @@ void qr_time_xmp(time_t t, char out[32]);
 void qr_time_pdf(time_t t, char out[32]);
 /* Parse "YYYY:MM:DD HH:MM:SS" (TIFF DateTime / EXIF) as UTC; -1 if invalid. */
 time_t qr_parse_exif_time(const char *s);
+
+/* Who runs this process, for the ledger's records of who did what when no
+ * name is given (--by): the login name, else the name of the real uid, else
+ * "uid N"; never empty, never "unknown", never taken from $USER. Points into
+ * the calling thread's buffer, valid until its next call. */
+#define QR_ACTOR_MAX 256
+const char *qr_actor_default(void);
 
 /* Natural-order string compare ("2" < "10"), for page file names. */
 int qr_natcmp(const char *a, const char *b);

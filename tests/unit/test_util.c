@@ -1,9 +1,13 @@
-/* Unit tests for util/: overflow checks, SHA-256, natural order, dates, and
+/* Unit tests for util/: overflow checks, SHA-256, natural order, dates, the
+ * default actor (login name, else the uid's user, else "uid N"; never $USER), and
  * error messages and buffers formatted from their own text (an argument that
  * points into the destination: "%s" of err->msg, a prefix of itself). */
+#include <pwd.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "qr_test.h"
 #include "qr_util.h"
@@ -124,6 +128,20 @@ static void test_buf_alias(void)
     qr_buf_free(&b);
 }
 
+static void test_actor(void)
+{
+    setenv("USER", "not-the-actor", 1);
+    setenv("LOGNAME", "not-the-actor", 1);
+    const char *who = qr_actor_default();
+    char want[256];
+    struct passwd *pw = getpwuid(getuid());
+    if (getlogin_r(want, sizeof want) != 0 || !want[0])
+        snprintf(want, sizeof want, "%s", pw ? pw->pw_name : "");
+    if (!want[0])
+        snprintf(want, sizeof want, "uid %lu", (unsigned long)getuid());
+    CHECKF(strcmp(who, want) == 0, "[%s], want [%s]", who, want);
+}
+
 static void test_copy_str(void)
 {
     char b[5];
@@ -142,6 +160,7 @@ int main(void)
     test_buf();
     test_err_alias();
     test_buf_alias();
+    test_actor();
     test_copy_str();
     return qr_test_end();
 }

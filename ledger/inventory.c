@@ -167,6 +167,7 @@ typedef struct upsert_ctx {
     sqlite3_stmt *get, *ins, *fill;
     qr_ledger_source source;
     int64_t batch;
+    const char *actor;         /* NULL = the batch's user, or qr_actor_default() */
     char now[32];
     qr_buf meta;
     qr_ledger_upsert_result *res;
@@ -265,7 +266,8 @@ static int import_event(upsert_ctx *u, const qr_manifest *m, qr_err *err)
     lg_json_str(&d, qr_manifest_name(m));
     qr_buf_printf(&d, ",\"added\":%zu,\"filled\":%zu,\"unchanged\":%zu,\"conflicts\":%zu}",
                   u->res->added, u->res->filled, u->res->unchanged, u->res->n_conflicts);
-    int rc = d.data ? lg_event_append(u->l, u->batch, NULL, "inventory_import", NULL,
+    const char *who = u->actor && *u->actor ? u->actor : u->batch ? NULL : lg_default_actor();
+    int rc = d.data ? lg_event_append(u->l, u->batch, NULL, "inventory_import", who,
                                       (const char *)d.data, err)
                     : qr_err_set(err, QR_ENOMEM, "ledger: out of memory");
     qr_buf_free(&d);
@@ -276,8 +278,16 @@ int qr_ledger_inventory_upsert(qr_ledger *l, const qr_manifest *m, qr_ledger_sou
                                int64_t batch_id, bool all_or_nothing,
                                qr_ledger_upsert_result *res, qr_err *err)
 {
+    return qr_ledger_inventory_upsert_by(l, m, source, batch_id, all_or_nothing, NULL, res,
+                                         err);
+}
+
+int qr_ledger_inventory_upsert_by(qr_ledger *l, const qr_manifest *m, qr_ledger_source source,
+                                  int64_t batch_id, bool all_or_nothing, const char *actor,
+                                  qr_ledger_upsert_result *res, qr_err *err)
+{
     memset(res, 0, sizeof *res);
-    upsert_ctx u = {.l = l, .source = source, .batch = batch_id, .res = res};
+    upsert_ctx u = {.l = l, .source = source, .batch = batch_id, .actor = actor, .res = res};
     lg_now(l, u.now);
     int rc = lg_tx_open(l, err);
     if (rc != QR_OK)

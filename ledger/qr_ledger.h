@@ -135,6 +135,12 @@ typedef struct qr_ledger_upsert_result {
 int qr_ledger_inventory_upsert(qr_ledger *l, const qr_manifest *m, qr_ledger_source source,
                                int64_t batch_id, bool all_or_nothing,
                                qr_ledger_upsert_result *res, qr_err *err);
+/* The same, naming who imports (--by) on the "inventory_import" event a kept
+ * import records; NULL or "" = the batch's user (batch_id > 0), else
+ * qr_actor_default(). */
+int qr_ledger_inventory_upsert_by(qr_ledger *l, const qr_manifest *m, qr_ledger_source source,
+                                  int64_t batch_id, bool all_or_nothing, const char *actor,
+                                  qr_ledger_upsert_result *res, qr_err *err);
 void qr_ledger_upsert_result_free(qr_ledger_upsert_result *res);
 
 /* ---- File state -------------------------------------------------------- */

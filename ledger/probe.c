@@ -157,6 +157,8 @@ int lg_probe(const char *path, qr_ledger_state *state, int *version, qr_err *err
 {
     *state = QR_LEDGER_REJECTED;
     *version = 0;
+    if (!*path) /* SQLite would open a temporary database, gone at close */
+        return qr_err_set(err, QR_EINVAL, "the ledger path is empty");
     struct stat st;
     if (stat(path, &st) != 0) {
         if (errno != ENOENT)

@@ -61,7 +61,8 @@ typedef enum qr_ledger_state {
  * CURRENT in *state, which may be NULL); otherwise *state = REJECTED and err
  * says why: QR_EINVAL "PATH is not a quire ledger (...)" for a directory, a
  * file that is not an SQLite database, or an SQLite database without quire's
- * tables; QR_EFATAL for a ledger newer than this quire; QR_EIO when it cannot
+ * tables, QR_EINVAL for an empty path (SQLite's vanishing temporary database);
+ * QR_EFATAL for a ledger newer than this quire; QR_EIO when it cannot
  * be read. An ingest calls it before it creates anything of its own (output
  * folder, lock file), so a rejected ledger leaves nothing behind.
  */

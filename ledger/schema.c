@@ -198,8 +198,9 @@ static int configure(qr_ledger *l, qr_err *err)
     return QR_OK;
 }
 
-/* ":memory:" and "" (a temporary database) name no file to look at. */
-static bool names_no_file(const char *path) { return !strcmp(path, ":memory:") || !*path; }
+/* ":memory:" (for tests) names no file to look at. "" would be SQLite's
+ * temporary database, a ledger that vanishes at close: the probe refuses it. */
+static bool names_no_file(const char *path) { return !strcmp(path, ":memory:"); }
 
 /* Open the connection with flags and configure it; *out stays NULL on failure. */
 static int connect_db(const char *path, int flags, qr_ledger **out, qr_err *err)

@@ -2,7 +2,8 @@
 # End to end: which commands may create a ledger, and who is recorded.
 #  - Every command but ingest, inventory import and plan set/import opens an
 #    EXISTING ledger only: a mistyped --ledger or QUIRE_LEDGER says "no ledger
-#    at PATH" (exit 2) and creates nothing.
+#    at PATH" (exit 2) and creates nothing. An empty --ledger is refused by
+#    every command (SQLite would open a temporary database).
 #  - A 0-byte file, a text file, another program's SQLite database (rollback
 #    or WAL journal) and a directory are "not a quire ledger" (exit 2) for
 #    every command, creating ones included (these only initialise a 0-byte
@@ -23,6 +24,9 @@ Q() { "$QUIRE_BIN" "$@"; }
 PY=/usr/bin/python3
 unset QUIRE_LEDGER
 export QUIRE_TODAY=2024-03-01
+printf 'date,target_percent\n2025-02-28,100\n' >plan.csv
+printf 'file_id,box\nEXTRA-1,B9\n' >stock.csv
+printf 'file_id,box\nEXTRA-2,B9\n' >stock2.csv
 
 sql() { # DB SQL: the first column of each row, one a line
   $PY -c 'import sqlite3, sys
@@ -53,6 +57,13 @@ done
 rc=0; QUIRE_LEDGER="$work/env-typo.db" Q status >out.txt 2>err.txt || rc=$?
 [ "$rc" -eq 2 ] && [ ! -e env-typo.db ] && grep -qF "no ledger at $work/env-typo.db" err.txt &&
   ok "QUIRE_LEDGER mistyped: exit 2, nothing created" || bad "QUIRE_LEDGER typo: exit $rc $(cat err.txt)"
+for cmd in "status" "plan set 2024-12-31 100" "inventory import stock.csv"; do
+  rc=0
+  # shellcheck disable=SC2086
+  Q $cmd --ledger "" >out.txt 2>err.txt || rc=$?
+  [ "$rc" -eq 2 ] && grep -qF "the ledger path is empty" err.txt &&
+    ok "$cmd --ledger '': exit 2 (no temporary ledger)" || bad "$cmd --ledger '': exit $rc $(cat err.txt)"
+done
 mkdir -p sub
 rc=0; (cd sub && Q export faults >../out.txt 2>../err.txt) || rc=$?
 [ "$rc" -eq 2 ] && [ ! -e sub/quire.db ] && grep -qF "no ledger at quire.db" err.txt &&
@@ -66,9 +77,6 @@ c.execute("INSERT INTO t VALUES (1)"); c.commit(); c.close()'
 $PY -c 'import sqlite3; c = sqlite3.connect("otherwal.db"); c.execute("PRAGMA journal_mode=WAL")
 c.execute("CREATE TABLE files(x)"); c.commit(); c.close()'
 mkdir dir.db
-printf 'date,target_percent\n2025-02-28,100\n' >plan.csv
-printf 'file_id,box\nEXTRA-1,B9\n' >stock.csv
-printf 'file_id,box\nEXTRA-2,B9\n' >stock2.csv
 [ -z "$(sidecars otherwal.db)" ] || bad "setup: otherwal.db left a WAL"
 untouched() { # NAME FILE WANT-EXIT WANT-MESSAGE ARGS...: refused, FILE unchanged
   local name=$1 f=$2 want=$3 msg=$4 rc=0 before after

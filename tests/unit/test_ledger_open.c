@@ -133,6 +133,9 @@ static void test_not_ledgers(void)
     refused("otherwal.db", QR_EINVAL, "otherwal.db is not a quire ledger", false);
     CHECK(qr_ledger_open_existing(at("dir.db", p, sizeof p), &l, &err) == QR_EINVAL);
     CHECKF(strstr(err.msg, "dir.db is not a quire ledger (a directory)"), "%s", err.msg);
+    /* "" would be SQLite's temporary database: a ledger gone at close. */
+    CHECK(qr_ledger_open("", &l, &err) == QR_EINVAL && !l);
+    CHECKF(strstr(err.msg, "the ledger path is empty"), "%s", err.msg);
 }
 
 /* Where nothing or an empty file is, qr_ledger_open makes a ledger. */

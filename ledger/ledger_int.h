@@ -57,6 +57,9 @@ int lg_rescan_on_outcome(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err);
 
 /* Migrations (schema.c). */
 int lg_migrate(qr_ledger *l, qr_err *err);
+/* QR_EFATAL saying why a ledger of schema version v (not this quire's) is not
+ * opened: newer than this quire, or older and which commands upgrade it. */
+int lg_version_refusal(const char *path, int v, qr_err *err);
 
 /* qr_ledger_probe, also giving the schema version it read (0 when none). */
 int lg_probe(const char *path, qr_ledger_state *state, int *version, qr_err *err);

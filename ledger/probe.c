@@ -143,9 +143,7 @@ static int classify(const char *path, const schema_shape *s, qr_ledger_state *st
     if (s->objects == 0 && s->version == 0)
         *state = QR_LEDGER_EMPTY;
     else if (s->quire_tables > 0 && s->version > n)
-        return qr_err_set(err, QR_EFATAL,
-                          "ledger %s has schema version %d; this quire knows up to %d", path,
-                          s->version, n);
+        return lg_version_refusal(path, s->version, err);
     else if (s->quire_tables < N_QUIRE_TABLES || s->version < 1)
         return not_a_ledger(path, "an SQLite database without quire's tables", err);
     else

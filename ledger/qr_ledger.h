@@ -57,7 +57,7 @@ typedef enum qr_ledger_state {
 
 /*
  * Look at path WITHOUT WRITING anything (no file, no -wal/-shm/-journal beside
- * it, no lock): QR_OK when qr_ledger_open may open it (ABSENT, EMPTY, OLDER,
+ * it, no write lock): QR_OK when qr_ledger_open may open it (ABSENT, EMPTY, OLDER,
  * CURRENT in *state, which may be NULL); otherwise *state = REJECTED and err
  * says why: QR_EINVAL "PATH is not a quire ledger (...)" for a directory, a
  * file that is not an SQLite database, or an SQLite database without quire's

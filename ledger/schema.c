@@ -145,6 +145,19 @@ int qr_ledger_schema_version(qr_ledger *l)
     return v;
 }
 
+/* Why a ledger of schema version v cannot be used without a migration. */
+int lg_version_refusal(const char *path, int v, qr_err *err)
+{
+    if (v > N_MIGRATIONS)
+        return qr_err_set(err, QR_EFATAL,
+                          "ledger %s has schema version %d; this quire knows up to %d", path, v,
+                          N_MIGRATIONS);
+    return qr_err_set(err, QR_EFATAL,
+                      "ledger %s has schema version %d, older than this quire's %d: the next "
+                      "quire ingest, quire inventory import or quire plan set|import on it "
+                      "upgrades it", path, v, N_MIGRATIONS);
+}
+
 static int migrate_one(qr_ledger *l, int to, qr_err *err)
 {
     char pragma[64];
@@ -170,9 +183,7 @@ int lg_migrate(qr_ledger *l, qr_err *err)
     if (v < 0)
         return lg_fail(l, err, "reading schema version");
     if (v > N_MIGRATIONS)
-        return qr_err_set(err, QR_EFATAL,
-                          "ledger %s has schema version %d; this quire knows up to %d",
-                          l->path, v, N_MIGRATIONS);
+        return lg_version_refusal(l->path, v, err);
     for (int to = v + 1; to <= N_MIGRATIONS; to++) {
         int rc = migrate_one(l, to, err);
         if (rc != QR_OK)
@@ -238,19 +249,6 @@ int qr_ledger_open(const char *path, qr_ledger **out, qr_err *err)
     return QR_OK;
 }
 
-/* Why a ledger of schema version v cannot be used without a migration. */
-static int version_refusal(const char *path, int v, qr_err *err)
-{
-    if (v > N_MIGRATIONS)
-        return qr_err_set(err, QR_EFATAL,
-                          "ledger %s has schema version %d; this quire knows up to %d", path, v,
-                          N_MIGRATIONS);
-    return qr_err_set(err, QR_EFATAL,
-                      "ledger %s has schema version %d, older than this quire's %d: the next "
-                      "quire ingest, quire inventory import or quire plan set|import on it "
-                      "upgrades it", path, v, N_MIGRATIONS);
-}
-
 int qr_ledger_open_existing(const char *path, qr_ledger **out, qr_err *err)
 {
     *out = NULL;
@@ -264,13 +262,15 @@ int qr_ledger_open_existing(const char *path, qr_ledger **out, qr_err *err)
     if (state == QR_LEDGER_EMPTY)
         return qr_err_set(err, QR_EINVAL, "%s is not a quire ledger (it is empty)", path);
     if (state == QR_LEDGER_OLDER)
-        return version_refusal(path, version, err);
+        return lg_version_refusal(path, version, err);
     qr_ledger *l = NULL;
     rc = connect_db(path, SQLITE_OPEN_READWRITE, &l, err);
     /* Migrated (or replaced) since the probe: the version is what counts. */
     int v = rc == QR_OK ? qr_ledger_schema_version(l) : N_MIGRATIONS;
-    if (v != N_MIGRATIONS)
-        rc = v < 0 ? lg_fail(l, err, "reading schema version") : version_refusal(path, v, err);
+    if (v < 0)
+        rc = lg_fail(l, err, "reading schema version");
+    else if (v != N_MIGRATIONS)
+        rc = lg_version_refusal(path, v, err);
     if (rc != QR_OK) {
         qr_ledger_close(&l);
         return rc;

@@ -117,9 +117,11 @@ $PY -c 'import sqlite3; c = sqlite3.connect("v2.db")
 for i in ("files_current_cover", "inventory_pages", "faults_outcome_kind", "files_first_archive"):
     c.execute("DROP INDEX " + i)
 c.execute("PRAGMA user_version = 2"); c.commit(); c.close()'
+older="ledger v2.db has schema version 2, older than this quire's 3: the next quire ingest,"
+older="$older quire inventory import or quire plan set|import on it upgrades it"
 for cmd in "${READERS[@]}"; do
   # shellcheck disable=SC2086
-  untouched "$cmd on schema 2" v2.db 3 "ledger v2.db has schema version 2, older than this quire's 3: the next quire ingest, quire inventory import or quire plan set|import on it upgrades it" $cmd
+  untouched "$cmd on schema 2" v2.db 3 "$older" $cmd
 done
 rc=0; Q plan set 2024-06-30 50 --ledger v2.db >out.txt 2>err.txt || rc=$?
 [ "$rc" -eq 0 ] && [ "$(sql v2.db 'PRAGMA user_version')" = 3 ] &&

@@ -4,10 +4,11 @@
 #    EXISTING ledger only: a mistyped --ledger or QUIRE_LEDGER says "no ledger
 #    at PATH" (exit 2) and creates nothing. An empty --ledger is refused by
 #    every command (SQLite would open a temporary database).
-#  - A 0-byte file, a text file, another program's SQLite database (rollback
-#    or WAL journal) and a directory are "not a quire ledger" (exit 2) for
-#    every command, creating ones included (these only initialise a 0-byte
-#    file), and are left byte-identical with no -wal/-shm/-journal beside them.
+#  - A text file, another program's SQLite database (rollback or WAL journal)
+#    and a directory are "not a quire ledger" (exit 2) for every command,
+#    ingest and the other creating ones included; so is a 0-byte file for the
+#    non-creating ones (the creating ones make it a ledger). Each is left
+#    byte-identical with no -wal/-shm/-journal beside it.
 #  - A ledger of an older schema is refused by the reading commands, naming
 #    its version and the commands that upgrade it, and left as it was; plan
 #    set upgrades it. A newer one is refused by every command.
@@ -24,6 +25,7 @@ Q() { "$QUIRE_BIN" "$@"; }
 PY=/usr/bin/python3
 unset QUIRE_LEDGER
 export QUIRE_TODAY=2024-03-01
+$PY "$QUIRE_SRC/tools/make_sample.py" --delivery --files 5 --seed 3 --faults --out d >/dev/null
 printf 'date,target_percent\n2025-02-28,100\n' >plan.csv
 printf 'file_id,box\nEXTRA-1,B9\n' >stock.csv
 printf 'file_id,box\nEXTRA-2,B9\n' >stock2.csv
@@ -102,6 +104,15 @@ for f in manifest.db other.db otherwal.db dir.db; do
   untouched "plan import on $f" "$f" 2 "$f is not a quire ledger" plan import plan.csv
   untouched "inventory import on $f" "$f" 2 "$f is not a quire ledger" inventory import stock.csv
 done
+# ingest refuses them too, writing nothing into them (whether it leaves its
+# output folder and lock file behind is the pipeline's part, not checked here).
+for f in manifest.db other.db otherwal.db; do
+  before=$(sha256sum "$f"); rc=0
+  Q ingest -m d/manifest.csv -o "arch-$f" --ledger "$f" -q d/scans >out.txt 2>err.txt || rc=$?
+  [ "$rc" -eq 2 ] && [ "$before" = "$(sha256sum "$f")" ] && [ -z "$(sidecars "$f")" ] &&
+    grep -qF "$f is not a quire ledger" err.txt && ok "ingest on $f: exit 2, unchanged" ||
+    bad "ingest on $f: exit $rc, $(sidecars "$f"), $(head -c 300 err.txt)"
+done
 [ "$(sql other.db 'SELECT x FROM t')" = 1 ] && [ "$(sql other.db 'SELECT count(*) FROM sqlite_master')" = 1 ] &&
   ok "the other program's database still holds only its table" || bad "other.db was changed"
 
@@ -137,7 +148,6 @@ done
 
 # --- the actor: the same for every command, whatever $USER says -------------------
 want=$(logname 2>/dev/null || id -un)
-$PY "$QUIRE_SRC/tools/make_sample.py" --delivery --files 5 --seed 3 --faults --out d >/dev/null
 noenv() { env -u USER -u LOGNAME "$QUIRE_BIN" "$@"; }
 rc=0; noenv ingest -m d/manifest.csv -o arch --ledger a.db --jobs 2 -q d/scans 2>ingest.err || rc=$?
 [ "$rc" -le 1 ] || bad "ingest: exit $rc"

@@ -12,7 +12,6 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "qr_cli.h"
 #include "qr_ledger.h"

@@ -319,8 +319,7 @@ static int check_matches(qr_ledger *l, const char *file_id, int page, qr_fault_k
 
 const char *lg_default_actor(void)
 {
-    const char *u = getenv("USER");
-    return u && *u ? u : "unknown";
+    return qr_actor_default();
 }
 
 static int insert_accept(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,

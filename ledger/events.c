@@ -67,7 +67,7 @@ static int last_event(qr_ledger *l, int64_t *id, char hash[QR_SHA256_HEX], qr_er
 void lg_batch_user(qr_ledger *l, int64_t batch, char *out, size_t cap)
 {
     sqlite3_stmt *st = lg_prepare(l, "SELECT user FROM batches WHERE id=?", NULL);
-    snprintf(out, cap, "%s", lg_default_actor());
+    snprintf(out, cap, "%s", qr_actor_default());
     if (!st)
         return;
     sqlite3_bind_int64(st, 1, batch);

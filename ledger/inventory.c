@@ -4,25 +4,35 @@
  * inventory: a known file keeps its box and page count, and a different value
  * comes back to the caller as a conflict instead of being overwritten. An
  * unknown value (empty box, no count from a stock list) is filled in.
- * Runs on the handle's owning thread; each call is one transaction.
+ * Who: a batch's user is the name its ingest was given (--by), else
+ * qr_actor_default(), the same rule as every other record of who; an import
+ * names its own actor the same way. Runs on the handle's owning thread; each
+ * call is one transaction.
  */
 #include "ledger_int.h"
 
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static void system_identity(char host[256], char user[256])
+static void system_host(char host[256])
 {
     if (gethostname(host, 256) != 0)
         snprintf(host, 256, "unknown");
     host[255] = '\0';
-    const char *u = getenv("USER");
-    struct passwd *pw = u ? NULL : getpwuid(getuid());
-    snprintf(user, 256, "%s", u ? u : pw ? pw->pw_name : "unknown");
+}
+
+/* Who runs the batch: the name given (--by), else the user given, else
+ * qr_actor_default(). Recorded as the batch's user, which is the actor of
+ * every event the batch records (lg_batch_user). */
+static void batch_user(const qr_ledger_batch_info *in, char user[QR_ACTOR_MAX])
+{
+    const char *who = in->actor && *in->actor ? in->actor
+                      : in->user && *in->user ? in->user
+                                              : qr_actor_default();
+    qr_copy_str(user, QR_ACTOR_MAX, who);
 }
 
 static int insert_batch(qr_ledger *l, const qr_ledger_batch_info *in, const char *host,
@@ -51,19 +61,19 @@ int qr_ledger_batch_begin(qr_ledger *l, const qr_ledger_batch_info *info, int64_
 {
     qr_ledger_batch_info none = {0};
     const qr_ledger_batch_info *in = info ? info : &none;
-    char host[256], user[256];
-    system_identity(host, user);
+    char host[256], user[QR_ACTOR_MAX];
+    system_host(host);
+    batch_user(in, user);
     int rc = lg_tx_open(l, err);
     if (rc != QR_OK)
         return rc;
-    rc = insert_batch(l, in, in->host ? in->host : host, in->user ? in->user : user, batch_id, err);
+    rc = insert_batch(l, in, in->host ? in->host : host, user, batch_id, err);
     qr_buf d = {0};
     if (rc == QR_OK) {
         qr_buf_printf(&d, "{\"delivery\":");
         lg_json_str(&d, in->delivery);
         qr_buf_printf(&d, "}");
-        rc = lg_event_append(l, *batch_id, NULL, "batch_started",
-                             in->actor ? in->actor : in->user ? in->user : user,
+        rc = lg_event_append(l, *batch_id, NULL, "batch_started", user,
                              d.data ? (const char *)d.data : "{}", err);
     }
     qr_buf_free(&d);
@@ -157,6 +167,7 @@ typedef struct upsert_ctx {
     sqlite3_stmt *get, *ins, *fill;
     qr_ledger_source source;
     int64_t batch;
+    const char *actor;         /* NULL = the batch's user, or qr_actor_default() */
     char now[32];
     qr_buf meta;
     qr_ledger_upsert_result *res;
@@ -255,7 +266,8 @@ static int import_event(upsert_ctx *u, const qr_manifest *m, qr_err *err)
     lg_json_str(&d, qr_manifest_name(m));
     qr_buf_printf(&d, ",\"added\":%zu,\"filled\":%zu,\"unchanged\":%zu,\"conflicts\":%zu}",
                   u->res->added, u->res->filled, u->res->unchanged, u->res->n_conflicts);
-    int rc = d.data ? lg_event_append(u->l, u->batch, NULL, "inventory_import", NULL,
+    const char *who = u->actor && *u->actor ? u->actor : u->batch ? NULL : lg_default_actor();
+    int rc = d.data ? lg_event_append(u->l, u->batch, NULL, "inventory_import", who,
                                       (const char *)d.data, err)
                     : qr_err_set(err, QR_ENOMEM, "ledger: out of memory");
     qr_buf_free(&d);
@@ -266,8 +278,16 @@ int qr_ledger_inventory_upsert(qr_ledger *l, const qr_manifest *m, qr_ledger_sou
                                int64_t batch_id, bool all_or_nothing,
                                qr_ledger_upsert_result *res, qr_err *err)
 {
+    return qr_ledger_inventory_upsert_by(l, m, source, batch_id, all_or_nothing, NULL, res,
+                                         err);
+}
+
+int qr_ledger_inventory_upsert_by(qr_ledger *l, const qr_manifest *m, qr_ledger_source source,
+                                  int64_t batch_id, bool all_or_nothing, const char *actor,
+                                  qr_ledger_upsert_result *res, qr_err *err)
+{
     memset(res, 0, sizeof *res);
-    upsert_ctx u = {.l = l, .source = source, .batch = batch_id, .res = res};
+    upsert_ctx u = {.l = l, .source = source, .batch = batch_id, .actor = actor, .res = res};
     lg_now(l, u.now);
     int rc = lg_tx_open(l, err);
     if (rc != QR_OK)

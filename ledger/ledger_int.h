@@ -44,10 +44,10 @@ int lg_event_append(qr_ledger *l, int64_t batch, const char *file_id, const char
 /* Whether the inventory or any outcome knows file_id: 1 known, 0 unknown,
  * -1 error (err set). */
 int lg_file_known(qr_ledger *l, const char *file_id, qr_err *err);
-/* $USER, else "unknown": who runs a command that names no actor. */
+/* qr_actor_default(): who runs a command that names no actor. */
 const char *lg_default_actor(void);
 
-/* Who ran batch (its user), else lg_default_actor(): the actor of events an
+/* Who ran batch (its user), else qr_actor_default(): the actor of events an
  * ingest records. */
 void lg_batch_user(qr_ledger *l, int64_t batch, char *out, size_t cap);
 
@@ -72,5 +72,11 @@ int lg_rescan_on_outcome(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err);
 
 /* Migrations (schema.c). */
 int lg_migrate(qr_ledger *l, qr_err *err);
+/* QR_EFATAL saying why a ledger of schema version v (not this quire's) is not
+ * opened: newer than this quire, or older and which commands upgrade it. */
+int lg_version_refusal(const char *path, int v, qr_err *err);
+
+/* qr_ledger_probe, also giving the schema version it read (0 when none). */
+int lg_probe(const char *path, qr_ledger_state *state, int *version, qr_err *err);
 
 #endif

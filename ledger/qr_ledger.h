@@ -12,8 +12,8 @@
  * Guarantees: qr_ledger_commit_file records a file's outcome, its pages, its
  * faults and its event in ONE transaction: after a crash either all of it is
  * there or none. The schema is versioned (PRAGMA user_version) and migrated
- * forward on open, one transaction per migration. Only ledger/ includes
- * sqlite3.h.
+ * forward by qr_ledger_open, one transaction per migration. Only ledger/
+ * includes sqlite3.h.
  *
  * Versions: a file's archive versions are numbered 1, 2, ... per file. An
  * outcome (archived or faulty) is recorded against the version it attempted:
@@ -41,8 +41,44 @@
 
 typedef struct qr_ledger qr_ledger;
 
-/* Open (creating if needed) and migrate. path ":memory:" works for tests. */
+/*
+ * What is at a ledger path. Only ingest, inventory import and plan set/import
+ * may create or migrate a ledger (qr_ledger_open); every other command opens
+ * an existing one (qr_ledger_open_existing).
+ */
+typedef enum qr_ledger_state {
+    QR_LEDGER_ABSENT = 0, /* nothing there: qr_ledger_open creates a ledger */
+    QR_LEDGER_EMPTY,      /* a 0-byte file, or an SQLite database with nothing in it
+                           * (a first open that stopped early): qr_ledger_open makes
+                           * it a ledger; qr_ledger_open_existing refuses it */
+    QR_LEDGER_OLDER,      /* a quire ledger of an older schema: qr_ledger_open
+                           * migrates it; qr_ledger_open_existing refuses it */
+    QR_LEDGER_CURRENT,    /* a quire ledger of this schema */
+    QR_LEDGER_REJECTED    /* anything else: nothing opens it */
+} qr_ledger_state;
+
+/*
+ * Look at path WITHOUT WRITING anything (no file, no -wal/-shm/-journal beside
+ * it, no write lock): QR_OK when qr_ledger_open may open it (ABSENT, EMPTY, OLDER,
+ * CURRENT in *state, which may be NULL); otherwise *state = REJECTED and err
+ * says why: QR_EINVAL "PATH is not a quire ledger (...)" for a directory, a
+ * file that is not an SQLite database, or an SQLite database without quire's
+ * tables, QR_EINVAL for an empty path (SQLite's vanishing temporary database);
+ * QR_EFATAL for a ledger newer than this quire; QR_EIO when it cannot
+ * be read. An ingest calls it before it creates anything of its own (output
+ * folder, lock file), so a rejected ledger leaves nothing behind.
+ */
+int qr_ledger_probe(const char *path, qr_ledger_state *state, qr_err *err);
+/* Open (creating it where there is none, or in an empty file) and migrate.
+ * Refuses what qr_ledger_probe rejects, writing nothing. path ":memory:" works
+ * for tests. */
 int qr_ledger_open(const char *path, qr_ledger **out, qr_err *err);
+/* Open an existing quire ledger of this schema; never creates or migrates.
+ * Refused, with nothing written: QR_EINVAL "no ledger at PATH" when nothing is
+ * there, QR_EINVAL "PATH is not a quire ledger (...)" for an empty file or
+ * anything qr_ledger_probe rejects so; QR_EFATAL for an older schema (the
+ * message says its version and which commands upgrade it) or a newer one. */
+int qr_ledger_open_existing(const char *path, qr_ledger **out, qr_err *err);
 /* Close and set *l to NULL. */
 void qr_ledger_close(qr_ledger **l);
 /* The schema version of the open ledger (PRAGMA user_version). */
@@ -57,7 +93,9 @@ typedef struct qr_ledger_batch_info {
     const char *host, *user;      /* NULL = taken from the system */
     const char *delivery;         /* delivery path(s) as given */
     const char *options;          /* the effective options, free text or JSON */
-    const char *actor;            /* who runs it (for the event); NULL = user */
+    const char *actor;            /* who runs it (--by): the batch's user and the actor
+                                   * of every event it records; NULL or "" = user,
+                                   * else qr_actor_default() */
 } qr_ledger_batch_info;
 
 typedef struct qr_ledger_batch_counts {
@@ -100,6 +138,12 @@ typedef struct qr_ledger_upsert_result {
 int qr_ledger_inventory_upsert(qr_ledger *l, const qr_manifest *m, qr_ledger_source source,
                                int64_t batch_id, bool all_or_nothing,
                                qr_ledger_upsert_result *res, qr_err *err);
+/* The same, naming who imports (--by) on the "inventory_import" event a kept
+ * import records; NULL or "" = the batch's user (batch_id > 0), else
+ * qr_actor_default(). */
+int qr_ledger_inventory_upsert_by(qr_ledger *l, const qr_manifest *m, qr_ledger_source source,
+                                  int64_t batch_id, bool all_or_nothing, const char *actor,
+                                  qr_ledger_upsert_result *res, qr_err *err);
 void qr_ledger_upsert_result_free(qr_ledger_upsert_result *res);
 
 /* ---- File state -------------------------------------------------------- */
@@ -240,8 +284,8 @@ typedef struct qr_ledger_accept_list {
  * (its kinds and detail become the open faults'), with a
  * "rescan_narrowed_by_accept" event ({"job":J,"pages":left,"dropped":D,
  * "accept":A}); a job for the whole file stays whole. A job a person
- * submitted is never changed by an accept. actor NULL = $USER (else
- * "unknown").
+ * submitted is never changed by an accept. actor NULL or "" =
+ * qr_actor_default().
  * *id (may be NULL) receives the new accept's id.
  */
 int qr_ledger_accept_add(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,

@@ -6,6 +6,15 @@
  * user_version update, so a ledger is always at a whole version. A ledger
  * newer than this program is refused rather than guessed at.
  *
+ * Two ways in, so that a mistyped path never becomes a new, empty ledger:
+ * qr_ledger_open creates a ledger where there is none (or an empty file) and
+ * migrates an older one — for the commands that build the ledger up (ingest,
+ * inventory import, plan set/import); qr_ledger_open_existing opens only a
+ * quire ledger of this very schema and otherwise refuses, having written
+ * nothing — for every other command. Both first ask qr_ledger_probe (probe.c)
+ * what is at the path, so neither ever writes into a file that is not a
+ * quire ledger (a manifest, another program's database).
+ *
  * Durability: WAL with synchronous=NORMAL. A process crash (kill -9) loses
  * nothing committed. A power loss may lose the last commits; the archive of
  * such a file was already renamed into place, but the ledger still sees the
@@ -145,6 +154,19 @@ int qr_ledger_schema_version(qr_ledger *l)
     return v;
 }
 
+/* Why a ledger of schema version v cannot be used without a migration. */
+int lg_version_refusal(const char *path, int v, qr_err *err)
+{
+    if (v > N_MIGRATIONS)
+        return qr_err_set(err, QR_EFATAL,
+                          "ledger %s has schema version %d; this quire knows up to %d", path, v,
+                          N_MIGRATIONS);
+    return qr_err_set(err, QR_EFATAL,
+                      "ledger %s has schema version %d, older than this quire's %d: the next "
+                      "quire ingest, quire inventory import or quire plan set|import on it "
+                      "upgrades it", path, v, N_MIGRATIONS);
+}
+
 static int migrate_one(qr_ledger *l, int to, qr_err *err)
 {
     char pragma[64];
@@ -170,9 +192,7 @@ int lg_migrate(qr_ledger *l, qr_err *err)
     if (v < 0)
         return lg_fail(l, err, "reading schema version");
     if (v > N_MIGRATIONS)
-        return qr_err_set(err, QR_EFATAL,
-                          "ledger %s has schema version %d; this quire knows up to %d",
-                          l->path, v, N_MIGRATIONS);
+        return lg_version_refusal(l->path, v, err);
     for (int to = v + 1; to <= N_MIGRATIONS; to++) {
         int rc = migrate_one(l, to, err);
         if (rc != QR_OK)
@@ -198,23 +218,68 @@ static int configure(qr_ledger *l, qr_err *err)
     return QR_OK;
 }
 
-int qr_ledger_open(const char *path, qr_ledger **out, qr_err *err)
+/* ":memory:" (for tests) names no file to look at. "" would be SQLite's
+ * temporary database, a ledger that vanishes at close: the probe refuses it. */
+static bool names_no_file(const char *path) { return !strcmp(path, ":memory:"); }
+
+/* Open the connection with flags and configure it; *out stays NULL on failure. */
+static int connect_db(const char *path, int flags, qr_ledger **out, qr_err *err)
 {
-    *out = NULL;
     qr_ledger *l = calloc(1, sizeof *l);
     if (!l || !(l->path = qr_strdup(path))) {
         free(l);
         return qr_err_set(err, QR_ENOMEM, "ledger %s: out of memory", path);
     }
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path, &l->db, flags, NULL) != SQLITE_OK) {
-        int rc = lg_fail(l, err, "opening");
+    int rc = sqlite3_open_v2(path, &l->db, flags | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK
+                 ? configure(l, err)
+                 : lg_fail(l, err, "opening");
+    if (rc != QR_OK) {
         qr_ledger_close(&l);
         return rc;
     }
-    int rc = configure(l, err);
+    *out = l;
+    return QR_OK;
+}
+
+int qr_ledger_open(const char *path, qr_ledger **out, qr_err *err)
+{
+    *out = NULL;
+    int rc = names_no_file(path) ? QR_OK : qr_ledger_probe(path, NULL, err);
+    qr_ledger *l = NULL;
+    if (rc == QR_OK)
+        rc = connect_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &l, err);
     if (rc == QR_OK)
         rc = lg_migrate(l, err);
+    if (rc != QR_OK) {
+        qr_ledger_close(&l);
+        return rc;
+    }
+    *out = l;
+    return QR_OK;
+}
+
+int qr_ledger_open_existing(const char *path, qr_ledger **out, qr_err *err)
+{
+    *out = NULL;
+    qr_ledger_state state;
+    int version;
+    int rc = lg_probe(path, &state, &version, err);
+    if (rc != QR_OK)
+        return rc;
+    if (state == QR_LEDGER_ABSENT)
+        return qr_err_set(err, QR_EINVAL, "no ledger at %s", path);
+    if (state == QR_LEDGER_EMPTY)
+        return qr_err_set(err, QR_EINVAL, "%s is not a quire ledger (it is empty)", path);
+    if (state == QR_LEDGER_OLDER)
+        return lg_version_refusal(path, version, err);
+    qr_ledger *l = NULL;
+    rc = connect_db(path, SQLITE_OPEN_READWRITE, &l, err);
+    /* Migrated (or replaced) since the probe: the version is what counts. */
+    int v = rc == QR_OK ? qr_ledger_schema_version(l) : N_MIGRATIONS;
+    if (v < 0)
+        rc = lg_fail(l, err, "reading schema version");
+    else if (v != N_MIGRATIONS)
+        rc = lg_version_refusal(path, v, err);
     if (rc != QR_OK) {
         qr_ledger_close(&l);
         return rc;

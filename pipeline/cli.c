@@ -32,7 +32,8 @@ static const qr_command commands[] = {
      "usage: quire ingest --manifest MANIFEST.csv --out ARCHIVE_DIR [--ledger PATH]\n"
      "                    [--jobs N] [--pdfa 2b|1b] [--layout folders|multipage|zip|tar]\n"
      "                    [--retry] [--quiet] [--log-json FILE] [--profile FILE]\n"
-     "                    [--set SECTION.KEY=VALUE]... [--allow-blank-backs] DELIVERY...\n"
+     "                    [--set SECTION.KEY=VALUE]... [--allow-blank-backs] [--by NAME]\n"
+     "                    DELIVERY...\n"
      "\n"
      "Reads every file of each DELIVERY (a folder per file, or one multi-page TIFF\n"
      "per file), checks it against the manifest, writes one PDF/A archive per clean\n"
@@ -43,7 +44,10 @@ static const qr_command commands[] = {
      "\n"
      "  -m, --manifest FILE  CSV: file_id,expected_pages[,box,title,...]\n"
      "  -o, --out DIR        where archives are written (<id>.pdf, <id>@vN.pdf)\n"
-     "  --ledger PATH        SQLite ledger (default $QUIRE_LEDGER or ./quire.db)\n"
+     "  --ledger PATH        SQLite ledger (default $QUIRE_LEDGER or ./quire.db);\n"
+     "                       created when absent, upgraded when older\n"
+     "  --by NAME            who runs it, recorded on the batch and its events\n"
+     "                       (default: the login name, else the user of the uid)\n"
      "  -j, --jobs N         worker threads (default: number of CPUs)\n"
      "  --pdfa 2b|1b         archive flavour (default 2b)\n"
      "  --layout NAME        force the delivery layout instead of detecting it\n"
@@ -118,7 +122,8 @@ static const qr_command commands[] = {
      "                  (corrupt and unexpected_file cannot be accepted)\n"
      "  --page N        only that page (default 0: every page, and whole-file faults)\n"
      "  --reason TEXT   why the fault is a false alarm (required)\n"
-     "  --by NAME       who accepts it (default: the login name)\n"
+     "  --by NAME       who accepts it (default: the login name, else the user of\n"
+     "                  the uid)\n"
      "\n"
      "Exit: 0 recorded; 2 unknown kind or file, no reason, or no open fault to\n"
      "accept; 3 fatal.\n"},
@@ -149,7 +154,7 @@ static const qr_command commands[] = {
      "what (archived, faulty, accept, rescan_submitted, rescan_delivered,\n"
      "rescan_closed, rescan_reopened, ...), the batch, who, and the details.\n"},
     {"inventory", qr_cmd_inventory, "import the legacy stock list into the inventory",
-     "usage: quire inventory import STOCK.csv [--keep-known] [--ledger PATH]\n"
+     "usage: quire inventory import STOCK.csv [--keep-known] [--by NAME] [--ledger PATH]\n"
      "\n"
      "Adds the files of a stock list (CSV: file_id, box, optional expected_pages,\n"
      "further columns kept as metadata) to the inventory, the denominator of percent\n"
@@ -158,7 +163,9 @@ static const qr_command commands[] = {
      "count is a conflict: each one is listed (line, file_id, field, ledger value,\n"
      "list value) and nothing is imported, unless --keep-known, which imports the\n"
      "other rows and keeps the ledger's values. Every broken row is reported with\n"
-     "its line and nothing is imported.\n"
+     "its line and nothing is imported. The import is recorded as done by --by NAME\n"
+     "(default: the login name, else the user of the uid). The ledger is created\n"
+     "when absent.\n"
      "\n"
      "Exit: 0 imported; 1 conflicts (nothing imported); 2 usage or broken CSV; 3 fatal.\n"},
     {"plan", qr_cmd_plan, "set, import and show the target percent by date",
@@ -172,9 +179,12 @@ static const qr_command commands[] = {
      "points; a date already planned gets the new value (the output says which were\n"
      "replaced). import reads CSV with the header date,target_percent; --replace\n"
      "drops the points the file does not list. A refused change names the point and\n"
-     "its line, and nothing is changed.\n"
+     "its line, and nothing is changed. set and import record --by NAME (default:\n"
+     "the login name, else the user of the uid) and create the ledger when absent;\n"
+     "show needs an existing one.\n"
      "\n"
-     "Exit: 0 done; 2 usage, bad date or percent, or a plan that goes down; 3 fatal.\n"},
+     "Exit: 0 done; 2 usage, bad date or percent, a plan that goes down, or no\n"
+     "ledger; 3 fatal.\n"},
     {"profile", qr_cmd_profile, "print the effective profile of thresholds",
      "usage: quire profile show [--profile FILE] [--set SECTION.KEY=VALUE]...\n"
      "\n"

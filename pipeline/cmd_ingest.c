@@ -13,7 +13,7 @@
 
 enum { OPT_LEDGER = 256, OPT_PDFA, OPT_LAYOUT, OPT_RETRY, OPT_LOGJSON, OPT_QUALITY,
        OPT_LOSSLESS, OPT_IODEPTH, OPT_IOBYTES, OPT_MAXPX, OPT_MAXBYTES, OPT_PROFILE, OPT_SET,
-       OPT_BLANK_BACKS };
+       OPT_BLANK_BACKS, OPT_BY };
 
 static const struct option ingest_options[] = {
     {"manifest", required_argument, NULL, 'm'}, {"out", required_argument, NULL, 'o'},
@@ -30,6 +30,7 @@ static const struct option ingest_options[] = {
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"set", required_argument, NULL, OPT_SET},
     {"allow-blank-backs", no_argument, NULL, OPT_BLANK_BACKS},
+    {"by", required_argument, NULL, OPT_BY},
     {NULL, 0, NULL, 0}};
 
 /* What the command line says beyond qr_ingest_opts. */
@@ -105,6 +106,7 @@ static int parse_args(int argc, char **argv, qr_ingest_opts *o, ingest_args *a)
         case 'q': o->quiet = true; break;
         case OPT_LOGJSON: o->log_json = optarg; break;
         case OPT_LOSSLESS: o->lossless = true; break;
+        case OPT_BY: o->actor = optarg; break;
         case '?': return QR_EXIT_USAGE;
         default:
             if (set_numeric(o, c, optarg))

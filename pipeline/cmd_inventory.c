@@ -10,7 +10,9 @@
  * overwritten. --keep-known imports the other rows and keeps the ledger's
  * values for the conflicting ones (exit 0, conflicts still listed).
  * Re-importing the same list changes nothing. The ledger records an
- * "inventory_import" event with the counts of every import that was kept.
+ * "inventory_import" event with the counts of every import that was kept,
+ * by the name given with --by (else who runs the command). It is one of the
+ * commands that may create the ledger: a stock list often comes first.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -52,7 +54,7 @@ static void print_conflicts(const char *path, const qr_ledger_upsert_result *res
     }
 }
 
-static int import_stock(const char *path, const char *ledger, bool keep_known)
+static int import_stock(const char *path, const char *ledger, const char *by, bool keep_known)
 {
     qr_manifest *m = NULL;
     int rc = load_stock(path, &m);
@@ -65,7 +67,7 @@ static int import_stock(const char *path, const char *ledger, bool keep_known)
     }
     qr_ledger_upsert_result res = {0};
     qr_err err = {0};
-    rc = qr_ledger_inventory_upsert(l, m, QR_LEDGER_SRC_STOCK, 0, !keep_known, &res, &err);
+    rc = qr_ledger_inventory_upsert_by(l, m, QR_LEDGER_SRC_STOCK, 0, !keep_known, by, &res, &err);
     qr_ledger_close(&l);
     qr_manifest_free(&m);
     if (rc) {
@@ -93,8 +95,9 @@ int qr_cmd_inventory(int argc, char **argv)
         return qr_cli_usage_error("inventory", "say import STOCK.csv");
     static const struct option opts[] = {{"ledger", required_argument, NULL, 'l'},
                                          {"keep-known", no_argument, NULL, 'k'},
+                                         {"by", required_argument, NULL, 'b'},
                                          {NULL, 0, NULL, 0}};
-    const char *ledger = NULL;
+    const char *ledger = NULL, *by = NULL;
     bool keep_known = false;
     int c;
     argc--, argv++;
@@ -104,10 +107,12 @@ int qr_cmd_inventory(int argc, char **argv)
             ledger = optarg;
         else if (c == 'k')
             keep_known = true;
+        else if (c == 'b')
+            by = optarg;
         else
             return QR_EXIT_USAGE;
     }
     if (optind + 1 != argc)
         return qr_cli_usage_error("inventory", "import needs exactly one STOCK.csv");
-    return import_stock(argv[optind], ledger, keep_known);
+    return import_stock(argv[optind], ledger, by, keep_known);
 }

@@ -2,12 +2,16 @@
  * Ledger read commands: `quire export`, and the ledger opener and options
  * shared by every ledger command. They open the ledger (WAL lets them run
  * beside an ingest), query, print, exit. (`quire status` is cmd_status.c.)
+ *
+ * The opener is where a mistyped --ledger or QUIRE_LEDGER is caught: only
+ * the commands that build the ledger up (inventory import, plan set/import;
+ * ingest opens its own) may create or migrate one; every other command opens
+ * an existing quire ledger of this schema or says why not, leaving whatever
+ * is at the path untouched.
  */
 #include <getopt.h>
 #include <stdbool.h>
-#include <sys/stat.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "qr_cli.h"
 #include "qr_ledger.h"
@@ -15,11 +19,17 @@
 int qr_cli_open_ledger(const char *cmd, const char *given, bool must_exist, qr_ledger **l)
 {
     const char *path = qr_cli_ledger_path(given);
-    struct stat st;
-    if (must_exist && strcmp(path, ":memory:") && stat(path, &st))
-        return qr_cli_usage_error(cmd, "no ledger at %s (give --ledger PATH)", path);
+    qr_ledger_state state = QR_LEDGER_ABSENT;
     qr_err err = {0};
-    if (qr_ledger_open(path, l, &err)) {
+    int rc = must_exist ? qr_ledger_probe(path, &state, &err) : QR_OK;
+    if (rc == QR_OK && must_exist && state == QR_LEDGER_ABSENT)
+        return qr_cli_usage_error(cmd, "no ledger at %s (give --ledger PATH or set QUIRE_LEDGER)",
+                                  path);
+    if (rc == QR_OK)
+        rc = must_exist ? qr_ledger_open_existing(path, l, &err) : qr_ledger_open(path, l, &err);
+    if (rc == QR_EINVAL)
+        return qr_cli_usage_error(cmd, "%s", err.msg);
+    if (rc != QR_OK) {
         fprintf(stderr, "quire %s: %s\n", cmd, err.msg);
         return QR_EXIT_FATAL;
     }
@@ -60,8 +70,9 @@ int qr_cmd_export(int argc, char **argv)
     if (fmt < 0)
         return qr_cli_usage_error("export", "unknown format: %s", format);
     qr_ledger *l = NULL;
-    if (qr_cli_open_ledger("export", ledger, false, &l))
-        return QR_EXIT_FATAL;
+    int orc = qr_cli_open_ledger("export", ledger, true, &l);
+    if (orc)
+        return orc;
     qr_err err = {0};
     int rc = qr_ledger_export(l, (qr_ledger_export_kind)kind, (qr_ledger_export_format)fmt,
                               stdout, &err);

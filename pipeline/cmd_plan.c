@@ -9,7 +9,9 @@
  * An import's CSV is read by the manifest parser as a plain table (libcsv,
  * line-numbered errors): every bad row is reported at once, nothing is set,
  * exit 2. Setting a date that is already planned replaces its value, and the
- * output says so.
+ * output says so. set and import may create the ledger (a plan often comes
+ * before the first delivery) and record who changed the plan (--by, else who
+ * runs the command); show only reads an existing ledger.
  */
 #include <getopt.h>
 #include <math.h>
@@ -265,7 +267,7 @@ static int plan_show(int argc, char **argv)
     if (optind != argc)
         return qr_cli_usage_error("plan", "unexpected argument: %s", argv[optind]);
     qr_ledger *l = NULL;
-    if ((rc = qr_cli_open_ledger("plan", o.ledger, false, &l)))
+    if ((rc = qr_cli_open_ledger("plan", o.ledger, true, &l)))
         return rc;
     qr_ledger_plan p;
     qr_err err = {0};

@@ -170,7 +170,7 @@ static int rescan_list(int argc, char **argv)
     if (optind != argc)
         return qr_cli_usage_error("rescan", "unexpected argument: %s", argv[optind]);
     qr_ledger *l = NULL;
-    int rc = qr_cli_open_ledger("rescan", ledger, false, &l);
+    int rc = qr_cli_open_ledger("rescan", ledger, true, &l);
     if (rc)
         return rc;
     qr_ledger_rescan_list jobs;

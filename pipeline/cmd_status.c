@@ -157,8 +157,9 @@ int qr_cmd_status(int argc, char **argv)
     if (urc)
         return urc;
     qr_ledger *l = NULL;
-    if (qr_cli_open_ledger("status", o.ledger, false, &l))
-        return QR_EXIT_FATAL;
+    int orc = qr_cli_open_ledger("status", o.ledger, true, &l);
+    if (orc)
+        return orc;
     qr_err err = {0};
     int rc = o.by < 0 ? print_status(l, &o, &err) : print_groups(l, &o, &err);
     qr_ledger_close(&l);

@@ -441,7 +441,9 @@ static char *batch_options(const ing_run *r)
  * this run created (nor an output folder: that comes after). */
 static int open_ledger(ing_run *r, qr_err *err)
 {
-    int rc = lock_ledger(r, err);
+    int rc = qr_ledger_probe(r->o->ledger, NULL, err);
+    if (rc == QR_OK)
+        rc = lock_ledger(r, err);
     if (rc == QR_OK)
         rc = qr_ledger_open(r->o->ledger, &r->ledger, err);
     if (rc && r->lock_created) {
@@ -479,7 +481,7 @@ static int begin_batch(ing_run *r, qr_err *err)
     if (!options)
         return qr_err_set(err, QR_ENOMEM, "out of memory");
     qr_ledger_batch_info bi = {.delivery = o->n_deliveries ? o->deliveries[0] : "",
-                               .options = options};
+                               .options = options, .actor = o->actor};
     rc = qr_ledger_batch_begin(r->ledger, &bi, &r->e.batch_id, err);
     free(options);
     if (rc)

@@ -6,8 +6,9 @@
  * Exit codes (documented once, here and in the README):
  *   0  success (ingest: every file archived)
  *   1  some inputs failed (convert: an input was unreadable; ingest: some files faulty)
- *   2  usage or manifest error
- *   3  fatal error (I/O, ledger, out of memory)
+ *   2  usage or manifest error; no ledger at the path, or not a quire ledger
+ *   3  fatal error (I/O, ledger, out of memory); a ledger schema older (for a
+ *      command that does not upgrade it) or newer than this quire
  */
 #ifndef QR_CLI_H
 #define QR_CLI_H
@@ -60,8 +61,12 @@ const char *qr_cli_ledger_path(const char *given);
 int qr_cli_ledger_opts(int argc, char **argv, const char **ledger, const char **format);
 
 /* Open the ledger for command cmd (given = --ledger or NULL). must_exist:
- * refuse, as a usage error, a path that holds no ledger instead of creating
- * one. Returns 0, or an exit code after printing "quire CMD: ...". */
+ * open only an existing quire ledger of this schema (qr_ledger_open_existing),
+ * never creating or migrating one: every command but ingest, inventory import
+ * and plan set/import. Refused: no ledger at the path, or a path that is not
+ * a quire ledger (exit 2, usage error); an older or newer schema (exit 3).
+ * Without must_exist the ledger is created or migrated (qr_ledger_open).
+ * Returns 0, or an exit code after printing "quire CMD: ...". */
 struct qr_ledger;
 int qr_cli_open_ledger(const char *cmd, const char *given, bool must_exist,
                        struct qr_ledger **l);

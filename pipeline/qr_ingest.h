@@ -40,6 +40,8 @@ typedef struct qr_ingest_opts {
     unsigned io_depth;           /* 0 = default */
     size_t io_bytes;             /* bytes in flight; 0 = default */
     const char *command_line;    /* recorded in the batch */
+    const char *actor;           /* who runs it (--by): the batch's user and the
+                                    actor of its events; NULL = qr_actor_default() */
     const struct qr_profile *profile; /* thresholds; NULL = built-in defaults. The
                                     effective profile is recorded in the batch */
     FILE *progress_out;          /* usually stderr */

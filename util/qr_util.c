@@ -13,14 +13,21 @@
 
 #include <openssl/evp.h>
 
+/* Every formatter here writes into a local buffer first and copies after: an
+ * argument may point into the destination (qr_err_set(err, c, "x: %s",
+ * err->msg), a buffer printed into itself), and vsnprintf into memory that
+ * one of its arguments reads is undefined behaviour (glibc printed an empty
+ * or a repeated message). */
 int qr_err_set(qr_err *err, int code, const char *fmt, ...)
 {
     if (err) {
+        char msg[sizeof err->msg];
         va_list ap;
         va_start(ap, fmt);
-        err->code = code;
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
+        err->code = code;
+        memcpy(err->msg, msg, sizeof msg);
     }
     return code;
 }
@@ -32,7 +39,7 @@ void qr_err_prefix(qr_err *err, const char *fmt, ...)
     char pre[256], old[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pre, sizeof pre, fmt, ap);
+    vsnprintf(pre, sizeof pre, fmt, ap); /* may read err->msg: not written yet */
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
     size_t n = strlen(pre);
@@ -222,12 +229,24 @@ int qr_buf_reserve(qr_buf *b, size_t extra)
     return QR_OK;
 }
 
+/* Whether p points into b's storage (compared as integers: relational
+ * operators on pointers into different objects are undefined). */
+static bool buf_holds(const qr_buf *b, const void *p)
+{
+    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)b->data;
+    return b->data && a >= lo && a < lo + b->cap;
+}
+
 int qr_buf_append(qr_buf *b, const void *data, size_t len)
 {
+    /* data may be b's own bytes, which growing the buffer moves. */
+    size_t off = buf_holds(b, data) ? (size_t)((uintptr_t)data - (uintptr_t)b->data) : SIZE_MAX;
     if (qr_buf_reserve(b, len + 1))
         return QR_ENOMEM;
+    if (off != SIZE_MAX)
+        data = b->data + off;
     if (len)
-        memcpy(b->data + b->len, data, len);
+        memmove(b->data + b->len, data, len);
     b->len += len;
     b->data[b->len] = 0;
     return QR_OK;
@@ -235,19 +254,20 @@ int qr_buf_append(qr_buf *b, const void *data, size_t len)
 
 int qr_buf_printf(qr_buf *b, const char *fmt, ...)
 {
+    /* Formatted apart, then appended: an argument may be b's own text. */
+    char small[256], *text = small;
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    if (n < 0 || qr_buf_reserve(b, (size_t)n + 1)) {
-        va_end(ap2);
-        return QR_ENOMEM;
-    }
-    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap2);
+    if (n >= 0 && (size_t)n >= sizeof small && (text = malloc((size_t)n + 1)))
+        vsnprintf(text, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
-    b->len += (size_t)n;
-    return QR_OK;
+    int rc = n < 0 || !text ? QR_ENOMEM : qr_buf_append(b, text, (size_t)n);
+    if (text != small)
+        free(text);
+    return rc;
 }
 
 void qr_buf_free(qr_buf *b)

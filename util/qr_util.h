@@ -1,7 +1,7 @@
 /*
  * qr_util: the few helpers every module needs — error records, overflow-checked
  * size arithmetic, SHA-256 (OpenSSL's libcrypto, not hand-written), a growable
- * byte buffer and date formatting.
+ * byte buffer, date formatting, and who runs the process (actor.c).
  *
  * Errors live in the work item (a qr_err owned by the caller), never in globals,
  * so any thread may use any of these functions.
@@ -32,10 +32,11 @@ typedef struct qr_err {
     char msg[512];
 } qr_err;
 
-/* Set *err (if not NULL) and return code. The message is printf-formatted. */
+/* Set *err (if not NULL) and return code. The message is printf-formatted;
+ * an argument may be err->msg itself (qr_err_set(err, c, "x: %s", err->msg)). */
 int qr_err_set(qr_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Prefix the existing message with "prefix: ". */
+/* Prefix the existing message with "prefix: " (the prefix may quote it too). */
 void qr_err_prefix(qr_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *qr_err_name(int code);
 
@@ -68,7 +69,8 @@ void qr_hex(const uint8_t *bytes, size_t n, char *out /* 2n+1 */);
 /* SHA-256 of a whole file, hex. Returns QR_OK or QR_EIO. */
 int qr_sha256_file(const char *path, char hex[QR_SHA256_HEX], qr_err *err);
 
-/* Growable byte buffer. */
+/* Growable byte buffer. What is appended or printed may be the buffer's own
+ * bytes (they are read before the buffer grows and moves). */
 typedef struct qr_buf {
     uint8_t *data;
     size_t len, cap;
@@ -89,6 +91,13 @@ void qr_time_xmp(time_t t, char out[32]);
 void qr_time_pdf(time_t t, char out[32]);
 /* Parse "YYYY:MM:DD HH:MM:SS" (TIFF DateTime / EXIF) as UTC; -1 if invalid. */
 time_t qr_parse_exif_time(const char *s);
+
+/* Who runs this process, for the ledger's records of who did what when no
+ * name is given (--by): the login name, else the name of the real uid, else
+ * "uid N"; never empty, never "unknown", never taken from $USER. Points into
+ * the calling thread's buffer, valid until its next call. */
+#define QR_ACTOR_MAX 256
+const char *qr_actor_default(void);
 
 /* Natural-order string compare ("2" < "10"), for page file names. */
 int qr_natcmp(const char *a, const char *b);

@@ -258,7 +258,7 @@ rc=0; Q ingest -m e/manifest.csv -o wout --ledger w.db no/such/dir 2>werr.txt ||
   bad "wrong delivery: exit $rc, '$(cat werr.txt)'"
 echo "just text, not a database at all, long enough to have a header page......" >notadb.txt
 rc=0; Q ingest -m e/manifest.csv -o jout --ledger notadb.txt e/scans 2>jerr.txt || rc=$?
-[ "$rc" -eq 3 ] && [ ! -e jout ] && [ ! -e notadb.txt.lock ] && grep -q notadb.txt jerr.txt &&
+[ "$rc" -eq 2 ] && [ ! -e jout ] && [ ! -e notadb.txt.lock ] && grep -q "notadb.txt is not a quire ledger" jerr.txt &&
   ok "a rejected ledger leaves no output folder and no lock file: $(cat jerr.txt)" ||
   bad "rejected ledger: exit $rc, $(ls -d jout notadb.txt.lock 2>/dev/null), $(cat jerr.txt)"
 

@@ -153,6 +153,7 @@ n=$($PY -c 'import json; print(len(json.load(open("/dev/stdin"))))' < <(Q plan s
   ok "plan import --replace keeps only the file's points" || bad "--replace: exit $rc, $n points"
 [ "$(events plan_set)" -eq 4 ] && ok "4 plan_set events (refusals record nothing)" ||
   bad "plan_set events: $(events plan_set)"
+Q inventory import stock.csv --ledger "$work/empty.db" >/dev/null # a ledger without a plan
 Q plan show --json --ledger "$work/empty.db" >empty.json
 [ "$(cat empty.json)" = "[]" ] && ok "empty plan: []" || bad "empty plan: $(cat empty.json)"
 

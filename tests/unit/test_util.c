@@ -1,7 +1,13 @@
-/* Unit tests for util/: overflow checks, SHA-256, natural order, dates. */
+/* Unit tests for util/: overflow checks, SHA-256, natural order, dates, the
+ * default actor (login name, else the uid's user, else "uid N"; never $USER), and
+ * error messages and buffers formatted from their own text (an argument that
+ * points into the destination: "%s" of err->msg, a prefix of itself). */
+#include <pwd.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "qr_test.h"
 #include "qr_util.h"
@@ -72,6 +78,70 @@ static void test_buf(void)
     CHECK(strcmp(e.msg, "file a.tif: x 5") == 0);
 }
 
+/* qr_err_set and qr_err_prefix given err->msg itself as an argument: the
+ * message is formatted from the old text, not from a half-written one. */
+static void test_err_alias(void)
+{
+    qr_err e = {0};
+    qr_err_set(&e, QR_EIO, "cannot read a.tif");
+    CHECK_EQ_INT(qr_err_set(&e, QR_EINVAL, "%s", e.msg), QR_EINVAL);
+    CHECKF(strcmp(e.msg, "cannot read a.tif") == 0 && e.code == QR_EINVAL, "[%s]", e.msg);
+    qr_err_set(&e, QR_EIO, "cannot read a.tif");
+    qr_err_set(&e, QR_EINVAL, "delivery: %s", e.msg);
+    CHECKF(strcmp(e.msg, "delivery: cannot read a.tif") == 0, "[%s]", e.msg);
+    qr_err_set(&e, QR_EIO, "late");
+    qr_err_set(&e, QR_EIO, "%s, %s", e.msg + 1, e.msg); /* a pointer inside it */
+    CHECKF(strcmp(e.msg, "ate, late") == 0, "[%s]", e.msg);
+    qr_err_set(&e, QR_EIO, "cannot read a.tif");
+    qr_err_prefix(&e, "again (%s)", e.msg);
+    CHECKF(strcmp(e.msg, "again (cannot read a.tif): cannot read a.tif") == 0, "[%s]", e.msg);
+    /* A long message still ends inside the buffer. */
+    char big[700];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    qr_err_set(&e, QR_EIO, "%s", big);
+    qr_err_set(&e, QR_EIO, "y%s", e.msg);
+    CHECK(strlen(e.msg) == sizeof e.msg - 1 && e.msg[0] == 'y' && e.msg[1] == 'x');
+}
+
+/* qr_buf_printf and qr_buf_append given the buffer's own bytes while it grows. */
+static void test_buf_alias(void)
+{
+    qr_buf b = {0};
+    char want[1024] = "";
+    for (int i = 0; i < 20; i++)
+        qr_buf_printf(&b, "%s", "0123456789");
+    memcpy(want, b.data, b.len + 1);
+    size_t n = b.len;
+    CHECK_EQ_INT(qr_buf_printf(&b, "[%s]", (const char *)b.data), QR_OK);
+    CHECKF(b.len == 2 * n + 2 && memcmp(b.data, want, n) == 0 && b.data[n] == '[' &&
+               memcmp(b.data + n + 1, want, n) == 0 && b.data[2 * n + 1] == ']',
+           "len %zu: %.60s", b.len, (const char *)b.data + n);
+    qr_buf_free(&b);
+    for (int i = 0; i < 20; i++)
+        qr_buf_printf(&b, "%s", "abcdefghij");
+    n = b.len;
+    CHECK_EQ_INT(qr_buf_append(&b, b.data + 10, n - 10), QR_OK);
+    CHECKF(b.len == 2 * n - 10 && memcmp(b.data + n, "abcdefghij", 10) == 0 &&
+               b.data[b.len] == '\0' && memcmp(b.data + n, b.data + 10, n - 10) == 0,
+           "len %zu", b.len);
+    qr_buf_free(&b);
+}
+
+static void test_actor(void)
+{
+    setenv("USER", "not-the-actor", 1);
+    setenv("LOGNAME", "not-the-actor", 1);
+    const char *who = qr_actor_default();
+    char want[256];
+    struct passwd *pw = getpwuid(getuid());
+    if (getlogin_r(want, sizeof want) != 0 || !want[0])
+        snprintf(want, sizeof want, "%s", pw ? pw->pw_name : "");
+    if (!want[0])
+        snprintf(want, sizeof want, "uid %lu", (unsigned long)getuid());
+    CHECKF(strcmp(who, want) == 0, "[%s], want [%s]", who, want);
+}
+
 static void test_copy_str(void)
 {
     char b[5];
@@ -88,6 +158,9 @@ int main(void)
     test_natcmp();
     test_time();
     test_buf();
+    test_err_alias();
+    test_buf_alias();
+    test_actor();
     test_copy_str();
     return qr_test_end();
 }

@@ -76,6 +76,9 @@ typedef enum qr_delivery_issue_kind {
 
 typedef struct qr_delivery_issue {
     qr_delivery_issue_kind kind;
+    bool damaged;  /* REFUSED because the container itself is damaged (cut
+                    * short, broken header or directory): nothing after the
+                    * damage was read */
     char *file_id; /* the file it belongs to, when known; else NULL */
     char *path;    /* display path relative to the root (escaped) */
     char *msg;     /* "<path>: <reason>" */

@@ -303,29 +303,37 @@ static bool is_duplicate(const qr_delivery_file *cur, const qr_dv_item *it)
            strcmp(page_name(&cur->sources[cur->n_sources - 1]), page_name(&it->src)) == 0;
 }
 
-/* Where a source lies: "member 4 of BOX-1.tar" for an archive member (the
- * display name is "<archive>:<member>"), else its display name. */
-static void position(const qr_delivery_source *s, char *out, size_t n)
+/* The archive of a member source: its display name is "<archive>:<member>". */
+static int archive_len(const qr_delivery_source *s)
 {
     size_t name_len = strlen(s->name), member_len = s->member ? strlen(s->member) : 0;
-    if (s->member && name_len > member_len)
-        snprintf(out, n, "member %llu of %.*s", (unsigned long long)s->index + 1,
-                 (int)(name_len - member_len - 1), s->name);
+    return s->member && name_len > member_len ? (int)(name_len - member_len - 1) : -1;
+}
+
+/* Where the two copies lie: "members 1 and 3 of BOX-1.tar", "member 4 of
+ * BOX-1.zip and member 1 of BOX-2.zip", or the display names. */
+static void positions(const qr_delivery_source *a, const qr_delivery_source *b, char *out,
+                      size_t n)
+{
+    int la = archive_len(a), lb = archive_len(b);
+    unsigned long long ia = (unsigned long long)a->index + 1, ib = (unsigned long long)b->index + 1;
+    if (la >= 0 && la == lb && strncmp(a->name, b->name, (size_t)la) == 0)
+        snprintf(out, n, "members %llu and %llu of %.*s", ia, ib, la, a->name);
+    else if (la >= 0 && lb >= 0)
+        snprintf(out, n, "member %llu of %.*s and member %llu of %.*s", ia, la, a->name, ib, lb,
+                 b->name);
     else
-        snprintf(out, n, "%s", s->name);
+        snprintf(out, n, "%s and %s", a->name, b->name);
 }
 
 /* The file keeps the first copy, so its pages are still measured; the
  * refused issue keeps it from being archived until the box is corrected. */
 static void note_duplicate(qr_delivery *d, const qr_delivery_file *cur, const qr_dv_item *it)
 {
-    char first[300], again[300];
-    position(&cur->sources[cur->n_sources - 1], first, sizeof first);
-    position(&it->src, again, sizeof again);
+    char where[600];
+    positions(&cur->sources[cur->n_sources - 1], &it->src, where, sizeof where);
     qr_delivery_note(d, QR_DELIVERY_REFUSED, it->file_id, it->src.name,
-                     "ambiguous: page name '%s' given twice (%s and %s); which copy is the "
-                     "scan? the first is measured, the file is not archived",
-                     page_name(&it->src), first, again);
+                     "ambiguous: the name is given twice (%s): which copy is the scan?", where);
 }
 
 /* Every file a refused issue names is a file of the delivery, even when

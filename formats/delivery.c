@@ -368,7 +368,8 @@ static int builder_finish(qr_delivery *d, qr_err *err)
     qr_dv_priv *p = priv(d);
     if (claim_refused(d) != QR_OK)
         return qr_err_set(err, QR_ENOMEM, "%s: out of memory", d->root);
-    qsort(p->items, p->n_items, sizeof *p->items, item_cmp);
+    if (p->n_items) /* a box damaged before its first member leaves none */
+        qsort(p->items, p->n_items, sizeof *p->items, item_cmp);
     d->files = calloc(p->n_items ? p->n_items : 1, sizeof *d->files);
     qr_delivery_source *srcs = calloc(p->n_items ? p->n_items : 1, sizeof *srcs);
     if (!d->files || !srcs) {

@@ -3,8 +3,8 @@
  * builder that turns a layout's (file id, source) pairs into the sorted,
  * grouped and fingerprinted file list, issue records and name checks.
  *
- * The builder is where refusals reach the file list: a page name given
- * twice is refused here (the first copy kept), every file a refused issue
+ * The builder is where refusals reach the file list: a page given twice
+ * is refused here (the first copy kept), every file a refused issue
  * names becomes a file even without sources, and a file's refusals are part
  * of its fingerprint (see qr_delivery.h for why).
  *
@@ -295,12 +295,36 @@ static int fingerprint_all(qr_delivery *d)
     return QR_OK;
 }
 
-/* A second source with the same page name in one file (a name repeated in
- * one box, or the same member in two boxes): which copy is the scan? */
-static bool is_duplicate(const qr_delivery_file *cur, const qr_dv_item *it)
+/* Do two page names give the same page: equal in natural order once the
+ * extension is set aside ("0003.tif", "0003.TIF", "0003.jpg", "3.tif")?
+ * Names too long for the stems' buffers must be equal byte for byte. */
+static bool same_page(const char *a, const char *b)
 {
-    return cur && it->src.name && cur->n_sources > 0 && strcmp(cur->file_id, it->file_id) == 0 &&
-           strcmp(page_name(&cur->sources[cur->n_sources - 1]), page_name(&it->src)) == 0;
+    const char *da = strrchr(a, '.'), *db = strrchr(b, '.');
+    size_t la = da && da != a ? (size_t)(da - a) : strlen(a);
+    size_t lb = db && db != b ? (size_t)(db - b) : strlen(b);
+    char sa[256], sb[256];
+    if (la >= sizeof sa || lb >= sizeof sb)
+        return strcmp(a, b) == 0;
+    memcpy(sa, a, la);
+    sa[la] = '\0';
+    memcpy(sb, b, lb);
+    sb[lb] = '\0';
+    return qr_natcmp(sa, sb) == 0;
+}
+
+/* A source kept for cur that gives the same page as it (a name repeated in a
+ * box, the same member in two boxes, 0003.tif beside 0003.jpg): which copy
+ * is the scan? Pages are sorted by name, so such a twin is among the last
+ * few kept; a short look back keeps this linear. NULL when there is none. */
+static qr_delivery_source *twin_of(const qr_delivery_file *cur, const qr_dv_item *it)
+{
+    if (!cur || !it->src.name || strcmp(cur->file_id, it->file_id) != 0)
+        return NULL;
+    for (size_t k = cur->n_sources, seen = 0; k-- > 0 && seen < 16; seen++)
+        if (same_page(page_name(&cur->sources[k]), page_name(&it->src)))
+            return &cur->sources[k];
+    return NULL;
 }
 
 /* The archive of a member source: its display name is "<archive>:<member>". */
@@ -326,14 +350,38 @@ static void positions(const qr_delivery_source *a, const qr_delivery_source *b, 
         snprintf(out, n, "%s and %s", a->name, b->name);
 }
 
-/* The file keeps the first copy, so its pages are still measured; the
- * refused issue keeps it from being archived until the box is corrected. */
-static void note_duplicate(qr_delivery *d, const qr_delivery_file *cur, const qr_dv_item *it)
+/* Refuse the copy `it` of the page `first` gives. Members of differently
+ * named copies are named too. */
+static void note_duplicate(qr_delivery *d, const qr_delivery_source *first, const qr_dv_item *it)
 {
     char where[600];
-    positions(&cur->sources[cur->n_sources - 1], &it->src, where, sizeof where);
+    positions(first, &it->src, where, sizeof where);
+    const char *p1 = page_name(first), *p2 = page_name(&it->src);
+    bool renamed = strcmp(p1, p2) != 0 && first->member && it->src.member;
     qr_delivery_note(d, QR_DELIVERY_REFUSED, it->file_id, it->src.name,
-                     "ambiguous: the name is given twice (%s): which copy is the scan?", where);
+                     "ambiguous: the same page is given twice (%s%s%s): which copy is the scan?",
+                     where, renamed ? ", the first as " : "", renamed ? p1 : "");
+}
+
+/* Does a lie before b in the delivery (archive, then position in it)? */
+static bool lies_before(const qr_delivery_source *a, const qr_delivery_source *b)
+{
+    int c = qr_delivery_namecmp(a->abs_path, b->abs_path);
+    return c ? c < 0 : a->index < b->index;
+}
+
+/* Two copies of one page: the file keeps the first in the delivery, so its
+ * pages are still measured, and the other is refused; the refused issue
+ * keeps the file from being archived until the box is corrected. */
+static void keep_first(qr_delivery *d, qr_delivery_source *kept, qr_dv_item *it)
+{
+    if (lies_before(&it->src, kept)) { /* 1.jpg sorts before 0001.tif, lying after it */
+        qr_delivery_source t = *kept;
+        *kept = it->src;
+        it->src = t;
+    }
+    note_duplicate(d, kept, it);
+    source_free(&it->src);
 }
 
 /* Every file a refused issue names is a file of the delivery, even when
@@ -381,9 +429,9 @@ static int builder_finish(qr_delivery *d, qr_err *err)
     size_t ns = 0;
     for (size_t i = 0; i < p->n_items; i++) {
         qr_dv_item *it = &p->items[i];
-        if (is_duplicate(cur, it)) {
-            note_duplicate(d, cur, it);
-            source_free(&it->src);
+        qr_delivery_source *twin = twin_of(cur, it);
+        if (twin) {
+            keep_first(d, twin, it);
         } else {
             cur = group_next(d, it, cur);
             if (it->src.name) {

@@ -34,10 +34,11 @@
  *
  * Input that is ambiguous or damaged is REFUSED too, so that it can never
  * pass as a shorter or guessed file:
- *   - a page name given twice in one file (a name repeated in a box, the
- *     same member in two boxes): which copy is the scan? The first copy (by
- *     archive, then position) stays the source so the pages are measured;
- *     the issue names both positions ("member 1 of BOX-1.tar").
+ *   - a page given twice in one file (a name repeated in a box, the same
+ *     member in two boxes, 0003.tif beside 0003.jpg or 3.tif: names equal in
+ *     natural order but for the extension): which copy is the scan? The
+ *     first copy (by archive, then position) stays the source so the pages
+ *     are measured; the issue names both ("members 1 and 3 of BOX-1.tar").
  *   - a damaged box (libarchive cannot read a header or reads it only with
  *     a warning, a member is cut short, a zip's central directory is broken
  *     or missing, a tar ends without its end-of-archive blocks): an issue

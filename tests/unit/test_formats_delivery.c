@@ -208,6 +208,36 @@ static void test_multipage(void)
     qr_delivery_free(&d);
 }
 
+/* One page given twice under two names in a file folder (0002.jpg beside
+ * 0002.tif and 02.png): ambiguous like a name repeated in a box; the first
+ * in page order is kept. 0002a.tif and 10.tif are other pages. */
+static void test_folder_twins(void)
+{
+    char root[600];
+    snprintf(root, sizeof root, "%s/twins", base);
+    put("twins/F-1/0001.tif", "p1");
+    put("twins/F-1/0002.tif", "tif copy");
+    put("twins/F-1/0002.jpg", "jpg copy");
+    put("twins/F-1/02.png", "png copy");
+    put("twins/F-1/0002a.tif", "p2a");
+    put("twins/F-2/1.tif", "one");
+    put("twins/F-2/10.tif", "ten");
+    qr_delivery *d = open_ok(root, "folders");
+    if (!d)
+        return;
+    const char *f1[] = {"F-1/0001.tif", "F-1/0002.jpg", "F-1/0002a.tif"};
+    const char *f2[] = {"F-2/1.tif", "F-2/10.tif"};
+    CHECK(names_are(qr_delivery_find(d, "F-1"), f1, 3));
+    CHECK(names_are(qr_delivery_find(d, "F-2"), f2, 2));
+    int kt = issue_with(d, QR_DELIVERY_REFUSED, "F-1/0002.tif: ambiguous",
+                        "(F-1/0002.jpg and F-1/0002.tif): which copy is the scan?");
+    int kp = issue_with(d, QR_DELIVERY_REFUSED, "F-1/02.png: ambiguous", "(F-1/0002.jpg and F-1/02.png)");
+    CHECK(kt >= 0 && id_is(&d->issues[kt], "F-1"));
+    CHECK(kp >= 0 && id_is(&d->issues[kp], "F-1"));
+    CHECK_EQ_INT(d->n_issues, 2);
+    qr_delivery_free(&d);
+}
+
 static void expect_error(const char *path, const char *layout, const char *what)
 {
     qr_delivery *d = NULL;
@@ -379,9 +409,10 @@ static void build_boxes(void)
         "    b = bytearray(open(path, 'rb').read()); b[at] = byte; open(path, 'wb').write(bytes(b))\n"
         "three = [('F-1/0001.tif', b'a' * 1000), ('F-1/0002.tif', b'b' * 1000),\n"
         "         ('F-2/0001.tif', b'c' * 3000)]\n"
-        "dup = [('F-1/0001.tif', b'first'), ('F-1/0002.tif', b'p2'), ('F-1/0001.tif', b'second copy')]\n"
+        "dup = [('F-1/0001.tif', b'first'), ('F-1/0002.tif', b'p2'), ('F-1/0001.tif', b'second copy'),\n"
+        "       ('F-2/0001.tif', b'q1'), ('F-2/1.jpg', b'q1 again')]\n"
         "tar(box('dup-tar', 'BOX-1.tar'), dup); zp(box('dup-zip', 'BOX-1.zip'), dup)\n"
-        "tar(box('fixed-tar', 'BOX-1.tar'), dup[:2])\n"
+        "tar(box('fixed-tar', 'BOX-1.tar'), dup[:2] + dup[3:4])\n"
         "tar(box('refused-tar', 'BOX-1.tar'), [('F-1/0001.tif', b'p1'),\n"
         "    ('F-5/0001.tif', b'', tarfile.SYMTYPE, '/etc/passwd'),\n"
         "    ('F-6/0001.tif', b'', tarfile.LNKTYPE, 'F-1/0001.tif'), ('F-7/\\udcff.tif', b'x'),\n"
@@ -448,6 +479,7 @@ static void test_duplicate_names(const char *kind)
     if (k >= 0) {
         const qr_delivery_issue *is = &d->issues[k];
         CHECKF(id_is(is, "F-1") && strstr(is->msg, where) && strstr(is->msg, "which copy") &&
+                   strstr(is->msg, "the same page is given twice") && !strstr(is->msg, "first as") &&
                    !is->damaged, "%s: %s", kind, is->msg);
     }
     const qr_delivery_file *f1 = qr_delivery_find(d, "F-1");
@@ -456,6 +488,12 @@ static void test_duplicate_names(const char *kind)
         CHECK(f1->sources[0].index == 0);
         check_member(d, &f1->sources[0], "first", 5);
     }
+    /* the same page under another name: both members named */
+    snprintf(name, sizeof name, "BOX-1.%s:F-2/1.jpg", kind);
+    snprintf(where, sizeof where, "(members 4 and 5 of BOX-1.%s, the first as 0001.tif)", kind);
+    k = issue_with(d, QR_DELIVERY_REFUSED, name, where);
+    CHECKF(k >= 0 && id_is(&d->issues[k], "F-2") && n_sources_of(d, "F-2") == 1,
+           "%s: no refused issue on F-2 saying %s", kind, where);
     ing_faults fl = {0};
     CHECK_EQ_INT(ing_issue_faults(&fl, d, "F-1"), 1);
     if (fl.n == 1)
@@ -683,6 +721,7 @@ int main(void)
     qr_test_tmpdir("test_formats_delivery", base, sizeof base);
     test_folders();
     test_multipage();
+    test_folder_twins();
     test_detection();
     if (have_python()) {
         build_archives();

@@ -18,6 +18,7 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ typedef struct arc_cursor {
 } arc_cursor;
 
 /* libarchive gives member names in the calling thread's locale. quire runs
- * in the C locale, where a UTF-8 name ("F-\u00e4/0001.tif") cannot be
+ * in the C locale, where a UTF-8 name (an umlaut in a file id) cannot be
  * converted: libarchive warns, and a zip member then has no name at all.
  * While it reads, the thread uses C.UTF-8, so names arrive as the UTF-8
  * they are and a warning on a header means a damaged header. Without
@@ -298,6 +299,19 @@ static int scan_end(qr_delivery *d, const arc_scan *sc)
                        "the archive ends without its end-of-archive blocks: it was cut short");
 }
 
+/* A box libarchive cannot open: unreadable when the system refused it
+ * (access, I/O), which says nothing of its bytes; else damaged (no archive
+ * of its kind: libarchive's "Unrecognized archive format"). Either way no
+ * file is named. */
+static int open_failure(qr_delivery *d, const arc_scan *sc)
+{
+    int no = archive_errno(sc->a);
+    if (no == EACCES || no == EPERM || no == EIO || no == ENOENT)
+        return qr_delivery_note(d, QR_DELIVERY_REFUSED, NULL, sc->arc->name, "cannot be read: %s",
+                                arc_reason(sc->a, strerror(no)));
+    return note_damage(d, sc, NULL, arc_reason(sc->a, "not an archive libarchive can read"));
+}
+
 static int scan_archive(qr_delivery *d, const qr_dv_entry *ent, bool zip)
 {
     arc_scan sc = {.arc = ent, .zip = zip};
@@ -306,7 +320,7 @@ static int scan_archive(qr_delivery *d, const qr_dv_entry *ent, bool zip)
         return QR_ENOMEM;
     int rc = QR_OK;
     if (r != ARCHIVE_OK)
-        rc = note_damage(d, &sc, NULL, arc_reason(sc.a, "cannot open the archive"));
+        rc = open_failure(d, &sc);
     for (bool stop = r != ARCHIVE_OK; rc == QR_OK && !stop;) {
         struct archive_entry *e = NULL;
         r = archive_read_next_header(sc.a, &e);

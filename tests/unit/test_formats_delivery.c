@@ -79,6 +79,7 @@ static bool id_is(const qr_delivery_issue *is, const char *want)
     return is && (want ? is->file_id && strcmp(is->file_id, want) == 0 : is->file_id == NULL);
 }
 
+/* The sources of file id; (size_t)-1 when the delivery has no such file. */
 static size_t n_sources_of(const qr_delivery *d, const char *id)
 {
     const qr_delivery_file *f = qr_delivery_find(d, id);

@@ -7,7 +7,10 @@
  * whose target lies outside the delivery root, refuses FIFOs, sockets and
  * devices (opening a FIFO would hang the ingest thread), and refuses names
  * that are not valid UTF-8. Only two levels are ever walked, so symlink loops
- * cannot trap it. Runs on the thread that calls qr_delivery_open.
+ * cannot trap it. A refused entry is charged to the file it stands for (its
+ * file folder, or the file a top entry would have been), so that the file is
+ * found faulty rather than missing. Runs on the thread that calls
+ * qr_delivery_open.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -149,7 +152,38 @@ static void fill_source(qr_delivery_source *s, const qr_dv_entry *e, char *disp,
     s->container = container;
 }
 
+/* A refused entry at the top of the delivery (a file folder that is a
+ * symlink leading outside, a FIFO named like a file, a name that is not
+ * UTF-8) would otherwise vanish: the file it stands for would stay "not
+ * delivered" with the refusal only on stderr. The layout names the file such
+ * an entry stands for (id_of returns a new string, or NULL when the entry
+ * stands for no file), and each refused issue recorded since `from` without
+ * a file gets it. Paths at the top are entry names, escaped. */
+static int claim_top(qr_delivery *d, size_t from, char *(*id_of)(const char *name, bool *oom))
+{
+    for (size_t i = from; i < d->n_issues; i++) {
+        qr_delivery_issue *is = &d->issues[i];
+        if (is->kind != QR_DELIVERY_REFUSED || is->file_id || !is->path || strchr(is->path, '/'))
+            continue;
+        bool oom = false;
+        is->file_id = id_of(is->path, &oom);
+        if (oom)
+            return QR_ENOMEM;
+    }
+    return QR_OK;
+}
+
 /* ---- folders ----------------------------------------------------------- */
+
+/* Every top entry but a loose page image stands for a file folder. */
+static char *folder_id_of(const char *name, bool *oom)
+{
+    if (qr_delivery_is_page_image(name))
+        return NULL;
+    char *id = qr_strdup(name);
+    *oom = !id;
+    return id;
+}
 
 static int folder_page(qr_delivery *d, const char *file_id, const qr_dv_entry *e)
 {
@@ -192,8 +226,10 @@ static int folder_file(qr_delivery *d, const qr_dv_entry *e, qr_err *err)
 static int folders_enumerate(qr_delivery *d, qr_err *err)
 {
     qr_dv_entry *ents = NULL;
-    size_t n = 0;
+    size_t n = 0, from = d->n_issues;
     int rc = qr_delivery_list_dir(d, d->root, "", NULL, &ents, &n, err);
+    if (rc == QR_OK && claim_top(d, from, folder_id_of) != QR_OK)
+        rc = qr_err_set(err, QR_ENOMEM, "%s: out of memory", d->root);
     for (size_t i = 0; rc == QR_OK && i < n; i++) {
         if (ents[i].type == QR_DV_DIR)
             rc = folder_file(d, &ents[i], err);
@@ -302,11 +338,23 @@ static int multipage_one(qr_delivery *d, const qr_dv_entry *ents, size_t i)
     return rc;
 }
 
+/* A top entry named like a TIFF stands for the file of its stem. */
+static char *multipage_id_of(const char *name, bool *oom)
+{
+    if (!is_tiff_name(name))
+        return NULL;
+    char *id = stem(name);
+    *oom = !id;
+    return id;
+}
+
 static int multipage_enumerate(qr_delivery *d, qr_err *err)
 {
     qr_dv_entry *ents = NULL;
-    size_t n = 0;
+    size_t n = 0, from = d->n_issues;
     int rc = qr_delivery_list_dir(d, d->root, "", NULL, &ents, &n, err);
+    if (rc == QR_OK && claim_top(d, from, multipage_id_of) != QR_OK)
+        rc = qr_err_set(err, QR_ENOMEM, "%s: out of memory", d->root);
     for (size_t i = 0; rc == QR_OK && i < n; i++)
         if (multipage_one(d, ents, i) != QR_OK)
             rc = qr_err_set(err, QR_ENOMEM, "%s: out of memory", d->root);

@@ -27,7 +27,9 @@ typedef struct qr_dv_priv {
 /* Add a source to file_id (strings are copied), or with src NULL just make
  * sure the file exists (an empty folder is a delivered file without pages). */
 int qr_delivery_add(qr_delivery *d, const char *file_id, const qr_delivery_source *src);
-/* Record an issue; path is raw bytes and gets escaped. Returns QR_OK or QR_ENOMEM. */
+/* Record an issue; path and file_id are raw bytes and get escaped (a file
+ * named by a REFUSED issue becomes a file of the delivery when the builder
+ * finishes). Returns QR_OK or QR_ENOMEM. */
 int qr_delivery_note(qr_delivery *d, qr_delivery_issue_kind kind, const char *file_id,
                       const char *path, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

@@ -10,7 +10,8 @@
  *   folders    DELIVERY/<file_id>/<page images>, pages in natural name order
  *   multipage  DELIVERY/<file_id>.tif|.tiff, one source holding all pages
  *   zip, tar   DELIVERY/<box>.zip|.tar, members <file_id>/<page image>; a
- *              member is read into memory by read_source, never by path
+ *              member is read into memory by read_source, never by path;
+ *              member names are taken as UTF-8 whatever the process locale
  *
  * Detection (layout NULL or "auto"): a DELIVERY that holds a directory named
  * "scans" is enumerated from DELIVERY/scans (the shape make_batch.py writes:
@@ -21,19 +22,44 @@
  * detection.
  *
  * Junk is skipped silently: hidden names (".DS_Store", "._x"), Thumbs.db,
- * desktop.ini. Other names that are not page images (.tif .tiff .jpg .jpeg
- * .png, any case) are skipped with an IGNORED issue. A name with a page-image
- * extension is always listed, even if its bytes are garbage: the decoder
- * reports it. Hostile entries are REFUSED, never followed or read: names that
- * are not valid UTF-8 or hold control characters, archive members that are
- * absolute or contain "..", symlinks leading outside the delivery (or
- * dangling), and anything that is not a regular file or directory. Issues name
- * the path (invalid bytes shown as \xNN); the rest of the delivery goes on.
+ * desktop.ini, __MACOSX/ in a box. Other names that are not page images (.tif
+ * .tiff .jpg .jpeg .png, any case) are skipped with an IGNORED issue. A name
+ * with a page-image extension is always listed, even if its bytes are
+ * garbage: the decoder reports it. Hostile entries are REFUSED, never
+ * followed or read: names that are not valid UTF-8 or hold control
+ * characters, archive members that are absolute or contain "..", links,
+ * symlinks leading outside the delivery (or dangling), and anything that is
+ * not a regular file or directory. Issues name the path (invalid bytes shown
+ * as \xNN); the rest of the delivery goes on.
+ *
+ * Input that is ambiguous or damaged is REFUSED too, so that it can never
+ * pass as a shorter or guessed file:
+ *   - a page given twice in one file (a name repeated in a box, the same
+ *     member in two boxes, 0003.tif beside 0003.jpg or 3.tif: names equal in
+ *     natural order but for the extension): which copy is the scan? The
+ *     first copy (by archive, then position) stays the source so the pages
+ *     are measured; the issue names both ("members 1 and 3 of BOX-1.tar").
+ *   - a damaged box (libarchive cannot read a header or reads it only with
+ *     a warning, a member is cut short, a zip's central directory is broken
+ *     or missing, a tar ends without its end-of-archive blocks): an issue
+ *     flagged damaged, "BOX-1.tar: damaged after member F-1/0002.tif:
+ *     <libarchive's message>", naming the last member read whole. Nothing
+ *     after a break is read; a member cut short is no source.
+ * A REFUSED issue names the file it belongs to whenever the path gives one:
+ * a member "<file_id>/...", an entry of a file folder, a top entry that
+ * stands for a file (a file folder, "<file_id>.tif"), for damage the file of
+ * the member being read (between members: the last one read whole). Every
+ * file so named is in the list, with no sources when nothing of it could be
+ * taken, so ingest plans it and makes each such issue a fault of the file
+ * (pipeline/ingest_issues.c) instead of leaving the file "not delivered".
  *
  * Order: files by file id, pages by name, both natural order ("2" < "10")
  * with a plain byte compare breaking ties: the same tree always gives the same
  * list. A file's fingerprint is SHA-256 over its sources' (name, size,
- * mtime_ns) in that order: cheap change detection for reruns.
+ * mtime_ns) in that order, then the messages of its refused issues: cheap
+ * change detection for reruns, and a corrected redelivery (the duplicate
+ * taken out, the box sent whole) is a change even when the sources kept are
+ * the same.
  *
  * Threads: a qr_delivery is built and read by one thread (the ingest thread);
  * read_source keeps an archive cursor inside it. Different deliveries are
@@ -76,6 +102,9 @@ typedef enum qr_delivery_issue_kind {
 
 typedef struct qr_delivery_issue {
     qr_delivery_issue_kind kind;
+    bool damaged;  /* REFUSED because the container itself is damaged (cut
+                    * short, broken header or directory): nothing after the
+                    * damage was read */
     char *file_id; /* the file it belongs to, when known; else NULL */
     char *path;    /* display path relative to the root (escaped) */
     char *msg;     /* "<path>: <reason>" */

@@ -208,4 +208,9 @@ void *ing_worker_main(void *engine);
 void *ing_assembler_main(void *engine);
 void *ing_ledger_main(void *engine);
 
+/* One corrupt fault (page 0) per refused issue of file_id in d, its detail the
+ * issue's message (cut to fit); returns how many, or -1 when out of memory
+ * (ingest_issues.c). */
+int ing_issue_faults(ing_faults *faults, const qr_delivery *d, const char *file_id);
+
 #endif

@@ -4,6 +4,13 @@
  * multipage layout, detection), archives with traversal names (built with
  * python3's tarfile/zipfile when available), and, when ../shared exists,
  * batches from make_batch.py checked against their truth.json.
+ *
+ * Ambiguous and damaged boxes are built byte by byte from real tar and zip
+ * files (a name given twice, members that are all refused, a tar or zip cut
+ * at a member boundary or inside a member, a broken central directory, a
+ * broken tar header, a file that is no archive), so the issues are checked
+ * against what libarchive really reports; ing_issue_faults, which turns a
+ * file's refused issues into its faults, is checked on them too.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "delivery_int.h" /* qr_delivery_escape */
+#include "ingest_int.h"
 #include "qr_delivery.h"
 #include "qr_test.h"
 
@@ -64,6 +73,19 @@ static bool names_are(const qr_delivery_file *f, const char *const *want, size_t
     return true;
 }
 
+/* The issue names exactly this file (want NULL: no file). */
+static bool id_is(const qr_delivery_issue *is, const char *want)
+{
+    return is && (want ? is->file_id && strcmp(is->file_id, want) == 0 : is->file_id == NULL);
+}
+
+/* The sources of file id; (size_t)-1 when the delivery has no such file. */
+static size_t n_sources_of(const qr_delivery *d, const char *id)
+{
+    const qr_delivery_file *f = qr_delivery_find(d, id);
+    return f ? f->n_sources : (size_t)-1;
+}
+
 static qr_delivery *open_ok(const char *path, const char *layout)
 {
     qr_delivery *d = NULL;
@@ -102,9 +124,9 @@ static void test_folders(void)
     if (!d)
         return;
     CHECK(strcmp(d->layout->name, "folders") == 0);
-    CHECK_EQ_INT(d->n_files, 4);
-    const char *ids[] = {"A-1", "A-2", "B", "EMPTY"};
-    for (size_t i = 0; i < 4 && i < d->n_files; i++)
+    CHECK_EQ_INT(d->n_files, 5);
+    const char *ids[] = {"A-1", "A-2", "B", "EMPTY", "ESCAPE"};
+    for (size_t i = 0; i < 5 && i < d->n_files; i++)
         CHECKF(strcmp(d->files[i].file_id, ids[i]) == 0, "file %zu is %s", i, d->files[i].file_id);
     const char *a2[] = {"A-2/1.tif", "A-2/2.tif", "A-2/10.tif"};
     CHECK(names_are(qr_delivery_find(d, "A-2"), a2, 3));
@@ -116,9 +138,12 @@ static void test_folders(void)
     const char *b[] = {"B/1.tif"}; /* a corrupt page is still a page */
     CHECK(names_are(qr_delivery_find(d, "B"), b, 1));
     CHECK(qr_delivery_find(d, "EMPTY") && qr_delivery_find(d, "EMPTY")->n_sources == 0);
-    CHECK(!qr_delivery_find(d, ".hidden") && !qr_delivery_find(d, "ESCAPE"));
+    /* a file folder that was refused is a file without pages, so it is not lost */
+    CHECK(!qr_delivery_find(d, ".hidden") && qr_delivery_find(d, "ESCAPE") &&
+          qr_delivery_find(d, "ESCAPE")->n_sources == 0);
     CHECK(issue_with(d, QR_DELIVERY_REFUSED, "A-1/evil.tif", "outside the delivery") >= 0);
-    CHECK(issue_with(d, QR_DELIVERY_REFUSED, "ESCAPE", "outside the delivery") >= 0);
+    int esc = issue_with(d, QR_DELIVERY_REFUSED, "ESCAPE", "outside the delivery");
+    CHECK(esc >= 0 && id_is(&d->issues[esc], "ESCAPE"));
     CHECK(issue_with(d, QR_DELIVERY_REFUSED, "B/fifo.tif", "not a regular file") >= 0);
     CHECK(issue_with(d, QR_DELIVERY_REFUSED, "B/bad\\xFFname.tif", "not valid UTF-8") >= 0);
     CHECK(issue_with(d, QR_DELIVERY_IGNORED, "A-2/notes.txt", "not a page image") >= 0);
@@ -159,22 +184,58 @@ static void test_multipage(void)
     put("multi/X-1.tiff", "twin of X-1");
     put("multi/notes.txt", "n");
     put("multi/.X-3.tif", "hidden");
+    sh("ln -s /etc/passwd '%s/multi/X-5.tif'", base);
     qr_delivery *d = open_ok(root, NULL);
     if (!d)
         return;
     CHECK(strcmp(d->layout->name, "multipage") == 0);
-    CHECK_EQ_INT(d->n_files, 3);
-    const char *ids[] = {"X-1", "X-2", "X-10"};
-    for (size_t i = 0; i < 3 && i < d->n_files; i++) {
+    CHECK_EQ_INT(d->n_files, 4);
+    const char *ids[] = {"X-1", "X-2", "X-5", "X-10"}; /* refused, below */
+    for (size_t i = 0; i < 4 && i < d->n_files; i++) {
         const qr_delivery_file *f = &d->files[i];
-        CHECKF(strcmp(f->file_id, ids[i]) == 0 && f->n_sources == 1 && f->sources[0].container,
+        CHECKF(strcmp(f->file_id, ids[i]) == 0 &&
+                   (i == 2 || (f->n_sources == 1 && f->sources[0].container)),
                "file %zu: %s", i, f->file_id);
     }
     const qr_delivery_file *x2 = qr_delivery_find(d, "X-2");
     CHECK(x2 && strcmp(x2->sources[0].name, "X-2.TIFF") == 0 && x2->sources[0].size == 4);
     CHECK(strcmp(qr_delivery_find(d, "X-1")->sources[0].name, "X-1.tif") == 0);
-    CHECK(issue_with(d, QR_DELIVERY_REFUSED, "X-1.tiff", "second TIFF") >= 0);
+    int twin = issue_with(d, QR_DELIVERY_REFUSED, "X-1.tiff", "second TIFF");
+    CHECK(twin >= 0 && id_is(&d->issues[twin], "X-1"));
+    /* a refused TIFF is its file without pages, so the file is not lost */
+    int x5 = issue_with(d, QR_DELIVERY_REFUSED, "X-5.tif", "outside the delivery");
+    CHECK(x5 >= 0 && id_is(&d->issues[x5], "X-5") && n_sources_of(d, "X-5") == 0);
     CHECK(issue_with(d, QR_DELIVERY_IGNORED, "notes.txt", "") >= 0);
+    qr_delivery_free(&d);
+}
+
+/* One page given twice under two names in a file folder (0002.jpg beside
+ * 0002.tif and 02.png): ambiguous like a name repeated in a box; the first
+ * in page order is kept. 0002a.tif and 10.tif are other pages. */
+static void test_folder_twins(void)
+{
+    char root[600];
+    snprintf(root, sizeof root, "%s/twins", base);
+    put("twins/F-1/0001.tif", "p1");
+    put("twins/F-1/0002.tif", "tif copy");
+    put("twins/F-1/0002.jpg", "jpg copy");
+    put("twins/F-1/02.png", "png copy");
+    put("twins/F-1/0002a.tif", "p2a");
+    put("twins/F-2/1.tif", "one");
+    put("twins/F-2/10.tif", "ten");
+    qr_delivery *d = open_ok(root, "folders");
+    if (!d)
+        return;
+    const char *f1[] = {"F-1/0001.tif", "F-1/0002.jpg", "F-1/0002a.tif"};
+    const char *f2[] = {"F-2/1.tif", "F-2/10.tif"};
+    CHECK(names_are(qr_delivery_find(d, "F-1"), f1, 3));
+    CHECK(names_are(qr_delivery_find(d, "F-2"), f2, 2));
+    int kt = issue_with(d, QR_DELIVERY_REFUSED, "F-1/0002.tif: ambiguous",
+                        "(F-1/0002.jpg and F-1/0002.tif): which copy is the scan?");
+    int kp = issue_with(d, QR_DELIVERY_REFUSED, "F-1/02.png: ambiguous", "(F-1/0002.jpg and F-1/02.png)");
+    CHECK(kt >= 0 && id_is(&d->issues[kt], "F-1"));
+    CHECK(kp >= 0 && id_is(&d->issues[kp], "F-1"));
+    CHECK_EQ_INT(d->n_issues, 2);
     qr_delivery_free(&d);
 }
 
@@ -276,7 +337,8 @@ static void test_archive(const char *kind)
     bool zip = strcmp(kind, "zip") == 0; /* zip: a second box repeats F-1/0001.tif */
     CHECK_EQ_INT(d->n_files, zip ? 3 : 2);
     if (zip) {
-        CHECK(issue_with(d, QR_DELIVERY_REFUSED, "BOX-2.zip:F-1/0001.tif", "second source") >= 0);
+        int k = issue_with(d, QR_DELIVERY_REFUSED, "BOX-2.zip:F-1/0001.tif", "ambiguous");
+        CHECK(k >= 0 && id_is(&d->issues[k], "F-1") && strstr(d->issues[k].msg, "(member 4 of BOX-1.zip and member 1 of BOX-2.zip)"));
         const qr_delivery_file *f4 = qr_delivery_find(d, "F-4");
         CHECK(f4 && f4->n_sources == 1 && strcmp(f4->sources[0].name, "BOX-2.zip:F-4/0001.tif") == 0);
         if (f4 && f4->n_sources == 1)
@@ -309,6 +371,265 @@ static void test_archive(const char *kind)
         CHECK(qr_delivery_read_source(d, &f2->sources[1], 1000, &data, &len, &err) == QR_ELIMIT &&
               strstr(err.msg, "F-2/0002.tif"));
     }
+    qr_delivery_free(&d);
+}
+
+/* ---- ambiguous and damaged boxes ---------------------------------------- */
+
+/* One delivery per case (box-<case>/BOX-1.tar|zip), written by python3 and
+ * then cut or broken at offsets the writer reports. */
+static void build_boxes(void)
+{
+    char script[600];
+    snprintf(script, sizeof script, "%s/mkbox.py", base);
+    put("mkbox.py",
+        "import sys, os, io, tarfile, zipfile\n"
+        "base = sys.argv[1]\n"
+        "def box(case, name):\n"
+        "    d = os.path.join(base, 'box-' + case); os.makedirs(d, exist_ok=True)\n"
+        "    return os.path.join(d, name)\n"
+        "def tar(path, mem, fmt=tarfile.USTAR_FORMAT):\n"
+        "    t = tarfile.open(path, 'w', format=fmt, encoding='utf-8', errors='surrogateescape')\n"
+        "    for m in mem:\n"
+        "        ti = tarfile.TarInfo(m[0]); ti.mtime = 1700000000\n"
+        "        if len(m) > 2:\n"
+        "            ti.type, ti.linkname = m[2], m[3]; t.addfile(ti)\n"
+        "        else:\n"
+        "            ti.size = len(m[1]); t.addfile(ti, io.BytesIO(m[1]))\n"
+        "    t.close()\n"
+        "def zp(path, mem):\n"
+        "    z = zipfile.ZipFile(path, 'w')\n"
+        "    for m in mem:\n"
+        "        zi = zipfile.ZipInfo(m[0], (2024, 3, 1, 9, 0, 0))\n"
+        "        if len(m) > 2: zi.external_attr = 0o120777 << 16\n"
+        "        z.writestr(zi, m[1])\n"
+        "    z.close()\n"
+        "def cut(path, n):\n"
+        "    b = open(path, 'rb').read()[:n]; open(path, 'wb').write(b)\n"
+        "def poke(path, at, byte):\n"
+        "    b = bytearray(open(path, 'rb').read()); b[at] = byte; open(path, 'wb').write(bytes(b))\n"
+        "three = [('F-1/0001.tif', b'a' * 1000), ('F-1/0002.tif', b'b' * 1000),\n"
+        "         ('F-2/0001.tif', b'c' * 3000)]\n"
+        "dup = [('F-1/0001.tif', b'first'), ('F-1/0002.tif', b'p2'), ('F-1/0001.tif', b'second copy'),\n"
+        "       ('F-2/0001.tif', b'q1'), ('F-2/1.jpg', b'q1 again')]\n"
+        "tar(box('dup-tar', 'BOX-1.tar'), dup); zp(box('dup-zip', 'BOX-1.zip'), dup)\n"
+        "tar(box('fixed-tar', 'BOX-1.tar'), dup[:2] + dup[3:4])\n"
+        "tar(box('refused-tar', 'BOX-1.tar'), [('F-1/0001.tif', b'p1'),\n"
+        "    ('F-5/0001.tif', b'', tarfile.SYMTYPE, '/etc/passwd'),\n"
+        "    ('F-6/0001.tif', b'', tarfile.LNKTYPE, 'F-1/0001.tif'), ('F-7/\\udcff.tif', b'x'),\n"
+        "    ('F-9/' + '\\u00e4' * 100 + '.tif', b'', tarfile.SYMTYPE, 'x')], fmt=tarfile.GNU_FORMAT)\n"
+        "zp(box('refused-zip', 'BOX-1.zip'), [('F-1/0001.tif', b'p1'),\n"
+        "    ('F-5/0001.tif', b'/etc/passwd', 'link'), ('F-8/../x.tif', b'x')])\n"
+        "u = [('F-\\u00e4/0001.tif', b'umlaut')]\n"
+        "tar(box('utf8-tar', 'BOX-1.tar'), u, fmt=tarfile.PAX_FORMAT); zp(box('utf8-zip', 'BOX-1.zip'), u)\n"
+        "p = box('cut-tar-b', 'BOX-1.tar'); tar(p, three); cut(p, tarfile.open(p).getmembers()[2].offset)\n"
+        "p = box('cut-tar-m', 'BOX-1.tar'); tar(p, three)\n"
+        "cut(p, tarfile.open(p).getmembers()[2].offset_data + 1000)\n"
+        "p = box('cut-zip-b', 'BOX-1.zip'); zp(p, three); cut(p, zipfile.ZipFile(p).infolist()[2].header_offset)\n"
+        "p = box('cut-zip-m', 'BOX-1.zip'); zp(p, three)\n"
+        "cut(p, zipfile.ZipFile(p).infolist()[2].header_offset + 100)\n"
+        "p = box('cd-zip', 'BOX-1.zip'); zp(p, three); sd = zipfile.ZipFile(p).start_dir\n"
+        "poke(p, open(p, 'rb').read().find(b'PK\\x01\\x02', sd + 4), ord('X'))\n"
+        "p = box('hdr-tar', 'BOX-1.tar'); tar(p, three)\n"
+        "at = tarfile.open(p).getmembers()[1].offset + 10; poke(p, at, open(p, 'rb').read()[at] ^ 0xff)\n"
+        "open(box('junk-tar', 'BOX-1.tar'), 'wb').write(b'not an archive' * 100)\n"
+        "p = box('warn-tar', 'BOX-1.tar')\n"
+        "tar(p, [('F-1/0001.tif', b'a'), ('F-3/\\u00e9.tif', b'b'), ('F-4/0001.tif', b'c')], tarfile.PAX_FORMAT)\n"
+        "b = open(p, 'rb').read(); k = b.find('path=F-3/\\u00e9'.encode()) + 9\n"
+        "poke(p, k, 0xff); poke(p, k + 1, 0xff)\n");
+    sh("/usr/bin/python3 -W ignore '%s' '%s'", script, base);
+}
+
+static qr_delivery *open_box(const char *which)
+{
+    char p[700];
+    snprintf(p, sizeof p, "%s/box-%s", base, which);
+    return open_ok(p, NULL);
+}
+
+/* The one issue of d that is REFUSED and damaged, or NULL (and a failed
+ * check) when there is not exactly one. */
+static const qr_delivery_issue *the_damage(const qr_delivery *d)
+{
+    const qr_delivery_issue *found = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_issues; i++)
+        if (d->issues[i].damaged) {
+            found = &d->issues[i];
+            n++;
+        }
+    CHECKF(n == 1, "%s: %zu damaged issues, want 1", d->root, n);
+    if (found)
+        CHECKF(found->kind == QR_DELIVERY_REFUSED && !strstr(found->msg, "(null)"), "%s",
+               found->msg);
+    return n == 1 ? found : NULL;
+}
+
+/* The page name given twice: the first copy stays the source, the file gets
+ * a refused issue naming both positions, and it becomes one corrupt fault. */
+static void test_duplicate_names(const char *kind)
+{
+    qr_delivery *d = open_box(strcmp(kind, "tar") == 0 ? "dup-tar" : "dup-zip");
+    if (!d)
+        return;
+    char name[64], where[64];
+    snprintf(name, sizeof name, "BOX-1.%s:F-1/0001.tif", kind);
+    snprintf(where, sizeof where, "(members 1 and 3 of BOX-1.%s)", kind);
+    int k = issue_with(d, QR_DELIVERY_REFUSED, name, "ambiguous");
+    CHECKF(k >= 0, "%s: no refused issue saying %s is ambiguous", kind, name);
+    if (k >= 0) {
+        const qr_delivery_issue *is = &d->issues[k];
+        CHECKF(id_is(is, "F-1") && strstr(is->msg, where) && strstr(is->msg, "which copy") &&
+                   strstr(is->msg, "the same page is given twice") && !strstr(is->msg, "first as") &&
+                   !is->damaged, "%s: %s", kind, is->msg);
+    }
+    const qr_delivery_file *f1 = qr_delivery_find(d, "F-1");
+    CHECK(f1 && f1->n_sources == 2);
+    if (f1 && f1->n_sources == 2) {
+        CHECK(f1->sources[0].index == 0);
+        check_member(d, &f1->sources[0], "first", 5);
+    }
+    /* the same page under another name: both members named */
+    snprintf(name, sizeof name, "BOX-1.%s:F-2/1.jpg", kind);
+    snprintf(where, sizeof where, "(members 4 and 5 of BOX-1.%s, the first as 0001.tif)", kind);
+    k = issue_with(d, QR_DELIVERY_REFUSED, name, where);
+    CHECKF(k >= 0 && id_is(&d->issues[k], "F-2") && n_sources_of(d, "F-2") == 1,
+           "%s: no refused issue on F-2 saying %s", kind, where);
+    ing_faults fl = {0};
+    CHECK_EQ_INT(ing_issue_faults(&fl, d, "F-1"), 1);
+    if (fl.n == 1)
+        CHECKF(fl.v[0].kind == QR_FAULT_CORRUPT && fl.v[0].page == 0 && fl.v[0].value == 1 &&
+                   fl.v[0].threshold == 0 && strstr(fl.v[0].detail, "ambiguous"),
+               "fault detail '%s'", fl.v[0].detail);
+    ing_faults_free(&fl);
+    if (strcmp(kind, "tar") == 0) { /* the corrected box: same first copy, no issue */
+        qr_delivery *fixed = open_box("fixed-tar");
+        const qr_delivery_file *g1 = fixed ? qr_delivery_find(fixed, "F-1") : NULL;
+        CHECK(g1 && f1 && g1->n_sources == 2 && fixed->n_issues == 0 &&
+              strcmp(g1->fingerprint, f1->fingerprint) != 0);
+        qr_delivery_free(&fixed);
+    }
+    qr_delivery_free(&d);
+}
+
+/* Files whose members were all refused are still files (with no sources),
+ * and every refused member names its file. */
+static void test_refused_members(void)
+{
+    qr_delivery *d = open_box("refused-tar");
+    if (d) {
+        CHECK_EQ_INT(d->n_files, 5);
+        CHECK_EQ_INT(n_sources_of(d, "F-1"), 1);
+        const char *gone[] = {"F-5", "F-6", "F-7", "F-9"};
+        for (size_t i = 0; i < 4; i++)
+            CHECKF(n_sources_of(d, gone[i]) == 0, "%s: %zu sources", gone[i],
+                   n_sources_of(d, gone[i]));
+        int k5 = issue_with(d, QR_DELIVERY_REFUSED, "BOX-1.tar:F-5/0001.tif", "link");
+        int k6 = issue_with(d, QR_DELIVERY_REFUSED, "BOX-1.tar:F-6/0001.tif", "link");
+        int k7 = issue_with(d, QR_DELIVERY_REFUSED, "BOX-1.tar:F-7/\\xFF.tif", "UTF-8");
+        CHECK(k5 >= 0 && id_is(&d->issues[k5], "F-5"));
+        CHECK(k6 >= 0 && id_is(&d->issues[k6], "F-6"));
+        CHECK(k7 >= 0 && id_is(&d->issues[k7], "F-7"));
+        ing_faults fl = {0};
+        CHECK_EQ_INT(ing_issue_faults(&fl, d, "F-1"), 0);
+        CHECK_EQ_INT(ing_issue_faults(&fl, d, "F-9"), 1); /* a message too long for a fault */
+        if (fl.n == 1) {
+            const char *x = fl.v[0].detail;
+            size_t n = strlen(x);
+            char *esc = qr_delivery_escape(x);
+            CHECKF(n < sizeof fl.v[0].detail && n > 100 && strcmp(x + n - 3, "...") == 0 &&
+                       strncmp(x, "BOX-1.tar:F-9/", 14) == 0 && esc && !strchr(esc, '\\'),
+                   "detail '%s'", x);
+            free(esc);
+        }
+        ing_faults_free(&fl);
+        qr_delivery_free(&d);
+    }
+    d = open_box("refused-zip");
+    if (d) {
+        CHECK_EQ_INT(d->n_files, 3);
+        CHECK(n_sources_of(d, "F-1") == 1 && n_sources_of(d, "F-5") == 0 &&
+              n_sources_of(d, "F-8") == 0);
+        int k5 = issue_with(d, QR_DELIVERY_REFUSED, "BOX-1.zip:F-5/0001.tif", "link");
+        int k8 = issue_with(d, QR_DELIVERY_REFUSED, "BOX-1.zip:F-8/../x.tif", "escapes");
+        CHECK(k5 >= 0 && id_is(&d->issues[k5], "F-5"));
+        CHECK(k8 >= 0 && id_is(&d->issues[k8], "F-8"));
+        qr_delivery_free(&d);
+    }
+}
+
+/* UTF-8 member names are names, whatever the process locale. */
+static void test_utf8_members(const char *kind)
+{
+    qr_delivery *d = open_box(strcmp(kind, "tar") == 0 ? "utf8-tar" : "utf8-zip");
+    if (!d)
+        return;
+    const qr_delivery_file *f = qr_delivery_find(d, "F-\xC3\xA4");
+    CHECKF(f && f->n_sources == 1 && d->n_files == 1 && d->n_issues == 0,
+           "%s: %zu files, %zu issues%s%s", kind, d->n_files, d->n_issues,
+           d->n_issues ? ": " : "", d->n_issues ? d->issues[0].msg : "");
+    if (f && f->n_sources == 1)
+        check_member(d, &f->sources[0], "umlaut", 6);
+    qr_delivery_free(&d);
+}
+
+/* A damaged box: one damaged issue naming the container, the last member
+ * read whole and libarchive's reason, on the right file. */
+static void expect_damage(const char *which, const char *after, const char *reason,
+                          const char *file_id, size_t n_files)
+{
+    qr_delivery *d = open_box(which);
+    if (!d)
+        return;
+    const qr_delivery_issue *is = the_damage(d);
+    CHECKF(is && strstr(is->msg, after) && strstr(is->msg, reason) && id_is(is, file_id),
+           "%s: '%s' (file %s), want '%s' ... '%s' on %s", which, is ? is->msg : "",
+           is && is->file_id ? is->file_id : "none", after, reason, file_id ? file_id : "none");
+    CHECKF(d->n_files == n_files, "%s: %zu files, want %zu", which, d->n_files, n_files);
+    if (file_id) {
+        ing_faults fl = {0};
+        CHECKF(ing_issue_faults(&fl, d, file_id) >= 1 && fl.n >= 1 &&
+                   strstr(fl.v[0].detail, "damaged"), "%s: no damaged fault", which);
+        ing_faults_free(&fl);
+    }
+    qr_delivery_free(&d);
+}
+
+static void test_damaged_boxes(void)
+{
+    expect_damage("cut-tar-b", "BOX-1.tar: damaged after member F-1/0002.tif: ",
+                  "end-of-archive", "F-1", 1);
+    expect_damage("cut-tar-m", "BOX-1.tar: damaged after member F-1/0002.tif: ",
+                  "Truncated input file", "F-2", 2);
+    expect_damage("cut-zip-b", "BOX-1.zip: damaged after member F-1/0002.tif: ", "ends", "F-1", 1);
+    expect_damage("cut-zip-m", "BOX-1.zip: damaged after member F-1/0002.tif: ",
+                  "Truncated input file", "F-2", 2);
+    expect_damage("cd-zip", "BOX-1.zip: damaged before its first member: ",
+                  "Invalid central directory signature", NULL, 0);
+    expect_damage("hdr-tar", "BOX-1.tar: damaged after member F-1/0001.tif: ",
+                  "Damaged tar archive", "F-1", 1);
+    expect_damage("junk-tar", "BOX-1.tar: damaged before its first member: ",
+                  "Unrecognized archive format", NULL, 0);
+    /* a pax name that is not the UTF-8 it claims: libarchive warns, the member
+     * is refused as damaged and the box goes on */
+    expect_damage("warn-tar", "BOX-1.tar: damaged after member F-1/0001.tif: ",
+                  "(member 2, F-3/\\xFF\\xFF.tif, refused)", "F-3", 3);
+    qr_delivery *d = open_box("warn-tar");
+    if (d) {
+        CHECK(n_sources_of(d, "F-1") == 1 && n_sources_of(d, "F-3") == 0 &&
+              n_sources_of(d, "F-4") == 1);
+        qr_delivery_free(&d);
+    }
+    d = open_box("cut-tar-m"); /* the member cut short is no source */
+    if (d) {
+        CHECK(n_sources_of(d, "F-1") == 2 && n_sources_of(d, "F-2") == 0);
+        qr_delivery_free(&d);
+    }
+    d = open_box("cut-zip-b"); /* what lies before the cut is read as it is */
+    const qr_delivery_file *f1 = d ? qr_delivery_find(d, "F-1") : NULL;
+    CHECK(f1 && f1->n_sources == 2);
+    if (f1 && f1->n_sources == 2)
+        check_member(d, &f1->sources[1], "bb", 1000);
     qr_delivery_free(&d);
 }
 
@@ -401,11 +722,19 @@ int main(void)
     qr_test_tmpdir("test_formats_delivery", base, sizeof base);
     test_folders();
     test_multipage();
+    test_folder_twins();
     test_detection();
     if (have_python()) {
         build_archives();
         test_archive("zip");
         test_archive("tar");
+        build_boxes();
+        test_duplicate_names("tar");
+        test_duplicate_names("zip");
+        test_refused_members();
+        test_utf8_members("tar");
+        test_utf8_members("zip");
+        test_damaged_boxes();
     } else {
         printf("SKIP archive part: /usr/bin/python3 missing to build the archives\n");
     }

@@ -138,6 +138,10 @@ static void print_summary(const qr_ingest_summary *s)
     if (s->files_pending)
         printf(", %ld not delivered", s->files_pending);
     printf("\n");
+    if (s->refused_unowned)
+        printf("refused: %ld delivery entr%s that belong%s to no file (see above)\n",
+               s->refused_unowned, s->refused_unowned == 1 ? "y" : "ies",
+               s->refused_unowned == 1 ? "s" : "");
     printf("pages: %ld in %.1f s (%.1f pages/s, %s reader)\n", s->pages, s->seconds,
            s->seconds > 0 ? (double)s->pages / s->seconds : 0.0,
            s->io_backend ? s->io_backend : "no");
@@ -161,11 +165,11 @@ static void print_summary(const qr_ingest_summary *s)
 }
 
 /* 0 only when every file of the manifest is archived (its latest outcome)
- * and nothing this run saw was faulty or unexpected. */
+ * and nothing this run saw was faulty, unexpected or refused. */
 static int exit_code(const qr_ingest_summary *s)
 {
     bool all = s->manifest_archived == s->manifest_files;
-    return all && !s->files_faulty ? QR_EXIT_OK : QR_EXIT_FAULTY;
+    return all && !s->files_faulty && !s->refused_unowned ? QR_EXIT_OK : QR_EXIT_FAULTY;
 }
 
 static char *join_args(int argc, char **argv)

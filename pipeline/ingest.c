@@ -209,7 +209,9 @@ static int init_file(ing_run *r, ing_file *f, qr_delivery *d, const qr_delivery_
         if (set_meta(f, row))
             return QR_ENOMEM;
     }
-    return QR_OK;
+    /* Input of this file the delivery refused (ambiguous, damaged, hostile):
+     * a fault of the file, which may not be archived from what is left. */
+    return ing_issue_faults(&f->faults, d, df->file_id) < 0 ? QR_ENOMEM : QR_OK;
 }
 
 /* Record the planned write before any byte of it exists (ledger/writes.c). */
@@ -389,10 +391,13 @@ static int open_inputs(ing_run *r, qr_err *err)
         if ((rc = qr_delivery_open(o->deliveries[i], o->layout, &r->dlv[i], err)))
             return as_usage(rc, err);
         r->n_dlv++;
-        for (size_t k = 0; k < r->dlv[i]->n_issues; k++)
-            fprintf(o->diag, "%s: %s\n",
-                    r->dlv[i]->issues[k].kind == QR_DELIVERY_REFUSED ? "refused" : "ignored",
-                    r->dlv[i]->issues[k].msg);
+        for (size_t k = 0; k < r->dlv[i]->n_issues; k++) {
+            const qr_delivery_issue *is = &r->dlv[i]->issues[k];
+            bool refused = is->kind == QR_DELIVERY_REFUSED;
+            fprintf(o->diag, "%s: %s\n", refused ? "refused" : "ignored", is->msg);
+            if (refused && !is->file_id)
+                r->sum->refused_unowned++; /* no file to be faulty: the exit code says it */
+        }
     }
     return QR_OK;
 }

@@ -71,6 +71,8 @@ typedef struct qr_ingest_summary {
     long files_total;            /* delivered files seen */
     long files_archived, files_faulty, files_up_to_date, files_unexpected;
     long files_failed;           /* archives that could not be written (I/O) */
+    long refused_unowned;        /* delivery input refused that names no file (a box
+                                    that is no archive, "../x.tif"): exit 1 */
     long files_pending;          /* in the manifest, never delivered */
     /* Where the manifest's files stand after the run, by their latest
      * outcome: exit 0 means manifest_archived == manifest_files. */

@@ -146,4 +146,20 @@ if [ "$rc" -eq 0 ] && grep -q "^$fid,[^,]*,archived," <<<"$files" && [ -s "$dir/
 else
   bad "corrected box: exit $rc; files: $files; stderr: $(head -c 400 "$dir/stderr2")"
 fi
+# A box that names no file (not an archive at all) beside a good one: its
+# refusal belongs to no file, and still makes the exit code 1.
+dir="$work/not-a-box"
+mkdir -p "$dir/box"
+/usr/bin/python3 "$work/box.py" zip whole "$fid" "$scans" "$dir/box/BOX-0001.zip" ||
+  { echo "box.py failed"; exit 1; }
+head -c 3000 /dev/urandom >"$dir/box/BOX-0002.zip"
+rc=0
+"$QUIRE_BIN" ingest --manifest "$work/d/manifest.csv" --out "$dir/out" --ledger "$dir/q.db" \
+  "$dir/box" >"$dir/stdout" 2>"$dir/stderr" || rc=$?
+if [ "$rc" -eq 1 ] && grep -q "refused: .*BOX-0002.zip" "$dir/stderr" &&
+   grep -q "refused: 1 delivery entry that belongs to no file" "$dir/stdout"; then
+  ok "a box that is no archive: exit 1 though every file is archived: $(grep -m1 BOX-0002 "$dir/stderr")"
+else
+  bad "a box that is no archive: exit $rc; $(cat "$dir/stderr" "$dir/stdout" | head -c 600)"
+fi
 e2e_finish

@@ -5,6 +5,7 @@
  */
 #include "qr_cli.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -193,6 +194,56 @@ static const qr_command commands[] = {
      "--profile FILE; every key is commented with its meaning and range.\n"},
 };
 
+/* The command being run, for the prefix of option errors ("quire rescan:"
+ * also for "rescan submit", whose handler sees argv[0] = "submit"). */
+static const char *current_cmd = "quire";
+
+/* Optimal string alignment distance (Damerau-Levenshtein without repeated
+ * edits of one substring), capped: typos of a command or option name are
+ * one or two edits, a swap of two letters counting as one ("stauts"). */
+static int edit_distance(const char *a, const char *b)
+{
+    enum { N = 32 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= N || lb >= N)
+        return N;
+    int d[N + 1][N + 1];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
+}
+
+/* The candidate closest to word, when it is close enough to be a typo: at
+ * most 2 edits and fewer than the word's length; NULL otherwise. */
+static const char *closest(const char *word, const char *const *cand, size_t n)
+{
+    const char *best = NULL;
+    int bd = 3;
+    for (size_t i = 0; i < n; i++) {
+        int dist = edit_distance(word, cand[i]);
+        if (dist < bd && dist < (int)strlen(word)) {
+            bd = dist;
+            best = cand[i];
+        }
+    }
+    return best;
+}
+
 static const qr_command *find_command(const char *name)
 {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -229,6 +280,21 @@ int qr_cli_usage_error(const char *cmd, const char *fmt, ...)
     return QR_EXIT_USAGE;
 }
 
+/* "quire: no such command: stauts; did you mean 'status'? (see quire --help)" */
+static int no_such_command(const char *name)
+{
+    enum { NCMD = sizeof commands / sizeof commands[0] };
+    const char *names[NCMD];
+    for (size_t i = 0; i < NCMD; i++)
+        names[i] = commands[i].name;
+    const char *guess = closest(name, names, NCMD);
+    fprintf(stderr, "quire: no such command: %s", name);
+    if (guess)
+        fprintf(stderr, "; did you mean '%s'?", guess);
+    fputs(" (see quire --help)\n", stderr);
+    return QR_EXIT_USAGE;
+}
+
 static int help_command(int argc, char **argv)
 {
     if (argc < 3) {
@@ -236,12 +302,61 @@ static int help_command(int argc, char **argv)
         return QR_EXIT_OK;
     }
     const qr_command *c = find_command(argv[2]);
-    if (!c) {
-        fprintf(stderr, "quire: no such command: %s\n", argv[2]);
-        return QR_EXIT_USAGE;
-    }
+    if (!c)
+        return no_such_command(argv[2]);
     fputs(c->usage, stdout);
     return QR_EXIT_OK;
+}
+
+/* "--ledger=x" -> "--ledger" into buf. */
+static const char *option_word(const char *arg, char *buf, size_t cap)
+{
+    size_t n = strcspn(arg, "=");
+    snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), arg);
+    return buf;
+}
+
+/* An unknown option, with the long option it most likely meant. */
+static void unknown_option(const char *arg, const struct option *longs)
+{
+    char word[64];
+    option_word(arg, word, sizeof word);
+    const char *names[64];
+    size_t n = 0;
+    for (const struct option *o = longs; o && o->name && n < 64; o++)
+        names[n++] = o->name;
+    const char *guess = word[0] == '-' && word[1] == '-' ? closest(word + 2, names, n) : NULL;
+    if (guess)
+        qr_cli_usage_error(current_cmd, "unknown option '%s'; did you mean '--%s'?", word,
+                           guess);
+    else
+        qr_cli_usage_error(current_cmd, "unknown option '%s'", word);
+}
+
+int qr_cli_getopt(int argc, char **argv, const char *shorts, const struct option *longs,
+                  int *idx)
+{
+    char spec[64];
+    /* A leading ':' makes getopt tell a missing value (':') from an unknown
+     * option ('?'); it goes after a leading '+' (stop at the first operand). */
+    if (shorts[0] == '+')
+        snprintf(spec, sizeof spec, "+:%s", shorts + 1);
+    else
+        snprintf(spec, sizeof spec, ":%s", shorts);
+    opterr = 0;
+    int c = getopt_long(argc, argv, spec, longs, idx);
+    if (c != '?' && c != ':')
+        return c;
+    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    char word[64];
+    if (c == ':')
+        qr_cli_usage_error(current_cmd, "option '%s' needs a value",
+                           option_word(arg, word, sizeof word));
+    else if (optopt && arg[0] == '-' && arg[1] != '-')
+        qr_cli_usage_error(current_cmd, "unknown option '-%c'", optopt);
+    else
+        unknown_option(arg, longs);
+    return '?';
 }
 
 int qr_cli_main(int argc, char **argv)
@@ -253,15 +368,14 @@ int qr_cli_main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
         return help_command(argc, argv);
-    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version")) {
         printf("quire %s\n", QUIRE_VERSION);
         return QR_EXIT_OK;
     }
     const qr_command *c = find_command(cmd);
-    if (!c) {
-        fprintf(stderr, "quire: no such command: %s (see quire --help)\n", cmd);
-        return QR_EXIT_USAGE;
-    }
+    if (!c)
+        return no_such_command(cmd);
+    current_cmd = c->name;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--"))
             break;

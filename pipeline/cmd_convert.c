@@ -110,9 +110,10 @@ static int parse_args(int argc, char **argv, cv_opts *o, int *first)
     *o = (cv_opts){.flavour = QR_PDFA_2B, .quality = 85};
     qr_limits_default(&o->lim);
     optind = 1;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+o:", longs, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "+o:", longs, NULL)) != -1) {
+        if (c == '?')
+            return QR_EXIT_USAGE; /* qr_cli_getopt said what is wrong */
         int rc = parse_option(c, optarg, o);
         if (rc != QR_EXIT_OK)
             return rc;

@@ -45,7 +45,7 @@ int qr_cli_ledger_opts(int argc, char **argv, const char **ledger, const char **
     *format = "csv";
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'l')
             *ledger = optarg;
         else if (c == 'f')

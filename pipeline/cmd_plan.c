@@ -39,7 +39,7 @@ static int parse_opts(int argc, char **argv, bool allow_json, bool allow_replace
     memset(o, 0, sizeof *o);
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'l')
             o->ledger = optarg;
         else if (c == 'b' && !allow_json)

@@ -31,7 +31,7 @@ static int parse_opts(int argc, char **argv, report_opts *o)
     *o = (report_opts){0};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'l')
             o->ledger = optarg;
         else if (c == 'H')

@@ -28,7 +28,7 @@ static int rescan_submit(int argc, char **argv)
     const char *pages = NULL, *reason = NULL, *by = NULL, *ledger = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'p': pages = optarg; break;
         case 'r': reason = optarg; break;
@@ -154,7 +154,7 @@ static int rescan_list(int argc, char **argv)
     bool open_only = true;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'o' || c == 'a')
             open_only = c == 'o';
         else if (c == 'f')
@@ -244,7 +244,7 @@ int qr_cmd_log(int argc, char **argv)
     log_out o = {0};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'J')
             o.json = true;
         else if (c == 'l')

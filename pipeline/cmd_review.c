@@ -170,7 +170,7 @@ static int parse_accept(int argc, char **argv, accept_args *a)
         {"by", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
     int c, rc = 0;
     optind = 1;
-    while (!rc && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while (!rc && (c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'l': a->ledger = optarg; break;
         case 'p': rc = parse_page(optarg, &a->page); break;

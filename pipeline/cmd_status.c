@@ -106,7 +106,7 @@ static int parse_opts(int argc, char **argv, status_opts *o)
     *o = (status_opts){.by = -1};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'l')
             o->ledger = optarg;
         else if (c == 'J')

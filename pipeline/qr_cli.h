@@ -76,6 +76,15 @@ int qr_cli_open_ledger(const char *cmd, const char *given, bool must_exist,
 void qr_cli_csv_field(const char *s);
 void qr_cli_json_string(const char *s);
 
+/* getopt_long for every command: the same arguments and results, but an
+ * unknown option or a missing value is reported here, the same way for
+ * every command ("quire CMD: unknown option '--ledgr'; did you mean
+ * '--ledger'?" and the usage line), and returns '?': the caller only returns
+ * the usage exit code. */
+struct option;
+int qr_cli_getopt(int argc, char **argv, const char *shorts, const struct option *longs,
+                  int *idx);
+
 /* Shared usage-error reporter: prints "quire NAME: message" and the usage line. */
 int qr_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

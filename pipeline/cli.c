@@ -2,9 +2,13 @@
  * The command table and dispatcher. Adding a subcommand means adding one row
  * here and one handler file; help and usage text come from the same row, so
  * `quire --help`, `quire help CMD` and `quire CMD --help` never disagree.
+ * The man pages (`quire help --man CMD`, built and installed by CMake) and
+ * the shell completion (`quire help --commands`, `--options CMD`) are made
+ * from the same rows, so they cannot drift from --help either.
  */
 #include "qr_cli.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,8 +40,9 @@ static const qr_command commands[] = {
      "                    [--set SECTION.KEY=VALUE]... [--allow-blank-backs] [--by NAME]\n"
      "                    DELIVERY...\n"
      "\n"
-     "Reads every file of each DELIVERY (a folder per file, or one multi-page TIFF\n"
-     "per file), checks it against the manifest, writes one PDF/A archive per clean\n"
+     "Reads every file of each DELIVERY (a folder per file, one multi-page TIFF per\n"
+     "file, or one zip/tar per box), checks it against the manifest, writes one\n"
+     "PDF/A archive per clean\n"
      "file into ARCHIVE_DIR and records everything in the ledger. Files whose\n"
      "sources did not change since the last run are skipped, so reruns are safe;\n"
      "a faulty file is processed again when a reviewer accepted one of its faults\n"
@@ -295,12 +300,138 @@ static int no_such_command(const char *name)
     return QR_EXIT_USAGE;
 }
 
+/* ---- man pages and completion, from the same rows as --help ---------- */
+
+/* One line of help text as roff: escape backslashes, and a leading '.' or
+ * '\'' (a roff request) behind a zero-width \&. */
+static void roff_line(FILE *out, const char *s, size_t n)
+{
+    if (n && (s[0] == '.' || s[0] == '\''))
+        fputs("\\&", out);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\')
+            fputs("\\e", out);
+        else if (s[i] == '-')
+            fputs("\\-", out);
+        else
+            fputc(s[i], out);
+    }
+    fputc('\n', out);
+}
+
+/* The usage text as a man page: the "usage:" lines are the synopsis, the
+ * rest the description, kept as written (.nf): the text is laid out for a
+ * terminal already, and a man page that reflowed it would read differently
+ * from --help. */
+static void man_page(FILE *out, const qr_command *c)
+{
+    fprintf(out, ".TH QUIRE\\-%s 1 \"\" \"quire %s\" \"quire manual\"\n", c->name,
+            QUIRE_VERSION);
+    fprintf(out, ".SH NAME\nquire\\-%s \\- %s\n.SH SYNOPSIS\n.nf\n", c->name, c->summary);
+    const char *p = c->usage;
+    bool synopsis = true;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (synopsis && n == 0) {
+            fputs(".fi\n.SH DESCRIPTION\n.nf\n", out);
+            synopsis = false;
+        } else {
+            roff_line(out, p, n);
+        }
+        p += n + (nl != NULL);
+    }
+    fputs(".fi\n.SH SEE ALSO\nquire(1)\n", out);
+}
+
+static void man_index(FILE *out)
+{
+    fprintf(out, ".TH QUIRE 1 \"\" \"quire %s\" \"quire manual\"\n", QUIRE_VERSION);
+    fputs(".SH NAME\nquire \\- verified PDF/A archives from scanner deliveries\n"
+          ".SH SYNOPSIS\nquire COMMAND [OPTIONS]\n.SH COMMANDS\n", out);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, ".TP\n\\fBquire %s\\fR(1)\n%s\n", commands[i].name, commands[i].summary);
+    fputs(".SH EXIT STATUS\n0 ok, 1 some inputs faulty, 2 usage or manifest error, 3 fatal.\n",
+          out);
+}
+
+/* Print each "--name" in s[0..n) not printed before (names[] of *k). */
+static void options_in(FILE *out, const char *s, size_t n, char names[64][32], int *k)
+{
+    for (const char *p = s; (p = memchr(p, '-', (size_t)(s + n - p))) != NULL; p++) {
+        if (p + 2 >= s + n || p[1] != '-' || !islower((unsigned char)p[2]) ||
+            (p > s && !isspace((unsigned char)p[-1]) && p[-1] != '[' && p[-1] != '|' &&
+             p[-1] != ','))
+            continue;
+        size_t len = 2;
+        while (p + len < s + n && (islower((unsigned char)p[len]) || p[len] == '-'))
+            len++;
+        bool dup = len >= 32;
+        for (int i = 0; i < *k && !dup; i++)
+            dup = strlen(names[i]) == len && !strncmp(names[i], p, len);
+        if (!dup && *k < 64) {
+            snprintf(names[(*k)++], 32, "%.*s", (int)len, p);
+            fprintf(out, "%.*s\n", (int)len, p);
+        }
+        p += len - 1;
+    }
+}
+
+/* The options a command's usage text defines: those of its "usage:" lines,
+ * and of its option lines ("  -o, --out DIR   what it does": the part before
+ * the description), never an option the prose only mentions. */
+static void list_options(FILE *out, const qr_command *c)
+{
+    char names[64][32];
+    int k = 0;
+    bool synopsis = true;
+    for (const char *p = c->usage; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n == 0)
+            synopsis = false;
+        if (synopsis) {
+            options_in(out, p, n, names, &k);
+        } else if (n > 3 && p[0] == ' ' && p[1] == ' ' && p[2] == '-') {
+            const char *gap = strstr(p + 2, "  ");
+            options_in(out, p, gap && gap < p + n ? (size_t)(gap - p) : n, names, &k);
+        }
+        p += n + (nl != NULL);
+    }
+}
+
+/* quire help --man [CMD] | --commands | --options CMD: for packaging (the
+ * man pages are built from these) and for shell completion. */
+static int help_tools(int argc, char **argv)
+{
+    const char *what = argv[2];
+    const qr_command *c = argc > 3 ? find_command(argv[3]) : NULL;
+    if (argc > 3 && !c)
+        return no_such_command(argv[3]);
+    if (!strcmp(what, "--man")) {
+        if (c)
+            man_page(stdout, c);
+        else
+            man_index(stdout);
+    } else if (!strcmp(what, "--commands")) {
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            printf("%s\n", commands[i].name);
+    } else if (!strcmp(what, "--options") && c) {
+        list_options(stdout, c);
+    } else {
+        return qr_cli_usage_error("help", "help --man [CMD], --commands or --options CMD");
+    }
+    return fflush(stdout) ? QR_EXIT_FATAL : QR_EXIT_OK;
+}
+
 static int help_command(int argc, char **argv)
 {
     if (argc < 3) {
         print_help(stdout);
         return QR_EXIT_OK;
     }
+    if (argv[2][0] == '-')
+        return help_tools(argc, argv);
     const qr_command *c = find_command(argv[2]);
     if (!c)
         return no_such_command(argv[2]);

@@ -214,6 +214,12 @@ static int init_file(ing_run *r, ing_file *f, qr_delivery *d, const qr_delivery_
     return ing_issue_faults(&f->faults, d, df->file_id) < 0 ? QR_ENOMEM : QR_OK;
 }
 
+/* Where notes go that are not errors: nowhere with --quiet. */
+static FILE *info_stream(const qr_ingest_opts *o)
+{
+    return o->quiet ? NULL : o->diag;
+}
+
 /* Record the planned write before any byte of it exists (ledger/writes.c). */
 static int plan_write(ing_run *r, ing_file *f, qr_err *err)
 {
@@ -256,8 +262,9 @@ static int record_unexpected(ing_run *r, ing_file *f, qr_err *err)
 {
     ing_faults_add(&f->faults, QR_FAULT_UNEXPECTED_FILE, 0, (double)f->n_sources, 0,
                    "%s is not in the manifest %s", f->file_id, r->o->manifest);
-    fprintf(r->o->diag, "fault: %s: unexpected_file: not in the manifest; not archived\n",
-            f->file_id);
+    if (!r->o->quiet)
+        fprintf(r->o->diag, "fault: %s: unexpected_file: not in the manifest; not archived\n",
+                f->file_id);
     int rc = ing_record_file(&r->e, r->ledger, f, err);
     r->sum->files_unexpected++;
     r->sum->faults[QR_FAULT_UNEXPECTED_FILE]++;
@@ -314,7 +321,7 @@ static int plan_file(ing_run *r, qr_delivery *d, const qr_delivery_file *df,
     }
     r->e.n_files++;
     if ((rc = load_accepts(r, f, err)) ||
-        (rc = ing_rescan_merge(r->ledger, f, df, !new_sources(st, df), r->o->diag, err)) ||
+        (rc = ing_rescan_merge(r->ledger, f, df, !new_sources(st, df), info_stream(r->o), err)) ||
         (rc = plan_write(r, f, err)))
         return rc;
     if (new_sources(st, df))
@@ -394,7 +401,8 @@ static int open_inputs(ing_run *r, qr_err *err)
         for (size_t k = 0; k < r->dlv[i]->n_issues; k++) {
             const qr_delivery_issue *is = &r->dlv[i]->issues[k];
             bool refused = is->kind == QR_DELIVERY_REFUSED;
-            fprintf(o->diag, "%s: %s\n", refused ? "refused" : "ignored", is->msg);
+            if (refused || !o->quiet)
+                fprintf(o->diag, "%s: %s\n", refused ? "refused" : "ignored", is->msg);
             if (refused && !is->file_id)
                 r->sum->refused_unowned++; /* no file to be faulty: the exit code says it */
         }
@@ -479,7 +487,7 @@ static int begin_batch(ing_run *r, qr_err *err)
     int rc = qr_ledger_batches_interrupt(r->ledger, &n_dead, err);
     if (rc)
         return rc;
-    if (n_dead)
+    if (n_dead && !o->quiet)
         fprintf(o->diag, "note: %lld earlier batch%s stopped without ending (killed?): marked "
                 "interrupted\n", (long long)n_dead, n_dead == 1 ? "" : "es");
     char *options = batch_options(r);
@@ -501,7 +509,7 @@ static int begin_batch(ing_run *r, qr_err *err)
                 o->manifest, c->line, c->file_id, c->field, c->ledger_value, c->manifest_value);
     }
     qr_ledger_upsert_result_free(&res);
-    return rc ? rc : ing_recover_writes(r->ledger, r->e.batch_id, o->diag, err);
+    return rc ? rc : ing_recover_writes(r->ledger, r->e.batch_id, o->diag, o->quiet, err);
 }
 
 static int open_io(ing_run *r, qr_err *err)

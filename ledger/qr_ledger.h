@@ -512,6 +512,13 @@ typedef struct qr_ledger_status {
     char today[11];                /* the day the figures are for */
     bool has_plan;                 /* the plan has a target for today */
     double plan_percent;           /* that target; 0 without one */
+    /* Ahead (> 0) or behind (< 0) the plan: in percentage points (percent
+     * of pages minus the target), and in days (the day the plan reaches
+     * today's percent of pages, minus today; has_plan_days false when the
+     * plan never reaches it). Both 0 without a target for today. */
+    double plan_gap_points;
+    bool has_plan_days;
+    int64_t plan_gap_days;
     char plan_end[11];             /* first plan point at 100 %; "" = none */
     int64_t pages_7d, pages_30d;   /* pages newly digitized in the last 7 / 30 days */
     double pages_per_day_7d, pages_per_day_30d;
@@ -563,6 +570,28 @@ int qr_ledger_status_groups_get(qr_ledger *l, qr_ledger_status_by by,
                                 qr_ledger_status_groups *out, qr_err *err);
 void qr_ledger_status_groups_free(qr_ledger_status_groups *g);
 
+/*
+ * Faults per week, the trend the project office watches: for each of the
+ * n_weeks calendar weeks (Monday to Sunday, UTC) ending with the week of
+ * `today` (NULL = the ledger clock's day), the faults recorded by the
+ * outcomes of that week (every outcome, rescans included; unexpected_file
+ * not counted: it is no scan) and the pages those outcomes delivered. Every
+ * week is listed, oldest first, empty ones with zeros.
+ */
+typedef struct qr_ledger_fault_week {
+    char start[11];            /* its Monday, "YYYY-MM-DD" */
+    int64_t faults, pages;
+} qr_ledger_fault_week;
+
+typedef struct qr_ledger_fault_weeks {
+    qr_ledger_fault_week *v;
+    size_t n;
+} qr_ledger_fault_weeks;
+
+int qr_ledger_fault_weeks_get(qr_ledger *l, const char *today, int n_weeks,
+                          qr_ledger_fault_weeks *out, qr_err *err);
+void qr_ledger_fault_weeks_free(qr_ledger_fault_weeks *w);
+
 /* ---- Plan ---------------------------------------------------------------- */
 
 /*
@@ -581,6 +610,10 @@ typedef struct qr_ledger_plan {
     qr_ledger_plan_point *v;    /* in date order */
     size_t n;
 } qr_ledger_plan;
+
+/* The first day (since 1970-01-01) on which the plan reaches percent;
+ * false when it never does. */
+bool qr_ledger_plan_day_of(const qr_ledger_plan *plan, double percent, int32_t *day);
 
 /* Days since 1970-01-01 of "YYYY-MM-DD" (exactly that form, a real calendar
  * date, years 1..9999); false when it is not one. */

@@ -7,11 +7,55 @@
  */
 #include "qr_report.h"
 
+#include <math.h>
 #include <string.h>
 
 void qr_report_num(double v, char out[32])
 {
     snprintf(out, 32, "%.4f", v);
+}
+
+void qr_report_count(int64_t v, char out[48])
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
+    size_t o = 0;
+    if (v < 0)
+        out[o++] = '-';
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            o += (size_t)snprintf(out + o, 48 - o, "\xe2\x80\xaf"); /* U+202F */
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+}
+
+void qr_report_pct(double v, char out[32])
+{
+    snprintf(out, 32, "%.2f %%", v);
+}
+
+void qr_report_rate(double v, char out[32])
+{
+    snprintf(out, 32, "%.1f", v);
+}
+
+void qr_report_gap(const qr_ledger_status *s, char *out, size_t cap)
+{
+    if (!s->has_plan) {
+        snprintf(out, cap, "no target for today");
+        return;
+    }
+    double pts = s->plan_gap_points;
+    if (fabs(pts) < 0.005) {
+        snprintf(out, cap, "on plan");
+        return;
+    }
+    int w = snprintf(out, cap, "%s the plan by %.2f point%s", pts > 0 ? "ahead of" : "behind",
+                     fabs(pts), fabs(pts) >= 0.995 && fabs(pts) < 1.005 ? "" : "s");
+    int64_t d = s->plan_gap_days < 0 ? -s->plan_gap_days : s->plan_gap_days;
+    if (s->has_plan_days && w > 0 && (size_t)w < cap)
+        snprintf(out + w, cap - (size_t)w, ", %lld day%s", (long long)d, d == 1 ? "" : "s");
 }
 
 static void json_str(FILE *out, const char *s)
@@ -76,6 +120,19 @@ static void status_progress(FILE *out, const qr_ledger_status *s)
     } else {
         fputs("null", out);
     }
+    fputs(",\"plan_gap_points\":", out);
+    if (s->has_plan) {
+        char t[32];
+        qr_report_num(s->plan_gap_points, t);
+        fputs(t, out);
+    } else {
+        fputs("null", out);
+    }
+    fputs(",\"plan_gap_days\":", out);
+    if (s->has_plan && s->has_plan_days)
+        fprintf(out, "%lld", (long long)s->plan_gap_days);
+    else
+        fputs("null", out);
     json_date(out, "plan_end", s->plan_end);
     json_int(out, "pages_7d", s->pages_7d);
     json_int(out, "pages_30d", s->pages_30d);

@@ -230,11 +230,11 @@ int qr_profile_load(qr_profile *p, const char *path, qr_err *err)
     qr_profile work = *p; /* all or nothing: *p changes only when the file is clean */
     ld.p = &work;
     int bad = ini_parse_stream(read_line, &ld, on_value, &ld);
-    bool read_error = ferror(ld.f);
+    int read_error = ferror(ld.f) ? errno : 0; /* EISDIR for a directory */
     fclose(ld.f);
     free(ld.buf);
     if (read_error)
-        return qr_err_set(err, QR_EINVAL, "%s: read error", path);
+        return qr_err_set(err, QR_EINVAL, "%s: read error: %s", path, strerror(read_error));
     if (ld.long_line)
         return qr_err_set(err, QR_EINVAL, "%s:%d: line too long", path, ld.long_line);
     if (bad && bad != ld.first_line) /* a syntax error came first */

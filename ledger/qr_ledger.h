@@ -455,7 +455,9 @@ int qr_ledger_export_format_from_name(const char *name);
  *   files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version
  *   faults: file_id,page,kind,value,threshold,batch,accepted (1 = accepted,
  *           as defined under Reviewer accepts: it does not block)
- * CSV: header row, RFC 4180 quoting, "\n" line ends, empty field for NULL.
+ * CSV: header row, RFC 4180 quoting, "\n" line ends, empty field for NULL;
+ * a value a spreadsheet would run as a formula is written guarded, with a '
+ * in front (qr_csv_cell, util/qr_util.h; plain numbers stay as they are).
  * JSON: an array of objects with the same keys (null for NULL; pages' faults
  * is an array of strings). Rows come from each file's current outcome; files
  * covers every inventory file (pending when never delivered) plus delivered

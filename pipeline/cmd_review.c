@@ -32,17 +32,7 @@ typedef struct faults_out {
 
 void qr_cli_csv_field(const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"')
-            putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
+    qr_csv_cell(stdout, s);
 }
 
 void qr_cli_json_string(const char *s)
@@ -75,7 +65,10 @@ static void number(double v, bool json)
         if (strtod(buf, NULL) == v)
             break;
     }
-    fputs(buf, stdout);
+    if (json)
+        fputs(buf, stdout);
+    else
+        qr_cli_csv_field(buf);
 }
 
 static int put_fault(void *user, const qr_ledger_open_fault *f)

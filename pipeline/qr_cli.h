@@ -71,8 +71,9 @@ struct qr_ledger;
 int qr_cli_open_ledger(const char *cmd, const char *given, bool must_exist,
                        struct qr_ledger **l);
 
-/* stdout writers shared by the listing commands: one CSV field (RFC 4180
- * quoting when needed) and one JSON string literal. */
+/* stdout writers shared by the listing commands: one CSV field (qr_csv_cell:
+ * RFC 4180 quoting when needed, a formula guarded with a leading ') and one
+ * JSON string literal. */
 void qr_cli_csv_field(const char *s);
 void qr_cli_json_string(const char *s);
 

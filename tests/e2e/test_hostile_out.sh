@@ -92,4 +92,31 @@ csv_matches "rescan list" jobs.csv jobs.json "[\"'$REASON\", \"'=1+2\", \"'+SHOR
 grep -qF "\"'=cmd|' /C calc'!A0\"" jobs.csv && ok "the reason is written as \"'=cmd|...\"" ||
   bad "reason not guarded and quoted: $(grep -F 'calc' jobs.csv)"
 
+# ---- a NUL byte in a manifest or a profile ------------------------------------
+printf 'file_id,expected_pages\nA,1\nA\0B,2\n' >nul.csv
+rc=0
+Q ingest -m nul.csv -o nul-out --ledger nul.db -q d/scans >/dev/null 2>nul.err || rc=$?
+[ "$rc" -eq 2 ] && grep -qF "nul.csv:3: the line contains a NUL byte (column 2)" nul.err &&
+  ! grep -q duplicate nul.err && ok "manifest: $(grep -m1 NUL nul.err)" ||
+  bad "manifest with a NUL in an id: exit $rc: $(cat nul.err)"
+printf '[resolution]\nmin_dpi = 200\0 ignored\n' >nul.ini
+rc=0
+Q profile show --profile nul.ini >/dev/null 2>nul.err || rc=$?
+[ "$rc" -eq 2 ] && grep -qF "nul.ini:2: the line contains a NUL byte" nul.err &&
+  ok "profile: $(head -n 1 nul.err)" || bad "profile with a NUL: exit $rc: $(cat nul.err)"
+
+# ---- a directory where a file is expected -------------------------------------
+mkdir -p adir
+dir_named() { # NAME COMMAND...: the directory is named as one, not "read error"
+  local name=$1 rc=0
+  shift
+  "$@" >/dev/null 2>dir.err || rc=$?
+  [ "$rc" -ne 0 ] && grep -qi "is a directory" dir.err && ! grep -q "read error$" dir.err &&
+    ok "$name: $(head -n 1 dir.err)" || bad "$name: exit $rc: $(cat dir.err)"
+}
+dir_named "ingest --manifest DIR" Q ingest -m adir -o dir-out --ledger dir.db -q d/scans
+dir_named "inventory import DIR" Q inventory import adir --ledger dir.db
+dir_named "plan import DIR" Q plan import adir --ledger dir.db
+dir_named "profile show --profile DIR" Q profile show --profile adir
+
 e2e_finish

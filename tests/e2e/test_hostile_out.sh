@@ -119,4 +119,24 @@ dir_named "inventory import DIR" Q inventory import adir --ledger dir.db
 dir_named "plan import DIR" Q plan import adir --ledger dir.db
 dir_named "profile show --profile DIR" Q profile show --profile adir
 
+# ---- a JPEG cut inside its header ----------------------------------------------
+jpg=$(find d/scans -name '*.jpg' | head -n 1)
+if [ -n "$jpg" ]; then
+  head -c 40 "$jpg" >cut.jpg
+  rc=0
+  Q convert -o cut.pdf cut.jpg >/dev/null 2>cut.err || rc=$?
+  [ "$rc" -eq 1 ] && grep -qF "quire convert: cut.jpg: corrupt: JPEG truncated in its header" cut.err &&
+    ! grep -q "0 x 0" cut.err && ok "convert: $(head -n 1 cut.err)" ||
+    bad "convert of a cut JPEG header: exit $rc: $(cat cut.err)"
+  # in a delivery: the corrupt fault's detail names the page's file
+  mkdir -p cutd/scans/CUT-1 && cp cut.jpg cutd/scans/CUT-1/0001.jpg
+  printf 'file_id,expected_pages\nCUT-1,1\n' >cutd/manifest.csv
+  Q ingest -m cutd/manifest.csv -o cut-out --ledger cut.db -q cutd/scans >/dev/null 2>&1
+  detail=$(Q faults --ledger cut.db --format json | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["detail"])')
+  grep -qF "CUT-1/0001.jpg" <<<"$detail" && grep -qF "JPEG truncated in its header" <<<"$detail" &&
+    ok "ingest: the corrupt fault says: $detail" || bad "ingest of a cut JPEG header: detail '$detail'"
+else
+  bad "the sample delivery has no JPEG page"
+fi
+
 e2e_finish

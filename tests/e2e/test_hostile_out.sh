@@ -139,4 +139,40 @@ else
   bad "the sample delivery has no JPEG page"
 fi
 
+# ---- control characters in a title and in manifest columns ----------------------
+page=$(find d/scans -name '000*' | sort | head -n 1)
+rc=0
+Q convert --title $'Case\x01 7\x1b[2J' -o ctl.pdf "$page" >/dev/null 2>ctl.err || rc=$?
+title=$(pdfinfo ctl.pdf 2>/dev/null | sed -n 's/^Title: *//p')
+[ "$rc" -eq 0 ] && [ "$title" = 'Case\u0001 7\u001B[2J' ] &&
+  ok "convert: the title keeps its control characters as text: $title" ||
+  bad "convert --title with control characters: exit $rc, Title '$title'"
+grep -qF 'ctl.pdf: title: 2 control characters written as \uXXXX text (first \u0001)' ctl.err &&
+  ok "convert warns: $(head -n 1 ctl.err)" || bad "no warning for the title: $(cat ctl.err)"
+grep -aqF '<rdf:li xml:lang="x-default">Case\u0001 7\u001B[2J</rdf:li>' ctl.pdf &&
+  ok "dc:title says the same as Info" || bad "dc:title: $(grep -ao '<dc:title>.*</dc:title>' ctl.pdf)"
+! grep -q $'\x1b' ctl.err && ok "the warning itself carries no control character" ||
+  bad "the warning prints an escape sequence"
+e2e_check_archive ctl.pdf 2b
+Q convert --pdfa 1b --title $'Case\x01 7' -o ctl-1b.pdf "$page" >/dev/null 2>&1 &&
+  e2e_check_archive ctl-1b.pdf 1b || bad "convert --pdfa 1b with a control character failed"
+
+# a manifest title and an extra column: the warning names the file id and the column
+mkdir -p ctld/scans && cp -r "d/scans/=1+2" ctld/scans/CTL-1
+n=$(ls ctld/scans/CTL-1 | wc -l)
+printf 'file_id,expected_pages,title,note\nCTL-1,%s,"Smith\x01, J",ok\x07\n' "$n" >ctld/manifest.csv
+rc=0
+Q ingest -m ctld/manifest.csv -o ctl-out --ledger ctl.db -q ctld/scans >/dev/null 2>ctld.err || rc=$?
+[ "$rc" -eq 0 ] && ok "ingest with control characters in the manifest: exit 0" ||
+  bad "ingest: exit $rc: $(head -c 400 ctld.err)"
+grep -qF "(file CTL-1): metadata 'title': 1 control character written as \\uXXXX text (first \\u0001)" ctld.err &&
+  grep -qF "(file CTL-1): metadata 'note': 1 control character" ctld.err &&
+  ok "ingest warns, naming the file and each column: $(grep -m1 warning ctld.err)" ||
+  bad "ingest warnings: $(cat ctld.err)"
+arch=ctl-out/CTL-1.pdf
+grep -aqF '<quireKV:value>Smith\u0001, J</quireKV:value>' "$arch" 2>/dev/null &&
+  grep -aqF '<quireKV:value>ok\u0007</quireKV:value>' "$arch" &&
+  ok "the XMP keeps the columns with \\uXXXX" || bad "XMP of $arch: $(grep -ao '<quire:meta>.*' "$arch" | head -c 300)"
+[ -f "$arch" ] && e2e_check_archive "$arch" 2b
+
 e2e_finish

@@ -79,6 +79,13 @@ int qr_ledger_open(const char *path, qr_ledger **out, qr_err *err);
  * anything qr_ledger_probe rejects so; QR_EFATAL for an older schema (the
  * message says its version and which commands upgrade it) or a newer one. */
 int qr_ledger_open_existing(const char *path, qr_ledger **out, qr_err *err);
+/* As qr_ledger_open_existing, for commands that only read. Where the
+ * ledger's folder takes no new file (a read-only file system), so SQLite
+ * cannot make the -shm a WAL reader needs, it is still read when that is
+ * safe: read-only with its -wal and -shm when both are there, immutable
+ * when there is no -wal and the file system is mounted read-only. Else
+ * QR_EFATAL naming the file and the cause. */
+int qr_ledger_open_readonly(const char *path, qr_ledger **out, qr_err *err);
 /* Close and set *l to NULL. */
 void qr_ledger_close(qr_ledger **l);
 /* The schema version of the open ledger (PRAGMA user_version). */

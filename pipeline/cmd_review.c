@@ -109,7 +109,7 @@ int qr_cmd_faults(int argc, char **argv)
     if (strcmp(format, "csv") && strcmp(format, "json"))
         return qr_cli_usage_error("faults", "unknown format: %s (csv or json)", format);
     qr_ledger *l = NULL;
-    int rc = qr_cli_open_ledger("faults", ledger, true, &l);
+    int rc = qr_cli_open_ledger_ro("faults", ledger, &l);
     if (rc)
         return rc;
     faults_out o = {.json = !strcmp(format, "json")};

@@ -175,4 +175,96 @@ grep -aqF '<quireKV:value>Smith\u0001, J</quireKV:value>' "$arch" 2>/dev/null &&
   ok "the XMP keeps the columns with \\uXXXX" || bad "XMP of $arch: $(grep -ao '<quire:meta>.*' "$arch" | head -c 300)"
 [ -f "$arch" ] && e2e_check_archive "$arch" 2b
 
+# ---- a ledger on a read-only file system ----------------------------------------
+# A read-only bind mount in a private mount namespace (root can write through
+# any chmod); without unshare, the fault shim makes every open for writing
+# under the folder fail with EROFS, which checks the messages only.
+Q plan set 2031-01-01 50 --ledger q.db >/dev/null || bad "plan set on the writable ledger"
+mkdir -p ro1 && cp q.db ro1/q.db
+for f in files faults; do Q export $f --ledger q.db >want-$f.csv; done
+if unshare -m sh -c 'mount --bind -o ro "$1" "$1" && ! touch "$1/x" 2>/dev/null' sh "$work/ro1" \
+  2>/dev/null; then
+  RO=unshare
+  ro() { # DIR CMD...: run CMD with DIR mounted read-only
+    local dir=$1
+    shift
+    unshare -m sh -c 'd=$1; shift; mount --bind -o ro "$d" "$d" && exec "$@"' sh "$work/$dir" "$@"
+  }
+else
+  RO=failshim
+  ro() {
+    local dir=$1
+    shift
+    LD_PRELOAD=$QUIRE_FAILSHIM QR_FAIL_PATH="$work/$dir" QR_FAIL_OP=open QR_FAIL_ERRNO=EROFS "$@"
+  }
+  echo "note: unshare not permitted: read-only ledger checked through the fault shim (messages only)"
+fi
+L=$work/ro1/q.db
+
+# writing commands: exit 3, the message names the ledger and the cause
+writes_refused() { # NAME CMD...
+  local name=$1 rc=0
+  shift
+  ro ro1 "$@" >/dev/null 2>w.err || rc=$?
+  [ "$rc" -eq 3 ] && grep -qF "$L" w.err && grep -qi "read-only file system" w.err &&
+    ! grep -q "unable to open database file" w.err && ok "$name: $(head -n 1 w.err)" ||
+    bad "$name on a read-only ledger: exit $rc: $(cat w.err)"
+}
+writes_refused "plan set" "$QUIRE_BIN" plan set 2032-01-01 60 --ledger "$L"
+writes_refused "accept" "$QUIRE_BIN" accept +SHORT-1 --kind missing_pages --reason x --ledger "$L"
+writes_refused "rescan submit" "$QUIRE_BIN" rescan submit =1+2 --reason x --ledger "$L"
+writes_refused "inventory import" "$QUIRE_BIN" inventory import d/manifest.csv --ledger "$L"
+
+# reading commands read it, when that is safe
+if [ "$RO" = unshare ]; then
+  reads() { # NAME CMD...: exit 0
+    local name=$1 rc=0
+    shift
+    ro ro1 "$@" >r.out 2>r.err || rc=$?
+    [ "$rc" -eq 0 ] && ok "$name reads the read-only ledger" || bad "$name: exit $rc: $(cat r.err)"
+  }
+  for f in files faults; do
+    reads "export $f" "$QUIRE_BIN" export $f --ledger "$L" && cmp -s r.out want-$f.csv ||
+      bad "export $f of the read-only ledger differs"
+  done
+  reads "status" "$QUIRE_BIN" status --ledger "$L"
+  grep -q "inventory: *2 files" r.out || bad "status: $(head -n 3 r.out)"
+  reads "faults" "$QUIRE_BIN" faults --ledger "$L"
+  reads "rescan list" "$QUIRE_BIN" rescan list --ledger "$L"
+  reads "log" "$QUIRE_BIN" log =1+2 --ledger "$L"
+  reads "plan show" "$QUIRE_BIN" plan show --ledger "$L"
+  grep -q 2031-01-01 r.out || bad "plan show: $(cat r.out)"
+  reads "report" "$QUIRE_BIN" report --html "$work/ro.html" --ledger "$L"
+  [ -z "$(ls -A ro1 | grep -v '^q.db$')" ] && ok "nothing was created beside it" ||
+    bad "files beside the read-only ledger: $(ls ro1)"
+
+  # a ledger whose last commits are still in its -wal (in use, or left by a
+  # killed run): read with them, never without them
+  mkdir -p ro2
+  $PY - "$work/q.db" "$work/ro2" <<'EOF' || bad "could not make a ledger with a live -wal"
+import shutil, sqlite3, sys
+src, dst = sys.argv[1], sys.argv[2]
+c = sqlite3.connect(src)
+c.execute("PRAGMA wal_autocheckpoint=0")
+c.execute("INSERT OR REPLACE INTO plan VALUES('2033-03-03', 75)")
+c.commit()
+for ext in ("", "-wal", "-shm"):
+    shutil.copy(src + ext, dst + "/q.db" + ext)
+c.execute("DELETE FROM plan WHERE date = '2033-03-03'")
+c.commit()
+c.close()
+EOF
+  rc=0
+  ro ro2 "$QUIRE_BIN" plan show --ledger "$work/ro2/q.db" >r.out 2>r.err || rc=$?
+  [ "$rc" -eq 0 ] && grep -q 2033-03-03 r.out &&
+    ok "a ledger with its -wal and -shm: read with the commits in its -wal" ||
+    bad "ledger with a -wal: exit $rc: $(cat r.out r.err)"
+  rm -f ro2/q.db-shm
+  rc=0
+  ro ro2 "$QUIRE_BIN" plan show --ledger "$work/ro2/q.db" >r.out 2>r.err || rc=$?
+  [ "$rc" -eq 3 ] && grep -qF "$work/ro2/q.db-wal" r.err && grep -qi "read-only" r.err &&
+    ok "a -wal without its -shm is not read without it: $(head -n 1 r.err)" ||
+    bad "ledger with a -wal and no -shm: exit $rc: $(cat r.out r.err)"
+fi
+
 e2e_finish

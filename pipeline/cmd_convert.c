@@ -281,16 +281,19 @@ static int open_input(const char *path, uint64_t cap, int *fd, struct stat *st, 
     return QR_OK;
 }
 
-/* Read fd to its end, never more than cap bytes (a file that grows past
+/* Read fd to its end, never more than cap + 1 bytes (a file that grows past
  * the cap while it is read is refused like one that was larger). */
 static int read_capped(int fd, size_t size_hint, uint64_t cap, qr_buf *b, qr_err *err)
 {
     if (qr_buf_reserve(b, size_hint + 1) != QR_OK)
         return qr_err_set(err, QR_ENOMEM, "out of memory for %zu bytes", size_hint);
     for (;;) {
-        if (b->len == b->cap && qr_buf_reserve(b, (size_t)1 << 16) != QR_OK)
+        uint64_t left = cap + 1 - b->len; /* b->len <= cap here */
+        size_t step = left < ((size_t)1 << 16) ? (size_t)left : (size_t)1 << 16;
+        if (b->len == b->cap && qr_buf_reserve(b, step) != QR_OK)
             return qr_err_set(err, QR_ENOMEM, "out of memory after %zu bytes", b->len);
-        ssize_t n = read(fd, b->data + b->len, b->cap - b->len);
+        size_t room = b->cap - b->len;
+        ssize_t n = read(fd, b->data + b->len, room < left ? room : (size_t)left);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

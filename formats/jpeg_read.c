@@ -17,6 +17,7 @@
 
 typedef struct jpeg_hdr {
     int sof;             /* the SOFn marker (0xC0..0xCF), 0 if none */
+    bool sos;            /* the walk reached SOS: the header is all there */
     bool adobe;          /* APP14 "Adobe" present */
     bool jfif;
     int jfif_unit, jfx, jfy;
@@ -60,8 +61,10 @@ static void scan_markers(const uint8_t *b, size_t len, jpeg_hdr *hd)
             i += 2;
             continue;
         }
-        if (m == 0xDA || m == 0xD9)
+        if (m == 0xDA || m == 0xD9) {
+            hd->sos = m == 0xDA;
             return;
+        }
         size_t seglen = (size_t)b[i + 2] << 8 | b[i + 3];
         if (seglen < 2 || seglen > len - i - 2)
             return;
@@ -95,6 +98,20 @@ static void cmyk_to_rgb(const uint8_t *src, int w, int h, bool inverted, PIX *pi
 static int tj_fail(tjhandle tj, qr_err *err)
 {
     return qr_err_set(err, QR_ECORRUPT, "corrupt: JPEG: %s", tjGetErrorStr2(tj));
+}
+
+/* The header did not give a page size: TurboJPEG failed or, for a file cut
+ * before its frame header, "succeeded" with 0 x 0. Say whether the file
+ * ends before its image data (truncated) or its header cannot be read. */
+static int header_fail(tjhandle tj, bool failed, const uint8_t *buf, size_t len, qr_err *err)
+{
+    jpeg_hdr hd;
+    scan_markers(buf, len, &hd);
+    const char *why = failed ? tjGetErrorStr2(tj) : "no frame header giving the page size";
+    if (!hd.sos)
+        return qr_err_set(err, QR_ECORRUPT, "corrupt: JPEG truncated in its header: its %zu "
+                          "bytes end before the image data (%s)", len, why);
+    return qr_err_set(err, QR_ECORRUPT, "corrupt: JPEG header not readable: %s", why);
 }
 
 static int decode_cmyk(tjhandle tj, const uint8_t *buf, size_t len, const jpeg_hdr *hd,
@@ -174,8 +191,9 @@ static int decode_with(tjhandle tj, const uint8_t *buf, size_t len, const qr_lim
     int w = 0, h = 0, sub = 0, cs = 0;
     if (len > (size_t)UINT32_MAX)
         return qr_err_set(err, QR_ELIMIT, "limit: JPEG file of %zu bytes", len);
-    if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &sub, &cs) != 0)
-        return tj_fail(tj, err);
+    bool failed = tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &sub, &cs) != 0;
+    if (failed || w <= 0 || h <= 0)
+        return header_fail(tj, failed, buf, len, err);
     jpeg_hdr hd;
     scan_markers(buf, len, &hd);
     if (hd.sof == 0xC3 || hd.sof == 0xC7 || hd.sof == 0xCB || hd.sof == 0xCF)

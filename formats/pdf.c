@@ -63,6 +63,8 @@ struct qr_pdf {
     qr_pdf_xref xref;
     qr_pdf_tree tree;
     qr_xmp_spool spool;
+    qr_pdf_warn warn;   /* whom a metadata warning names (xmp.c) */
+    char *warn_name;    /* final_path as clean text, for warn.archive */
     uint32_t gray;      /* gray ICC profile object; 0 until first needed */
     int failed;         /* sticky error code; QR_OK while healthy */
     char failed_msg[sizeof(((qr_err *)0)->msg)];
@@ -88,6 +90,7 @@ static void pdf_free(qr_pdf *p)
     free(p->final_path);
     free(p->tmp_path);
     free(p->dir);
+    free(p->warn_name);
     free(p);
 }
 
@@ -139,8 +142,11 @@ static int set_paths(qr_pdf *p, const char *final_path, const char *tmp_path)
     p->dir = dir_of(final_path);
     size_t n = strlen(final_path) + 64;
     p->tmp_path = tmp_path ? qr_strdup(tmp_path) : malloc(n);
-    if (!p->final_path || !p->dir || !p->tmp_path)
+    p->warn_name = qr_pdf_clean_utf8(final_path);
+    if (!p->final_path || !p->dir || !p->tmp_path || !p->warn_name)
         return QR_ENOMEM;
+    p->warn.archive = p->warn_name;
+    p->spool.warn = &p->warn;
     if (!tmp_path)
         snprintf(p->tmp_path, n, "%s.tmp-%ld-%u", final_path, (long)getpid(),
                  atomic_fetch_add(&tmp_counter, 1u));
@@ -587,7 +593,9 @@ static int make_doc(qr_pdf *p, const qr_pdf_meta *meta, qr_xmp_doc *d, char **ow
     d->n_extra = meta->extra ? meta->n_extra : 0;
     d->overrides = meta->overrides;
     d->n_overrides = meta->overrides ? meta->n_overrides : 0;
-    owned[0] = meta->title ? qr_pdf_clean_utf8(meta->title) : NULL;
+    owned[0] = meta->title ? qr_pdf_clean_warn(&p->warn, "title", meta->title) : NULL;
+    p->warn.file = owned[0]; /* later warnings (metadata, overrides) name the file */
+    d->warn = &p->warn;
     owned[1] = qr_pdf_clean_utf8(meta->producer && *meta->producer ? meta->producer
                                                                    : QR_PDF_CREATOR);
     owned[2] = qr_pdf_clean_utf8(QR_PDF_CREATOR);
@@ -634,6 +642,9 @@ static int finish(qr_pdf **pp, const qr_pdf_meta *meta, uint8_t sha256[32], bool
     char *owned[3] = { NULL, NULL, NULL };
     if (rc == QR_OK && (rc = make_doc(p, meta, &doc, owned)) != QR_OK)
         qr_err_set(err, rc, "%s: out of memory", p->final_path);
+    if (rc == QR_OK && doc.title && strlen(doc.title) > QR_PDF_MAX_TITLE)
+        rc = qr_err_set(err, QR_EINVAL, "%s: title longer than %d bytes once its control "
+                        "characters are written as \\uXXXX", p->final_path, QR_PDF_MAX_TITLE);
     if (rc == QR_OK)
         rc = write_tail(p, &doc, err);
     if (rc == QR_OK)

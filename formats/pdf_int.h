@@ -92,9 +92,13 @@ void qr_pdf_tree_free(qr_pdf_tree *t);
 /* ---- text and numbers (pdf_text.c) -------------------------------------- */
 
 /* A copy of s as valid UTF-8 holding only characters XML 1.0 allows:
- * invalid sequences become U+FFFD, forbidden characters are dropped.
- * NULL on ENOMEM. */
+ * invalid sequences become U+FFFD, a character XML forbids (C0 controls
+ * but tab, LF, CR; U+FFFE, U+FFFF) becomes the text \uXXXX. NULL on ENOMEM. */
 char *qr_pdf_clean_utf8(const char *s);
+/* The same, also counting the characters written as \uXXXX (*n_escaped)
+ * and giving the first of them (*first_escaped, untouched when none); either
+ * pointer may be NULL. */
+char *qr_pdf_clean_text(const char *s, size_t *n_escaped, uint32_t *first_escaped);
 /* Append s (clean UTF-8) as a PDF text string: a literal string when it is
  * plain printable ASCII, else UTF-16BE with BOM as a hex string. */
 int qr_pdf_text_string(qr_buf *b, const char *s);
@@ -106,9 +110,23 @@ void qr_pdf_num(double v, char out[40]);
 
 /* ---- XMP (xmp.c) -------------------------------------------------------- */
 
+/* Whom a warning about a metadata value names: the archive (its final
+ * path) and, once finish knows it, the document's title (the file id for
+ * quire ingest), both as cleaned text. */
+typedef struct qr_pdf_warn {
+    const char *archive;
+    const char *file;     /* NULL until known */
+} qr_pdf_warn;
+
+/* qr_pdf_clean_text, and when characters had to be written as \uXXXX a
+ * one-line warning on stderr naming the archive, the file and the field
+ * (w NULL: no warning). NULL on ENOMEM. */
+char *qr_pdf_clean_warn(const qr_pdf_warn *w, const char *field, const char *s);
+
 typedef struct qr_xmp_spool {
     FILE *f;
     uint64_t bytes;
+    const qr_pdf_warn *warn; /* may be NULL */
 } qr_xmp_spool;
 
 /* Open an unlinked spool file in dir (O_TMPFILE), else tmpfile(). */
@@ -128,6 +146,7 @@ typedef struct qr_xmp_doc {
     size_t n_extra;
     const qr_pdf_override *overrides;
     size_t n_overrides;
+    const qr_pdf_warn *warn;   /* may be NULL */
 } qr_xmp_doc;
 
 int qr_xmp_write(qr_pdf_out *o, qr_pdf_xref *x, uint32_t num, const qr_xmp_doc *doc,

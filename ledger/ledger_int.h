@@ -79,4 +79,18 @@ int lg_version_refusal(const char *path, int v, qr_err *err);
 /* qr_ledger_probe, also giving the schema version it read (0 when none). */
 int lg_probe(const char *path, qr_ledger_state *state, int *version, qr_err *err);
 
+/* When the file system is why path cannot be opened for writing (its folder
+ * takes no new file, so SQLite cannot make -wal and -shm there, or the file
+ * itself is read-only): QR_EFATAL with a message naming the file and the
+ * cause. QR_OK, err untouched, when no such cause is found. Call it with no
+ * connection open on path. (probe.c) */
+int lg_write_refusal(const char *path, qr_err *err);
+/* The "file:" URI that opens path for reading where its folder takes no new
+ * file, when that is safe: "mode=ro" when its -wal and -shm are both there,
+ * "immutable=1" when there is no -wal and the file system is mounted
+ * read-only (nobody can change the file then). NULL otherwise, with err
+ * saying why the ledger cannot be read there when the folder is the cause,
+ * untouched when it is not. The caller frees the URI. (probe.c) */
+char *lg_readonly_uri(const char *path, qr_err *err);
+
 #endif

@@ -79,6 +79,13 @@ int qr_ledger_open(const char *path, qr_ledger **out, qr_err *err);
  * anything qr_ledger_probe rejects so; QR_EFATAL for an older schema (the
  * message says its version and which commands upgrade it) or a newer one. */
 int qr_ledger_open_existing(const char *path, qr_ledger **out, qr_err *err);
+/* As qr_ledger_open_existing, for commands that only read. Where the
+ * ledger's folder takes no new file (a read-only file system), so SQLite
+ * cannot make the -shm a WAL reader needs, it is still read when that is
+ * safe: read-only with its -wal and -shm when both are there, immutable
+ * when there is no -wal and the file system is mounted read-only. Else
+ * QR_EFATAL naming the file and the cause. */
+int qr_ledger_open_readonly(const char *path, qr_ledger **out, qr_err *err);
 /* Close and set *l to NULL. */
 void qr_ledger_close(qr_ledger **l);
 /* The schema version of the open ledger (PRAGMA user_version). */
@@ -455,7 +462,9 @@ int qr_ledger_export_format_from_name(const char *name);
  *   files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version
  *   faults: file_id,page,kind,value,threshold,batch,accepted (1 = accepted,
  *           as defined under Reviewer accepts: it does not block)
- * CSV: header row, RFC 4180 quoting, "\n" line ends, empty field for NULL.
+ * CSV: header row, RFC 4180 quoting, "\n" line ends, empty field for NULL;
+ * a value a spreadsheet would run as a formula is written guarded, with a '
+ * in front (qr_csv_cell, util/qr_util.h; plain numbers stay as they are).
  * JSON: an array of objects with the same keys (null for NULL; pages' faults
  * is an array of strings). Rows come from each file's current outcome; files
  * covers every inventory file (pending when never delivered) plus delivered

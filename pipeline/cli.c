@@ -22,14 +22,16 @@ static const qr_command commands[] = {
      "Writes every page of every IMAGE (TIFF, JPEG, PNG; a multi-page TIFF gives\n"
      "all its pages) into one PDF/A archive, in the order given. Unchanged G4 and\n"
      "JPEG pages keep their original bytes; other pages are encoded as G4\n"
-     "(bitonal) or JPEG (gray, colour), or Flate with --lossless.\n"
+     "(bitonal) or JPEG (gray, colour), or Flate with --lossless. Each IMAGE must\n"
+     "be a regular file (a link to one is followed) of at most --max-page-bytes.\n"
      "\n"
      "  --pdfa 2b|1b        PDF/A flavour (default 2b)\n"
      "  --title T           document title (default: the output's base name)\n"
      "  --jpeg-quality Q    quality for re-encoded JPEG pages, 1-100 (default 85)\n"
      "  --lossless          store re-encoded gray/colour pages with Flate\n"
      "  --max-pixels N      cap on pixels per page (default 400000000)\n"
-     "  --max-page-bytes N  cap on decoded bytes per page (default 1610612736)\n"
+     "  --max-page-bytes N  cap on each IMAGE file and on decoded bytes per page\n"
+     "                      (default 1610612736)\n"
      "  -o, --output FILE   the archive to write\n"
      "\n"
      "Exit: 0 written; 1 an input was unreadable (nothing written); 2 usage; 3 fatal.\n"},
@@ -103,7 +105,11 @@ static const qr_command commands[] = {
      "  pages:  file_id,page,source,format,width,height,dpi,skew_deg,skew_applied_deg,\n"
      "          orientation,verdict,faults,version,origin_batch\n"
      "  files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version\n"
-     "  faults: file_id,page,kind,value,threshold,batch,accepted\n"},
+     "  faults: file_id,page,kind,value,threshold,batch,accepted\n"
+     "\n"
+     "CSV: a value a spreadsheet would run as a formula (=, +, -, @, tab, CR first;\n"
+     "not a plain number such as -0.5) is written with a ' in front, quoted; drop\n"
+     "that ' to get the value back. JSON gives every value unchanged.\n"},
     {"faults", qr_cmd_faults, "list the faults that keep files from being archived",
      "usage: quire faults [--format csv|json] [--ledger PATH]\n"
      "\n"

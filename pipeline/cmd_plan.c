@@ -267,7 +267,7 @@ static int plan_show(int argc, char **argv)
     if (optind != argc)
         return qr_cli_usage_error("plan", "unexpected argument: %s", argv[optind]);
     qr_ledger *l = NULL;
-    if ((rc = qr_cli_open_ledger("plan", o.ledger, true, &l)))
+    if ((rc = qr_cli_open_ledger_ro("plan", o.ledger, &l)))
         return rc;
     qr_ledger_plan p;
     qr_err err = {0};

@@ -82,7 +82,7 @@ int qr_cmd_report(int argc, char **argv)
     if (urc)
         return urc;
     qr_ledger *l = NULL;
-    int orc = qr_cli_open_ledger("report", o.ledger, true, &l);
+    int orc = qr_cli_open_ledger_ro("report", o.ledger, &l);
     if (orc)
         return orc;
     qr_report_data d;

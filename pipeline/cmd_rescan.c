@@ -170,7 +170,7 @@ static int rescan_list(int argc, char **argv)
     if (optind != argc)
         return qr_cli_usage_error("rescan", "unexpected argument: %s", argv[optind]);
     qr_ledger *l = NULL;
-    int rc = qr_cli_open_ledger("rescan", ledger, true, &l);
+    int rc = qr_cli_open_ledger_ro("rescan", ledger, &l);
     if (rc)
         return rc;
     qr_ledger_rescan_list jobs;
@@ -255,7 +255,7 @@ int qr_cmd_log(int argc, char **argv)
     if (optind + 1 != argc)
         return qr_cli_usage_error("log", "give exactly one FILE_ID");
     qr_ledger *l = NULL;
-    int rc = qr_cli_open_ledger("log", ledger, true, &l);
+    int rc = qr_cli_open_ledger_ro("log", ledger, &l);
     if (rc)
         return rc;
     qr_err err = {0};

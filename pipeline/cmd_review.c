@@ -32,17 +32,7 @@ typedef struct faults_out {
 
 void qr_cli_csv_field(const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"')
-            putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
+    qr_csv_cell(stdout, s);
 }
 
 void qr_cli_json_string(const char *s)
@@ -75,7 +65,10 @@ static void number(double v, bool json)
         if (strtod(buf, NULL) == v)
             break;
     }
-    fputs(buf, stdout);
+    if (json)
+        fputs(buf, stdout);
+    else
+        qr_cli_csv_field(buf);
 }
 
 static int put_fault(void *user, const qr_ledger_open_fault *f)
@@ -116,7 +109,7 @@ int qr_cmd_faults(int argc, char **argv)
     if (strcmp(format, "csv") && strcmp(format, "json"))
         return qr_cli_usage_error("faults", "unknown format: %s (csv or json)", format);
     qr_ledger *l = NULL;
-    int rc = qr_cli_open_ledger("faults", ledger, true, &l);
+    int rc = qr_cli_open_ledger_ro("faults", ledger, &l);
     if (rc)
         return rc;
     faults_out o = {.json = !strcmp(format, "json")};

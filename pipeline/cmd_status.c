@@ -170,7 +170,7 @@ int qr_cmd_status(int argc, char **argv)
     if (urc)
         return urc;
     qr_ledger *l = NULL;
-    int orc = qr_cli_open_ledger("status", o.ledger, true, &l);
+    int orc = qr_cli_open_ledger_ro("status", o.ledger, &l);
     if (orc)
         return orc;
     qr_err err = {0};

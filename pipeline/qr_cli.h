@@ -70,9 +70,13 @@ int qr_cli_ledger_opts(int argc, char **argv, const char **ledger, const char **
 struct qr_ledger;
 int qr_cli_open_ledger(const char *cmd, const char *given, bool must_exist,
                        struct qr_ledger **l);
+/* The same (must_exist) for a command that only reads: it can also read a
+ * ledger on a read-only file system (qr_ledger_open_readonly). */
+int qr_cli_open_ledger_ro(const char *cmd, const char *given, struct qr_ledger **l);
 
-/* stdout writers shared by the listing commands: one CSV field (RFC 4180
- * quoting when needed) and one JSON string literal. */
+/* stdout writers shared by the listing commands: one CSV field (qr_csv_cell:
+ * RFC 4180 quoting when needed, a formula guarded with a leading ') and one
+ * JSON string literal. */
 void qr_cli_csv_field(const char *s);
 void qr_cli_json_string(const char *s);
 

@@ -13,7 +13,8 @@
  *
  * Line numbers: the Debian build of inih does not pass line numbers to the
  * handler, so the file is fed through our own line reader, which counts
- * lines and sees over-long ones (inih would silently split them).
+ * lines and sees over-long ones (inih would silently split them) and NUL
+ * bytes (which would silently cut a value short).
  *
  * Threads: pure functions over the caller's struct; no globals are written.
  */
@@ -187,6 +188,7 @@ typedef struct pf_load {
     FILE *f;
     int line;          /* lines read so far = the line being parsed */
     int long_line;     /* first line longer than inih's buffer; 0 = none */
+    int nul_line;      /* first line holding a NUL byte (it would cut the value); 0 = none */
     qr_err first;      /* first value error, already prefixed with path:line */
     int first_line;    /* its line; 0 = none */
     char *buf;         /* getline's buffer */
@@ -203,6 +205,8 @@ static char *read_line(char *str, int num, void *stream)
     ld->line++;
     if (n >= num && !ld->long_line)
         ld->long_line = ld->line;
+    if (memchr(ld->buf, '\0', (size_t)n) && !ld->nul_line)
+        ld->nul_line = ld->line;
     size_t keep = (size_t)n < (size_t)num - 1 ? (size_t)n : (size_t)num - 1;
     memcpy(str, ld->buf, keep);
     str[keep] = '\0';
@@ -230,11 +234,14 @@ int qr_profile_load(qr_profile *p, const char *path, qr_err *err)
     qr_profile work = *p; /* all or nothing: *p changes only when the file is clean */
     ld.p = &work;
     int bad = ini_parse_stream(read_line, &ld, on_value, &ld);
-    bool read_error = ferror(ld.f);
+    int read_error = ferror(ld.f) ? errno : 0; /* EISDIR for a directory */
     fclose(ld.f);
     free(ld.buf);
     if (read_error)
-        return qr_err_set(err, QR_EINVAL, "%s: read error", path);
+        return qr_err_set(err, QR_EINVAL, "%s: read error: %s", path, strerror(read_error));
+    if (ld.nul_line)
+        return qr_err_set(err, QR_EINVAL, "%s:%d: the line contains a NUL byte; a profile is "
+                          "text", path, ld.nul_line);
     if (ld.long_line)
         return qr_err_set(err, QR_EINVAL, "%s:%d: line too long", path, ld.long_line);
     if (bad && bad != ld.first_line) /* a syntax error came first */

@@ -293,6 +293,31 @@ static void test_jpeg_exif(void)
     free(plain);
 }
 
+/* A JPEG cut anywhere before its image data (the SOS segment) is reported
+ * as a JPEG damaged in its header, never as a page of 0 x 0 pixels. */
+static void test_jpeg_cut_header(void)
+{
+    size_t len, sos = 0;
+    uint8_t *buf = make_jpeg(TJPF_RGB, TJSAMP_420, 0, &len);
+    for (size_t i = 2; i + 1 < len && !sos; i++)
+        if (buf[i] == 0xFF && buf[i + 1] == 0xDA)
+            sos = i;
+    CHECK(sos > 100);
+    int bad = 0;
+    for (size_t n = 3; n < sos + 4 && bad < 5; n++) {
+        qr_page pg;
+        qr_err e = {0};
+        int rc = decode1(buf, n, &pg, &e);
+        bool ok = rc == QR_ECORRUPT && strstr(e.msg, "JPEG") && strstr(e.msg, "header") &&
+                  strstr(e.msg, "truncated") && !strstr(e.msg, "0 x 0");
+        bad += !ok;
+        CHECKF(ok, "JPEG cut at %zu of %zu bytes: rc %d, '%s'", n, len, rc, e.msg);
+        if (rc == QR_OK)
+            qr_page_clear(&pg);
+    }
+    free(buf);
+}
+
 /* ---- PNG ---- */
 
 typedef struct png_spec {
@@ -495,6 +520,7 @@ int main(void)
     test_jpeg_luma_only();
     test_jpeg_cmyk();
     test_jpeg_exif();
+    test_jpeg_cut_header();
     test_png_types();
     test_png_palette();
     test_png_phys();

@@ -118,14 +118,17 @@ static int archive_paths(const qr_ingest_opts *o, ing_file *f, int64_t batch, qr
     return QR_OK;
 }
 
-/* Copy a manifest row's metadata into the file for its XMP. */
+/* Copy a manifest row's metadata into the file for its XMP. The file id
+ * leads, so the archive names its file also when its title is the
+ * manifest's title. */
 static int set_meta(ing_file *f, const qr_manifest_row *row)
 {
-    size_t n = row->n_meta + 2;
+    size_t n = row->n_meta + 3;
     f->meta = qr_malloc_array(n, sizeof *f->meta);
     if (!f->meta)
         return QR_ENOMEM;
     f->n_meta = 0;
+    f->meta[f->n_meta++] = (qr_kv){"file_id", row->file_id};
     if (row->box[0])
         f->meta[f->n_meta++] = (qr_kv){"box", row->box};
     if (row->title[0])

@@ -230,6 +230,17 @@ static qr_pdf_override *applied_overrides(const ing_file *f, size_t *n)
     return v;
 }
 
+/* The document's title (PDF Title, dc:title): the manifest's title when it
+ * has one, which is what a reader looks for; else the file id. The file id
+ * is always in the metadata (quire:meta file_id). */
+static const char *archive_title(const ing_file *f)
+{
+    for (size_t i = 0; i < f->n_meta; i++)
+        if (!strcmp(f->meta[i].key, "title") && f->meta[i].value[0])
+            return f->meta[i].value;
+    return f->file_id;
+}
+
 /* Complete the document under its temporary name; the ledger thread puts
  * it in place once its digest is recorded. */
 static void finish_pdf(ing_engine *e, ing_file *f)
@@ -242,7 +253,7 @@ static void finish_pdf(ing_engine *e, ing_file *f)
         return;
     }
     time_t t = f->scan_time >= 0 ? f->scan_time : e->ref_time;
-    qr_pdf_meta meta = {.title = f->file_id, .created = t, .modified = t,
+    qr_pdf_meta meta = {.title = archive_title(f), .created = t, .modified = t,
                         .extra = f->meta, .n_extra = f->n_meta,
                         .overrides = ovr, .n_overrides = n_ovr};
     int rc = f->pdf ? qr_pdf_seal(&f->pdf, &meta, f->archive_sha, &f->pdf_err)

@@ -7,6 +7,7 @@
 #     every command has the same "quire CMD:" prefix and a usage line, exit 2;
 #   - -V is --version;
 #   - --quiet prints only errors;
+#   - an archive's Title is the manifest's title, its file id in the XMP;
 #   - README's synopsis and export tables match --help and the real columns
 #     (docs_match.py).
 set -euo pipefail
@@ -97,6 +98,18 @@ others=$(grep -v -e "^fault: .*: corrupt " -e "^error: " -e "^refused: " -e "^wa
 [ "$rc" -eq 1 ] && [ ! -s out.txt ] && [ -z "$others" ] && grep -q "corrupt" err.txt &&
   ok "--quiet: nothing on stdout; on stderr only the unreadable page: $(head -1 err.txt)" ||
   bad "--quiet: exit $rc; stdout $(wc -c <out.txt) bytes; other lines: $others"
+
+# --- an archive's title is the manifest's title; the file id stays in the XMP ------
+pdf=$(ls arch/*.pdf | head -1)
+fid=$(basename "$pdf" .pdf)
+want=$(/usr/bin/python3 -c 'import csv, sys
+for r in csv.DictReader(open("d/manifest.csv", encoding="utf-8")):
+    if r["file_id"] == sys.argv[1]: print(r["title"])' "$fid")
+got=$(pdfinfo "$pdf" | sed -n 's/^Title: *//p')
+xmp=$(pdfinfo -meta "$pdf")
+[ -n "$want" ] && [ "$got" = "$want" ] && grep -q "<quireKV:value>$fid<" <<<"$xmp" &&
+  ok "$fid.pdf: Title is the manifest's title ('$got'); the file id is in its XMP" ||
+  bad "$fid.pdf: Title '$got', manifest title '$want'"
 
 # --- the docs match the program ---------------------------------------------------
 if /usr/bin/python3 "$QUIRE_SRC/tests/e2e/docs_match.py" "$QUIRE_BIN" "$QUIRE_SRC" q.db >docs.txt; then

@@ -111,11 +111,17 @@ static const qr_command commands[] = {
      "not a plain number such as -0.5) is written with a ' in front, quoted; drop\n"
      "that ' to get the value back. JSON gives every value unchanged.\n"},
     {"faults", qr_cmd_faults, "list the faults that keep files from being archived",
-     "usage: quire faults [--format csv|json] [--ledger PATH]\n"
+     "usage: quire faults [--format table|csv|json] [--ledger PATH]\n"
      "\n"
-     "Every unaccepted fault of every file whose current outcome is faulty, ordered\n"
-     "by file and page. Columns: file_id,page,kind,value,threshold,detail (page 0 =\n"
-     "the whole file; value is what was measured, threshold what it crossed).\n"},
+     "The open faults: every unaccepted fault of each file whose latest outcome is\n"
+     "faulty, ordered by file and page. On a terminal a table (default there):\n"
+     "file_id, page (\"file\" for the whole file) and what was measured, with its\n"
+     "unit and the threshold it crossed. CSV (the default into a pipe) and JSON:\n"
+     "file_id,page,kind,value,threshold,detail (page 0 = the whole file; value is\n"
+     "what was measured, threshold what it crossed).\n"
+     "\n"
+     "  --format F      table, csv or json\n"
+     "  --ledger PATH   the ledger (default $QUIRE_LEDGER or ./quire.db)\n"},
     {"accept", qr_cmd_accept, "accept a fault as a false alarm, with a reason",
      "usage: quire accept FILE_ID [--page N] --kind KIND --reason TEXT [--by NAME]\n"
      "                    [--ledger PATH]\n"
@@ -443,6 +449,34 @@ static int help_command(int argc, char **argv)
         return no_such_command(argv[2]);
     fputs(c->usage, stdout);
     return QR_EXIT_OK;
+}
+
+/* ---- text for a terminal ------------------------------------------------ */
+
+/* How wide s shows: a UTF-8 character one column, a control character the
+ * four of its \xNN. */
+int qr_cli_tty_width(const char *s)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            w += 4;
+        else if ((*p & 0xC0) != 0x80)
+            w++;
+    }
+    return w;
+}
+
+void qr_cli_tty_cell(FILE *out, const char *s, int width)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+    for (int w = qr_cli_tty_width(s); w < width; w++)
+        fputc(' ', out);
 }
 
 /* "--ledger=x" -> "--ledger" into buf. */

@@ -59,7 +59,7 @@ int qr_cli_ledger_opts(int argc, char **argv, const char **ledger, const char **
                                          {"format", required_argument, NULL, 'f'},
                                          {NULL, 0, NULL, 0}};
     *ledger = NULL;
-    *format = "csv";
+    *format = NULL; /* the command's default */
     int c;
     optind = 1;
     while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
@@ -81,7 +81,7 @@ int qr_cmd_export(int argc, char **argv)
     if (optind + 1 != argc)
         return qr_cli_usage_error("export", "say what to export: pages, files or faults");
     int kind = qr_ledger_export_kind_from_name(argv[optind]);
-    int fmt = qr_ledger_export_format_from_name(format);
+    int fmt = qr_ledger_export_format_from_name(format ? format : "csv");
     if (kind < 0)
         return qr_cli_usage_error("export", "unknown export: %s", argv[optind]);
     if (fmt < 0)

@@ -88,10 +88,12 @@ static void groups_text(const qr_ledger_status_groups *g)
     puts(head[g->by]);
     for (size_t i = 0; i < g->n; i++) {
         const qr_ledger_status_group *r = &g->v[i];
-        if (g->by == QR_STATUS_BY_BOX)
-            printf("%-18s %7lld %8lld %8lld %7lld %10lld %7.2f%%\n", r->key[0] ? r->key : "-",
-                   (long long)r->files, (long long)r->pages, (long long)r->files_archived,
+        if (g->by == QR_STATUS_BY_BOX) {
+            qr_cli_tty_cell(stdout, r->key[0] ? r->key : "-", 18);
+            printf(" %7lld %8lld %8lld %7lld %10lld %7.2f%%\n", (long long)r->files,
+                   (long long)r->pages, (long long)r->files_archived,
                    (long long)r->files_faulty, (long long)r->pages_archived, r->percent_pages);
+        }
         else if (g->by == QR_STATUS_BY_BATCH)
             printf("%-6s %-21s %-11s %6lld %8lld %7lld %8lld %10lld\n", r->key, r->started,
                    r->state, (long long)r->files, (long long)r->files_archived,

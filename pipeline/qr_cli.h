@@ -74,6 +74,14 @@ int qr_cli_open_ledger(const char *cmd, const char *given, bool must_exist,
  * ledger on a read-only file system (qr_ledger_open_readonly). */
 int qr_cli_open_ledger_ro(const char *cmd, const char *given, struct qr_ledger **l);
 
+/* Ledger text on a terminal: a control character (an ESC sequence in a
+ * reason could rewrite the operator's screen) is shown as \xNN; the cell is
+ * padded with spaces to `width` columns (0 = none), counting a UTF-8
+ * character as one column. qr_cli_tty_width is how wide it shows. */
+#include <stdio.h>
+void qr_cli_tty_cell(FILE *out, const char *s, int width);
+int qr_cli_tty_width(const char *s);
+
 /* stdout writers shared by the listing commands: one CSV field (qr_csv_cell:
  * RFC 4180 quoting when needed, a formula guarded with a leading ') and one
  * JSON string literal. */

@@ -99,6 +99,37 @@ others=$(grep -v -e "^fault: .*: corrupt " -e "^error: " -e "^refused: " -e "^wa
   ok "--quiet: nothing on stdout; on stderr only the unreadable page: $(head -1 err.txt)" ||
   bad "--quiet: exit $rc; stdout $(wc -c <out.txt) bytes; other lines: $others"
 
+# --- numbers for people --------------------------------------------------------------
+Q faults --ledger q.db --format table >ft.txt
+grep -Eq "^[^ ]+ +file +missing_pages +[0-9]+ pages? delivered for [0-9]+ expected" ft.txt &&
+  grep -Eq "^[0-9]+ open faults?$" ft.txt && ! grep -q "(0 duplicates" ft.txt &&
+  ok "faults table: a whole-file fault on 'file': $(grep missing_pages ft.txt | tr -s ' ')" ||
+  bad "faults table: $(cat ft.txt)"
+Q faults --ledger q.db | head -1 | grep -q "^file_id,page,kind,value,threshold,detail$" &&
+  ok "faults into a pipe: CSV" || bad "faults into a pipe: $(Q faults --ledger q.db | head -2)"
+# A sheet fed twice in a file of the right count: the message names the page
+# set aside, so "3 delivered for 3 expected" is not a contradiction.
+mkdir -p dd/scans/DUP-1
+for src in d/scans/*; do [ "$(ls "$src" | wc -l)" -ge 2 ] && break; done
+first=$(ls "$src" | head -1)
+cp "$src/$first" "dd/scans/DUP-1/0001.${first##*.}"
+cp "$src/$first" "dd/scans/DUP-1/0002.${first##*.}"
+second=$(ls "$src" | sed -n 2p)
+cp "$src/$second" "dd/scans/DUP-1/0003.${second##*.}"
+printf 'file_id,expected_pages\nDUP-1,3\n' >dd/manifest.csv
+rc=0; Q ingest -m dd/manifest.csv -o ddout --ledger dd.db -q dd/scans 2>/dev/null || rc=$?
+Q faults --ledger dd.db --format table >fd.txt
+grep -q "3 pages delivered for 3 expected; set aside: page 2 (repeats the one before), so 2 count" fd.txt &&
+  ok "count fault names the page set aside: $(grep missing fd.txt | tr -s ' ')" ||
+  bad "count fault: exit $rc; $(cat fd.txt)"
+# Ledger text reaches a terminal with its control characters shown, not obeyed.
+Q accept "$(grep missing_pages ft.txt | cut -d' ' -f1)" --kind missing_pages \
+  --reason "$(printf 'ok \033[2J really')" --by "$(printf 'Eve\033[31m')" --ledger q.db >/dev/null
+Q log "$(grep missing_pages ft.txt | cut -d' ' -f1)" --ledger q.db >log.txt
+! grep -q $'\033' log.txt && grep -q 'Eve\\x1b\[31m' log.txt &&
+  ok "quire log shows an ESC in an actor as \\x1b: $(grep -o 'Eve[^ ]*' log.txt | head -1)" ||
+  bad "quire log let an ESC through: $(cat -v log.txt | tail -2)"
+
 # --- an archive's title is the manifest's title; the file id stays in the XMP ------
 pdf=$(ls arch/*.pdf | head -1)
 fid=$(basename "$pdf" .pdf)

@@ -593,8 +593,12 @@ static int make_doc(qr_pdf *p, const qr_pdf_meta *meta, qr_xmp_doc *d, char **ow
     d->n_extra = meta->extra ? meta->n_extra : 0;
     d->overrides = meta->overrides;
     d->n_overrides = meta->overrides ? meta->n_overrides : 0;
+    if (meta->name && !(owned[3] = qr_pdf_clean_utf8(meta->name)))
+        return QR_ENOMEM;
+    p->warn.file = owned[3]; /* warnings name the file: the title may be free text */
     owned[0] = meta->title ? qr_pdf_clean_warn(&p->warn, "title", meta->title) : NULL;
-    p->warn.file = owned[0]; /* later warnings (metadata, overrides) name the file */
+    if (!meta->name)
+        p->warn.file = owned[0]; /* later warnings (metadata, overrides) name the title */
     d->warn = &p->warn;
     owned[1] = qr_pdf_clean_utf8(meta->producer && *meta->producer ? meta->producer
                                                                    : QR_PDF_CREATOR);
@@ -639,7 +643,7 @@ static int finish(qr_pdf **pp, const qr_pdf_meta *meta, uint8_t sha256[32], bool
         return qr_err_set(err, QR_EINVAL, "qr_pdf_finish: no document");
     int rc = finish_checks(p, meta, err);
     qr_xmp_doc doc;
-    char *owned[3] = { NULL, NULL, NULL };
+    char *owned[4] = { NULL, NULL, NULL, NULL };
     if (rc == QR_OK && (rc = make_doc(p, meta, &doc, owned)) != QR_OK)
         qr_err_set(err, rc, "%s: out of memory", p->final_path);
     if (rc == QR_OK && doc.title && strlen(doc.title) > QR_PDF_MAX_TITLE)
@@ -653,7 +657,7 @@ static int finish(qr_pdf **pp, const qr_pdf_meta *meta, uint8_t sha256[32], bool
         rc = seal(p, err);
     if (rc == QR_OK && publish)
         rc = commit(p, err);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         free(owned[i]);
     if (rc != QR_OK) {
         pdf_discard(p);

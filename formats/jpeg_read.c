@@ -5,7 +5,9 @@
  * that says CMYK samples are stored inverted. Colour decodes straight into the
  * PIX raster; CMYK goes through a temporary buffer and is converted to RGB.
  * Any libjpeg warning (e.g. a truncated file) counts as corruption: an
- * archive must not silently keep a half-grey page.
+ * archive must not silently keep a half-grey page. Besides the page itself,
+ * the coefficient buffer a progressive file needs is checked against the
+ * caps before decoding (see coefficient_bytes).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,9 @@
 
 typedef struct jpeg_hdr {
     int sof;             /* the SOFn marker (0xC0..0xCF), 0 if none */
+    int nf;              /* components in the frame (at most 4 counted) */
+    int hs[4], vs[4];    /* their sampling factors */
+    int scan_comps;      /* components in the first scan; 0 if no scan */
     bool adobe;          /* APP14 "Adobe" present */
     bool jfif;
     int jfif_unit, jfx, jfy;
@@ -42,6 +47,25 @@ static bool is_sof(uint8_t m)
     return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
 }
 
+static bool is_progressive(int sof)
+{
+    return sof == 0xC2 || sof == 0xC6 || sof == 0xCA || sof == 0xCE;
+}
+
+/* The frame's components and sampling factors (SOFn: P Y X Nf, then Nf x
+ * {C, H<<4|V, Tq}). */
+static void parse_sof(const uint8_t *seg, size_t n, jpeg_hdr *hd)
+{
+    if (n < 6)
+        return;
+    int nf = seg[5];
+    hd->nf = nf < 4 ? nf : 4;
+    for (int c = 0; c < hd->nf && 6 + 3 * (size_t)c + 2 < n; c++) {
+        hd->hs[c] = seg[7 + 3 * c] >> 4;
+        hd->vs[c] = seg[7 + 3 * c] & 15;
+    }
+}
+
 /* Scan segments up to the first SOS. */
 static void scan_markers(const uint8_t *b, size_t len, jpeg_hdr *hd)
 {
@@ -60,13 +84,17 @@ static void scan_markers(const uint8_t *b, size_t len, jpeg_hdr *hd)
             i += 2;
             continue;
         }
+        if (m == 0xDA && i + 4 < len)
+            hd->scan_comps = b[i + 4];
         if (m == 0xDA || m == 0xD9)
             return;
         size_t seglen = (size_t)b[i + 2] << 8 | b[i + 3];
         if (seglen < 2 || seglen > len - i - 2)
             return;
-        if (is_sof(m) && hd->sof == 0)
+        if (is_sof(m) && hd->sof == 0) {
             hd->sof = m;
+            parse_sof(b + i + 4, seglen - 2, hd);
+        }
         parse_app(m, b + i + 4, seglen - 2, hd);
         i += 2 + seglen;
     }
@@ -90,6 +118,45 @@ static void cmyk_to_rgb(const uint8_t *src, int w, int h, bool inverted, PIX *pi
             line[x] = px;
         }
     }
+}
+
+/*
+ * libjpeg keeps every DCT coefficient of the image in memory while it
+ * decodes a progressive file, or a sequential one whose first scan does not
+ * hold every component: 128 bytes per 8 x 8 block of each component, blocks
+ * rounded up to whole sampling units (jdcoefct.c). At 4:4:4 that is 6 bytes
+ * a pixel, more than the decoded page, so it is checked against the same cap
+ * before decoding.
+ */
+static uint64_t coefficient_bytes(const jpeg_hdr *hd, int w, int h)
+{
+    int hmax = 1, vmax = 1;
+    for (int c = 0; c < hd->nf; c++) {
+        hmax = hd->hs[c] > hmax ? hd->hs[c] : hmax;
+        vmax = hd->vs[c] > vmax ? hd->vs[c] : vmax;
+    }
+    uint64_t total = 0;
+    for (int c = 0; c < hd->nf; c++) {
+        uint64_t hs = hd->hs[c] ? (uint64_t)hd->hs[c] : 1, vs = hd->vs[c] ? (uint64_t)hd->vs[c] : 1;
+        uint64_t wb = ((uint64_t)w * hs + (uint64_t)hmax * 8 - 1) / ((uint64_t)hmax * 8);
+        uint64_t hb = ((uint64_t)h * vs + (uint64_t)vmax * 8 - 1) / ((uint64_t)vmax * 8);
+        wb = (wb + hs - 1) / hs * hs;
+        hb = (hb + vs - 1) / vs * vs;
+        total += wb * hb * 128u;
+    }
+    return total;
+}
+
+static int check_coefficients(const jpeg_hdr *hd, int w, int h, const qr_limits *lim, qr_err *err)
+{
+    bool full = is_progressive(hd->sof) || (hd->scan_comps > 0 && hd->scan_comps < hd->nf);
+    uint64_t bytes = coefficient_bytes(hd, w, h);
+    if (!full || bytes <= lim->max_page_bytes)
+        return QR_OK;
+    return qr_err_set(err, QR_ELIMIT,
+                      "limit: JPEG (%s) keeps %llu bytes of DCT coefficients while it decodes, "
+                      "above the cap of %llu", is_progressive(hd->sof) ? "progressive" : "multi-scan",
+                      (unsigned long long)bytes, (unsigned long long)lim->max_page_bytes);
 }
 
 static int tj_fail(tjhandle tj, qr_err *err)
@@ -151,7 +218,7 @@ static bool luma_only(const qr_limits *lim, int cs, const jpeg_hdr *hd)
 static void set_meta(const jpeg_hdr *hd, const uint8_t *buf, size_t len, int w, int h, int cs,
                      qr_page *page, double *xdpi, double *ydpi)
 {
-    bool progressive = hd->sof == 0xC2 || hd->sof == 0xC6 || hd->sof == 0xCA || hd->sof == 0xCE;
+    bool progressive = is_progressive(hd->sof);
     strcpy(page->encoding, progressive ? "jpeg-progressive" : "jpeg");
     page->scan_time = hd->exif.time;
     *xdpi = *ydpi = 0;
@@ -181,6 +248,8 @@ static int decode_with(tjhandle tj, const uint8_t *buf, size_t len, const qr_lim
     if (hd.sof == 0xC3 || hd.sof == 0xC7 || hd.sof == 0xCB || hd.sof == 0xCF)
         return qr_err_set(err, QR_EUNSUPPORTED, "unsupported: lossless JPEG (SOF%d)", hd.sof - 0xC0);
     int rc = qr_check_caps(lim, (uint64_t)w, (uint64_t)h, cs == TJCS_GRAY ? 8 : 32, err);
+    if (rc == QR_OK)
+        rc = check_coefficients(&hd, w, h, lim, err);
     if (rc != QR_OK)
         return rc;
     bool gray = cs == TJCS_GRAY || luma_only(lim, cs, &hd);

@@ -62,17 +62,19 @@ static int read_strips(TIFF *tif, const qr_tiff_info *ti, size_t stride, uint8_t
 }
 
 static void copy_tile(const uint8_t *tile, size_t trow, uint32_t tx, uint32_t ty, uint32_t tw,
-                      uint32_t th, const qr_tiff_info *ti, size_t stride, uint8_t *buf)
+                      uint32_t rows, const qr_tiff_info *ti, size_t stride, uint8_t *buf)
 {
     uint32_t cols = ti->w - tx < tw ? ti->w - tx : tw;
-    uint32_t rows = ti->h - ty < th ? ti->h - ty : th;
     size_t off = (size_t)tx * ti->bps / 8, n = ((size_t)cols * ti->bps + 7) / 8;
     for (uint32_t r = 0; r < rows; r++)
         memcpy(buf + (size_t)(ty + r) * stride + off, tile + (size_t)r * trow, n);
 }
 
-static int read_tiles(TIFF *tif, const qr_tiff_info *ti, size_t stride, uint8_t *buf,
-                      qr_tiff_log *log, qr_err *err)
+/* Tiles are checked against the caps first, and only the rows of a tile
+ * that lie on the page are decoded (libtiff stops inflating there): a tile
+ * may be far taller than a small page. */
+static int read_tiles(TIFF *tif, const qr_tiff_info *ti, const qr_limits *lim, size_t stride,
+                      uint8_t *buf, qr_tiff_log *log, qr_err *err)
 {
     uint32_t tw = 0, th = 0;
     TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw);
@@ -80,16 +82,21 @@ static int read_tiles(TIFF *tif, const qr_tiff_info *ti, size_t stride, uint8_t 
     tmsize_t tsize = TIFFTileSize(tif), trow = TIFFTileRowSize(tif);
     if (tw == 0 || th == 0 || tw % 16 || tsize <= 0 || trow <= 0)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF tile size %u x %u", tw, th);
-    uint8_t *tile = malloc((size_t)tsize);
+    int rc = qr_tiff_check_tile(tif, ti, lim, false, err);
+    if (rc != QR_OK)
+        return rc;
+    uint32_t most = th < ti->h ? th : ti->h;
+    uint8_t *tile = qr_malloc_array(most, (size_t)trow);
     if (!tile)
         return qr_err_set(err, QR_ENOMEM, "out of memory for a TIFF tile");
-    int rc = QR_OK;
     for (uint32_t ty = 0; ty < ti->h && rc == QR_OK; ty += th) {
+        uint32_t rows = ti->h - ty < th ? ti->h - ty : th;
         for (uint32_t tx = 0; tx < ti->w && rc == QR_OK; tx += tw) {
-            if (TIFFReadTile(tif, tile, tx, ty, 0, 0) < 0 || log->errors)
+            ttile_t k = TIFFComputeTile(tif, tx, ty, 0, 0);
+            if (TIFFReadEncodedTile(tif, k, tile, (tmsize_t)rows * trow) < 0 || log->errors)
                 rc = read_fail(tif, log, "tile at row", ty, err);
             else
-                copy_tile(tile, (size_t)trow, tx, ty, tw, th, ti, stride, buf);
+                copy_tile(tile, (size_t)trow, tx, ty, tw, rows, ti, stride, buf);
         }
     }
     free(tile);
@@ -238,7 +245,7 @@ int qr_tiff_read_plane(TIFF *tif, const qr_tiff_info *ti, const qr_limits *lim,
     uint8_t *buf = calloc(total, 1);
     if (!buf)
         return qr_err_set(err, QR_ENOMEM, "out of memory: %zu bytes for a TIFF page", total);
-    rc = ti->tiled ? read_tiles(tif, ti, stride, buf, log, err)
+    rc = ti->tiled ? read_tiles(tif, ti, lim, stride, buf, log, err)
                    : read_strips(tif, ti, stride, buf, log, err);
     if (rc == QR_OK) {
         err->code = QR_OK;

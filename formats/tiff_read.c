@@ -37,6 +37,9 @@ int qr_tiff_open(qr_image_reader *rd, qr_err *err)
     rd->tiff = st;
     st->mem.data = rd->buf;
     st->mem.len = rd->len;
+    int rc = qr_tiff_check_page(st, 0, &rd->lim, err); /* libtiff loads page 1 on open */
+    if (rc != QR_OK)
+        return rc;
     st->tif = qr_tiff_mem_open(&st->mem, "r", &st->log, rd->lim.max_page_bytes);
     if (!st->tif)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF: %s",
@@ -226,13 +229,16 @@ int qr_tiff_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err)
 {
     struct qr_tiff_state *st = rd->tiff;
     qr_tiff_log_reset(&st->log);
+    int rc = qr_tiff_check_page(st, index, &rd->lim, err);
+    if (rc != QR_OK)
+        return rc;
     if (!TIFFSetDirectory(st->tif, (tdir_t)index) || st->log.errors)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF page %d: %s", index + 1,
                           qr_tiff_log_text(&st->log, "cannot read the directory"));
     qr_tiff_info ti;
     read_info(st->tif, &ti);
     PIX *pix = NULL;
-    int rc = decode_pixels(rd, &ti, &pix, err);
+    rc = decode_pixels(rd, &ti, &pix, err);
     if (rc != QR_OK)
         return rc;
     double xdpi, ydpi;

@@ -70,6 +70,8 @@ int qr_tiff_read_rgba(TIFF *tif, const qr_tiff_info *ti, const qr_limits *lim,
 {
     *out = NULL;
     int rc = qr_check_caps(lim, ti->w, ti->h, 32, err);
+    if (rc == QR_OK && ti->tiled)
+        rc = qr_tiff_check_tile(tif, ti, lim, true, err);
     if (rc != QR_OK)
         return rc;
     size_t n;

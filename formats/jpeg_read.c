@@ -1,6 +1,8 @@
 /*
- * JPEG pages through TurboJPEG. We walk the marker segments ourselves first
- * (bounds-checked) to learn what TurboJPEG does not tell: progressive or not,
+ * JPEG pages through TurboJPEG (a large page for a band sink through libjpeg's
+ * scanline interface instead, jpeg_band.c). We walk the marker segments
+ * ourselves first (bounds-checked) to learn what TurboJPEG does not tell:
+ * progressive or not, the sampling of each component,
  * JFIF density, the Exif orientation/resolution/date, and the Adobe marker
  * that says CMYK samples are stored inverted. Colour decodes straight into the
  * PIX raster; CMYK goes through a temporary buffer and is converted to RGB.
@@ -100,24 +102,26 @@ static void scan_markers(const uint8_t *b, size_t len, jpeg_hdr *hd)
     }
 }
 
+void qr_cmyk_row(const uint8_t *s, int w, bool inverted, uint32_t *line)
+{
+    for (int x = 0; x < w; x++, s += 4) {
+        unsigned c = s[0], m = s[1], ye = s[2], k = s[3];
+        if (!inverted) {
+            c = 255 - c, m = 255 - m, ye = 255 - ye, k = 255 - k;
+        }
+        l_uint32 px;
+        composeRGBPixel((l_int32)((c * k + 127) / 255), (l_int32)((m * k + 127) / 255),
+                        (l_int32)((ye * k + 127) / 255), &px);
+        line[x] = px;
+    }
+}
+
 static void cmyk_to_rgb(const uint8_t *src, int w, int h, bool inverted, PIX *pix)
 {
     uint32_t *data = pixGetData(pix);
     size_t wpl = (size_t)pixGetWpl(pix);
-    for (int y = 0; y < h; y++) {
-        const uint8_t *s = src + (size_t)y * (size_t)w * 4;
-        uint32_t *line = data + (size_t)y * wpl;
-        for (int x = 0; x < w; x++, s += 4) {
-            unsigned c = s[0], m = s[1], ye = s[2], k = s[3];
-            if (!inverted) {
-                c = 255 - c, m = 255 - m, ye = 255 - ye, k = 255 - k;
-            }
-            l_uint32 px;
-            composeRGBPixel((l_int32)((c * k + 127) / 255), (l_int32)((m * k + 127) / 255),
-                            (l_int32)((ye * k + 127) / 255), &px);
-            line[x] = px;
-        }
-    }
+    for (int y = 0; y < h; y++)
+        qr_cmyk_row(src + (size_t)y * (size_t)w * 4, w, inverted, data + (size_t)y * wpl);
 }
 
 /*
@@ -236,7 +240,7 @@ static void set_meta(const jpeg_hdr *hd, const uint8_t *buf, size_t len, int w, 
 }
 
 static int decode_with(tjhandle tj, const uint8_t *buf, size_t len, const qr_limits *lim,
-                       qr_page *page, qr_err *err)
+                       qr_page *page, const qr_band_sink *sink, qr_err *err)
 {
     int w = 0, h = 0, sub = 0, cs = 0;
     if (len > (size_t)UINT32_MAX)
@@ -253,6 +257,14 @@ static int decode_with(tjhandle tj, const uint8_t *buf, size_t len, const qr_lim
     if (rc != QR_OK)
         return rc;
     bool gray = cs == TJCS_GRAY || luma_only(lim, cs, &hd);
+    double xdpi, ydpi;
+    if (qr_band_wanted(sink, lim, (uint64_t)w, (uint64_t)h, gray ? 8 : 32, hd.exif.orientation)) {
+        set_meta(&hd, buf, len, w, h, cs, page, &xdpi, &ydpi);
+        qr_page_meta(page, xdpi, ydpi);
+        bool cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
+        return qr_jpeg_bands(buf, len, lim, gray ? 8 : 32, cmyk ? 1 + hd.adobe : 0, page, sink,
+                             err);
+    }
     PIX *pix = qr_pix_new(w, h, gray ? 8 : 32);
     if (!pix)
         return qr_err_set(err, QR_ENOMEM, "out of memory for a %d x %d JPEG", w, h);
@@ -263,18 +275,17 @@ static int decode_with(tjhandle tj, const uint8_t *buf, size_t len, const qr_lim
         pixDestroy(&pix);
         return rc;
     }
-    double xdpi, ydpi;
     set_meta(&hd, buf, len, w, h, cs, page, &xdpi, &ydpi);
     return qr_page_finish(page, pix, hd.exif.orientation, xdpi, ydpi, err);
 }
 
 int qr_jpeg_decode(const uint8_t *buf, size_t len, const qr_limits *lim, qr_page *page,
-                   qr_err *err)
+                   const qr_band_sink *sink, qr_err *err)
 {
     tjhandle tj = tjInitDecompress();
     if (!tj)
         return qr_err_set(err, QR_ENOMEM, "cannot start the JPEG decoder");
-    int rc = decode_with(tj, buf, len, lim, page, err);
+    int rc = decode_with(tj, buf, len, lim, page, sink, err);
     tjDestroy(tj);
     return rc;
 }

@@ -33,12 +33,17 @@ typedef struct qr_tiff_info {
     bool tiled;
 } qr_tiff_info;
 
-/* Decode the current directory into a PIX in stored order. */
+/* Decode the current directory into a PIX in stored order (*out), or, when
+ * sink is given and qr_band_wanted says so, band by band into sink (*out
+ * NULL, page->banded set; page's metadata must be set before). */
 int qr_tiff_read_plane(TIFF *tif, const qr_tiff_info *ti, const qr_limits *lim,
-                       qr_tiff_log *log, struct Pix **out, qr_err *err);
+                       qr_tiff_log *log, qr_page *page, const qr_band_sink *sink,
+                       struct Pix **out, qr_err *err);
 int qr_tiff_read_rgba(TIFF *tif, const qr_tiff_info *ti, const qr_limits *lim,
-                      qr_tiff_log *log, struct Pix **out, qr_err *err);
-/* Whether the one-sample reader handles this page (else the RGBA reader). */
+                      qr_tiff_log *log, qr_page *page, const qr_band_sink *sink,
+                      struct Pix **out, qr_err *err);
+/* Whether tiff_plane.c reads this page from its samples (one-sample pages
+ * and 8-bit RGB), else the RGBA reader. */
 bool qr_tiff_is_plane(const qr_tiff_info *ti);
 
 /* tiff_caps.c. Directory index (0-based) of st's file, before libtiff

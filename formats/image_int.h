@@ -135,10 +135,11 @@ static inline uint8_t qr_over_white_straight(unsigned c, unsigned a)
 }
 
 /* JPEG in bands (jpeg_band.c): the rows of the file in buf, QR_BAND_ROWS at
- * a time, to sink; page's metadata is set. depth 8 (gray, or luma only) or
- * 32; cmyk 0 (not CMYK), 1 (CMYK), 2 (Adobe-inverted CMYK). */
+ * a time, to sink (page's metadata is set), or, sink NULL, into a whole page
+ * in *out (stored order). depth 8 (gray, or luma only) or 32; cmyk 0 (not
+ * CMYK), 1 (CMYK), 2 (Adobe-inverted CMYK). */
 int qr_jpeg_bands(const uint8_t *buf, size_t len, const qr_limits *lim, int depth, int cmyk,
-                  qr_page *page, const qr_band_sink *sink, qr_err *err);
+                  qr_page *page, const qr_band_sink *sink, struct Pix **out, qr_err *err);
 /* One row of w CMYK samples (4 bytes a pixel) into 32 bpp RGB. */
 void qr_cmyk_row(const uint8_t *src, int w, bool inverted, uint32_t *line);
 

@@ -4,7 +4,9 @@
  * time into one band PIX and on to the caller's sink, so a 400-megapixel
  * JPEG costs one band, plus the coefficient buffer libjpeg needs for a
  * progressive file (checked against the cap in jpeg_read.c before we get
- * here; max_memory_to_use makes libjpeg refuse a larger one too).
+ * here; max_memory_to_use makes libjpeg refuse a larger one too). A CMYK
+ * page read whole comes this way as well, into the page: its samples are
+ * converted to RGB a band at a time instead of through a copy of the page.
  *
  * The same settings as TurboJPEG's decoder (libjpeg's defaults: accurate
  * integer DCT, smooth upsampling), and the same rule: any libjpeg warning
@@ -102,7 +104,7 @@ static int read_band(band_dec *b, int y, int n, int depth, int cmyk, qr_err *err
 
 /* Everything that may longjmp. */
 static int decode(band_dec *b, const uint8_t *buf, size_t len, const qr_limits *lim, int depth,
-                  int cmyk, qr_page *page, const qr_band_sink *sink, qr_err *err)
+                  int cmyk, qr_page *page, const qr_band_sink *sink, PIX **out, qr_err *err)
 {
     jpeg_mem_src(&b->d, buf, (unsigned long)len);
     jpeg_read_header(&b->d, TRUE);
@@ -119,12 +121,15 @@ static int decode(band_dec *b, const uint8_t *buf, size_t len, const qr_limits *
         rc = read_band(b, y, h - y < QR_BAND_ROWS ? h - y : QR_BAND_ROWS, depth, cmyk, err);
     if (rc == QR_OK)
         jpeg_finish_decompress(&b->d);
+    if (rc == QR_OK && !b->jerr.warned)
+        *out = qr_rows_take(&b->rows);
     return rc;
 }
 
 int qr_jpeg_bands(const uint8_t *buf, size_t len, const qr_limits *lim, int depth, int cmyk,
-                  qr_page *page, const qr_band_sink *sink, qr_err *err)
+                  qr_page *page, const qr_band_sink *sink, PIX **out, qr_err *err)
 {
+    *out = NULL;
     band_dec *b = calloc(1, sizeof *b);
     if (!b)
         return qr_err_set(err, QR_ENOMEM, "out of memory starting a JPEG decoder");
@@ -137,7 +142,7 @@ int qr_jpeg_bands(const uint8_t *buf, size_t len, const qr_limits *lim, int dept
     } else {
         jpeg_create_decompress(&b->d);
         b->created = true;
-        rc = decode(b, buf, len, lim, depth, cmyk, page, sink, err);
+        rc = decode(b, buf, len, lim, depth, cmyk, page, sink, out, err);
         if (rc == QR_OK && b->jerr.warned)
             rc = qr_err_set(err, QR_ECORRUPT, "corrupt: JPEG: %s", b->jerr.msg);
     }

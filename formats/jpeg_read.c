@@ -5,7 +5,8 @@
  * progressive or not, the sampling of each component,
  * JFIF density, the Exif orientation/resolution/date, and the Adobe marker
  * that says CMYK samples are stored inverted. Colour decodes straight into the
- * PIX raster; CMYK goes through a temporary buffer and is converted to RGB.
+ * PIX raster; CMYK is decoded by libjpeg a band at a time (jpeg_band.c) and
+ * converted to RGB as it comes.
  * Any libjpeg warning (e.g. a truncated file) counts as corruption: an
  * archive must not silently keep a half-grey page. Besides the page itself,
  * the coefficient buffer a progressive file needs is checked against the
@@ -116,14 +117,6 @@ void qr_cmyk_row(const uint8_t *s, int w, bool inverted, uint32_t *line)
     }
 }
 
-static void cmyk_to_rgb(const uint8_t *src, int w, int h, bool inverted, PIX *pix)
-{
-    uint32_t *data = pixGetData(pix);
-    size_t wpl = (size_t)pixGetWpl(pix);
-    for (int y = 0; y < h; y++)
-        qr_cmyk_row(src + (size_t)y * (size_t)w * 4, w, inverted, data + (size_t)y * wpl);
-}
-
 /*
  * libjpeg keeps every DCT coefficient of the image in memory while it
  * decodes a progressive file, or a sequential one whose first scan does not
@@ -168,22 +161,6 @@ static int tj_fail(tjhandle tj, qr_err *err)
     return qr_err_set(err, QR_ECORRUPT, "corrupt: JPEG: %s", tjGetErrorStr2(tj));
 }
 
-static int decode_cmyk(tjhandle tj, const uint8_t *buf, size_t len, const jpeg_hdr *hd,
-                       PIX *pix, qr_err *err)
-{
-    int w = pixGetWidth(pix), h = pixGetHeight(pix);
-    uint8_t *tmp = qr_malloc_array((size_t)w * 4, (size_t)h);
-    if (!tmp)
-        return qr_err_set(err, QR_ENOMEM, "out of memory for a CMYK JPEG");
-    int rc = QR_OK;
-    if (tjDecompress2(tj, buf, (unsigned long)len, tmp, w, w * 4, h, TJPF_CMYK, 0) != 0)
-        rc = tj_fail(tj, err);
-    else
-        cmyk_to_rgb(tmp, w, h, hd->adobe, pix);
-    free(tmp);
-    return rc;
-}
-
 /* Leptonica's 32 bpp word is 0xRRGGBBxx: in memory order that is XBGR on a
  * little-endian machine and RGBX on a big-endian one. */
 static int pixel_format32(void)
@@ -195,11 +172,8 @@ static int pixel_format32(void)
 #endif
 }
 
-static int decode_into(tjhandle tj, const uint8_t *buf, size_t len, int cs, const jpeg_hdr *hd,
-                       PIX *pix, qr_err *err)
+static int decode_into(tjhandle tj, const uint8_t *buf, size_t len, PIX *pix, qr_err *err)
 {
-    if (cs == TJCS_CMYK || cs == TJCS_YCCK)
-        return decode_cmyk(tj, buf, len, hd, pix, err);
     int w = pixGetWidth(pix), h = pixGetHeight(pix), pitch = pixGetWpl(pix) * 4;
     bool gray = pixGetDepth(pix) == 8; /* a gray file, or only the luma wanted */
     int pf = gray ? TJPF_GRAY : pixel_format32();
@@ -257,25 +231,29 @@ static int decode_with(tjhandle tj, const uint8_t *buf, size_t len, const qr_lim
     if (rc != QR_OK)
         return rc;
     bool gray = cs == TJCS_GRAY || luma_only(lim, cs, &hd);
+    bool cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
     double xdpi, ydpi;
-    if (qr_band_wanted(sink, lim, (uint64_t)w, (uint64_t)h, gray ? 8 : 32, hd.exif.orientation)) {
-        set_meta(&hd, buf, len, w, h, cs, page, &xdpi, &ydpi);
+    bool band = qr_band_wanted(sink, lim, (uint64_t)w, (uint64_t)h, gray ? 8 : 32,
+                               hd.exif.orientation);
+    set_meta(&hd, buf, len, w, h, cs, page, &xdpi, &ydpi);
+    PIX *pix = NULL;
+    if (band || cmyk) { /* CMYK too: converted a band at a time, not via a copy */
         qr_page_meta(page, xdpi, ydpi);
-        bool cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
-        return qr_jpeg_bands(buf, len, lim, gray ? 8 : 32, cmyk ? 1 + hd.adobe : 0, page, sink,
-                             err);
+        rc = qr_jpeg_bands(buf, len, lim, gray ? 8 : 32, cmyk ? 1 + hd.adobe : 0, page,
+                           band ? sink : NULL, &pix, err);
+        if (rc != QR_OK || band)
+            return rc;
+        return qr_page_finish(page, pix, hd.exif.orientation, xdpi, ydpi, err);
     }
-    PIX *pix = qr_pix_new(w, h, gray ? 8 : 32);
-    if (!pix)
+    if (!(pix = qr_pix_new(w, h, gray ? 8 : 32)))
         return qr_err_set(err, QR_ENOMEM, "out of memory for a %d x %d JPEG", w, h);
     if (!gray)
         pixSetSpp(pix, 3);
-    rc = decode_into(tj, buf, len, cs, &hd, pix, err);
+    rc = decode_into(tj, buf, len, pix, err);
     if (rc != QR_OK) {
         pixDestroy(&pix);
         return rc;
     }
-    set_meta(&hd, buf, len, w, h, cs, page, &xdpi, &ydpi);
     return qr_page_finish(page, pix, hd.exif.orientation, xdpi, ydpi, err);
 }
 

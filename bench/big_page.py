@@ -7,7 +7,7 @@ disk and a second to make: white paper with dark text-like bars in a ruled
 block, the kind of page that decompresses to gigabytes (a "within-cap
 decompression bomb" when the page stays under quire's pixel cap).
 
-usage: big_page.py --width W --height H [--mode rgb|gray|bitonal] [--rps N]
+usage: big_page.py --width W --height H [--mode rgb|gray|bitonal|cmyk] [--rps N]
                    [--dpi D] [--compression deflate|none] --out FILE.tif
 """
 import argparse
@@ -28,9 +28,9 @@ def row_bytes(kind, args):
             for x in range(w // 10, w - w // 10):
                 line[x >> 3] |= 0x80 >> (x & 7)
         return bytes(line)
-    spp = 3 if args.mode == "rgb" else 1
-    paper = bytes([236, 234, 226][:spp]) if spp == 3 else bytes([235])
-    ink = bytes([30, 32, 60][:spp]) if spp == 3 else bytes([35])
+    spp = {"rgb": 3, "cmyk": 4}.get(args.mode, 1)
+    paper = {3: bytes([236, 234, 226]), 4: bytes([8, 10, 16, 0])}.get(spp, bytes([235]))
+    ink = {3: bytes([30, 32, 60]), 4: bytes([60, 50, 20, 200])}.get(spp, bytes([35]))
     line = bytearray(paper * w)
     lo, hi = w // 10, w - w // 10
     for x in range(lo, hi):
@@ -55,7 +55,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--width", type=int, required=True)
     ap.add_argument("--height", type=int, required=True)
-    ap.add_argument("--mode", choices=["rgb", "gray", "bitonal"], default="rgb")
+    ap.add_argument("--mode", choices=["rgb", "gray", "bitonal", "cmyk"], default="rgb")
     ap.add_argument("--rps", type=int, default=16)
     ap.add_argument("--dpi", type=float, default=1200.0)
     ap.add_argument("--compression", choices=["deflate", "none"], default="deflate")
@@ -70,9 +70,9 @@ def main():
             raw = b"".join(rows[k] for k in key)
             cache[key] = zlib.compress(raw, 6) if args.compression == "deflate" else raw
         strips.append(cache[key])
-    spp = 3 if args.mode == "rgb" else 1
+    spp = {"rgb": 3, "cmyk": 4}.get(args.mode, 1)
     bps = 1 if args.mode == "bitonal" else 8
-    photometric = 2 if args.mode == "rgb" else 0 if args.mode == "bitonal" else 1
+    photometric = {"rgb": 2, "bitonal": 0, "gray": 1, "cmyk": 5}[args.mode]
     comp = 8 if args.compression == "deflate" else 1
     n = len(strips)
     # layout: header, strip data, offsets, counts, bps array, resolution, IFD

@@ -20,6 +20,10 @@ struct qr_tiff_state {
     uint64_t cursor_off;  /* ... and its offset (0: start from the header) */
 };
 
+/* Strips of up to this many rows are read whole, taller ones by scanline,
+ * QR_BAND_ROWS at a time. */
+#define QR_STRIP_ROWS 256
+
 /* A tile may be larger than its page (writers use 256 x 256 tiles for any
  * page), but a reader that decodes whole tiles is never made to decode more
  * than the page or this many bytes, whichever is more. */

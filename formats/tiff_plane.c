@@ -16,9 +16,6 @@
 
 #include "tiff_int.h"
 
-/* Strips of up to this many rows are read whole, taller ones by scanline. */
-#define QR_STRIP_ROWS 256
-
 static bool is_rgb8(const qr_tiff_info *ti)
 {
     bool photo = ti->photometric == PHOTOMETRIC_RGB ||

@@ -784,6 +784,73 @@ static void test_bands(void)
     }
 }
 
+/* Pages libtiff's RGBA interface converts, stored as one strip taller than
+ * 256 rows, are read by scanline and their samples handed to the RGBA
+ * interface's own routine: each pixel must be what TIFFReadRGBAImage gives
+ * for the whole page, flattened onto white. */
+static unsigned over_white(unsigned c, unsigned a)
+{
+    unsigned v = c + 255u - a;
+    return v > 255u ? 255u : v;
+}
+
+static void check_rgba_reference(const spec *s, const char *what)
+{
+    size_t len;
+    uint8_t *buf = make_tiff(s, &len);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/t.tif", tmpdir);
+    TIFF *t = TIFFOpen(path, "r");
+    uint32_t *raster = malloc((size_t)s->w * s->h * 4);
+    CHECK(t && TIFFReadRGBAImageOriented(t, s->w, s->h, raster, ORIENTATION_TOPLEFT, 0));
+    TIFFClose(t);
+    qr_page pg;
+    qr_err e = {0};
+    CHECKF(decode1(buf, len, &pg, &e) == QR_OK, "%s: %s", what, e.msg);
+    bool gray = s->photo == PHOTOMETRIC_MINISBLACK;
+    long bad = 0;
+    for (uint32_t y = 0; pg.pix && y < s->h; y++)
+        for (uint32_t x = 0; x < s->w; x++) {
+            uint32_t p = raster[(size_t)y * s->w + x];
+            unsigned a = TIFFGetA(p);
+            if (gray) {
+                l_uint32 v;
+                pixGetPixel(pg.pix, (l_int32)x, (l_int32)y, &v);
+                bad += v != over_white(TIFFGetG(p), a);
+            } else {
+                l_int32 r, g, b;
+                pixGetRGBPixel(pg.pix, (l_int32)x, (l_int32)y, &r, &g, &b);
+                bad += (unsigned)r != over_white(TIFFGetR(p), a) ||
+                       (unsigned)g != over_white(TIFFGetG(p), a) ||
+                       (unsigned)b != over_white(TIFFGetB(p), a);
+            }
+        }
+    CHECKF(pg.pix && bad == 0, "%s: %ld pixels unlike libtiff's RGBA image", what, bad);
+    qr_page_clear(&pg);
+    free(raster);
+    free(buf);
+    check_bands(buf = make_tiff(s, &len), len, true, what);
+    free(buf);
+}
+
+static void test_rgba_tall_strips(void)
+{
+    spec cmyk = {.w = 90, .h = 300, .bps = 8, .spp = 4, .photo = PHOTOMETRIC_SEPARATED,
+                 .comp = COMPRESSION_LZW};
+    check_rgba_reference(&cmyk, "CMYK, one strip of 300 rows");
+    spec rgba = {.w = 90, .h = 300, .bps = 8, .spp = 4, .photo = PHOTOMETRIC_RGB,
+                 .comp = COMPRESSION_ADOBE_DEFLATE, .extra = EXTRASAMPLE_UNASSALPHA};
+    check_rgba_reference(&rgba, "RGB with alpha, one strip of 300 rows");
+    rgba.extra = EXTRASAMPLE_ASSOCALPHA;
+    check_rgba_reference(&rgba, "RGB with associated alpha, one strip");
+    spec rgb16 = {.w = 90, .h = 300, .bps = 16, .spp = 3, .photo = PHOTOMETRIC_RGB,
+                  .comp = COMPRESSION_NONE};
+    check_rgba_reference(&rgb16, "16-bit RGB, one strip of 300 rows");
+    spec ga = {.w = 90, .h = 300, .bps = 8, .spp = 2, .photo = PHOTOMETRIC_MINISBLACK,
+               .comp = COMPRESSION_LZW, .extra = EXTRASAMPLE_UNASSALPHA};
+    check_rgba_reference(&ga, "gray with alpha, one strip of 300 rows");
+}
+
 /* A palette with colour maps to 32 bpp and is banded; its rows match. */
 static void test_bands_palette(void)
 {
@@ -815,5 +882,6 @@ int main(void)
     test_truncated_pages();
     test_bands();
     test_bands_palette();
+    test_rgba_tall_strips();
     return qr_test_end();
 }

@@ -24,16 +24,14 @@
  * QR_BAND_ROWS rows of it, one row of tiles, QR_BAND_ROWS rows of a JPEG or
  * PNG), never the whole page. Pages read whole instead: 1 bpp pages (at the
  * pixel cap they are 50 MB), pages with an orientation tag other than 1,
- * interlaced PNGs, TIFFs stored as one strip or tile that libtiff's RGBA
- * interface must decode in one piece (CMYK, 16-bit, alpha, planes,
- * old-style JPEG).
+ * interlaced PNGs, and TIFFs whose one tile, or one strip of planes, of
+ * subsampled YCbCr or of old-style JPEG, libtiff must decode in one piece.
  *
  * Memory ceiling of one decode (the README's "Limits and memory" gives the
  * worker's): a whole page costs its PIX plus one unit of the decoder's
  * buffers (a strip of up to 256 rows, 64 rows, a row of tiles; the whole
- * image again for an interlaced PNG, a CMYK JPEG or a TIFF that libtiff's
- * RGBA interface reads as one strip); a banded page costs one band (its PIX
- * and its samples). A progressive JPEG adds libjpeg's coefficients either
+ * image again for an interlaced PNG or one of the TIFFs just named); a
+ * banded page costs one band (its PIX and its samples). A progressive JPEG adds libjpeg's coefficients either
  * way (checked against max_page_bytes). The sink's own memory (the analysis
  * copy, the encoded stream) is the caller's.
  *

@@ -1,9 +1,11 @@
 /*
  * qr_image: scanner image codecs. Decodes TIFF, JPEG and PNG from memory
  * buffers (never by file name, so the ingest ring owns all I/O) into Leptonica
- * PIX images, and encodes pages back to CCITT G4, JPEG (TurboJPEG) or Flate.
+ * PIX images, and encodes pages back to CCITT G4, JPEG (libjpeg, with
+ * TurboJPEG's settings) or Flate.
  *
- * Only formats/ includes codec headers (libtiff, turbojpeg, libpng, zlib).
+ * Only formats/ includes codec headers (libtiff, turbojpeg, libjpeg, libpng,
+ * zlib).
  *
  * Passthrough: when a page's pixels are exactly what the scanner encoded (a
  * single-strip G4 TIFF page, or a whole JPEG file, with no orientation to
@@ -20,20 +22,21 @@
  * gathered whole when the caller asks for bands (qr_image_decode_bands): its
  * rows go to the caller band by band, top to bottom, and the band encoders
  * (qr_band_encoder) turn them into a JPEG or Flate stream as they come. A
- * worker then holds one band of the page (one TIFF strip or at most
- * QR_BAND_ROWS rows of it, one row of tiles, QR_BAND_ROWS rows of a JPEG or
- * PNG), never the whole page. Pages read whole instead: 1 bpp pages (at the
- * pixel cap they are 50 MB), pages with an orientation tag other than 1,
- * interlaced PNGs, and TIFFs whose one tile, or one strip of planes, of
- * subsampled YCbCr or of old-style JPEG, libtiff must decode in one piece.
+ * worker then holds one band of the page (a TIFF strip of up to 256 rows,
+ * else QR_BAND_ROWS rows of it; one row of tiles; QR_BAND_ROWS rows of a
+ * JPEG or PNG), never the whole page. Pages read whole instead: 1 bpp pages
+ * (at the pixel cap they are 50 MB), pages with an orientation tag other
+ * than 1, interlaced PNGs, and TIFFs whose one tile, or one strip of planes,
+ * of subsampled YCbCr or of old-style JPEG, libtiff must decode in one piece.
  *
  * Memory ceiling of one decode (the README's "Limits and memory" gives the
  * worker's): a whole page costs its PIX plus one unit of the decoder's
  * buffers (a strip of up to 256 rows, 64 rows, a row of tiles; the whole
  * image again for an interlaced PNG or one of the TIFFs just named); a
- * banded page costs one band (its PIX and its samples). A progressive JPEG adds libjpeg's coefficients either
- * way (checked against max_page_bytes). The sink's own memory (the analysis
- * copy, the encoded stream) is the caller's.
+ * banded page costs one band (its PIX and its samples). A progressive JPEG
+ * adds libjpeg's coefficients either way (checked against max_page_bytes).
+ * The sink's own memory (the analysis copy, the encoded stream) is the
+ * caller's.
  *
  * Thread safety: a qr_image_reader is used by one thread at a time; distinct
  * readers may run concurrently. libtiff warnings/errors are captured per

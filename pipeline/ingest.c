@@ -409,14 +409,24 @@ static void lock_path(const ing_run *r, char *path, size_t cap)
     snprintf(path, cap, "%s.lock", r->o->ledger);
 }
 
+/* open(2), again when a signal interrupts it. */
+static int open_retry(const char *path, int flags)
+{
+    int fd;
+    do
+        fd = open(path, flags, 0666);
+    while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
 static int lock_ledger(ing_run *r, qr_err *err)
 {
     char path[4200];
     lock_path(r, path, sizeof path);
-    r->lock_fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    r->lock_fd = open_retry(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC);
     r->lock_created = r->lock_fd >= 0;
     if (r->lock_fd < 0 && errno == EEXIST)
-        r->lock_fd = open(path, O_RDWR | O_CLOEXEC);
+        r->lock_fd = open_retry(path, O_RDWR | O_CLOEXEC);
     if (r->lock_fd < 0)
         return qr_err_set(err, QR_EIO, "%s: %s", path, strerror(errno));
     if (flock(r->lock_fd, LOCK_EX | LOCK_NB))

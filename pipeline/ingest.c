@@ -610,7 +610,10 @@ static void remove_tmp_dir(const ing_run *r)
     rmdir(tmp);
 }
 
-static void finish_batch(ing_run *r, bool failed)
+/* End the batch; a ledger that cannot record its end makes the run fail
+ * (exit 3) even when every file was recorded: the batch would stay
+ * "running" until the next ingest marks it interrupted. */
+static int finish_batch(ing_run *r, bool failed, qr_err *err)
 {
     ing_engine *e = &r->e;
     qr_ingest_summary *s = r->sum;
@@ -628,13 +631,15 @@ static void finish_batch(ing_run *r, bool failed)
                                 .files_faulty = s->files_faulty,
                                 .files_uptodate = s->files_up_to_date, .pages = s->pages,
                                 .faults = e->faults_total + s->files_unexpected};
-    if (!e->ledger_broken &&
-        qr_ledger_batch_end(r->ledger, e->batch_id, failed || e->fatal ? "failed" : "done", &c,
-                            NULL) == QR_OK)
-        r->batch_open = false;
-    if (!e->ledger_broken)
+    int rc = QR_OK;
+    if (!e->ledger_broken) {
+        rc = qr_ledger_batch_end(r->ledger, e->batch_id, failed || e->fatal ? "failed" : "done",
+                                 &c, err);
+        r->batch_open = rc != QR_OK;
         count_manifest(r);
+    }
     remove_tmp_dir(r);
+    return rc;
 }
 
 static void free_run(ing_run *r)
@@ -696,8 +701,14 @@ static int run(ing_run *r, qr_err *err)
     rc = begin_batch(r, err);
     if (!rc)
         rc = run_batch(r, err);
-    if (r->batch_open)
-        finish_batch(r, rc != QR_OK);
+    if (r->batch_open) {
+        qr_err end_err = {0};
+        int end_rc = finish_batch(r, rc != QR_OK, &end_err);
+        if (rc == QR_OK && end_rc != QR_OK) {
+            *err = end_err;
+            rc = end_rc;
+        }
+    }
     return rc;
 }
 

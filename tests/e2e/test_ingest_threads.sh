@@ -8,8 +8,8 @@
 #   - a zip box (members read on the reader thread) and a multi-page TIFF
 #     (one source, many pages to put back in order);
 #   - a corrupt page among good ones (exit 1);
-#   - a full disk in the middle of the run, so the engine stops while
-#     workers are busy (exit 3), then a rerun that completes;
+#   - a full disk early in the run, so the engine stops while the reader
+#     and the workers are busy (exit 3), then a rerun that completes;
 #   - a rerun with everything up to date.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -76,11 +76,12 @@ head -c 400 "$victim" >c/cut && mv c/cut "$victim"
 rc=0; ingest corrupt c/scans c/manifest.csv || rc=$?
 check "a corrupt page among good ones" 1 "$rc" corrupt
 
-# A full disk in the middle: the engine stops with workers busy.
+# A full disk at the first write: the engine stops while the reader and the
+# workers are busy.
 rc=0
-LD_PRELOAD=$QUIRE_FAILSHIM QR_FAIL_PATH="$work/full" QR_FAIL_OP=write QR_FAIL_ERRNO=ENOSPC \
-  QR_FAIL_AFTER=300000 ingest "$work/full" d/scans d/manifest.csv || rc=$?
-check "ENOSPC in the middle of the run" 3 "$rc" "$work/full"
+LD_PRELOAD=$QUIRE_FAILSHIM QR_FAIL_PATH="$work/full/" QR_FAIL_OP=write QR_FAIL_ERRNO=ENOSPC \
+  QR_FAIL_NTH=1 ingest "$work/full" d/scans d/manifest.csv || rc=$?
+check "ENOSPC at the first write" 3 "$rc" "$work/full"
 rc=0; ingest "$work/full" d/scans d/manifest.csv || rc=$?
 check "the rerun after ENOSPC" 0 "$rc" "$work/full"
 [ "$(sums uring)" = "$(sums full)" ] && ok "the rerun's archives are the clean run's" ||

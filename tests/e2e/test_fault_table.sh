@@ -9,6 +9,7 @@
 #   QUIRE_FAULT_FULL=1   every N of every row and a larger delivery (long)
 #   QUIRE_FAULT_BOUND=K  every N up to K, then a stride (default 12; the
 #                        ledger's rows, with hundreds of SQLite calls, 4)
+#   QUIRE_FAULT_ERRNOS=EIO,EINTR  only these (default ENOSPC,EIO,EINTR)
 # Then one case the table cannot aim at: the ledger cannot record the
 # batch's end (its last WAL write fails), so the run must fail (exit 3)
 # although every file was recorded, and the next run marks the batch
@@ -26,6 +27,7 @@ args=(--quire "$QUIRE_BIN" --shim "$QUIRE_FAILSHIM" --src "$QUIRE_SRC" --work "$
 [ "${QUIRE_FAULT_FULL:-0}" = 1 ] && args+=(--full)
 [ -n "${QUIRE_FAULT_BOUND:-}" ] && args+=(--bound "$QUIRE_FAULT_BOUND"
   --ledger-bound "$QUIRE_FAULT_BOUND")
+[ -n "${QUIRE_FAULT_ERRNOS:-}" ] && args+=(--errnos "$QUIRE_FAULT_ERRNOS")
 rc=0
 $PY "$QUIRE_SRC/tests/fault/fault_table.py" "${args[@]}" | tee "$work/table.txt" || rc=$?
 [ "$rc" -eq 0 ] && ok "fault table: $(grep '^total:' "$work/table.txt")" ||

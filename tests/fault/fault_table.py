@@ -376,6 +376,8 @@ def main():
     ap.add_argument("--ledger-bound", type=int, default=4,
                     help="every N up to this one on the ledger (SQLite makes hundreds of calls)")
     ap.add_argument("--rows", default="", help="comma-separated row names (default all)")
+    ap.add_argument("--errnos", default=",".join(ERRNOS),
+                    help="comma-separated errno names (default %(default)s)")
     ap.add_argument("--json", help="write the table here as JSON")
     ap.add_argument("--jobs", type=int, default=3,
                     help="runs at a time (an ingest this small waits on fsync more than CPU)")
@@ -391,7 +393,7 @@ def main():
     with ThreadPoolExecutor(max_workers=a.jobs) as pool:
         counted = list(pool.map(lambda row: count_calls(h, row), rows))
         for row, (calls, why) in zip(rows, counted):
-            for errno_name in ERRNOS:
+            for errno_name in a.errnos.split(","):
                 r = Row(row[0], row[2], errno_name)
                 table.append(r)
                 if calls is None:

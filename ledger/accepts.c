@@ -169,14 +169,8 @@ static bool covers(const fault_cover *f, int page, qr_fault_kind kind)
 
 static int push_cover(fault_covers *c, sqlite3_stmt *st)
 {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 8;
-        fault_cover *v = realloc(c->v, cap * sizeof *v);
-        if (!v)
-            return QR_ENOMEM;
-        c->v = v;
-        c->cap = cap;
-    }
+    if (qr_grow(&c->v, &c->cap, c->n + 1, sizeof *c->v) != QR_OK)
+        return QR_ENOMEM;
     int kind = qr_fault_from_name((const char *)sqlite3_column_text(st, 1));
     c->v[c->n++] = (fault_cover){.page = sqlite3_column_int(st, 0),
                                  .kind = kind < 0 ? QR_FAULT__COUNT : (qr_fault_kind)kind,
@@ -617,14 +611,9 @@ int qr_ledger_accepts_of(qr_ledger *l, const char *file_id, qr_ledger_accept_lis
     int rc = QR_OK, s = SQLITE_DONE;
     size_t cap = 0;
     while (rc == QR_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 4;
-            qr_ledger_accept *v = realloc(out->v, cap * sizeof *v);
-            if (!v) {
-                rc = QR_ENOMEM;
-                break;
-            }
-            out->v = v;
+        if (qr_grow(&out->v, &cap, out->n + 1, sizeof *out->v) != QR_OK) {
+            rc = QR_ENOMEM;
+            break;
         }
         rc = read_accept(st, &out->v[out->n++]);
     }

@@ -129,14 +129,10 @@ void qr_ledger_upsert_result_free(qr_ledger_upsert_result *res)
 static int add_conflict(qr_ledger_upsert_result *res, const qr_manifest_row *r,
                         const char *field, const char *have, const char *want)
 {
-    size_t n = res->n_conflicts + 1, bytes;
-    if (!qr_mul_size(n, sizeof *res->conflicts, &bytes))
+    size_t n = res->n_conflicts + 1;
+    if (qr_grow(&res->conflicts, &res->cap_conflicts, n, sizeof *res->conflicts) != QR_OK)
         return QR_ENOMEM;
-    qr_ledger_conflict *c = realloc(res->conflicts, bytes);
-    if (!c)
-        return QR_ENOMEM;
-    res->conflicts = c;
-    c = &c[n - 1];
+    qr_ledger_conflict *c = &res->conflicts[n - 1];
     memset(c, 0, sizeof *c);
     snprintf(c->file_id, sizeof c->file_id, "%s", r->file_id);
     c->line = r->line;

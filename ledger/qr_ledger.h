@@ -134,6 +134,7 @@ typedef struct qr_ledger_upsert_result {
     size_t filled;             /* known, an unknown box/count filled in */
     qr_ledger_conflict *conflicts; /* caller frees with free() */
     size_t n_conflicts;
+    size_t cap_conflicts;      /* allocated entries of conflicts */
 } qr_ledger_upsert_result;
 
 /*

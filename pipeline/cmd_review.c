@@ -63,14 +63,8 @@ static void number(double v, bool json)
 static int keep_row(faults_out *o, const qr_ledger_open_fault *f, const char *kind,
                     const char *detail)
 {
-    if ((size_t)o->n == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 32;
-        fault_row *v = realloc(o->rows, cap * sizeof *v);
-        if (!v)
-            return QR_ENOMEM;
-        o->rows = v;
-        o->cap = cap;
-    }
+    if (qr_grow(&o->rows, &o->cap, (size_t)o->n + 1, sizeof *o->rows) != QR_OK)
+        return QR_ENOMEM;
     fault_row *r = &o->rows[o->n];
     *r = (fault_row){qr_strdup(f->file_id), qr_strdup(kind), qr_strdup(detail), f->page};
     if (!r->file_id || !r->kind || !r->detail)

@@ -216,18 +216,7 @@ int qr_buf_reserve(qr_buf *b, size_t extra)
     size_t need;
     if (!qr_add_size(b->len, extra, &need))
         return QR_ENOMEM;
-    if (need <= b->cap)
-        return QR_OK;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        if (!qr_mul_size(cap, 2, &cap))
-            return QR_ENOMEM;
-    uint8_t *p = realloc(b->data, cap);
-    if (!p)
-        return QR_ENOMEM;
-    b->data = p;
-    b->cap = cap;
-    return QR_OK;
+    return qr_grow(&b->data, &b->cap, need, 1);
 }
 
 /* Whether p points into b's storage (compared as integers: relational

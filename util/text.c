@@ -67,7 +67,9 @@ void qr_fmt_double(double v, char out[40])
     }
 }
 
-int qr_grow(void **v, size_t *cap, size_t need, size_t elem)
+/* The pointer is read and written through memcpy, so that any T ** can be
+ * passed without converting it to void ** (which C does not allow to alias). */
+int qr_grow(void *pptr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return QR_OK;
@@ -78,10 +80,12 @@ int qr_grow(void **v, size_t *cap, size_t need, size_t elem)
     size_t bytes;
     if (!qr_mul_size(c, elem, &bytes))
         return QR_ENOMEM;
-    void *p = realloc(*v, bytes);
+    void *v;
+    memcpy(&v, pptr, sizeof v);
+    void *p = realloc(v, bytes);
     if (!p)
         return QR_ENOMEM;
-    *v = p;
+    memcpy(pptr, &p, sizeof p);
     *cap = c;
     return QR_OK;
 }

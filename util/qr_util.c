@@ -378,3 +378,26 @@ int qr_natcmp(const char *a, const char *b)
     }
     return *a ? 1 : (*b ? -1 : 0);
 }
+
+/* The pointer is read and written through memcpy, so that any T ** can be
+ * passed without converting it to void ** (which C does not allow to alias). */
+int qr_grow(void *pptr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return QR_OK;
+    size_t c = *cap ? *cap : 8;
+    while (c < need)
+        if (!qr_mul_size(c, 2, &c))
+            return QR_ENOMEM;
+    size_t bytes;
+    if (!qr_mul_size(c, elem, &bytes))
+        return QR_ENOMEM;
+    void *v;
+    memcpy(&v, pptr, sizeof v);
+    void *p = realloc(v, bytes);
+    if (!p)
+        return QR_ENOMEM;
+    memcpy(pptr, &p, sizeof p);
+    *cap = c;
+    return QR_OK;
+}

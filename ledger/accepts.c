@@ -70,20 +70,6 @@ static bool blank_text(const char *s)
     return true;
 }
 
-int lg_file_known(qr_ledger *l, const char *file_id, qr_err *err)
-{
-    sqlite3_stmt *st = lg_prepare(l, "SELECT EXISTS(SELECT 1 FROM inventory WHERE file_id=?1)"
-                                     " OR EXISTS(SELECT 1 FROM files WHERE file_id=?1)", err);
-    if (!st)
-        return -1;
-    lg_bind_text(st, 1, file_id);
-    int known = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    if (known < 0)
-        lg_fail(l, err, "looking up a file");
-    sqlite3_finalize(st);
-    return known;
-}
-
 /* Refusals that need nothing but the arguments and whether the file is known. */
 static int check_accept(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,
                         const char *reason, qr_err *err)
@@ -309,11 +295,6 @@ static int check_matches(qr_ledger *l, const char *file_id, int page, qr_fault_k
                    : refuse_unmatched(file_id, page, kind, &o, &c, err);
     free(c.v);
     return rc;
-}
-
-const char *lg_default_actor(void)
-{
-    return qr_actor_default();
 }
 
 static int insert_accept(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,
@@ -571,7 +552,7 @@ int qr_ledger_accept_add(qr_ledger *l, const char *file_id, int page, qr_fault_k
     int rc = check_accept(l, file_id, page, kind, reason, err);
     if (rc != QR_OK)
         return rc;
-    const char *who = actor && *actor ? actor : lg_default_actor();
+    const char *who = actor && *actor ? actor : qr_actor_default();
     int64_t new_id = 0;
     if ((rc = lg_tx_open(l, err)) != QR_OK)
         return rc;

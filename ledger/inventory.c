@@ -262,7 +262,7 @@ static int import_event(upsert_ctx *u, const qr_manifest *m, qr_err *err)
     qr_json_str(&d, qr_manifest_name(m));
     qr_buf_printf(&d, ",\"added\":%zu,\"filled\":%zu,\"unchanged\":%zu,\"conflicts\":%zu}",
                   u->res->added, u->res->filled, u->res->unchanged, u->res->n_conflicts);
-    const char *who = u->actor && *u->actor ? u->actor : u->batch ? NULL : lg_default_actor();
+    const char *who = u->actor && *u->actor ? u->actor : u->batch ? NULL : qr_actor_default();
     int rc = d.data ? lg_event_append(u->l, u->batch, NULL, "inventory_import", who,
                                       (const char *)d.data, err)
                     : qr_err_set(err, QR_ENOMEM, "ledger: out of memory");

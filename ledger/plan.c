@@ -232,7 +232,7 @@ static int plan_event(qr_ledger *l, const qr_ledger_plan_point *pts, size_t n,
     }
     qr_buf_printf(&b, "]}");
     int rc = b.data ? lg_event_append(l, 0, NULL, "plan_set",
-                                      actor && *actor ? actor : lg_default_actor(),
+                                      actor && *actor ? actor : qr_actor_default(),
                                       (const char *)b.data, err)
                     : qr_err_set(err, QR_ENOMEM, "ledger: out of memory");
     qr_buf_free(&b);

@@ -418,7 +418,7 @@ int qr_ledger_rescan_submit(qr_ledger *l, const char *file_id, const char *pages
 {
     char canon[MAX_SPEC];
     int64_t tmp;
-    const char *who = actor && *actor ? actor : lg_default_actor();
+    const char *who = actor && *actor ? actor : qr_actor_default();
     int rc = check_submit(l, file_id ? file_id : "", pages, reason, canon, sizeof canon, err);
     if (rc != QR_OK)
         return rc;

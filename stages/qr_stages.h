@@ -50,6 +50,7 @@
 
 #include "qr_fault.h"
 #include "qr_util.h"
+#include "qr_verdict.h"
 
 struct Pix; /* Leptonica's PIX */
 
@@ -283,6 +284,13 @@ int qr_correct(const struct Pix *pix, const qr_analysis *an, const qr_profile *p
  * low_dpi and streaks. Writes at most max faults; returns how many. Pure. */
 int qr_page_faults(const qr_analysis *a, const qr_correction *c, const qr_profile *p,
                    qr_fault *out, int max);
+/* The duplicate fault of a page that repeats the one before (page >= 2), with
+ * the similarity qr_signature_similarity measured. */
+qr_fault qr_fault_duplicate(int page, double similarity, const qr_profile *p);
+/* True when the profile waives this page fault once its delivered position
+ * (f->page) is known: a blank back side of a duplex scan. */
+bool qr_fault_waived(const qr_fault *f, const qr_profile *p);
+/* The file's faults and the weighing of accepts: qr_verdict.h. */
 
 /* Once at program start, before threads: silence Leptonica's messages and
  * debug output (process-wide settings). */

@@ -17,7 +17,13 @@
  *    leaves orientation to the rescan.
  * low_dpi (from the file's tags) and streaks (from the scanner glass) are
  * independent of the sheet and always reported. A patch-code separator sheet
- * is reported as an extra page and nothing else: it is not part of the file.
+ * is not a page of the file: it has no page fault beyond those two, and the
+ * caller flags it (qr_analysis.separator) and sets it aside from the count
+ * (qr_file_faults, verdict_file.c).
+ *
+ * Also here, because they need the profile: the duplicate fault of a page
+ * that repeats the one before, and the faults the profile waives on a page
+ * once its delivered position is known.
  */
 #include <math.h>
 #include <stdio.h>
@@ -349,12 +355,8 @@ int qr_page_faults(const qr_analysis *a, const qr_correction *c, const qr_profil
         snprintf(f->detail, sizeof f->detail,
                  "%d dark vertical line%s, the longest over %.0f%% of the height at x=%.0f%%",
                  a->streaks, a->streaks > 1 ? "s" : "", 100 * a->streak_length, 100 * a->streak_x);
-    if (a->separator) {
-        if ((f = add(&l, QR_FAULT_EXTRA_PAGES, 1, 0)) != NULL)
-            snprintf(f->detail, sizeof f->detail,
-                     "a patch-code separator sheet left in the delivery, not a page of the file");
-        return l.n;
-    }
+    if (a->separator)
+        return l.n; /* not a page of the file: flagged, set aside (qr_file_faults) */
     if (a->blank) {
         if ((f = add(&l, QR_FAULT_BLANK, a->centre_ink_fraction, p->blank_ink_max)) != NULL)
             snprintf(f->detail, sizeof f->detail, "no content: %.3f%% ink in the centre (at most %.3f%%)",
@@ -365,4 +367,23 @@ int qr_page_faults(const qr_analysis *a, const qr_correction *c, const qr_profil
     exposure(&l, a, p, &dark);
     geometry(&l, a, c, p, dark);
     return l.n;
+}
+
+qr_fault qr_fault_duplicate(int page, double similarity, const qr_profile *p)
+{
+    qr_fault f;
+    memset(&f, 0, sizeof f);
+    f.kind = QR_FAULT_DUPLICATE;
+    f.page = page;
+    f.value = similarity;
+    f.threshold = p->dup_min_similarity;
+    snprintf(f.detail, sizeof f.detail, "page %d repeats page %d (similarity %.3f)", page,
+             page - 1, similarity);
+    return f;
+}
+
+bool qr_fault_waived(const qr_fault *f, const qr_profile *p)
+{
+    /* a duplex back side: blank by design (the metrics still say so) */
+    return f->kind == QR_FAULT_BLANK && f->page % 2 == 0 && p->allow_blank_backs;
 }

@@ -62,7 +62,8 @@ static int build_pages(const ing_file *f, page_rows *pr)
             .skew_applied_deg = r->skew_applied_deg, .orientation = r->orientation,
             .rotation_applied = r->orientation, .metrics_json = pr->json[i],
             .origin_batch = s->origin_batch, .source_path = s->src->abs_path,
-            .source_member = s->src->member, .source_page = r->source_page};
+            .source_member = s->src->member, .source_page = r->source_page,
+            .separator = r->separator};
     }
     return QR_OK;
 }

@@ -40,6 +40,7 @@
  * ingest (WAL and busy_timeout serialise the writers).
  */
 #include "ledger_int.h"
+#include "qr_verdict.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -76,12 +77,9 @@ static int check_accept(qr_ledger *l, const char *file_id, int page, qr_fault_ki
 {
     if ((unsigned)kind >= QR_FAULT__COUNT)
         return qr_err_set(err, QR_EINVAL, "unknown fault kind %d", (int)kind);
-    if (kind == QR_FAULT_UNEXPECTED_FILE)
-        return qr_err_set(err, QR_EINVAL, "unexpected_file cannot be accepted: add %s to the "
-                          "manifest and ingest again", file_id ? file_id : "");
-    if (kind == QR_FAULT_CORRUPT) /* accepting it would archive the file without that page */
-        return qr_err_set(err, QR_EINVAL, "corrupt cannot be accepted: the page could not be "
-                          "read, so there is nothing to archive; have it rescanned");
+    char why[256];
+    if (!qr_fault_acceptable(kind, file_id, why, sizeof why))
+        return qr_err_set(err, QR_EINVAL, "%s", why);
     if (page < 0)
         return qr_err_set(err, QR_EINVAL, "page must be 1 or more (0 = every page)");
     if (blank_text(reason))

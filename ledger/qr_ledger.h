@@ -37,7 +37,7 @@
 #include "qr_manifest.h"
 #include "qr_util.h"
 
-#define QR_LEDGER_SCHEMA_VERSION 4
+#define QR_LEDGER_SCHEMA_VERSION 5
 
 typedef struct qr_ledger qr_ledger;
 
@@ -199,6 +199,8 @@ typedef struct qr_ledger_page {
     const char *source_path;    /* the file on disk (the archive for a member); may be NULL */
     const char *source_member;  /* archive member; NULL for a plain file */
     int source_page;            /* 1-based page within the source (multi-page TIFF) */
+    bool separator;             /* a patch-code separator sheet: not a page of the file,
+                                   left out of its count */
 } qr_ledger_page;
 
 typedef struct qr_ledger_outcome {

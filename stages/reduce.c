@@ -116,13 +116,53 @@ static PIX *to_luma(PIX *pix)
     return pixConvertTo8(pix, FALSE);
 }
 
+/* An 8 bpp page at half size, each pixel the mean of a 2x2 cell rounded
+ * down: what pixScaleAreaMap does, once per halving, for a scale of 1/2,
+ * 1/4, 1/8 or 1/16 on both axes, through pixScaleAreaMap2, which writes
+ * into an image it never checked for (it crashes when out of memory). Here
+ * a failed allocation is a NULL. */
+static PIX *half_luma(PIX *luma)
+{
+    int wd = pixGetWidth(luma) / 2, hd = pixGetHeight(luma) / 2;
+    PIX *d = wd > 0 && hd > 0 ? pixCreate(wd, hd, 8) : NULL;
+    if (!d)
+        return NULL;
+    pixCopyResolution(d, luma);
+    pixScaleResolution(d, 0.5f, 0.5f);
+    int wpls = pixGetWpl(luma), wpld = pixGetWpl(d);
+    const l_uint32 *src = pixGetData(luma);
+    l_uint32 *dst = pixGetData(d);
+    for (int y = 0; y < hd; y++) {
+        const l_uint32 *a = src + (size_t)(2 * y) * wpls, *b = a + wpls;
+        l_uint32 *o = dst + (size_t)y * wpld;
+        for (int x = 0; x < wd; x++) {
+            unsigned v = GET_DATA_BYTE(a, 2 * x) + GET_DATA_BYTE(a, 2 * x + 1) +
+                         GET_DATA_BYTE(b, 2 * x) + GET_DATA_BYTE(b, 2 * x + 1);
+            SET_DATA_BYTE(o, x, v >> 2);
+        }
+    }
+    return d;
+}
+
 /* Luma scaled to target dpi on each axis (never enlarged). */
 static PIX *scale_luma(PIX *luma, double xdpi, double ydpi, double target)
 {
     double sx = fmin(1.0, target / xdpi), sy = fmin(1.0, target / ydpi);
     if (sx >= 0.999 && sy >= 0.999)
         return pixCopy(NULL, luma);
-    return pixScaleAreaMap(luma, (l_float32)sx, (l_float32)sy); /* no sharpening */
+    int halvings = 0;
+    for (int k = 1; k <= 4; k++)
+        if ((l_float32)sx == ldexpf(1.0f, -k) && (l_float32)sy == ldexpf(1.0f, -k))
+            halvings = k;
+    if (halvings == 0 || pixGetDepth(luma) != 8)
+        return pixScaleAreaMap(luma, (l_float32)sx, (l_float32)sy); /* no sharpening */
+    PIX *p = pixClone(luma);
+    for (int k = 0; p && k < halvings; k++) {
+        PIX *h = half_luma(p);
+        pixDestroy(&p);
+        p = h;
+    }
+    return p;
 }
 
 static int reduce_binary(PIX *pix, double dpi, const qr_profile *prof, qr_reduced *r)

@@ -16,6 +16,11 @@
  * faded gray writing; each is tried only when it can matter, so a clean page
  * pays for none of them.
  *
+ * Memory that runs out inside any measurement fails the analysis (QR_ENOMEM,
+ * "out of memory while measuring <what>"): a measurement left at its
+ * default would read as "no fault", and the page would be archived with a
+ * fault it has lost. Ingest then records the page as failed.
+ *
  * Runs on the calling worker thread; no globals are read or written except by
  * qr_stages_global_init, which runs once before any worker exists.
  */
@@ -67,10 +72,13 @@ static int check_input(PIX *pix, const qr_profile *prof, qr_err *err)
  * angle; 20 levels below paper found each within 0.05 deg). */
 #define FAINT_BELOW_PAPER 20
 
-static double black_share(PIX *bin)
+/* Leptonica's count allocates a table: QR_OK or QR_ENOMEM. */
+static int black_share(PIX *bin, double *share)
 {
     l_float32 black = 0.0f;
-    return pixForegroundFraction(bin, &black) == 0 ? (double)black : 0.0;
+    int rc = pixForegroundFraction(bin, &black) == 0 ? QR_OK : QR_ENOMEM;
+    *share = (double)black;
+    return rc;
 }
 
 static bool bitonal_source(PIX *pix, const qr_reduced *r)
@@ -87,15 +95,18 @@ static void take_skew(qr_analysis *to, const qr_analysis *from)
     to->skew_measured_deg = from->skew_measured_deg;
 }
 
-/* Skew measured into a copy; taken when surer than what *best holds. */
-static void skew_try(PIX *bin, const qr_profile *prof, qr_analysis *best)
+/* Skew measured into a copy; taken when surer than what *best holds. A
+ * NULL bin is an image that could not be made. */
+static int skew_try(PIX *bin, const qr_profile *prof, qr_analysis *best)
 {
     if (!bin)
-        return;
+        return QR_ENOMEM;
     qr_analysis t = *best;
-    qr_measure_skew(bin, prof, &t);
+    if (qr_measure_skew(bin, prof, &t) != QR_OK)
+        return QR_ENOMEM;
     if (t.skew_found && (!best->skew_found || t.skew_conf > best->skew_conf))
         take_skew(best, &t);
+    return QR_OK;
 }
 
 /* The source reduced so that a black pixel needs all four below it black,
@@ -104,16 +115,18 @@ static void skew_try(PIX *bin, const qr_profile *prof, qr_analysis *best)
  * are measured and the surer angle kept (seed 12: 2.64 deg at 1.8 once, 3.12
  * at 2.3 twice; truth 3.2). The content box found on speckle is noise (one
  * page's was a 35-pixel strip), so the whole page is measured. */
-static void skew_despeckled(PIX *pix, const qr_reduced *r, const qr_profile *prof,
-                            qr_analysis *a)
+static int skew_despeckled(PIX *pix, const qr_reduced *r, const qr_profile *prof,
+                           qr_analysis *a)
 {
     int lv = r->levels;
     PIX *once = pixReduceRankBinaryCascade(pix, 4, lv > 1, lv > 2, lv > 3);
     PIX *twice = once ? pixReduceRankBinary2(once, 4, NULL) : NULL;
-    skew_try(once, prof, a);
-    skew_try(twice, prof, a);
+    int rc = skew_try(once, prof, a);
+    if (rc == QR_OK)
+        rc = skew_try(twice, prof, a);
     pixDestroy(&once);
     pixDestroy(&twice);
+    return rc;
 }
 
 /* A gray page whose ink threshold found no angle is first thresholded
@@ -129,42 +142,47 @@ static void skew_despeckled(PIX *pix, const qr_reduced *r, const qr_profile *pro
 #define FAINT_WINDOW_MM 2.0  /* half the local window */
 #define FAINT_LOCAL_K 0.10   /* Sauvola's factor: ink under 0.9 of the local mean */
 
-PIX *qr_faint_local(PIX *gray, double work_dpi)
+int qr_faint_local(PIX *gray, double work_dpi, PIX **out)
 {
+    *out = NULL;
     int half = (int)lround(FAINT_WINDOW_MM / 25.4 * work_dpi);
     if (half < 2 || pixGetWidth(gray) < 2 * half + 4 || pixGetHeight(gray) < 2 * half + 4)
-        return NULL;
-    PIX *bin = NULL;
-    if (pixSauvolaBinarize(gray, half, (l_float32)FAINT_LOCAL_K, 1, NULL, NULL, NULL, &bin) != 0)
-        pixDestroy(&bin);
-    return bin;
+        return QR_OK;
+    if (pixSauvolaBinarize(gray, half, (l_float32)FAINT_LOCAL_K, 1, NULL, NULL, NULL, out) == 0)
+        return QR_OK;
+    pixDestroy(out);
+    return QR_ENOMEM;
 }
 
-static void skew_faint(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
+static int skew_faint(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     int t = a->paper_luma - FAINT_BELOW_PAPER;
     if (!r->gray || t <= r->threshold)
-        return;
-    PIX *bin = qr_faint_local(r->gray, r->work_dpi);
-    skew_try(bin, prof, a);
+        return QR_OK;
+    PIX *bin = NULL;
+    int rc = qr_faint_local(r->gray, r->work_dpi, &bin);
+    if (rc == QR_OK && bin)
+        rc = skew_try(bin, prof, a);
     pixDestroy(&bin);
-    if (a->skew_found)
-        return;
+    if (rc != QR_OK || a->skew_found)
+        return rc;
     bin = pixThresholdToBinary(r->gray, t);
-    skew_try(bin, prof, a);
+    rc = skew_try(bin, prof, a);
     pixDestroy(&bin);
+    return rc;
 }
 
 /* Strokes broken into dots or thin lines join into text lines once the page
  * is halved again (seed 12: two pages that gave no angle came within 0.1 deg
  * at half the working resolution). */
-static void skew_coarser(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
+static int skew_coarser(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     PIX *c = qr_content_of(r->bin, r);
     PIX *half = c ? pixReduceRankBinary2(c, 1, NULL) : NULL;
-    skew_try(half, prof, a);
+    int rc = skew_try(half, prof, a);
     pixDestroy(&half);
     pixDestroy(&c);
+    return rc;
 }
 
 /* Skew on the reduced page's content box; speckled bitonal pages on the
@@ -172,26 +190,23 @@ static void skew_coarser(const qr_reduced *r, const qr_profile *prof, qr_analysi
  * that still has none is tried coarser (bitonal) or fainter (gray). Seeds
  * 11-13: the 17 worst skew errors, 1-2.8 deg on too-dark pages that gave no
  * angle, all came within 0.13 deg. */
-static void measure_skew(PIX *pix, const qr_reduced *r, const qr_profile *prof,
-                         qr_analysis *a)
+static int measure_skew(PIX *pix, const qr_reduced *r, const qr_profile *prof,
+                        qr_analysis *a)
 {
     bool bitonal = bitonal_source(pix, r);
-    if (bitonal && black_share(r->bin) > SPECKLE_REDUCED_SHARE) {
-        skew_despeckled(pix, r, prof, a);
-        return;
-    }
+    double black = 0.0;
+    if (bitonal && black_share(r->bin, &black) != QR_OK)
+        return QR_ENOMEM;
+    if (bitonal && black > SPECKLE_REDUCED_SHARE)
+        return skew_despeckled(pix, r, prof, a);
     PIX *c = qr_content_of(r->bin, r);
-    if (c)
-        qr_measure_skew(c, prof, a);
+    int rc = c ? qr_measure_skew(c, prof, a) : QR_ENOMEM;
     pixDestroy(&c);
-    if (a->skew_found)
-        return;
-    if (bitonal && black_share(r->bin) > SPECKLE_RETRY_SHARE)
-        skew_despeckled(pix, r, prof, a);
-    else if (bitonal)
-        skew_coarser(r, prof, a);
-    else
-        skew_faint(r, prof, a);
+    if (rc != QR_OK || a->skew_found)
+        return rc;
+    if (bitonal && black > SPECKLE_RETRY_SHARE)
+        return skew_despeckled(pix, r, prof, a);
+    return bitonal ? skew_coarser(r, prof, a) : skew_faint(r, prof, a);
 }
 
 /* Sideways pages: turn the reduced page upright and measure the skew there.
@@ -210,22 +225,22 @@ bool qr_sideways_vetoed(const qr_analysis *unturned, const qr_analysis *turned)
            unturned->skew_conf >= SIDEWAYS_VETO_RATIO * turned->skew_conf;
 }
 
-static void reskew_upright(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
+static int reskew_upright(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     a->unturned_skew_conf = a->skew_conf;
     if (!a->orient_confident || (a->orientation != 90 && a->orientation != 270))
-        return;
+        return QR_OK;
     qr_analysis unturned = *a;
     PIX *c = qr_content_of(r->bin, r);
     PIX *up = c ? pixRotateOrth(c, (360 - a->orientation) / 90) : NULL;
-    if (up)
-        qr_measure_skew(up, prof, a);
+    int rc = up ? qr_measure_skew(up, prof, a) : QR_ENOMEM;
     pixDestroy(&up);
     pixDestroy(&c);
-    if (!qr_sideways_vetoed(&unturned, a))
-        return;
+    if (rc != QR_OK || !qr_sideways_vetoed(&unturned, a))
+        return rc;
     take_skew(a, &unturned);
     qr_orient_not_sideways(prof, a);
+    return QR_OK;
 }
 
 /* Stroke width, on 1 bpp input only (a gray page's strokes have levels) and
@@ -245,6 +260,32 @@ static void measure_stroke(PIX *pix, qr_analysis *a)
         a->stroke_px = w;
 }
 
+/* Every measurement, in order (see the top of this file); the name of the
+ * one that ran out of memory in *what. */
+static int measure(PIX *pix, qr_reduced *r, const qr_profile *prof, qr_analysis *out,
+                   const char **what)
+{
+    int rc = QR_OK;
+#define STEP(name, call)                                                                   \
+    do {                                                                                   \
+        if (rc == QR_OK && (rc = (call)) != QR_OK)                                         \
+            *what = name;                                                                  \
+    } while (0)
+    STEP("exposure", qr_measure_exposure(r, out));
+    STEP("ink", qr_measure_ink(r, prof, out));
+    measure_stroke(pix, out);
+    STEP("streaks", qr_measure_streaks(r, prof, out));
+    STEP("margins", qr_measure_margins(r, prof, out)); /* also finds the content box */
+    if (!out->blank) {
+        STEP("skew", measure_skew(pix, r, prof, out));
+        STEP("separator", qr_measure_separator_skewed(r, out));
+    }
+    STEP("orientation", qr_measure_orientation(pix, r, prof, out));
+    STEP("skew upright", reskew_upright(r, prof, out));
+#undef STEP
+    return rc;
+}
+
 int qr_analyze(const struct Pix *cpix, double xdpi, double ydpi, const qr_profile *prof,
                qr_analysis *out, qr_err *err)
 {
@@ -262,22 +303,17 @@ int qr_analyze(const struct Pix *cpix, double xdpi, double ydpi, const qr_profil
     }
     out->work_dpi = r.work_dpi;
     out->bitonal = out->depth == 1 || r.threshold < 0;
-    qr_measure_exposure(&r, out);
-    qr_measure_ink(&r, prof, out);
-    measure_stroke(pix, out);
-    qr_measure_streaks(&r, prof, out);
-    qr_measure_margins(&r, prof, out); /* also finds the content box */
-    if (!out->blank) {
-        measure_skew(pix, &r, prof, out);
-        qr_measure_separator_skewed(&r, out);
+    const char *what = "";
+    rc = measure(pix, &r, prof, out, &what);
+    qr_reduced_clear(&r);
+    if (rc != QR_OK) {
+        memset(out, 0, sizeof *out);
+        return qr_err_set(err, rc, "analysis: out of memory while measuring %s", what);
     }
-    qr_measure_orientation(pix, &r, prof, out);
-    reskew_upright(&r, prof, out);
     if (out->orientation == 90 || out->orientation == 270) {
         double h = out->char_px; /* the letters' height runs along the rows */
         out->char_px = out->char_across_px;
         out->char_across_px = h;
     }
-    qr_reduced_clear(&r);
     return QR_OK;
 }

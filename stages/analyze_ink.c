@@ -11,6 +11,9 @@
  * histogram of the reduced page and cost nothing extra; later detectors for
  * too dark / too light pages read them.
  *
+ * Every measurement returns QR_OK or QR_ENOMEM: a count that could not be
+ * made must fail the page, never read as "no ink" or "not faded".
+ *
  * Runs on the calling worker thread; reads only the call's reduced page.
  */
 #include <math.h>
@@ -61,22 +64,25 @@ static int ink_level(const int hist[256], int threshold)
  * page (seed 11: level 12 on a page whose writing was at 200). */
 #define INK_INSET_MM 8.0
 
-static int inner_ink_level(const qr_reduced *r)
+static int inner_ink_level(const qr_reduced *r, int *level)
 {
+    *level = ink_level(r->hist, r->threshold);
     if (!r->gray)
-        return ink_level(r->hist, r->threshold);
+        return QR_OK;
     int w = pixGetWidth(r->gray), h = pixGetHeight(r->gray);
     int in = (int)lround(INK_INSET_MM / 25.4 * r->work_dpi);
     if (w <= 4 * in || h <= 4 * in)
-        return ink_level(r->hist, r->threshold);
+        return QR_OK;
     BOX *box = boxCreate(in, in, w - 2 * in, h - 2 * in);
     int hist[256];
     int rc = box ? qr_gray_histogram(r->gray, box, hist) : QR_ENOMEM;
     boxDestroy(&box);
-    return ink_level(rc == QR_OK ? hist : r->hist, r->threshold);
+    if (rc == QR_OK)
+        *level = ink_level(hist, r->threshold);
+    return rc;
 }
 
-void qr_measure_exposure(const qr_reduced *r, qr_analysis *a)
+int qr_measure_exposure(const qr_reduced *r, qr_analysis *a)
 {
     double total = 0, sum = 0;
     for (int i = 0; i < 256; i++) {
@@ -85,17 +91,22 @@ void qr_measure_exposure(const qr_reduced *r, qr_analysis *a)
     }
     a->mean_luma = total > 0 ? sum / total : 0.0;
     a->paper_luma = hist_percentile(r->hist, 0.90);
-    a->ink_luma = inner_ink_level(r);
+    int rc = inner_ink_level(r, &a->ink_luma);
     a->contrast = a->paper_luma - a->ink_luma;
     a->ink_threshold = r->threshold;
+    return rc;
 }
 
-static double fraction(PIX *bin)
+/* Share of bin that is ink (Leptonica's count allocates a table). */
+static int fraction(PIX *bin, double *f)
 {
     l_int32 n = 0;
-    pixCountPixels(bin, &n, NULL);
+    *f = 0.0;
+    if (pixCountPixels(bin, &n, NULL) != 0)
+        return QR_ENOMEM;
     double area = (double)pixGetWidth(bin) * pixGetHeight(bin);
-    return area > 0 ? n / area : 0.0;
+    *f = area > 0 ? n / area : 0.0;
+    return QR_OK;
 }
 
 /* The centre of a page: inside a band of blank_margin on each side (punch
@@ -109,31 +120,32 @@ static BOX *centre_box(PIX *pix, const qr_profile *prof, bool *empty)
     return *empty ? NULL : boxCreate(mx, my, w - 2 * mx, h - 2 * my);
 }
 
-/* Ink inside the margin band with specks removed. */
-static double centre_ink(PIX *bin, double work_dpi, const qr_profile *prof, double limit,
-                         double *raw_count, double *centre_area)
+/* Ink inside the margin band with specks removed (*f). */
+static int centre_ink(PIX *bin, double work_dpi, const qr_profile *prof, double limit,
+                      double *f, double *raw_count, double *centre_area)
 {
-    *raw_count = 0.0;
-    *centre_area = 0.0;
+    *f = *raw_count = *centre_area = 0.0;
     bool empty = false;
     BOX *box = centre_box(bin, prof, &empty);
     if (empty)
-        return 0.0;
+        return QR_OK;
     PIX *c = box ? pixClipRectangle(bin, box, NULL) : NULL;
     boxDestroy(&box);
-    if (!c)
-        return 1.0; /* cannot tell: never call the page blank */
-    double f = fraction(c);
+    int rc = c ? fraction(c, f) : QR_ENOMEM;
+    if (rc != QR_OK) {
+        pixDestroy(&c);
+        return rc;
+    }
     *centre_area = (double)pixGetWidth(c) * pixGetHeight(c);
-    *raw_count = f * *centre_area;
-    if (f <= limit) {
+    *raw_count = *f * *centre_area;
+    if (*f <= limit) {
         int min = (int)lround(work_dpi * 0.02); /* about 0.5 mm */
         PIX *kept = pixSelectBySize(c, min, min, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GTE, NULL);
-        f = kept ? fraction(kept) : f;
+        rc = kept ? fraction(kept, f) : QR_ENOMEM;
         pixDestroy(&kept);
     }
     pixDestroy(&c);
-    return f;
+    return rc;
 }
 
 /* Faded writing on a gray page is lighter than the ink threshold, so the page
@@ -153,41 +165,50 @@ static double centre_ink(PIX *bin, double work_dpi, const qr_profile *prof, doub
 #define FILM_BELOW_PAPER 30
 #define FILM_MIN_SHARE 0.002
 
-static double faint_share(const qr_reduced *r, const qr_profile *prof, int paper)
+static int faint_share(const qr_reduced *r, const qr_profile *prof, int paper, double *share)
 {
     int hi = paper - FILM_BELOW_PAPER, hist[256];
+    *share = 0.0;
     if (hi <= r->threshold || hi > 256)
-        return 0.0;
+        return QR_OK;
     bool empty = false;
     BOX *box = centre_box(r->gray, prof, &empty);
+    if (empty)
+        return QR_OK;
     int rc = box ? qr_gray_histogram(r->gray, box, hist) : QR_ENOMEM;
     boxDestroy(&box);
     if (rc != QR_OK)
-        return 0.0;
+        return rc;
     long long band = 0, all = 0;
     for (int v = 0; v < 256; v++) {
         all += hist[v];
         if (v >= r->threshold && v < hi)
             band += hist[v];
     }
-    return all > 0 ? (double)band / (double)all : 0.0;
+    *share = all > 0 ? (double)band / (double)all : 0.0;
+    return QR_OK;
 }
 
-static void faded_check(const qr_reduced *r, const qr_profile *prof, double limit,
-                        qr_analysis *a)
+static int faded_check(const qr_reduced *r, const qr_profile *prof, double limit,
+                       qr_analysis *a)
 {
     if (!r->gray)
-        return;
-    a->faint_share = faint_share(r, prof, a->paper_luma);
+        return QR_OK;
+    int rc = faint_share(r, prof, a->paper_luma, &a->faint_share);
     int t = a->paper_luma - FADED_BELOW_PAPER;
-    PIX *bin = t > r->threshold ? pixThresholdToBinary(r->gray, t) : NULL;
-    double raw = 0, carea = 0;
-    double f = bin ? centre_ink(bin, r->work_dpi, prof, limit, &raw, &carea) : 0.0;
-    pixDestroy(&bin);
+    double f = 0, raw = 0, carea = 0;
+    if (rc == QR_OK && t > r->threshold) {
+        PIX *bin = pixThresholdToBinary(r->gray, t);
+        rc = bin ? centre_ink(bin, r->work_dpi, prof, limit, &f, &raw, &carea) : QR_ENOMEM;
+        pixDestroy(&bin);
+    }
+    if (rc != QR_OK)
+        return rc;
     if (f > prof->blank_ink_max || a->faint_share > FILM_MIN_SHARE) {
         a->blank = false;
         a->faded = true;
     }
+    return QR_OK;
 }
 
 /* Faded print on a bitonal page: the scanner's threshold keeps only single
@@ -206,64 +227,83 @@ static void faded_check(const qr_reduced *r, const qr_profile *prof, double limi
 #define VANISHED_MIN_DISPERSION 2.5
 #define DISPERSION_GRID 12
 
-/* Variance over mean of the ink counts in a DISPERSION_GRID square grid. */
-static double dispersion(PIX *bin)
+/* Ink in the cells of a DISPERSION_GRID square grid. */
+static int grid_counts(PIX *bin, double cells[DISPERSION_GRID * DISPERSION_GRID])
 {
     int w = pixGetWidth(bin), h = pixGetHeight(bin);
-    double cells[DISPERSION_GRID * DISPERSION_GRID] = {0}, total = 0;
     for (int gy = 0; gy < DISPERSION_GRID; gy++) {
         for (int gx = 0; gx < DISPERSION_GRID; gx++) {
             int x0 = gx * w / DISPERSION_GRID, y0 = gy * h / DISPERSION_GRID;
             BOX *b = boxCreate(x0, y0, (gx + 1) * w / DISPERSION_GRID - x0,
                                (gy + 1) * h / DISPERSION_GRID - y0);
             l_int32 n = 0;
-            if (b && pixCountPixelsInRect(bin, b, &n, NULL) == 0)
-                cells[gy * DISPERSION_GRID + gx] = n;
-            total += n;
+            int rc = b && pixCountPixelsInRect(bin, b, &n, NULL) == 0 ? QR_OK : QR_ENOMEM;
             boxDestroy(&b);
+            if (rc != QR_OK)
+                return rc;
+            cells[gy * DISPERSION_GRID + gx] = n;
         }
     }
+    return QR_OK;
+}
+
+/* Variance over mean of the ink counts in the grid. */
+static int dispersion(PIX *bin, double *disp)
+{
     int nc = DISPERSION_GRID * DISPERSION_GRID;
-    double mean = total / nc, var = 0;
+    double cells[DISPERSION_GRID * DISPERSION_GRID], total = 0, var = 0;
+    *disp = 0.0;
+    if (grid_counts(bin, cells) != QR_OK)
+        return QR_ENOMEM;
+    for (int i = 0; i < nc; i++)
+        total += cells[i];
+    double mean = total / nc;
     for (int i = 0; i < nc; i++)
         var += (cells[i] - mean) * (cells[i] - mean);
-    return mean > 0 ? var / nc / mean : 0.0;
+    *disp = mean > 0 ? var / nc / mean : 0.0;
+    return QR_OK;
 }
 
 /* Ink pixels per mark inside the margin band, which holds `ink` of them
  * (counted by centre_ink); -1 under VANISHED_MIN_PX pixels. */
-static double centre_dot_px(const qr_reduced *r, const qr_profile *prof, double ink)
+static int centre_dot_px(const qr_reduced *r, const qr_profile *prof, double ink, double *px)
 {
+    *px = -1.0;
     ink = round(ink); /* a share times the area */
     if (ink < VANISHED_MIN_PX)
-        return -1.0;
+        return QR_OK;
     bool empty = false;
     BOX *box = centre_box(r->bin, prof, &empty);
+    if (empty)
+        return QR_OK;
     PIX *c = box ? pixClipRectangle(r->bin, box, NULL) : NULL;
     boxDestroy(&box);
     l_int32 k = 0;
-    double px = -1.0;
-    if (c && pixCountConnComp(c, 8, &k) == 0 && k > 0)
-        px = ink / k;
+    int rc = c && pixCountConnComp(c, 8, &k) == 0 ? QR_OK : QR_ENOMEM;
     pixDestroy(&c);
-    return px;
+    if (rc == QR_OK && k > 0)
+        *px = ink / k;
+    return rc;
 }
 
-static void vanished_check(const qr_reduced *r, const qr_profile *prof, double centre_raw,
-                           qr_analysis *a)
+static int vanished_check(const qr_reduced *r, const qr_profile *prof, double centre_raw,
+                          qr_analysis *a)
 {
-    a->dot_px = centre_dot_px(r, prof, centre_raw);
-    if (a->dot_px < 0 || a->dot_px >= prof->vanished_dot_max)
-        return;
+    int rc = centre_dot_px(r, prof, centre_raw, &a->dot_px);
+    if (rc != QR_OK || a->dot_px < 0 || a->dot_px >= prof->vanished_dot_max)
+        return rc;
     /* only the single marks, over the whole page: the empty margins around
      * the text block make the spread uneven, while punch holes, a staple or
      * the backing would make an evenly noisy sheet look uneven */
     PIX *dots = pixSelectBySize(r->bin, 2, 2, 8, L_SELECT_IF_BOTH, L_SELECT_IF_LTE, NULL);
-    if (dots && dispersion(dots) >= VANISHED_MIN_DISPERSION) {
+    double disp = 0.0;
+    rc = dots ? dispersion(dots, &disp) : QR_ENOMEM;
+    pixDestroy(&dots);
+    if (rc == QR_OK && disp >= VANISHED_MIN_DISPERSION) {
         a->blank = false;
         a->faded = true;
     }
-    pixDestroy(&dots);
+    return rc;
 }
 
 /* Letter size: the median extent along one axis (rows: heights; else
@@ -298,41 +338,46 @@ static double letter_size(const qr_mark *marks, int n, const qr_reduced *r, bool
 /* Mark size and letter size serve bitonal pages only (gray ones have
  * levels). One pass over the marks gives both; the letter size is taken
  * both ways, as the orientation is not known yet. */
-static void measure_marks(const qr_reduced *r, qr_analysis *a, l_int32 nink)
+static int measure_marks(const qr_reduced *r, qr_analysis *a, l_int32 nink)
 {
     a->blob_px = -1.0;
     a->char_px = a->char_across_px = -1.0;
     if (!a->bitonal || nink <= 0)
-        return;
+        return QR_OK;
     qr_mark *marks = NULL;
     int n = 0;
-    if (qr_find_marks(r->bin, &marks, &n) == QR_OK && n > 0) {
+    int rc = qr_find_marks(r->bin, &marks, &n);
+    if (rc == QR_OK && n > 0) {
         a->blob_px = (double)nink / n;
         a->char_px = letter_size(marks, n, r, true);
         a->char_across_px = letter_size(marks, n, r, false);
     }
     free(marks);
+    return rc;
 }
 
-void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
+int qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     l_int32 nink = 0;
-    pixCountPixels(r->bin, &nink, NULL);
-    measure_marks(r, a, nink);
+    a->faint_share = -1.0;
+    a->dot_px = -1.0;
+    if (pixCountPixels(r->bin, &nink, NULL) != 0 || measure_marks(r, a, nink) != QR_OK)
+        return QR_ENOMEM;
     double area = (double)pixGetWidth(r->bin) * pixGetHeight(r->bin);
     a->ink_fraction = area > 0 ? nink / area : 0.0;
     /* Specks are removed below 3 % raw ink: enough for heavy salt noise, while
      * text pages (typically 8-30 %) skip the component pass. */
     double limit = fmax(10.0 * prof->blank_ink_max, 0.03);
     double raw = 0, carea = 0;
-    a->centre_ink_fraction = centre_ink(r->bin, r->work_dpi, prof, limit, &raw, &carea);
+    int rc = centre_ink(r->bin, r->work_dpi, prof, limit, &a->centre_ink_fraction, &raw, &carea);
+    if (rc != QR_OK)
+        return rc;
     a->margin_ink_fraction =
         area > carea ? fmax(0.0, a->ink_fraction * area - raw) / (area - carea) : 0.0;
     a->blank = a->centre_ink_fraction <= prof->blank_ink_max;
-    a->faint_share = -1.0;
-    a->dot_px = -1.0;
     if (a->blank && !a->bitonal)
-        faded_check(r, prof, limit, a);
-    else if (a->blank)
-        vanished_check(r, prof, raw, a);
+        return faded_check(r, prof, limit, a);
+    if (a->blank)
+        return vanished_check(r, prof, raw, a);
+    return QR_OK;
 }

@@ -40,6 +40,9 @@
  * Cost: one pass over the reduced page for the band sums, projections, and
  * a seed fill plus a labelling of the border components only when ink
  * reaches the border at all.
+ *
+ * Memory that runs out makes a measurement return QR_ENOMEM, never a page
+ * without streaks, margins or backing: each would hide a fault.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -161,19 +164,24 @@ static bool reaches_ends(const qr_reduced *r, int x, double min_contrast)
            end_strip(src, x, h - k, h, min_contrast);
 }
 
-void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
+int qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     a->streaks = 0;
     a->streak_length = a->streak_x = a->streak_contrast = 0.0;
     int w = 0;
     float *d = band_darkness(r, &w);
-    if (!d || w < 2 * STREAK_FAR + 4) {
+    if (!d)
+        return QR_ENOMEM;
+    if (w < 2 * STREAK_FAR + 4) {
         free(d);
-        return;
+        return QR_OK;
     }
+    int rc = QR_OK;
     double *cum = malloc(((size_t)w + 1) * STREAK_BANDS * sizeof *cum);
-    if (!cum)
+    if (!cum) {
+        rc = QR_ENOMEM;
         goto out;
+    }
     for (int b = 0; b < STREAK_BANDS; b++) {
         double *c = cum + (size_t)b * (w + 1);
         const float *row = d + (size_t)b * w;
@@ -206,24 +214,26 @@ void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis
 out:
     free(cum);
     free(d);
+    return rc;
 }
 
 /* ---- margins and cut content -------------------------------------------- */
 
 /* Ink reaching a one-pixel frame around the page? */
-static bool ink_on_border(PIX *bin)
+static int ink_on_border(PIX *bin, bool *any)
 {
-    int w = pixGetWidth(bin), h = pixGetHeight(bin);
+    int w = pixGetWidth(bin), h = pixGetHeight(bin), rc = QR_OK;
     BOX *boxes[4] = {boxCreate(0, 0, w, 2), boxCreate(0, h - 2, w, 2), boxCreate(0, 0, 2, h),
                      boxCreate(w - 2, 0, 2, h)};
-    bool any = false;
+    *any = false;
     for (int i = 0; i < 4; i++) {
         l_int32 n = 0;
-        if (boxes[i] && pixCountPixelsInRect(bin, boxes[i], &n, NULL) == 0 && n > 0)
-            any = true;
+        if (!boxes[i] || pixCountPixelsInRect(bin, boxes[i], &n, NULL) != 0)
+            rc = QR_ENOMEM;
+        *any = *any || n > 0;
         boxDestroy(&boxes[i]);
     }
-    return any;
+    return rc;
 }
 
 /* Does a component touching the border run along a long stretch of it? */
@@ -248,18 +258,19 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* Median depth, in pixels, of the backing mask along one edge, over the
- * middle 60 % of it (the corners hold the wedges of a skewed sheet). */
+ * middle 60 % of it (the corners hold the wedges of a skewed sheet); 0 on
+ * an edge too short to have a middle, -1 when memory ran out. */
 static int backing_depth(PIX *mask, int side)
 {
     int w = pixGetWidth(mask), h = pixGetHeight(mask), wpl = pixGetWpl(mask);
     bool horiz = side == 0 || side == 2;
     int len = horiz ? w : h, deep = horiz ? h : w;
     int lo = len / 5, hi = len - len / 5, n = 0;
-    int *runs = malloc(sizeof *runs * (size_t)(hi > lo ? hi - lo : 1));
-    if (!runs || hi <= lo) {
-        free(runs);
+    if (hi <= lo)
         return 0;
-    }
+    int *runs = malloc(sizeof *runs * (size_t)(hi - lo));
+    if (!runs)
+        return -1;
     l_uint32 *data = pixGetData(mask);
     for (int i = lo; i < hi; i++) {
         int d = 0;
@@ -278,25 +289,23 @@ static int backing_depth(PIX *mask, int side)
     return med;
 }
 
-static PIX *content_of(PIX *bin, double *backing, double dpi, double depth_mm[4])
+/* The backing: the components joined to the border that run along a long
+ * stretch of it, grown by a pixel so that the backing's ragged rim does not
+ * count as content. NULL when memory ran out. */
+static PIX *backing_mask(PIX *bin)
 {
-    *backing = 0.0;
-    for (int s = 0; depth_mm && s < 4; s++)
-        depth_mm[s] = 0.0;
-    if (!ink_on_border(bin))
-        return pixClone(bin);
     PIX *joined = pixExtractBorderConnComps(bin, 8);
     PIXA *comps = NULL;
     BOXA *boxes = joined ? pixConnComp(joined, &comps, 8) : NULL;
     pixDestroy(&joined);
-    if (!boxes)
-        return pixClone(bin);
-    int w = pixGetWidth(bin), h = pixGetHeight(bin), n = boxaGetCount(boxes);
-    PIX *mask = pixCreateTemplate(bin);
+    int w = pixGetWidth(bin), h = pixGetHeight(bin), n = boxes ? boxaGetCount(boxes) : 0;
+    PIX *mask = boxes && comps ? pixCreateTemplate(bin) : NULL;
     for (int i = 0; mask && i < n; i++) {
         BOX *b = boxaGetBox(boxes, i, L_CLONE);
         PIX *c = pixaGetPix(comps, i, L_CLONE);
-        if (b && c && is_backing(b, w, h)) {
+        if (!b || !c)
+            pixDestroy(&mask);
+        else if (is_backing(b, w, h)) {
             l_int32 x, y, bw, bh;
             boxGetGeometry(b, &x, &y, &bw, &bh);
             pixRasterop(mask, x, y, bw, bh, PIX_PAINT, c, 0, 0);
@@ -306,21 +315,47 @@ static PIX *content_of(PIX *bin, double *backing, double dpi, double depth_mm[4]
     }
     boxaDestroy(&boxes);
     pixaDestroy(&comps);
-    if (!mask)
-        return pixClone(bin);
-    /* grow by a pixel so the backing's ragged rim does not count as content */
-    PIX *grown = pixDilateBrick(NULL, mask, 3, 3);
+    PIX *grown = mask ? pixDilateBrick(NULL, mask, 3, 3) : NULL;
     pixDestroy(&mask);
-    if (!grown)
-        return pixClone(bin);
+    return grown;
+}
+
+/* How much of the page the backing covers, and how deep along each edge. */
+static int backing_extent(PIX *grown, double dpi, double *backing, double depth_mm[4])
+{
     l_int32 cnt = 0;
-    pixCountPixels(grown, &cnt, NULL);
-    *backing = (double)cnt / ((double)w * h);
+    if (pixCountPixels(grown, &cnt, NULL) != 0)
+        return QR_ENOMEM;
+    *backing = (double)cnt / ((double)pixGetWidth(grown) * pixGetHeight(grown));
+    for (int s = 0; depth_mm && s < 4; s++) {
+        int d = backing_depth(grown, s);
+        if (d < 0)
+            return QR_ENOMEM;
+        depth_mm[s] = d * 25.4 / dpi;
+    }
+    return QR_OK;
+}
+
+/* The page without the backing in *out. */
+static int content_of(PIX *bin, double *backing, double dpi, double depth_mm[4], PIX **out)
+{
+    *out = NULL;
+    *backing = 0.0;
     for (int s = 0; depth_mm && s < 4; s++)
-        depth_mm[s] = backing_depth(grown, s) * 25.4 / dpi;
-    PIX *c = pixSubtract(NULL, bin, grown);
+        depth_mm[s] = 0.0;
+    bool border = false;
+    if (ink_on_border(bin, &border) != QR_OK)
+        return QR_ENOMEM;
+    if (!border) {
+        *out = pixClone(bin);
+        return QR_OK;
+    }
+    PIX *grown = backing_mask(bin);
+    int rc = grown ? backing_extent(grown, dpi, backing, depth_mm) : QR_ENOMEM;
+    if (rc == QR_OK)
+        *out = pixSubtract(NULL, bin, grown);
     pixDestroy(&grown);
-    return c ? c : pixClone(bin);
+    return *out ? QR_OK : QR_ENOMEM;
 }
 
 /* First index from the start (dir = +1) or end (-1) where the projection has
@@ -335,7 +370,8 @@ static int first_line(const l_int32 *proj, int n, int dir, int min)
     return -1;
 }
 
-/* Share of an edge line (the outermost `depth` lines) with content on it. */
+/* Share of an edge line (the outermost `depth` lines) with content on it;
+ * -1 when memory ran out. */
 static double edge_extent(PIX *c, int side, int depth)
 {
     int w = pixGetWidth(c), h = pixGetHeight(c);
@@ -346,12 +382,12 @@ static double edge_extent(PIX *c, int side, int depth)
     PIX *strip = box ? pixClipRectangle(c, box, NULL) : NULL;
     boxDestroy(&box);
     if (!strip)
-        return 0.0;
+        return -1.0;
     bool along_x = side == 0 || side == 2;
     NUMA *na = along_x ? pixCountPixelsByColumn(strip) : pixCountPixelsByRow(strip, NULL);
     pixDestroy(&strip);
     if (!na)
-        return 0.0;
+        return -1.0;
     int n = numaGetCount(na), hit = 0;
     for (int i = 0; i < n; i++) {
         l_int32 v = 0;
@@ -362,13 +398,18 @@ static double edge_extent(PIX *c, int side, int depth)
     return n > 0 ? (double)hit / n : 0.0;
 }
 
-static void projections(PIX *c, l_int32 **rows, l_int32 **cols)
+/* Ink per row and per column of c; QR_ENOMEM leaves both NULL. */
+static int projections(PIX *c, l_int32 **rows, l_int32 **cols)
 {
     int w = pixGetWidth(c), h = pixGetHeight(c), wpl = pixGetWpl(c);
     *rows = calloc((size_t)h, sizeof **rows);
     *cols = calloc((size_t)w, sizeof **cols);
-    if (!*rows || !*cols)
-        return;
+    if (!*rows || !*cols) {
+        free(*rows);
+        free(*cols);
+        *rows = *cols = NULL;
+        return QR_ENOMEM;
+    }
     l_uint32 *data = pixGetData(c);
     for (int y = 0; y < h; y++) {
         l_uint32 *line = data + (size_t)y * wpl;
@@ -386,6 +427,7 @@ static void projections(PIX *c, l_int32 **rows, l_int32 **cols)
                 }
         }
     }
+    return QR_OK;
 }
 
 /* Standard sheets (mm, portrait); landscape is the same turned. */
@@ -482,32 +524,42 @@ static l_int32 peak(const l_int32 *proj, int n)
 #define SEP_MIN_SKEW_DEG 0.2
 #define SEP_CANDIDATE_PEAK 0.3
 
-void qr_measure_separator_skewed(const qr_reduced *r, qr_analysis *a)
+/* The rows of hz and the columns of vt: a separator's bars, sheared
+ * straight. */
+static int sheared_bars(PIX *hz, PIX *vt, int w, int h, double dpi, bool *separator)
 {
-    if (a->separator || !a->skew_found || fabs(a->skew_deg) < SEP_MIN_SKEW_DEG ||
-        r->peak_row < SEP_CANDIDATE_PEAK || r->peak_col < SEP_CANDIDATE_PEAK)
-        return;
-    double backing = 0.0, dpi = r->work_dpi > 0 ? r->work_dpi : 150.0;
-    PIX *c = content_of(r->bin, &backing, dpi, NULL);
-    float rad = (float)(a->skew_deg * QR_DEG2RAD);
-    PIX *hz = c ? pixVShearCenter(NULL, c, rad, L_BRING_IN_WHITE) : NULL;
-    PIX *vt = c ? pixHShearCenter(NULL, c, rad, L_BRING_IN_WHITE) : NULL;
     l_int32 *rows = NULL, *cols = NULL, *unused = NULL;
-    if (hz && vt) {
-        int w = pixGetWidth(c), h = pixGetHeight(c);
-        projections(hz, &rows, &unused);
-        free(unused);
-        unused = NULL;
-        projections(vt, &unused, &cols);
-        if (rows && cols)
-            a->separator = separator_bars(rows, cols, w, h, dpi);
-    }
+    int rc = projections(hz, &rows, &unused);
+    free(unused);
+    unused = NULL;
+    if (rc == QR_OK)
+        rc = projections(vt, &unused, &cols);
+    if (rc == QR_OK)
+        *separator = separator_bars(rows, cols, w, h, dpi);
     free(rows);
     free(cols);
     free(unused);
+    return rc;
+}
+
+int qr_measure_separator_skewed(const qr_reduced *r, qr_analysis *a)
+{
+    if (a->separator || !a->skew_found || fabs(a->skew_deg) < SEP_MIN_SKEW_DEG ||
+        r->peak_row < SEP_CANDIDATE_PEAK || r->peak_col < SEP_CANDIDATE_PEAK)
+        return QR_OK;
+    double backing = 0.0, dpi = r->work_dpi > 0 ? r->work_dpi : 150.0;
+    PIX *c = NULL;
+    if (content_of(r->bin, &backing, dpi, NULL, &c) != QR_OK)
+        return QR_ENOMEM;
+    float rad = (float)(a->skew_deg * QR_DEG2RAD);
+    PIX *hz = pixVShearCenter(NULL, c, rad, L_BRING_IN_WHITE);
+    PIX *vt = pixHShearCenter(NULL, c, rad, L_BRING_IN_WHITE);
+    int rc = hz && vt ? sheared_bars(hz, vt, pixGetWidth(c), pixGetHeight(c), dpi, &a->separator)
+                      : QR_ENOMEM;
     pixDestroy(&hz);
     pixDestroy(&vt);
     pixDestroy(&c);
+    return rc;
 }
 
 /* The content box with 2 mm of paper around it, clipped to the page. */
@@ -534,7 +586,7 @@ PIX *qr_content_of(PIX *img, const qr_reduced *r)
                        (int)ceil(r->box[2] * sx), (int)ceil(r->box[3] * sy));
     PIX *c = b ? pixClipRectangle(img, b, NULL) : NULL;
     boxDestroy(&b);
-    return c ? c : pixClone(img);
+    return c;
 }
 
 bool qr_deskewed_block(const qr_analysis *a, double *w_mm, double *h_mm, double margin_mm[4])
@@ -560,7 +612,33 @@ bool qr_deskewed_block(const qr_analysis *a, double *w_mm, double *h_mm, double 
     return true;
 }
 
-void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
+/* Margins, edge contact, separator bars and the content box, from the
+ * projections of the content c. */
+static int margins_of(PIX *c, const l_int32 *rows, const l_int32 *cols, double dpi,
+                      qr_reduced *r, qr_analysis *a)
+{
+    int w = pixGetWidth(c), h = pixGetHeight(c), min = 3;
+    int m[4] = {first_line(rows, h, 1, min), first_line(cols, w, -1, min),
+                first_line(rows, h, -1, min), first_line(cols, w, 1, min)};
+    int depth = (int)lround(dpi * 0.5 / 25.4);
+    depth = depth < 1 ? 1 : depth;
+    for (int s = 0; s < 4; s++) {
+        if (m[s] < 0)
+            continue;
+        a->margin_mm[s] = m[s] * 25.4 / dpi;
+        a->edge_ink[s] = edge_extent(c, s, depth);
+        if (a->edge_ink[s] < 0)
+            return QR_ENOMEM;
+    }
+    a->separator = separator_bars(rows, cols, w, h, dpi);
+    r->peak_row = (double)peak(rows, h) / w;
+    r->peak_col = (double)peak(cols, w) / h;
+    if (m[0] >= 0 && m[1] >= 0 && m[2] >= 0 && m[3] >= 0)
+        set_box(r, m, w, h, dpi);
+    return QR_OK;
+}
+
+int qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
     a->sheet_share = a->dpi > 0 ? sheet_share(25.4 * a->width / a->xdpi,
                                               25.4 * a->height / a->ydpi)
@@ -571,31 +649,15 @@ void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
         a->edge_ink[s] = 0.0;
     }
     double dpi = r->work_dpi > 0 ? r->work_dpi : 150.0;
-    PIX *c = content_of(r->bin, &a->backing_fraction, dpi, a->backing_mm);
-    if (!c)
-        return;
-    int w = pixGetWidth(c), h = pixGetHeight(c);
+    PIX *c = NULL;
+    if (content_of(r->bin, &a->backing_fraction, dpi, a->backing_mm, &c) != QR_OK)
+        return QR_ENOMEM;
     l_int32 *rows = NULL, *cols = NULL;
-    projections(c, &rows, &cols);
-    if (rows && cols) {
-        int min = 3;
-        int m[4] = {first_line(rows, h, 1, min), first_line(cols, w, -1, min),
-                    first_line(rows, h, -1, min), first_line(cols, w, 1, min)};
-        int depth = (int)lround(dpi * 0.5 / 25.4);
-        depth = depth < 1 ? 1 : depth;
-        for (int s = 0; s < 4; s++) {
-            if (m[s] < 0)
-                continue;
-            a->margin_mm[s] = m[s] * 25.4 / dpi;
-            a->edge_ink[s] = edge_extent(c, s, depth);
-        }
-        a->separator = separator_bars(rows, cols, w, h, dpi);
-        r->peak_row = (double)peak(rows, h) / w;
-        r->peak_col = (double)peak(cols, w) / h;
-        if (m[0] >= 0 && m[1] >= 0 && m[2] >= 0 && m[3] >= 0)
-            set_box(r, m, w, h, dpi);
-    }
+    int rc = projections(c, &rows, &cols);
+    if (rc == QR_OK)
+        rc = margins_of(c, rows, cols, dpi, r, a);
     free(rows);
     free(cols);
     pixDestroy(&c);
+    return rc;
 }

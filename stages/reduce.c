@@ -233,22 +233,25 @@ void qr_reduced_clear(qr_reduced *r)
     pixDestroy(&r->bin);
 }
 
-PIX *qr_reduce_fine(PIX *pix, const qr_reduced *r)
+static PIX *fine_of(PIX *pix, const qr_reduced *r)
 {
     if (r->threshold < 0) {
-        if (r->levels == 0)
-            return NULL;
         if (r->levels == 1)
             return pixCopy(NULL, pix);
         int lv = r->levels - 1;
         return pixReduceRankBinaryCascade(pix, 1, lv > 1, lv > 2, 0);
     }
-    if (r->src_dpi < 1.5 * r->work_dpi)
-        return NULL;
     PIX *g = scale_luma(r->luma, r->src_xdpi, r->src_ydpi, 2.0 * r->work_dpi);
-    if (!g)
-        return NULL;
-    PIX *b = pixThresholdToBinary(g, r->threshold);
+    PIX *b = g ? pixThresholdToBinary(g, r->threshold) : NULL;
     pixDestroy(&g);
     return b;
+}
+
+int qr_reduce_fine(PIX *pix, const qr_reduced *r, PIX **out)
+{
+    *out = NULL;
+    if (r->threshold < 0 ? r->levels == 0 : r->src_dpi < 1.5 * r->work_dpi)
+        return QR_OK; /* no finer resolution */
+    *out = fine_of(pix, r);
+    return *out ? QR_OK : QR_ENOMEM;
 }

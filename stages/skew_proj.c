@@ -193,8 +193,10 @@ int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double beyond, do
      * the search's window and confidence with it; 2-pixel strips keep
      * it where an exact shear puts it. */
     int width = range > 5.0 ? STRIP_WIDE : STRIP;
-    if (!half || strips_build(half, width, &sw) != 0)
+    if (!half || strips_build(half, width, &sw) != 0) {
+        rc = -1;
         goto done;
+    }
     double centre;
     rc = 0;
     if (!sweep(&sw, range, SWEEP_DELTA, &centre))
@@ -204,7 +206,7 @@ int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double beyond, do
         goto done;
     }
     if (strips_build(bin, STRIP, &sch) != 0) {
-        rc = 1;
+        rc = -1;
         goto done;
     }
     double max = 0.0, min = 0.0;

@@ -37,7 +37,8 @@ typedef struct qr_reduced {
 } qr_reduced;
 
 /* img (bin, or the same page at another resolution) cut to the content box;
- * a clone of img when the box is not known. Skew and orientation read only
+ * a clone of img when the box is not known; NULL when img is NULL or
+ * memory ran out. Skew and orientation read only
  * the content: outside it there is only paper or the scanner's backing, and
  * on the corpus the box is 71 % of the page. */
 PIX *qr_content_of(PIX *img, const qr_reduced *r);
@@ -53,9 +54,9 @@ void qr_reduced_clear(qr_reduced *r);
 /* Luma histogram of gray (8 bpp), or of its part inside box when box is not
  * NULL; QR_OK or QR_ENOMEM. */
 int qr_gray_histogram(PIX *gray, BOX *box, int hist[256]);
-/* A binary image at about twice work_dpi for a second opinion, or NULL when the
- * source has no finer resolution. */
-PIX *qr_reduce_fine(PIX *pix, const qr_reduced *r);
+/* A binary image at about twice work_dpi for a second opinion in *out, NULL
+ * when the source has no finer resolution; QR_OK or QR_ENOMEM. */
+int qr_reduce_fine(PIX *pix, const qr_reduced *r, PIX **out);
 
 /* Word j of a packed 1 bpp row (MSB first; mask clears the padding bits of
  * the last word) and each bit's left and right neighbours, pixels outside
@@ -86,14 +87,18 @@ typedef struct qr_mark {
 } qr_mark;
 int qr_find_marks(PIX *bin, qr_mark **marks, int *count);
 
+/* The measurements (analyze_ink.c, analyze_geom.c, analyze_qc.c) each
+ * return QR_OK or QR_ENOMEM: a measurement that could not be made fails the
+ * page, so that no fault is lost to a failed allocation. */
+
 /* analyze_ink.c */
-void qr_measure_exposure(const qr_reduced *r, qr_analysis *a);
-void qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
+int qr_measure_exposure(const qr_reduced *r, qr_analysis *a);
+int qr_measure_ink(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
 
 /* analyze.c: faint writing on a gray page thresholded locally (Sauvola, a
- * 4 mm window), which leaves an even gray area white; NULL when the page is
- * too small for the window. */
-PIX *qr_faint_local(PIX *gray, double work_dpi);
+ * 4 mm window), which leaves an even gray area white, in *out; NULL when the
+ * page is too small for the window. QR_OK or QR_ENOMEM. */
+int qr_faint_local(PIX *gray, double work_dpi, PIX **out);
 
 /* analyze.c: true when a page found sideways reads its lines at least twice
  * as surely as delivered (`unturned`) as turned upright (`turned`): it is
@@ -101,11 +106,11 @@ PIX *qr_faint_local(PIX *gray, double work_dpi);
 bool qr_sideways_vetoed(const qr_analysis *unturned, const qr_analysis *turned);
 
 /* analyze_geom.c */
-void qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a);
-void qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *prof,
-                            qr_analysis *a);
+int qr_measure_skew(PIX *bin, const qr_profile *prof, qr_analysis *a);
+int qr_measure_orientation(PIX *pix, const qr_reduced *r, const qr_profile *prof,
+                           qr_analysis *a);
 /* The orientation decided again from the up/down confidence alone: the page
- * is known not to lie sideways. */
+ * is known not to lie sideways. Allocates nothing, so it cannot fail. */
 void qr_orient_not_sideways(const qr_profile *prof, qr_analysis *a);
 
 /* orient_bits.c: the ascender/descender confidences of a 1 bpp page as it
@@ -121,13 +126,14 @@ int qr_orient_confs(PIX *bin, double sure_up, double *up, double *left);
  * over worst score; 0 when not trusted). When the sweep's best angle lies
  * within +-beyond, no search is made: *angle is the sweep's and *conf 0 (a
  * check for a stronger peak elsewhere costs the sweep only); beyond < 0
- * always searches. 0, or 1 when bin has no ink or memory ran out. */
+ * always searches. 0, 1 when bin has no ink, or -1 when memory ran out
+ * (*angle and *conf 0). */
 int qr_skew_sweep_search(PIX *bin, int redsweep, double range, double beyond, double *angle,
                          double *conf);
 
 /* analyze_qc.c */
-void qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
-void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a);
+int qr_measure_streaks(const qr_reduced *r, const qr_profile *prof, qr_analysis *a);
+int qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a);
 /* The content block as on the deskewed page, from the margins and the skew.
  * The box of a block turned by t is wider by its height * tan t and taller
  * by its width * tan t, so the block's width and height (mm; NULL to skip)
@@ -139,7 +145,7 @@ void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a);
 bool qr_deskewed_block(const qr_analysis *a, double *w_mm, double *h_mm, double margin_mm[4]);
 /* A separator sheet fed at an angle: its bars are looked for again with the
  * measured skew sheared out (after qr_measure_skew). */
-void qr_measure_separator_skewed(const qr_reduced *r, qr_analysis *a);
+int qr_measure_separator_skewed(const qr_reduced *r, qr_analysis *a);
 
 /* Luma of a 32 bpp page with the Rec. 601 weights a JPEG's Y channel uses,
  * so a colour page measures the same whether the decoder gave RGB or only

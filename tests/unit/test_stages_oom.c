@@ -179,7 +179,7 @@ static PIX *page_faint_streak(void)
  * each mark it selects). */
 static PIX *page_dots(void)
 {
-    PIX *text = qr_test_text_page(1240, 1748, 16, 420);
+    PIX *text = qr_test_text_page(1240, 1748, 16, 520);
     PIX *grid = pixCreateTemplate(text);
     for (int y = 0; y < 1748; y += 6)
         for (int x = 0; x < 1240; x += 6)
@@ -193,11 +193,11 @@ static PIX *page_dots(void)
 /* Dark paper thresholded by the scanner: text under dense speckle. */
 static PIX *page_speckled(void)
 {
-    PIX *text = qr_test_text_page(1240, 1748, 16, 120);
+    PIX *text = qr_test_text_page(874, 1240, 16, 90);
     PIX *p = turned(text, 2.0);
     unsigned s = 7;
-    for (int y = 0; y + 1 < 1748; y += 2)
-        for (int x = 0; x + 1 < 1240; x += 2) {
+    for (int y = 0; y + 1 < 1240; y += 2)
+        for (int x = 0; x + 1 < 874; x += 2) {
             s = s * 1103515245u + 12345u;
             if (((s >> 16) & 0xffff) < (unsigned)(0.3 * 65536))
                 pixRasterop(p, x, y, 2, 2, PIX_SET, NULL, 0, 0);

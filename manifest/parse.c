@@ -68,15 +68,9 @@ static size_t utf8_bad_column(const unsigned char *s, size_t n)
 static void on_field(void *s, size_t len, void *data)
 {
     parse_ctx *c = data;
-    if (c->n_fields == c->cap_fields) {
-        size_t cap = c->cap_fields ? 2 * c->cap_fields : 16;
-        char **f = qr_malloc_array(cap, sizeof *f);
-        if (!f) { c->m->oom = true; return; }
-        if (c->n_fields)
-            memcpy(f, c->fields, c->n_fields * sizeof *f);
-        free(c->fields);
-        c->fields = f;
-        c->cap_fields = cap;
+    if (qr_grow(&c->fields, &c->cap_fields, c->n_fields + 1, sizeof *c->fields) != QR_OK) {
+        c->m->oom = true;
+        return;
     }
     char *v = mf_strndup(c->m, s ? s : "", s ? len : 0);
     if (v)

@@ -5,13 +5,17 @@
  *
  * Input layout (what libFuzzer mutates):
  *   byte 0            bit 0: PDF/A-1b (else 2b); bits 1-2: pages - 1 (1..4);
- *                     bit 3: no provenance; bit 4: no title
+ *                     bit 3: no provenance; bit 4: no title; bit 5: dates
+ *                     from the input (else 2023-11-14)
  *   8 bytes a page    kind (G4, G4 inverted, JPEG gray, JPEG colour, Flate
  *                     1 bpc, Flate gray, Flate colour), width - 1, height - 1,
  *                     x and y resolution (0 = invalid, 255 = tiny, else
  *                     5 dpi steps), view turn (low 2 bits; bit 2 makes it an
  *                     invalid 45), view rotation (signed, 0.4 deg steps, so
  *                     beyond +-45 is reached), bitmap pattern and seed
+ *   16 bytes          with bit 5: creation and modification time, any
+ *                     64-bit time_t (SOURCE_DATE_EPOCH reaches the writer
+ *                     unchecked)
  *   the rest          strings split at NUL bytes: title, source, sha256,
  *                     encoding, note, then key/value pairs of metadata and
  *                     override fields; raw bytes, so invalid UTF-8 and XML's
@@ -208,8 +212,17 @@ static void strings_free(fz_strings *s)
     s->n = 0;
 }
 
+static time_t take_time(fz_reader *r)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)take(r) << (8 * i);
+    return (time_t)v;
+}
+
 /* Metadata key/value pairs from strings 5.. and one override after them. */
-static void finish(qr_pdf **pdf, const fz_strings *s, bool no_title, int pages)
+static void finish(qr_pdf **pdf, const fz_strings *s, bool no_title, const time_t when[2],
+                   int pages)
 {
     qr_kv kv[(MAX_STRINGS - 5) / 2];
     size_t n_kv = 0;
@@ -219,7 +232,7 @@ static void finish(qr_pdf **pdf, const fz_strings *s, bool no_title, int pages)
                            .reason = str(s, 6) ? str(s, 6) : "", .by = str(s, 7) ? str(s, 7) : "",
                            .at = "2024-01-02T03:04:05Z"};
     const char *title = no_title ? NULL : str(s, 0);
-    qr_pdf_meta meta = {.title = title, .created = 1700000000, .modified = 1700000000,
+    qr_pdf_meta meta = {.title = title, .created = when[0], .modified = when[1],
                         .extra = n_kv ? kv : NULL, .n_extra = n_kv,
                         .overrides = s->n > 5 ? &ovr : NULL, .n_overrides = s->n > 5};
     qr_err err = {0};
@@ -249,6 +262,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t page_bytes = (size_t)n_pages * PAGE_BYTES;
     r.p += page_bytes < r.left ? page_bytes : r.left;
     r.left -= page_bytes < r.left ? page_bytes : r.left;
+    time_t when[2] = {1700000000, 1700000000};
+    if (head & 32) {
+        when[0] = take_time(&r);
+        when[1] = take_time(&r);
+    }
     fz_strings s;
     split(&r, &s);
     char path[700];
@@ -260,7 +278,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int added = 0;
     for (int i = 0; i < n_pages; i++)
         added += add_page(pdf, &pages, &s, !(head & 8), i + 1);
-    finish(&pdf, &s, (head & 16) != 0, added);
+    finish(&pdf, &s, (head & 16) != 0, when, added);
     strings_free(&s);
     return 0;
 }

@@ -399,7 +399,13 @@ static void cursor_free(void *c)
     free(cur);
 }
 
-/* Position the cursor on member s (reopening when needed); returns its entry. */
+/* Position the cursor on member s (reopening when needed); returns its entry.
+ * A cursor that has read members' data may stand elsewhere than enumeration,
+ * which only skipped: in a damaged box (a stored zip member whose sizes
+ * disagree) libarchive skips one length and reads another, and the next
+ * header is then not the one enumeration found. So a cursor that misses the
+ * member is dropped and the box read again from its start, skipping like
+ * enumeration; only a fresh miss means the archive changed. */
 static int cursor_seek(qr_delivery *d, const qr_delivery_source *s, struct archive_entry **e,
                        qr_err *err)
 {
@@ -409,6 +415,7 @@ static int cursor_seek(qr_delivery *d, const qr_delivery_source *s, struct archi
         cursor_free(cur);
         cur = p->cursor = NULL;
     }
+    bool fresh = !cur;
     if (!cur) {
         cur = calloc(1, sizeof *cur);
         if (!cur || !(cur->path = qr_strdup(s->abs_path))) {
@@ -424,19 +431,25 @@ static int cursor_seek(qr_delivery *d, const qr_delivery_source *s, struct archi
             return qr_err_set(err, QR_ECORRUPT, "%s: cannot open the archive: %s", s->name,
                               arc_reason(cur->a, "libarchive gives no reason"));
     }
+    int r = ARCHIVE_OK;
     while (cur->next_index <= s->index) {
-        int r = archive_read_next_header(cur->a, e);
-        if (r == ARCHIVE_EOF)
-            return qr_err_set(err, QR_EIO, "%s: archive changed since it was enumerated", s->name);
+        r = archive_read_next_header(cur->a, e);
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-            return qr_err_set(err, QR_ECORRUPT, "%s: %s", s->name,
-                              arc_reason(cur->a, "unreadable member header"));
+            break;
         cur->next_index++;
     }
-    const char *nm = archive_entry_pathname(*e);
-    if (!nm || strcmp(nm, s->member) != 0)
-        return qr_err_set(err, QR_EIO, "%s: archive changed since it was enumerated", s->name);
-    return QR_OK;
+    const char *nm = cur->next_index > s->index ? archive_entry_pathname(*e) : NULL;
+    if (nm && strcmp(nm, s->member) == 0)
+        return QR_OK;
+    if (!fresh) {
+        cursor_free(cur);
+        p->cursor = NULL;
+        return cursor_seek(d, s, e, err);
+    }
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN && r != ARCHIVE_EOF)
+        return qr_err_set(err, QR_ECORRUPT, "%s: %s", s->name,
+                          arc_reason(cur->a, "unreadable member header"));
+    return qr_err_set(err, QR_EIO, "%s: archive changed since it was enumerated", s->name);
 }
 
 /* The data of the member the cursor is on, into a new buffer. */

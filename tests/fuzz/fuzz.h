@@ -37,6 +37,13 @@ void fuzz_remove_tree(const char *path);
         if (!(cond))                                                                   \
             fuzz_fail(__FILE__, __LINE__, #cond);                                      \
     } while (0)
+/* The same, with the library's message (a qr_err's msg) printed too. */
+#define FUZZ_ASSERT_MSG(cond, msg)                                                     \
+    do {                                                                               \
+        if (!(cond))                                                                   \
+            fuzz_fail_msg(__FILE__, __LINE__, #cond, msg);                             \
+    } while (0)
 _Noreturn void fuzz_fail(const char *file, int line, const char *what);
+_Noreturn void fuzz_fail_msg(const char *file, int line, const char *what, const char *msg);
 
 #endif

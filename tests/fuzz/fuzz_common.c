@@ -24,6 +24,12 @@ _Noreturn void fuzz_fail(const char *file, int line, const char *what)
     abort();
 }
 
+_Noreturn void fuzz_fail_msg(const char *file, int line, const char *what, const char *msg)
+{
+    fprintf(stderr, "%s:%d: message: %s\n", file, line, msg);
+    fuzz_fail(file, line, what);
+}
+
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;

@@ -62,7 +62,8 @@ static int read_one(qr_delivery *d, const qr_delivery_source *s, uint8_t **data,
 {
     qr_err err = {0};
     int rc = qr_delivery_read_source(d, s, MAX_MEMBER_BYTES, data, len, &err);
-    FUZZ_ASSERT(rc == QR_OK || rc == QR_ECORRUPT || rc == QR_ELIMIT || rc == QR_ENOMEM);
+    FUZZ_ASSERT_MSG(rc == QR_OK || rc == QR_ECORRUPT || rc == QR_ELIMIT || rc == QR_ENOMEM,
+                    err.msg);
     if (rc != QR_OK) {
         FUZZ_ASSERT(err.msg[0] && *data == NULL);
         return rc;
@@ -95,7 +96,7 @@ static void read_all(qr_delivery *d)
         return;
     uint8_t *again = NULL;
     size_t len = 0;
-    FUZZ_ASSERT(read_one(d, first, &again, &len) == QR_OK);
+    FUZZ_ASSERT(read_one(d, first, &again, &len) == QR_OK); /* read_one names the error */
     FUZZ_ASSERT(len == first_len && memcmp(again, first_data, len) == 0);
     free(again);
     free(first_data);
@@ -113,7 +114,7 @@ static void open_as(const char *layout, const uint8_t *data, size_t size)
     qr_delivery *d = NULL;
     qr_err err = {0};
     int rc = qr_delivery_open(dir, layout, &d, &err);
-    FUZZ_ASSERT(rc == QR_OK || rc == QR_ENOMEM);
+    FUZZ_ASSERT_MSG(rc == QR_OK || rc == QR_ENOMEM, err.msg);
     if (rc == QR_OK) {
         FUZZ_ASSERT(d != NULL);
         check_issues(d);

@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import warnings
 import zipfile
 
 from PIL import Image
@@ -111,12 +112,28 @@ def image_seeds(pages, tmp):
     seeds["palette.png"] = save(colour.convert("P", palette=Image.ADAPTIVE, colors=16), "PNG")
     seeds["rgba-interlaced.png"] = save(colour.convert("RGBA"), "PNG", interlace=1)
     seeds["bilevel.png"] = save(bitonal, "PNG", dpi=dpi)
+    seeds["palette.tif"] = save(colour.convert("P", palette=Image.ADAPTIVE, colors=16), "TIFF",
+                                compression="tiff_lzw")
+    seeds["gray16.tif"] = save(gray.convert("I;16"), "TIFF")
+    seeds["cmyk.tif"] = save(colour.convert("CMYK"), "TIFF", compression="tiff_lzw")
+    seeds["rgba.tif"] = save(colour.convert("RGBA"), "TIFF", compression="tiff_adobe_deflate")
+    seeds["gray-alpha.png"] = save(gray.convert("LA"), "PNG")
+    seeds["gray4.png"] = save(gray.convert("P", palette=Image.ADAPTIVE, colors=16), "PNG", bits=4)
+    seeds["trns.png"] = save(gray, "PNG", transparency=255)
+    seeds["q100-444.jpg"] = save(colour, "JPEG", quality=100, subsampling=0)
+    seeds["gray-progressive.jpg"] = save(gray, "JPEG", quality=30, progressive=True, dpi=dpi)
     tiffcp = shutil.which("tiffcp")
     if tiffcp:
-        src, dst = os.path.join(tmp, "in.tif"), os.path.join(tmp, "big.tif")
-        write(src, seeds["multipage.tif"])
-        if subprocess.run([tiffcp, "-8", src, dst]).returncode == 0:
-            seeds["bigtiff.tif"] = open(dst, "rb").read()
+        variants = {"bigtiff.tif": ("multipage.tif", ["-8"]),
+                    "tiled.tif": ("gray-tiff_lzw.tif", ["-t", "-w", "64", "-l", "64"]),
+                    "planar.tif": ("rgb-raw.tif", ["-p", "separate", "-c", "zip"]),
+                    "g3-2d.tif": ("page-0001.tif", ["-c", "g3:2d"]),
+                    "rgb-jpeg-ycbcr.tif": ("rgb-raw.tif", ["-c", "jpeg", "-r", "16"])}
+        for name, (base, opts) in variants.items():
+            src, dst = os.path.join(tmp, "in.tif"), os.path.join(tmp, name)
+            write(src, seeds[base])
+            if subprocess.run([tiffcp] + opts + [src, dst], stderr=subprocess.DEVNULL).returncode == 0:
+                seeds[name] = open(dst, "rb").read()
     return seeds
 
 
@@ -160,6 +177,7 @@ def tar_bytes(members, fmt=tarfile.PAX_FORMAT, cut=None):
 
 
 def zip_bytes(members, cut=None):
+    warnings.filterwarnings("ignore", "Duplicate name")  # a member given twice is the point
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for name, data, kind in members:

@@ -494,9 +494,11 @@ static int arc_read_source(qr_delivery *d, const qr_delivery_source *s, size_t m
     int rc = cursor_seek(d, s, &e, err);
     if (rc == QR_OK)
         rc = cursor_read(p->cursor, s, max_bytes, data, len, err);
-    else if (p->cursor) {
+    if (rc != QR_OK && p->cursor) {
+        /* start afresh next time: after a failed read libarchive may stand
+         * anywhere, and its next member could come with another's bytes */
         cursor_free(p->cursor);
-        p->cursor = NULL; /* start afresh next time */
+        p->cursor = NULL;
     }
     utf8_leave(&u);
     return rc;

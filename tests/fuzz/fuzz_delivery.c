@@ -96,7 +96,9 @@ static void read_all(qr_delivery *d)
         return;
     uint8_t *again = NULL;
     size_t len = 0;
-    FUZZ_ASSERT(read_one(d, first, &again, &len) == QR_OK); /* read_one names the error */
+    qr_err err = {0};
+    int rc = qr_delivery_read_source(d, first, MAX_MEMBER_BYTES, &again, &len, &err);
+    FUZZ_ASSERT_MSG(rc == QR_OK, err.msg);
     FUZZ_ASSERT(len == first_len && memcmp(again, first_data, len) == 0);
     free(again);
     free(first_data);

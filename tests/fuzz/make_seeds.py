@@ -254,6 +254,22 @@ def tiff(width, height, comp=4, strip=b"\0" * 8, next_ifd=0, bps=1, spp=1, photo
     return out + struct.pack("<I", next_ifd) + strip
 
 
+def tiled_tiff(width, height, tile_w, tile_h, tile):
+    """A little-endian 8-bit gray TIFF made of one deflate tile of the given size."""
+    tags = [(256, 4, width), (257, 4, height), (258, 3, 8), (259, 3, 8), (262, 3, 1),
+            (277, 3, 1), (322, 4, tile_w), (323, 4, tile_h), (324, 4, 0), (325, 4, len(tile))]
+    ifd_off = 8
+    data_off = ifd_off + 2 + 12 * len(tags) + 4
+    out = b"II*\0" + struct.pack("<I", ifd_off) + struct.pack("<H", len(tags))
+    for tag, typ, val in tags:
+        val = data_off if tag == 324 else val
+        if typ == 3:
+            out += struct.pack("<HHIHH", tag, typ, 1, val, 0)
+        else:
+            out += struct.pack("<HHII", tag, typ, 1, val)
+    return out + struct.pack("<I", 0) + tile
+
+
 def jpeg_sof(width, height):
     """SOI, a baseline frame header and no scan: the header alone."""
     sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
@@ -271,8 +287,16 @@ def png_ihdr(width, height, depth=8, colour=0):
 
 
 def regress_cases(images):
+    import zlib
     g4 = images["page-0001.tif"]
+    jpg = images["page-0002.jpg"]
+    sof = jpg.index(b"\xff\xc0")
     image = {
+        # issue 18: a 16x16 page made of one 65536x65536 deflate tile (4 GiB
+        # of tile buffer), and a JPEG cut inside its frame header
+        "edge-tiff-tiled-bomb.tif": tiled_tiff(16, 16, 65536, 65536,
+                                               zlib.compress(b"\0" * (1 << 20), 9)),
+        "edge-jpeg-cut-in-sof.jpg": jpg[:sof + 7],
         "edge-empty.bin": b"",
         "edge-tiff-magic-only.tif": b"II*",
         "edge-tiff-bomb-65535.tif": tiff(65535, 65535),
@@ -297,6 +321,11 @@ def regress_cases(images):
         "edge-pages-range.csv": b"file_id,expected_pages\nA,100000\nB,100001\nC,-1\nD,1e3\n"
                                 b"E,99999999999999999999\n",
         "edge-duplicate-header.csv": b"file_id,file_id,expected_pages\nA,B,1\n",
+        # issue 18: a NUL inside an id (once reported as a duplicate of "A"),
+        # control characters in titles
+        "edge-nul-in-id.csv": b"file_id,expected_pages\nA\0B,1\nA,2\n",
+        "edge-control-chars-title.csv": b"file_id,expected_pages,title\nA,1,a\x01b\x1b[31mred\x7f\n"
+                                        b"B,1,\"tab\there\rcr\"\nC,1,\xc2\x85nel\n",
     }
     profile = {
         "edge-long-line.ini": b"[skew]\nmax_skew_deg = " + b"1" * 5000 + b"\n",

@@ -17,6 +17,7 @@
 #ifndef QR_PDF_INT_H
 #define QR_PDF_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -42,6 +43,17 @@ void qr_pdf_out_printf(qr_pdf_out *o, const char *fmt, ...) __attribute__((forma
 /* Write the buffer out; returns 0 or the sticky errno. */
 int qr_pdf_out_flush(qr_pdf_out *o);
 void qr_pdf_out_release(qr_pdf_out *o); /* frees buffer and hash; fd is the caller's */
+
+/* ---- file system calls (pdf_fs.c): retried when a signal interrupts them -- */
+
+/* Create path for writing (O_EXCL): a descriptor, or -1 with errno. */
+int qr_pdf_fs_create(const char *path);
+/* fsync a descriptor, or a directory by name: 0 or an errno. */
+int qr_pdf_fs_fsync(int fd);
+int qr_pdf_fs_fsync_dir(const char *dir);
+/* Rename from to to; unless replace, fail with EEXIST rather than replace
+ * an existing file. 0 or an errno. */
+int qr_pdf_fs_rename(const char *from, const char *to, bool replace);
 
 /* ---- cross-reference (pdf_xref.c) --------------------------------------- */
 
@@ -92,9 +104,13 @@ void qr_pdf_tree_free(qr_pdf_tree *t);
 /* ---- text and numbers (pdf_text.c) -------------------------------------- */
 
 /* A copy of s as valid UTF-8 holding only characters XML 1.0 allows:
- * invalid sequences become U+FFFD, forbidden characters are dropped.
- * NULL on ENOMEM. */
+ * invalid sequences become U+FFFD, a character XML forbids (C0 controls
+ * but tab, LF, CR; U+FFFE, U+FFFF) becomes the text \uXXXX. NULL on ENOMEM. */
 char *qr_pdf_clean_utf8(const char *s);
+/* The same, also counting the characters written as \uXXXX (*n_escaped)
+ * and giving the first of them (*first_escaped, untouched when none); either
+ * pointer may be NULL. */
+char *qr_pdf_clean_text(const char *s, size_t *n_escaped, uint32_t *first_escaped);
 /* Append s (clean UTF-8) as a PDF text string: a literal string when it is
  * plain printable ASCII, else UTF-16BE with BOM as a hex string. */
 int qr_pdf_text_string(qr_buf *b, const char *s);
@@ -106,9 +122,23 @@ void qr_pdf_num(double v, char out[40]);
 
 /* ---- XMP (xmp.c) -------------------------------------------------------- */
 
+/* Whom a warning about a metadata value names: the archive (its final
+ * path) and, once finish knows it, the document's title (the file id for
+ * quire ingest), both as cleaned text. */
+typedef struct qr_pdf_warn {
+    const char *archive;
+    const char *file;     /* NULL until known */
+} qr_pdf_warn;
+
+/* qr_pdf_clean_text, and when characters had to be written as \uXXXX a
+ * one-line warning on stderr naming the archive, the file and the field
+ * (w NULL: no warning). NULL on ENOMEM. */
+char *qr_pdf_clean_warn(const qr_pdf_warn *w, const char *field, const char *s);
+
 typedef struct qr_xmp_spool {
     FILE *f;
     uint64_t bytes;
+    const qr_pdf_warn *warn; /* may be NULL */
 } qr_xmp_spool;
 
 /* Open an unlinked spool file in dir (O_TMPFILE), else tmpfile(). */
@@ -128,6 +158,7 @@ typedef struct qr_xmp_doc {
     size_t n_extra;
     const qr_pdf_override *overrides;
     size_t n_overrides;
+    const qr_pdf_warn *warn;   /* may be NULL */
 } qr_xmp_doc;
 
 int qr_xmp_write(qr_pdf_out *o, qr_pdf_xref *x, uint32_t num, const qr_xmp_doc *doc,

@@ -9,10 +9,21 @@
  * with a byte-order mark; the XMP side is XML-escaped UTF-8, with tab, CR
  * and LF as character references so XML parsers keep them verbatim.
  *
+ * A character XML cannot carry (a control character other than tab, LF and
+ * CR, or the non-characters U+FFFE and U+FFFF) is written as the six ASCII
+ * characters \uXXXX rather than dropped: a title "A<U+0001>B" reads
+ * "A\u0001B". Dropping it lost information without a trace, and U+FFFD
+ * would keep the trace but not which character it was; \uXXXX keeps both,
+ * stays plain ASCII in Info and XMP alike, and is what JSON would write.
+ * (It cannot be told from the same six characters typed in a title; the
+ * writer warns whenever it escapes, see qr_pdf_clean_warn.) Invalid UTF-8
+ * bytes, which are no character at all, become U+FFFD.
+ *
  * Numbers are formatted by hand so the bytes do not depend on the locale.
  * Pure functions; any thread.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,11 +86,11 @@ static size_t utf8_put(uint32_t c, char *o)
     return 4;
 }
 
-char *qr_pdf_clean_utf8(const char *s)
+char *qr_pdf_clean_text(const char *s, size_t *n_escaped, uint32_t *first_escaped)
 {
-    size_t len = strlen(s), cap;
-    /* U+FFFD (3 bytes) may replace each single invalid byte. */
-    if (!qr_mul_size(len, 3, &cap) || !qr_add_size(cap, 1, &cap))
+    size_t len = strlen(s), cap, n = 0;
+    /* \uXXXX (6 bytes) may replace a single byte (a C0 control). */
+    if (!qr_mul_size(len, 6, &cap) || !qr_add_size(cap, 1, &cap))
         return NULL;
     char *out = malloc(cap);
     if (!out)
@@ -89,11 +100,24 @@ char *qr_pdf_clean_utf8(const char *s)
     while (*p) {
         uint32_t c;
         p += utf8_next(p, &c);
-        if (xml_char_ok(c))
+        if (xml_char_ok(c)) {
             o += utf8_put(c, out + o);
+            continue;
+        }
+        if (n++ == 0 && first_escaped)
+            *first_escaped = c;
+        snprintf(out + o, 7, "\\u%04X", (unsigned)c); /* c < 0x10000: C0, FFFE, FFFF */
+        o += 6;
     }
     out[o] = '\0';
+    if (n_escaped)
+        *n_escaped = n;
     return out;
+}
+
+char *qr_pdf_clean_utf8(const char *s)
+{
+    return qr_pdf_clean_text(s, NULL, NULL);
 }
 
 static bool plain_ascii(const char *s)

@@ -94,7 +94,8 @@ typedef struct qr_pdf_override {
 } qr_pdf_override;
 
 typedef struct qr_pdf_meta {
-    const char *title;        /* the file's id */
+    const char *title;        /* the document's title (the manifest's, else the file id) */
+    const char *name;         /* what warnings call the document (the file id); NULL = title */
     const char *producer;     /* defaults to "quire <version>"; Creator(Tool) is always that */
     time_t created;           /* CreationDate / xmp:CreateDate */
     time_t modified;          /* ModDate / xmp:ModifyDate / MetadataDate */
@@ -124,8 +125,10 @@ int qr_pdf_page_count(const qr_pdf *pdf);
  * (computed while writing: no re-read) and *pdf is NULL. On failure the
  * temporary file is removed and *pdf is NULL. A document needs >= 1 page.
  * Strings in meta and in the pages' provenance may be any bytes: invalid
- * UTF-8 becomes U+FFFD and characters XML cannot carry are dropped, the same
- * way in the Info dictionary and in the XMP packet. */
+ * UTF-8 becomes U+FFFD and a character XML cannot carry (a control
+ * character) is written as the text \uXXXX, the same way in the Info
+ * dictionary and in the XMP packet, with a warning on stderr naming the
+ * archive, the file (the title) and the field. */
 int qr_pdf_finish(qr_pdf **pdf, const qr_pdf_meta *meta, uint8_t sha256[32], qr_err *err);
 /* As qr_pdf_open, but the document is written to tmp_path (which must not
  * exist: it is created with O_EXCL) instead of a name beside final_path;

@@ -21,7 +21,15 @@
  * extension schema's pdfaType:namespaceURI says.
  *
  * Every string is cleaned (valid UTF-8, XML 1.0 characters only) and
- * escaped. Runs on the thread that owns the qr_pdf.
+ * escaped. A character XML cannot carry is written as \uXXXX text
+ * (pdf_text.c says why), and the operator is told: one line on stderr per
+ * field, naming the archive, the file and the field, e.g.
+ *   quire: warning: out/F-1.pdf (file F-1): metadata 'title': 1 control
+ *   character written as \uXXXX text (first \u0001): XMP cannot hold it
+ * The writer has no diagnostics stream of its callers, and a value changed
+ * without a word is what this is against; one fprintf per line keeps lines
+ * whole when several archives are written at once. Runs on the thread that
+ * owns the qr_pdf.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,12 +72,31 @@ void qr_xmp_spool_close(qr_xmp_spool *s)
     s->f = NULL;
 }
 
+/* ---- cleaning, with a warning when a value had to change ------------------ */
+
+char *qr_pdf_clean_warn(const qr_pdf_warn *w, const char *field, const char *s)
+{
+    size_t n = 0;
+    uint32_t first = 0;
+    char *clean = qr_pdf_clean_text(s, &n, &first);
+    if (!clean || n == 0 || !w)
+        return clean;
+    fprintf(stderr, "quire: warning: %s%s%s%s: %s: %zu control character%s written as \\uXXXX "
+            "text (first \\u%04X): XMP cannot hold %s\n", w->archive ? w->archive : "archive",
+            w->file ? " (file " : "", w->file ? w->file : "", w->file ? ")" : "", field, n,
+            n == 1 ? "" : "s", (unsigned)first, n == 1 ? "it" : "them");
+    return clean;
+}
+
 /* Append <prefix:name>escaped value</prefix:name> when value is not NULL. */
-static int field_text(qr_buf *b, const char *name, const char *value)
+static int field_text(qr_buf *b, const qr_pdf_warn *w, int page, const char *name,
+                      const char *value)
 {
     if (!value)
         return QR_OK;
-    char *clean = qr_pdf_clean_utf8(value);
+    char field[64];
+    snprintf(field, sizeof field, "page %d %s", page, name);
+    char *clean = qr_pdf_clean_warn(w, field, value);
     if (!clean)
         return QR_ENOMEM;
     int rc = qr_buf_printf(b, "  <quirePage:%s>", name);
@@ -88,18 +115,18 @@ static int field_num(qr_buf *b, const char *name, double v)
     return qr_buf_printf(b, "  <quirePage:%s>%s</quirePage:%s>\n", name, n, name);
 }
 
-static int page_fragment(qr_buf *b, int page, const qr_pdf_prov *p)
+static int page_fragment(qr_buf *b, const qr_pdf_warn *w, int page, const qr_pdf_prov *p)
 {
     int rc = qr_buf_printf(b, " <rdf:li rdf:parseType=\"Resource\">\n"
                               "  <quirePage:page>%d</quirePage:page>\n", page);
     if (rc == QR_OK)
-        rc = field_text(b, "source", p->source);
+        rc = field_text(b, w, page, "source", p->source);
     if (rc == QR_OK)
-        rc = field_text(b, "sha256", p->sha256);
+        rc = field_text(b, w, page, "sha256", p->sha256);
     if (rc == QR_OK)
-        rc = field_text(b, "encoding", p->encoding);
+        rc = field_text(b, w, page, "encoding", p->encoding);
     if (rc == QR_OK)
-        rc = field_text(b, "stored", p->stored);
+        rc = field_text(b, w, page, "stored", p->stored);
     if (rc == QR_OK && p->xdpi > 0)
         rc = field_num(b, "xdpi", p->xdpi);
     if (rc == QR_OK && p->ydpi > 0)
@@ -115,7 +142,7 @@ static int page_fragment(qr_buf *b, int page, const qr_pdf_prov *p)
     if (rc == QR_OK && p->view_rotate_deg != 0)
         rc = field_num(b, "deskew", p->view_rotate_deg);
     if (rc == QR_OK)
-        rc = field_text(b, "note", p->note);
+        rc = field_text(b, w, page, "note", p->note);
     if (rc == QR_OK)
         rc = qr_buf_printf(b, " </rdf:li>\n");
     return rc;
@@ -125,7 +152,7 @@ int qr_xmp_spool_page(qr_xmp_spool *s, int page, const qr_pdf_prov *prov, qr_err
 {
     static const qr_pdf_prov none = { 0 };
     qr_buf b = { 0 };
-    int rc = page_fragment(&b, page, prov ? prov : &none);
+    int rc = page_fragment(&b, s->warn, page, prov ? prov : &none);
     if (rc != QR_OK) {
         qr_buf_free(&b);
         return qr_err_set(err, rc, "page %d: out of memory for its metadata", page);
@@ -307,10 +334,12 @@ static int identity(qr_buf *b, const qr_xmp_doc *d)
     return rc;
 }
 
-static int kv_entry(qr_buf *b, const qr_kv *kv)
+static int kv_entry(qr_buf *b, const qr_pdf_warn *w, const qr_kv *kv)
 {
-    char *k = qr_pdf_clean_utf8(kv->key ? kv->key : "");
-    char *v = qr_pdf_clean_utf8(kv->value ? kv->value : "");
+    char *k = qr_pdf_clean_warn(w, "a metadata key", kv->key ? kv->key : "");
+    char field[160];
+    snprintf(field, sizeof field, "metadata '%.120s'", k ? k : "");
+    char *v = k ? qr_pdf_clean_warn(w, field, kv->value ? kv->value : "") : NULL;
     int rc = k && v ? QR_OK : QR_ENOMEM;
     if (rc == QR_OK)
         rc = qr_buf_printf(b, "   <rdf:li rdf:parseType=\"Resource\"><quireKV:key>");
@@ -328,9 +357,11 @@ static int kv_entry(qr_buf *b, const qr_kv *kv)
 }
 
 /* <quireOverride:name>value</quireOverride:name>, the value cleaned. */
-static int override_text(qr_buf *b, const char *name, const char *value)
+static int override_text(qr_buf *b, const qr_pdf_warn *w, const char *name, const char *value)
 {
-    char *clean = qr_pdf_clean_utf8(value ? value : "");
+    char field[64];
+    snprintf(field, sizeof field, "override %s", name);
+    char *clean = qr_pdf_clean_warn(w, field, value ? value : "");
     if (!clean)
         return QR_ENOMEM;
     int rc = qr_buf_printf(b, "<quireOverride:%s>", name);
@@ -342,19 +373,19 @@ static int override_text(qr_buf *b, const char *name, const char *value)
     return rc;
 }
 
-static int override_entry(qr_buf *b, const qr_pdf_override *o)
+static int override_entry(qr_buf *b, const qr_pdf_warn *w, const qr_pdf_override *o)
 {
     int rc = qr_buf_printf(b, "   <rdf:li rdf:parseType=\"Resource\">");
     if (rc == QR_OK)
-        rc = override_text(b, "kind", o->kind);
+        rc = override_text(b, w, "kind", o->kind);
     if (rc == QR_OK)
         rc = qr_buf_printf(b, "<quireOverride:page>%d</quireOverride:page>", o->page);
     if (rc == QR_OK)
-        rc = override_text(b, "reason", o->reason);
+        rc = override_text(b, w, "reason", o->reason);
     if (rc == QR_OK)
-        rc = override_text(b, "by", o->by);
+        rc = override_text(b, w, "by", o->by);
     if (rc == QR_OK)
-        rc = override_text(b, "at", o->at);
+        rc = override_text(b, w, "at", o->at);
     return rc == QR_OK ? qr_buf_printf(b, "</rdf:li>\n") : rc;
 }
 
@@ -364,7 +395,7 @@ static int overrides(qr_buf *b, const qr_xmp_doc *d)
         return QR_OK;
     int rc = qr_buf_printf(b, "  <quire:overrides><rdf:Seq>\n");
     for (size_t i = 0; i < d->n_overrides && rc == QR_OK; i++)
-        rc = override_entry(b, &d->overrides[i]);
+        rc = override_entry(b, d->warn, &d->overrides[i]);
     return rc == QR_OK ? qr_buf_printf(b, "  </rdf:Seq></quire:overrides>\n") : rc;
 }
 
@@ -386,7 +417,7 @@ static int packet_head(qr_buf *b, const qr_xmp_doc *d)
     if (rc == QR_OK && d->n_extra > 0) {
         rc = qr_buf_printf(b, "  <quire:meta><rdf:Seq>\n");
         for (size_t i = 0; i < d->n_extra && rc == QR_OK; i++)
-            rc = kv_entry(b, &d->extra[i]);
+            rc = kv_entry(b, d->warn, &d->extra[i]);
         if (rc == QR_OK)
             rc = qr_buf_printf(b, "  </rdf:Seq></quire:meta>\n");
     }

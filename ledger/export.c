@@ -85,22 +85,10 @@ int qr_ledger_export_format_from_name(const char *name)
     return strcmp(name, "csv") == 0 ? QR_EXPORT_CSV : strcmp(name, "json") == 0 ? QR_EXPORT_JSON : -1;
 }
 
-static void csv_text(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
-/* One value as CSV or JSON; `list` splits a ';' list into a JSON array. */
+/* One value as CSV or JSON; `list` splits a ';' list into a JSON array.
+ * Every CSV cell, numbers too, goes through qr_csv_cell (util/csv_out.c):
+ * text that a spreadsheet would run as a formula is guarded there, and a
+ * number ("-0.5") is left a number. */
 static void put_value(FILE *out, sqlite3_stmt *st, int i, bool json, bool list)
 {
     char num[40];
@@ -109,18 +97,25 @@ static void put_value(FILE *out, sqlite3_stmt *st, int i, bool json, bool list)
         fputs(json ? (list ? "[]" : "null") : "", out);
         break;
     case SQLITE_INTEGER:
-        fprintf(out, "%lld", (long long)sqlite3_column_int64(st, i));
+        snprintf(num, sizeof num, "%lld", (long long)sqlite3_column_int64(st, i));
+        if (json)
+            fputs(num, out);
+        else
+            qr_csv_cell(out, num);
         break;
     case SQLITE_FLOAT: {
         double v = sqlite3_column_double(st, i);
-        lg_fmt_double(v, num);
-        fputs(json && !isfinite(v) ? "null" : num, out);
+        qr_fmt_double(v, num);
+        if (json)
+            fputs(isfinite(v) ? num : "null", out);
+        else
+            qr_csv_cell(out, num);
         break;
     }
     default: {
         const char *s = (const char *)sqlite3_column_text(st, i);
         if (!json) {
-            csv_text(out, s);
+            qr_csv_cell(out, s);
             break;
         }
         qr_buf b = {0};
@@ -132,12 +127,12 @@ static void put_value(FILE *out, sqlite3_stmt *st, int i, bool json, bool list)
                 snprintf(kind, sizeof kind, "%.*s", (int)(n < 63 ? n : 63), p);
                 if (b.len > 1)
                     qr_buf_append(&b, ",", 1);
-                lg_json_str(&b, kind);
+                qr_json_str(&b, kind);
                 p += n + (p[n] == ';');
             }
             qr_buf_append(&b, "]", 1);
         } else {
-            lg_json_str(&b, s);
+            qr_json_str(&b, s);
         }
         if (b.data)
             fwrite(b.data, 1, b.len, out);

@@ -32,10 +32,6 @@ int lg_tx_close(qr_ledger *l, bool commit, qr_err *err);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" of the ledger's clock. */
 void lg_now(qr_ledger *l, char out[32]);
-/* Append s as a JSON string literal (quoted, escaped). */
-int lg_json_str(qr_buf *b, const char *s);
-/* Shortest "%g" text that reads back as the same double. */
-void lg_fmt_double(double v, char out[40]);
 
 /* Append one chained event inside the caller's transaction. */
 int lg_event_append(qr_ledger *l, int64_t batch, const char *file_id, const char *kind,
@@ -78,5 +74,19 @@ int lg_version_refusal(const char *path, int v, qr_err *err);
 
 /* qr_ledger_probe, also giving the schema version it read (0 when none). */
 int lg_probe(const char *path, qr_ledger_state *state, int *version, qr_err *err);
+
+/* When the file system is why path cannot be opened for writing (its folder
+ * takes no new file, so SQLite cannot make -wal and -shm there, or the file
+ * itself is read-only): QR_EFATAL with a message naming the file and the
+ * cause. QR_OK, err untouched, when no such cause is found. Call it with no
+ * connection open on path. (probe.c) */
+int lg_write_refusal(const char *path, qr_err *err);
+/* The "file:" URI that opens path for reading where its folder takes no new
+ * file, when that is safe: "mode=ro" when its -wal and -shm are both there,
+ * "immutable=1" when there is no -wal and the file system is mounted
+ * read-only (nobody can change the file then). NULL otherwise, with err
+ * saying why the ledger cannot be read there when the folder is the cause,
+ * untouched when it is not. The caller frees the URI. (probe.c) */
+char *lg_readonly_uri(const char *path, qr_err *err);
 
 #endif

@@ -230,9 +230,9 @@ static int plan_event(qr_ledger *l, const qr_ledger_plan_point *pts, size_t n,
     qr_buf_printf(&b, "{\"replace_all\":%s,\"points\":[", replace_all ? "true" : "false");
     for (size_t i = 0; i < n; i++) {
         qr_buf_printf(&b, "%s{\"date\":\"%s\",\"target_percent\":", i ? "," : "", pts[i].date);
-        lg_fmt_double(pts[i].percent, v);
+        qr_fmt_double(pts[i].percent, v);
         qr_buf_printf(&b, "%s,\"previous\":", v);
-        lg_fmt_double(prev[i], v);
+        qr_fmt_double(prev[i], v);
         qr_buf_printf(&b, "%s}", isnan(prev[i]) ? "null" : v);
     }
     qr_buf_printf(&b, "]}");
@@ -306,6 +306,32 @@ static bool interpolate(const qr_ledger_plan *c, int32_t d, double *percent)
     }
     *percent = c->v[c->n - 1].percent;
     return true;
+}
+
+/* The first day the plan reaches percent: inside the segment that crosses
+ * it, by linear interpolation (rounded to the nearest day); the first
+ * point's day when the plan starts above it. False when the plan never gets
+ * there (its last point is lower). */
+bool qr_ledger_plan_day_of(const qr_ledger_plan *c, double percent, int32_t *day)
+{
+    int32_t d0 = 0, d1 = 0;
+    if (c->n == 0 || !qr_ledger_date_parse(c->v[0].date, &d0))
+        return false;
+    if (c->v[0].percent >= percent) {
+        *day = d0;
+        return true;
+    }
+    for (size_t i = 0; i + 1 < c->n; i++) {
+        double p0 = c->v[i].percent, p1 = c->v[i + 1].percent;
+        if (p1 < percent || p1 <= p0)
+            continue;
+        qr_ledger_date_parse(c->v[i].date, &d0);
+        qr_ledger_date_parse(c->v[i + 1].date, &d1);
+        double t = (percent - p0) / (p1 - p0);
+        *day = d0 + (int32_t)lround(t * (double)(d1 - d0));
+        return true;
+    }
+    return false;
 }
 
 int qr_ledger_plan_value(qr_ledger *l, const char *date, double *percent, bool *has)

@@ -16,6 +16,15 @@
  *
  * A quire ledger is recognised by its tables (those of schema 1, which every
  * later schema keeps) and its PRAGMA user_version.
+ *
+ * The same looking serves a ledger the file system will not let us write
+ * (a read-only mount, a folder of someone else's): SQLite only says "unable
+ * to open database file", so lg_write_refusal finds the cause (can a file be
+ * made in the folder? can the file be written?) and names it, and
+ * lg_readonly_uri finds whether the ledger can still be read there: a WAL
+ * ledger needs its -shm index beside it, so without one only an immutable
+ * connection reads it, which is safe only when nothing can change the file
+ * (a read-only file system) and nothing is waiting in a -wal.
  */
 #include "ledger_int.h"
 
@@ -26,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define SQLITE_MAGIC "SQLite format 3"  /* 16 bytes with its NUL */
@@ -68,6 +78,61 @@ static int has_sqlite_header(const char *path, bool *yes, qr_err *err)
     return QR_OK;
 }
 
+/* The folder of path ("." for a bare name); NULL when out of memory. */
+static char *folder_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return qr_strdup(".");
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, path, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* 0 when a file can be made in dir, else the errno that says why not. The
+ * test file is an unnamed O_TMPFILE, gone when closed; where the file
+ * system has none, access(2) answers. */
+static int folder_refuses(const char *dir)
+{
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    int e = errno;
+    if (e == EROFS || e == EACCES || e == EPERM || e == ENOSPC || e == EDQUOT)
+        return e;
+    return access(dir, W_OK) == 0 ? 0 : errno;
+}
+
+/* "is on a read-only file system", "takes no new file: Permission denied". */
+static void folder_cause(int e, char out[128])
+{
+    if (e == EROFS)
+        snprintf(out, 128, "is on a read-only file system");
+    else
+        snprintf(out, 128, "takes no new file: %s", strerror(e));
+}
+
+int lg_write_refusal(const char *path, qr_err *err)
+{
+    char *dir = folder_of(path), cause[128];
+    int e = dir ? folder_refuses(dir) : 0, rc = QR_OK;
+    folder_cause(e, cause);
+    if (e)
+        rc = qr_err_set(err, QR_EFATAL, "ledger %s: cannot write to it: its folder %s %s "
+                        "(SQLite needs %s-wal and -shm beside it)", path, dir, cause, path);
+    else if (access(path, W_OK) != 0 && errno != ENOENT)
+        rc = qr_err_set(err, QR_EFATAL, "ledger %s: cannot write to it: %s", path,
+                        strerror(errno));
+    free(dir);
+    return rc;
+}
+
 /* "file:" URI of the absolute path, every byte outside [A-Za-z0-9/._~-]
  * percent-encoded, with the query. NULL when out of memory or unresolvable. */
 static char *file_uri(const char *path, const char *query)
@@ -89,6 +154,32 @@ static char *file_uri(const char *path, const char *query)
         sprintf(p, "?%s", query);
     }
     free(abs);
+    return uri;
+}
+
+char *lg_readonly_uri(const char *path, qr_err *err)
+{
+    char *dir = folder_of(path), *uri = NULL, cause[128];
+    int e = dir ? folder_refuses(dir) : 0;
+    struct statvfs vs;
+    folder_cause(e, cause);
+    if (!e) {
+        /* the folder is not the cause: the read-write open's message stands */
+    } else if (exists(path, "-wal") && exists(path, "-shm")) {
+        uri = file_uri(path, "mode=ro");
+    } else if (exists(path, "-wal")) {
+        qr_err_set(err, QR_EFATAL, "ledger %s: cannot read it: its last commits are in "
+                   "%s-wal, which is read through %s-shm, and its folder %s %s, so that "
+                   "cannot be made; copy the ledger with its -wal to a writable folder", path,
+                   path, path, dir, cause);
+    } else if (statvfs(dir, &vs) == 0 && (vs.f_flag & ST_RDONLY)) {
+        uri = file_uri(path, "immutable=1");
+    } else {
+        qr_err_set(err, QR_EFATAL, "ledger %s: cannot read it: its folder %s %s, and a "
+                   "ledger that may change is read through %s-shm beside it", path, dir, cause,
+                   path);
+    }
+    free(dir);
     return uri;
 }
 

@@ -79,6 +79,13 @@ int qr_ledger_open(const char *path, qr_ledger **out, qr_err *err);
  * anything qr_ledger_probe rejects so; QR_EFATAL for an older schema (the
  * message says its version and which commands upgrade it) or a newer one. */
 int qr_ledger_open_existing(const char *path, qr_ledger **out, qr_err *err);
+/* As qr_ledger_open_existing, for commands that only read. Where the
+ * ledger's folder takes no new file (a read-only file system), so SQLite
+ * cannot make the -shm a WAL reader needs, it is still read when that is
+ * safe: read-only with its -wal and -shm when both are there, immutable
+ * when there is no -wal and the file system is mounted read-only. Else
+ * QR_EFATAL naming the file and the cause. */
+int qr_ledger_open_readonly(const char *path, qr_ledger **out, qr_err *err);
 /* Close and set *l to NULL. */
 void qr_ledger_close(qr_ledger **l);
 /* The schema version of the open ledger (PRAGMA user_version). */
@@ -455,7 +462,9 @@ int qr_ledger_export_format_from_name(const char *name);
  *   files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version
  *   faults: file_id,page,kind,value,threshold,batch,accepted (1 = accepted,
  *           as defined under Reviewer accepts: it does not block)
- * CSV: header row, RFC 4180 quoting, "\n" line ends, empty field for NULL.
+ * CSV: header row, RFC 4180 quoting, "\n" line ends, empty field for NULL;
+ * a value a spreadsheet would run as a formula is written guarded, with a '
+ * in front (qr_csv_cell, util/qr_util.h; plain numbers stay as they are).
  * JSON: an array of objects with the same keys (null for NULL; pages' faults
  * is an array of strings). Rows come from each file's current outcome; files
  * covers every inventory file (pending when never delivered) plus delivered
@@ -512,6 +521,13 @@ typedef struct qr_ledger_status {
     char today[11];                /* the day the figures are for */
     bool has_plan;                 /* the plan has a target for today */
     double plan_percent;           /* that target; 0 without one */
+    /* Ahead (> 0) or behind (< 0) the plan: in percentage points (percent
+     * of pages minus the target), and in days (the day the plan reaches
+     * today's percent of pages, minus today; has_plan_days false when the
+     * plan never reaches it). Both 0 without a target for today. */
+    double plan_gap_points;
+    bool has_plan_days;
+    int64_t plan_gap_days;
     char plan_end[11];             /* first plan point at 100 %; "" = none */
     int64_t pages_7d, pages_30d;   /* pages newly digitized in the last 7 / 30 days */
     double pages_per_day_7d, pages_per_day_30d;
@@ -563,6 +579,28 @@ int qr_ledger_status_groups_get(qr_ledger *l, qr_ledger_status_by by,
                                 qr_ledger_status_groups *out, qr_err *err);
 void qr_ledger_status_groups_free(qr_ledger_status_groups *g);
 
+/*
+ * Faults per week, the trend the project office watches: for each of the
+ * n_weeks calendar weeks (Monday to Sunday, UTC) ending with the week of
+ * `today` (NULL = the ledger clock's day), the faults recorded by the
+ * outcomes of that week (every outcome, rescans included; unexpected_file
+ * not counted: it is no scan) and the pages those outcomes delivered. Every
+ * week is listed, oldest first, empty ones with zeros.
+ */
+typedef struct qr_ledger_fault_week {
+    char start[11];            /* its Monday, "YYYY-MM-DD" */
+    int64_t faults, pages;
+} qr_ledger_fault_week;
+
+typedef struct qr_ledger_fault_weeks {
+    qr_ledger_fault_week *v;
+    size_t n;
+} qr_ledger_fault_weeks;
+
+int qr_ledger_fault_weeks_get(qr_ledger *l, const char *today, int n_weeks,
+                          qr_ledger_fault_weeks *out, qr_err *err);
+void qr_ledger_fault_weeks_free(qr_ledger_fault_weeks *w);
+
 /* ---- Plan ---------------------------------------------------------------- */
 
 /*
@@ -581,6 +619,10 @@ typedef struct qr_ledger_plan {
     qr_ledger_plan_point *v;    /* in date order */
     size_t n;
 } qr_ledger_plan;
+
+/* The first day (since 1970-01-01) on which the plan reaches percent;
+ * false when it never does. */
+bool qr_ledger_plan_day_of(const qr_ledger_plan *plan, double percent, int32_t *day);
 
 /* Days since 1970-01-01 of "YYYY-MM-DD" (exactly that form, a real calendar
  * date, years 1..9999); false when it is not one. */

@@ -13,7 +13,11 @@
  * quire ledger of this very schema and otherwise refuses, having written
  * nothing — for every other command. Both first ask qr_ledger_probe (probe.c)
  * what is at the path, so neither ever writes into a file that is not a
- * quire ledger (a manifest, another program's database).
+ * quire ledger (a manifest, another program's database). A command that
+ * only reads uses qr_ledger_open_readonly, which is open_existing that can
+ * also read a ledger on a read-only file system (when that is safe, see
+ * lg_readonly_uri); an open the file system refuses names the file and the
+ * cause instead of SQLite's "unable to open database file".
  *
  * Durability: WAL with synchronous=NORMAL. A process crash (kill -9) loses
  * nothing committed. A power loss may lose the last commits; the archive of
@@ -201,11 +205,11 @@ int lg_migrate(qr_ledger *l, qr_err *err)
     return QR_OK;
 }
 
-static int configure(qr_ledger *l, qr_err *err)
+static int configure(qr_ledger *l, bool readonly, qr_err *err)
 {
     sqlite3_busy_timeout(l->db, 10000);
     int rc = lg_exec(l, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;", err);
-    if (rc != QR_OK)
+    if (rc != QR_OK || readonly) /* a reader leaves the journal mode as it is */
         return rc;
     sqlite3_stmt *st = lg_prepare(l, "PRAGMA journal_mode = WAL", err);
     if (!st)
@@ -222,23 +226,54 @@ static int configure(qr_ledger *l, qr_err *err)
  * temporary database, a ledger that vanishes at close: the probe refuses it. */
 static bool names_no_file(const char *path) { return !strcmp(path, ":memory:"); }
 
-/* Open the connection with flags and configure it; *out stays NULL on failure. */
-static int connect_db(const char *path, int flags, qr_ledger **out, qr_err *err)
+/* Whether a failed open may have the file system for its cause. */
+static bool cannot_open(int code)
+{
+    code &= 0xff;
+    return code == SQLITE_CANTOPEN || code == SQLITE_READONLY || code == SQLITE_PERM;
+}
+
+/* Open the connection to path (by uri when not NULL) with flags and
+ * configure it; *out stays NULL on failure. A read-write open refused by
+ * the file system says so (lg_write_refusal), not "unable to open database
+ * file". */
+static int connect_db(const char *path, const char *uri, int flags, qr_ledger **out,
+                      qr_err *err)
 {
     qr_ledger *l = calloc(1, sizeof *l);
     if (!l || !(l->path = qr_strdup(path))) {
         free(l);
         return qr_err_set(err, QR_ENOMEM, "ledger %s: out of memory", path);
     }
-    int rc = sqlite3_open_v2(path, &l->db, flags | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK
-                 ? configure(l, err)
+    bool readonly = flags & SQLITE_OPEN_READONLY;
+    int rc = sqlite3_open_v2(uri ? uri : path, &l->db, flags | SQLITE_OPEN_NOMUTEX, NULL) ==
+                     SQLITE_OK
+                 ? configure(l, readonly, err)
                  : lg_fail(l, err, "opening");
+    int code = rc != QR_OK && l->db ? sqlite3_extended_errcode(l->db) : SQLITE_OK;
     if (rc != QR_OK) {
-        qr_ledger_close(&l);
+        qr_ledger_close(&l); /* no connection left when the file is looked at */
+        if (!readonly && cannot_open(code) && !names_no_file(path))
+            lg_write_refusal(path, err);
         return rc;
     }
     *out = l;
     return QR_OK;
+}
+
+/* After a read-write open failed: read the ledger where its folder takes no
+ * new file, when that is safe (lg_readonly_uri); else err says why not. */
+static int connect_readonly(const char *path, qr_ledger **out, qr_err *err)
+{
+    char *uri = lg_readonly_uri(path, err);
+    if (!uri)
+        return QR_EFATAL;
+    qr_err first = *err;
+    int rc = connect_db(path, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, out, err);
+    free(uri);
+    if (rc != QR_OK) /* what the read-write open said is the better message */
+        *err = first;
+    return rc;
 }
 
 int qr_ledger_open(const char *path, qr_ledger **out, qr_err *err)
@@ -247,7 +282,7 @@ int qr_ledger_open(const char *path, qr_ledger **out, qr_err *err)
     int rc = names_no_file(path) ? QR_OK : qr_ledger_probe(path, NULL, err);
     qr_ledger *l = NULL;
     if (rc == QR_OK)
-        rc = connect_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &l, err);
+        rc = connect_db(path, NULL, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &l, err);
     if (rc == QR_OK)
         rc = lg_migrate(l, err);
     if (rc != QR_OK) {
@@ -258,7 +293,7 @@ int qr_ledger_open(const char *path, qr_ledger **out, qr_err *err)
     return QR_OK;
 }
 
-int qr_ledger_open_existing(const char *path, qr_ledger **out, qr_err *err)
+static int open_existing_as(const char *path, bool for_reading, qr_ledger **out, qr_err *err)
 {
     *out = NULL;
     qr_ledger_state state;
@@ -273,7 +308,9 @@ int qr_ledger_open_existing(const char *path, qr_ledger **out, qr_err *err)
     if (state == QR_LEDGER_OLDER)
         return lg_version_refusal(path, version, err);
     qr_ledger *l = NULL;
-    rc = connect_db(path, SQLITE_OPEN_READWRITE, &l, err);
+    rc = connect_db(path, NULL, SQLITE_OPEN_READWRITE, &l, err);
+    if (rc == QR_EFATAL && for_reading && !names_no_file(path))
+        rc = connect_readonly(path, &l, err);
     /* Migrated (or replaced) since the probe: the version is what counts. */
     int v = rc == QR_OK ? qr_ledger_schema_version(l) : N_MIGRATIONS;
     if (v < 0)
@@ -286,6 +323,16 @@ int qr_ledger_open_existing(const char *path, qr_ledger **out, qr_err *err)
     }
     *out = l;
     return QR_OK;
+}
+
+int qr_ledger_open_existing(const char *path, qr_ledger **out, qr_err *err)
+{
+    return open_existing_as(path, false, out, err);
+}
+
+int qr_ledger_open_readonly(const char *path, qr_ledger **out, qr_err *err)
+{
+    return open_existing_as(path, true, out, err);
 }
 
 void qr_ledger_close(qr_ledger **lp)

@@ -178,17 +178,33 @@ static int projection(qr_ledger *l, qr_ledger_status *st, int32_t today, qr_err 
     return rc;
 }
 
-static int plan(qr_ledger *l, qr_ledger_status *st, qr_err *err)
+/* The plan's end, its target for today, and how far ahead or behind it the
+ * percent of pages is (after percent_pages is known). */
+static int plan(qr_ledger *l, qr_ledger_status *st, int32_t today, qr_err *err)
 {
     qr_ledger_plan p = {0};
     int rc = qr_ledger_plan_list(l, &p, err);
     for (size_t i = 0; rc == QR_OK && i < p.n && !st->plan_end[0]; i++)
         if (p.v[i].percent >= 100.0)
             snprintf(st->plan_end, sizeof st->plan_end, "%s", p.v[i].date);
-    qr_ledger_plan_free(&p);
     if (rc == QR_OK && qr_ledger_plan_value(l, st->today, &st->plan_percent, &st->has_plan))
         rc = lg_fail(l, err, "reading the plan");
+    int32_t day;
+    if (rc == QR_OK && st->has_plan) {
+        st->plan_gap_points = st->percent_pages - st->plan_percent;
+        st->has_plan_days = qr_ledger_plan_day_of(&p, st->percent_pages, &day);
+        st->plan_gap_days = st->has_plan_days ? (int64_t)day - today : 0;
+    }
+    qr_ledger_plan_free(&p);
     return rc;
+}
+
+static void percents(qr_ledger_status *st)
+{
+    if (st->files_inventory > 0)
+        st->percent_files = 100.0 * (double)st->files_archived / (double)st->files_inventory;
+    if (st->pages_inventory > 0)
+        st->percent_pages = 100.0 * (double)st->pages_archived / (double)st->pages_inventory;
 }
 
 static int read_all(qr_ledger *l, qr_ledger_status *st, int32_t today, qr_err *err)
@@ -196,11 +212,12 @@ static int read_all(qr_ledger *l, qr_ledger_status *st, int32_t today, qr_err *e
     int rc = totals(l, st, err);
     st->files_pending = st->files_faulty + st->files_not_delivered;
     st->pages_pending = st->pages_inventory - st->pages_archived;
+    percents(st);
     if (rc == QR_OK) rc = faults_by_kind(l, st, err);
     if (rc == QR_OK) rc = rescan_jobs(l, st, today, err);
     if (rc == QR_OK) rc = throughput(l, st, today, err);
     if (rc == QR_OK) rc = projection(l, st, today, err);
-    if (rc == QR_OK) rc = plan(l, st, err);
+    if (rc == QR_OK) rc = plan(l, st, today, err);
     return rc;
 }
 
@@ -220,10 +237,6 @@ int qr_ledger_status_at(qr_ledger *l, const char *today, qr_ledger_status *st, q
         return rc;
     rc = read_all(l, st, day, err);
     lg_exec(l, rc == QR_OK ? "COMMIT" : "ROLLBACK", NULL);
-    if (st->files_inventory > 0)
-        st->percent_files = 100.0 * (double)st->files_archived / (double)st->files_inventory;
-    if (st->pages_inventory > 0)
-        st->percent_pages = 100.0 * (double)st->pages_archived / (double)st->pages_inventory;
     return rc;
 }
 

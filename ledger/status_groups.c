@@ -13,8 +13,10 @@
  */
 #include "ledger_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char SQL_BOX[] =
     "SELECT i.box, count(*), coalesce(sum(i.expected_pages), 0),"
@@ -171,5 +173,79 @@ int qr_ledger_status_groups_get(qr_ledger *l, qr_ledger_status_by by,
     if (rc != QR_OK)
         qr_ledger_status_groups_free(out);
     out->by = by;
+    return rc;
+}
+
+/* ---- Faults per week ------------------------------------------------------- */
+
+void qr_ledger_fault_weeks_free(qr_ledger_fault_weeks *w)
+{
+    if (w) {
+        free(w->v);
+        w->v = NULL;
+        w->n = 0;
+    }
+}
+
+/* The Monday on or before a day (days since 1970-01-01, a Thursday). */
+static int64_t monday_of(int64_t day)
+{
+    int64_t wd = ((day + 3) % 7 + 7) % 7; /* 0 = Monday */
+    return day - wd;
+}
+
+static void day_text(int64_t day, char out[11])
+{
+    time_t t = (time_t)(day * 86400);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* Add each outcome since `first` (a Monday) to its week. */
+static int count_weeks(qr_ledger *l, int64_t first, qr_ledger_fault_weeks *w, qr_err *err)
+{
+    char since[11];
+    day_text(first, since);
+    sqlite3_stmt *st = lg_prepare(l, "SELECT CAST(julianday(substr(f.updated, 1, 10))"
+        " - 2440587.5 AS INTEGER), f.pages, (SELECT count(*) FROM faults x"
+        " WHERE x.outcome = f.id AND x.kind <> 'unexpected_file')"
+        " FROM files f WHERE f.updated >= ?", err);
+    if (!st)
+        return QR_EFATAL;
+    lg_bind_text(st, 1, since);
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t k = (monday_of(sqlite3_column_int64(st, 0)) - first) / 7;
+        if (k < 0 || (size_t)k >= w->n)
+            continue; /* after today's week: a clock set back */
+        w->v[k].pages += sqlite3_column_int64(st, 1);
+        w->v[k].faults += sqlite3_column_int64(st, 2);
+    }
+    int rc = s == SQLITE_DONE ? QR_OK : lg_fail(l, err, "reading faults per week");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int qr_ledger_fault_weeks_get(qr_ledger *l, const char *today, int n_weeks,
+                          qr_ledger_fault_weeks *out, qr_err *err)
+{
+    memset(out, 0, sizeof *out);
+    char now[32], d10[11];
+    lg_now(l, now);
+    snprintf(d10, sizeof d10, "%.10s", today ? today : now);
+    int32_t day;
+    if (n_weeks < 1 || !qr_ledger_date_parse(d10, &day))
+        return qr_err_set(err, QR_EINVAL, "faults per week: not a date: %s", d10);
+    out->v = calloc((size_t)n_weeks, sizeof *out->v);
+    if (!out->v)
+        return qr_err_set(err, QR_ENOMEM, "out of memory");
+    out->n = (size_t)n_weeks;
+    int64_t first = monday_of(day) - 7 * (int64_t)(n_weeks - 1);
+    for (int i = 0; i < n_weeks; i++)
+        day_text(first + 7 * i, out->v[i].start);
+    int rc = count_weeks(l, first, out, err);
+    if (rc != QR_OK)
+        qr_ledger_fault_weeks_free(out);
     return rc;
 }

@@ -9,6 +9,9 @@
  * record ended, which gives each record its starting line even when a quoted
  * title spans several lines. After a strict-mode quote error the parser is
  * restarted on the next line, so one bad quote costs one record, not the file.
+ * A NUL byte is refused per line like invalid UTF-8: libcsv passes it
+ * through, and every field is a C string, so "A\0B" would silently become
+ * the id "A" (then reported as a duplicate) and a title would lose its tail.
  * Runs on the caller's thread; no globals.
  */
 #include "manifest_int.h"
@@ -257,8 +260,13 @@ static int feed_line(parse_ctx *c, struct csv_parser *p, const unsigned char *s,
         c->rec_line = c->line;
         c->rec_open = has_content(s, n);
     }
+    const unsigned char *nul = memchr(s, '\0', n);
     size_t col = utf8_bad_column(s, n);
-    if (col) {
+    if (nul) {
+        mf_error_add(c->m, c->line, "the line contains a NUL byte (column %zu); a manifest is "
+                     "text", (size_t)(nul - s) + 1);
+        c->rec_bad = true;
+    } else if (col) {
         mf_error_add(c->m, c->line, "invalid UTF-8 (byte 0x%02X at column %zu)", s[col - 1], col);
         c->rec_bad = true;
     }

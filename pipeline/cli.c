@@ -2,9 +2,14 @@
  * The command table and dispatcher. Adding a subcommand means adding one row
  * here and one handler file; help and usage text come from the same row, so
  * `quire --help`, `quire help CMD` and `quire CMD --help` never disagree.
+ * The man pages (`quire help --man CMD`, built and installed by CMake) and
+ * the shell completion (`quire help --commands`, `--options CMD`) are made
+ * from the same rows, so they cannot drift from --help either.
  */
 #include "qr_cli.h"
 
+#include <ctype.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,14 +22,16 @@ static const qr_command commands[] = {
      "Writes every page of every IMAGE (TIFF, JPEG, PNG; a multi-page TIFF gives\n"
      "all its pages) into one PDF/A archive, in the order given. Unchanged G4 and\n"
      "JPEG pages keep their original bytes; other pages are encoded as G4\n"
-     "(bitonal) or JPEG (gray, colour), or Flate with --lossless.\n"
+     "(bitonal) or JPEG (gray, colour), or Flate with --lossless. Each IMAGE must\n"
+     "be a regular file (a link to one is followed) of at most --max-page-bytes.\n"
      "\n"
      "  --pdfa 2b|1b        PDF/A flavour (default 2b)\n"
      "  --title T           document title (default: the output's base name)\n"
      "  --jpeg-quality Q    quality for re-encoded JPEG pages, 1-100 (default 85)\n"
      "  --lossless          store re-encoded gray/colour pages with Flate\n"
      "  --max-pixels N      cap on pixels per page (default 400000000)\n"
-     "  --max-page-bytes N  cap on decoded bytes per page (default 1610612736)\n"
+     "  --max-page-bytes N  cap on each IMAGE file and on decoded bytes per page\n"
+     "                      (default 1610612736)\n"
      "  -o, --output FILE   the archive to write\n"
      "\n"
      "Exit: 0 written; 1 an input was unreadable (nothing written); 2 usage; 3 fatal.\n"},
@@ -35,8 +42,9 @@ static const qr_command commands[] = {
      "                    [--set SECTION.KEY=VALUE]... [--allow-blank-backs] [--by NAME]\n"
      "                    DELIVERY...\n"
      "\n"
-     "Reads every file of each DELIVERY (a folder per file, or one multi-page TIFF\n"
-     "per file), checks it against the manifest, writes one PDF/A archive per clean\n"
+     "Reads every file of each DELIVERY (a folder per file, one multi-page TIFF per\n"
+     "file, or one zip/tar per box), checks it against the manifest, writes one\n"
+     "PDF/A archive per clean\n"
      "file into ARCHIVE_DIR and records everything in the ledger. Files whose\n"
      "sources did not change since the last run are skipped, so reruns are safe;\n"
      "a faulty file is processed again when a reviewer accepted one of its faults\n"
@@ -97,13 +105,23 @@ static const qr_command commands[] = {
      "  pages:  file_id,page,source,format,width,height,dpi,skew_deg,skew_applied_deg,\n"
      "          orientation,verdict,faults,version,origin_batch\n"
      "  files:  file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version\n"
-     "  faults: file_id,page,kind,value,threshold,batch,accepted\n"},
-    {"faults", qr_cmd_faults, "list the faults that keep files from being archived",
-     "usage: quire faults [--format csv|json] [--ledger PATH]\n"
+     "  faults: file_id,page,kind,value,threshold,batch,accepted\n"
      "\n"
-     "Every unaccepted fault of every file whose current outcome is faulty, ordered\n"
-     "by file and page. Columns: file_id,page,kind,value,threshold,detail (page 0 =\n"
-     "the whole file; value is what was measured, threshold what it crossed).\n"},
+     "CSV: a value a spreadsheet would run as a formula (=, +, -, @, tab, CR first;\n"
+     "not a plain number such as -0.5) is written with a ' in front, quoted; drop\n"
+     "that ' to get the value back. JSON gives every value unchanged.\n"},
+    {"faults", qr_cmd_faults, "list the faults that keep files from being archived",
+     "usage: quire faults [--format table|csv|json] [--ledger PATH]\n"
+     "\n"
+     "The open faults: every unaccepted fault of each file whose latest outcome is\n"
+     "faulty, ordered by file and page. On a terminal a table (default there):\n"
+     "file_id, page (\"file\" for the whole file) and what was measured, with its\n"
+     "unit and the threshold it crossed. CSV (the default into a pipe) and JSON:\n"
+     "file_id,page,kind,value,threshold,detail (page 0 = the whole file; value is\n"
+     "what was measured, threshold what it crossed).\n"
+     "\n"
+     "  --format F      table, csv or json\n"
+     "  --ledger PATH   the ledger (default $QUIRE_LEDGER or ./quire.db)\n"},
     {"accept", qr_cmd_accept, "accept a fault as a false alarm, with a reason",
      "usage: quire accept FILE_ID [--page N] --kind KIND --reason TEXT [--by NAME]\n"
      "                    [--ledger PATH]\n"
@@ -193,6 +211,56 @@ static const qr_command commands[] = {
      "--profile FILE; every key is commented with its meaning and range.\n"},
 };
 
+/* The command being run, for the prefix of option errors ("quire rescan:"
+ * also for "rescan submit", whose handler sees argv[0] = "submit"). */
+static const char *current_cmd = "quire";
+
+/* Optimal string alignment distance (Damerau-Levenshtein without repeated
+ * edits of one substring), capped: typos of a command or option name are
+ * one or two edits, a swap of two letters counting as one ("stauts"). */
+static int edit_distance(const char *a, const char *b)
+{
+    enum { N = 32 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= N || lb >= N)
+        return N;
+    int d[N + 1][N + 1];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
+}
+
+/* The candidate closest to word, when it is close enough to be a typo: at
+ * most 2 edits and fewer than the word's length; NULL otherwise. */
+static const char *closest(const char *word, const char *const *cand, size_t n)
+{
+    const char *best = NULL;
+    int bd = 3;
+    for (size_t i = 0; i < n; i++) {
+        int dist = edit_distance(word, cand[i]);
+        if (dist < bd && dist < (int)strlen(word)) {
+            bd = dist;
+            best = cand[i];
+        }
+    }
+    return best;
+}
+
 static const qr_command *find_command(const char *name)
 {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -229,19 +297,237 @@ int qr_cli_usage_error(const char *cmd, const char *fmt, ...)
     return QR_EXIT_USAGE;
 }
 
+/* "quire: no such command: stauts; did you mean 'status'? (see quire --help)" */
+static int no_such_command(const char *name)
+{
+    enum { NCMD = sizeof commands / sizeof commands[0] };
+    const char *names[NCMD];
+    for (size_t i = 0; i < NCMD; i++)
+        names[i] = commands[i].name;
+    const char *guess = closest(name, names, NCMD);
+    fprintf(stderr, "quire: no such command: %s", name);
+    if (guess)
+        fprintf(stderr, "; did you mean '%s'?", guess);
+    fputs(" (see quire --help)\n", stderr);
+    return QR_EXIT_USAGE;
+}
+
+/* ---- man pages and completion, from the same rows as --help ---------- */
+
+/* One line of help text as roff: escape backslashes, and a leading '.' or
+ * '\'' (a roff request) behind a zero-width \&. */
+static void roff_line(FILE *out, const char *s, size_t n)
+{
+    if (n && (s[0] == '.' || s[0] == '\''))
+        fputs("\\&", out);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\')
+            fputs("\\e", out);
+        else if (s[i] == '-')
+            fputs("\\-", out);
+        else
+            fputc(s[i], out);
+    }
+    fputc('\n', out);
+}
+
+/* The usage text as a man page: the "usage:" lines are the synopsis, the
+ * rest the description, kept as written (.nf): the text is laid out for a
+ * terminal already, and a man page that reflowed it would read differently
+ * from --help. */
+static void man_page(FILE *out, const qr_command *c)
+{
+    fprintf(out, ".TH QUIRE\\-%s 1 \"\" \"quire %s\" \"quire manual\"\n", c->name,
+            QUIRE_VERSION);
+    fprintf(out, ".SH NAME\nquire\\-%s \\- %s\n.SH SYNOPSIS\n.nf\n", c->name, c->summary);
+    const char *p = c->usage;
+    bool synopsis = true;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (synopsis && n == 0) {
+            fputs(".fi\n.SH DESCRIPTION\n.nf\n", out);
+            synopsis = false;
+        } else {
+            roff_line(out, p, n);
+        }
+        p += n + (nl != NULL);
+    }
+    fputs(".fi\n.SH SEE ALSO\nquire(1)\n", out);
+}
+
+static void man_index(FILE *out)
+{
+    fprintf(out, ".TH QUIRE 1 \"\" \"quire %s\" \"quire manual\"\n", QUIRE_VERSION);
+    fputs(".SH NAME\nquire \\- verified PDF/A archives from scanner deliveries\n"
+          ".SH SYNOPSIS\nquire COMMAND [OPTIONS]\n.SH COMMANDS\n", out);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, ".TP\n\\fBquire %s\\fR(1)\n%s\n", commands[i].name, commands[i].summary);
+    fputs(".SH EXIT STATUS\n0 ok, 1 some inputs faulty, 2 usage or manifest error, 3 fatal.\n",
+          out);
+}
+
+/* Print each "--name" in s[0..n) not printed before (names[] of *k). */
+static void options_in(FILE *out, const char *s, size_t n, char names[64][32], int *k)
+{
+    for (const char *p = s; (p = memchr(p, '-', (size_t)(s + n - p))) != NULL; p++) {
+        if (p + 2 >= s + n || p[1] != '-' || !islower((unsigned char)p[2]) ||
+            (p > s && !isspace((unsigned char)p[-1]) && p[-1] != '[' && p[-1] != '|' &&
+             p[-1] != ','))
+            continue;
+        size_t len = 2;
+        while (p + len < s + n && (islower((unsigned char)p[len]) || p[len] == '-'))
+            len++;
+        bool dup = len >= 32;
+        for (int i = 0; i < *k && !dup; i++)
+            dup = strlen(names[i]) == len && !strncmp(names[i], p, len);
+        if (!dup && *k < 64) {
+            snprintf(names[(*k)++], 32, "%.*s", (int)len, p);
+            fprintf(out, "%.*s\n", (int)len, p);
+        }
+        p += len - 1;
+    }
+}
+
+/* The options a command's usage text defines: those of its "usage:" lines,
+ * and of its option lines ("  -o, --out DIR   what it does": the part before
+ * the description), never an option the prose only mentions. */
+static void list_options(FILE *out, const qr_command *c)
+{
+    char names[64][32];
+    int k = 0;
+    bool synopsis = true;
+    for (const char *p = c->usage; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n == 0)
+            synopsis = false;
+        if (synopsis) {
+            options_in(out, p, n, names, &k);
+        } else if (n > 3 && p[0] == ' ' && p[1] == ' ' && p[2] == '-') {
+            const char *gap = strstr(p + 2, "  ");
+            options_in(out, p, gap && gap < p + n ? (size_t)(gap - p) : n, names, &k);
+        }
+        p += n + (nl != NULL);
+    }
+}
+
+/* quire help --man [CMD] | --commands | --options CMD: for packaging (the
+ * man pages are built from these) and for shell completion. */
+static int help_tools(int argc, char **argv)
+{
+    const char *what = argv[2];
+    const qr_command *c = argc > 3 ? find_command(argv[3]) : NULL;
+    if (argc > 3 && !c)
+        return no_such_command(argv[3]);
+    if (!strcmp(what, "--man")) {
+        if (c)
+            man_page(stdout, c);
+        else
+            man_index(stdout);
+    } else if (!strcmp(what, "--commands")) {
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            printf("%s\n", commands[i].name);
+    } else if (!strcmp(what, "--options") && c) {
+        list_options(stdout, c);
+    } else {
+        return qr_cli_usage_error("help", "help --man [CMD], --commands or --options CMD");
+    }
+    return fflush(stdout) ? QR_EXIT_FATAL : QR_EXIT_OK;
+}
+
 static int help_command(int argc, char **argv)
 {
     if (argc < 3) {
         print_help(stdout);
         return QR_EXIT_OK;
     }
+    if (argv[2][0] == '-')
+        return help_tools(argc, argv);
     const qr_command *c = find_command(argv[2]);
-    if (!c) {
-        fprintf(stderr, "quire: no such command: %s\n", argv[2]);
-        return QR_EXIT_USAGE;
-    }
+    if (!c)
+        return no_such_command(argv[2]);
     fputs(c->usage, stdout);
     return QR_EXIT_OK;
+}
+
+/* ---- text for a terminal ------------------------------------------------ */
+
+/* How wide s shows: a UTF-8 character one column, a control character the
+ * four of its \xNN. */
+int qr_cli_tty_width(const char *s)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            w += 4;
+        else if ((*p & 0xC0) != 0x80)
+            w++;
+    }
+    return w;
+}
+
+void qr_cli_tty_cell(FILE *out, const char *s, int width)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+    for (int w = qr_cli_tty_width(s); w < width; w++)
+        fputc(' ', out);
+}
+
+/* "--ledger=x" -> "--ledger" into buf. */
+static const char *option_word(const char *arg, char *buf, size_t cap)
+{
+    size_t n = strcspn(arg, "=");
+    snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), arg);
+    return buf;
+}
+
+/* An unknown option, with the long option it most likely meant. */
+static void unknown_option(const char *arg, const struct option *longs)
+{
+    char word[64];
+    option_word(arg, word, sizeof word);
+    const char *names[64];
+    size_t n = 0;
+    for (const struct option *o = longs; o && o->name && n < 64; o++)
+        names[n++] = o->name;
+    const char *guess = word[0] == '-' && word[1] == '-' ? closest(word + 2, names, n) : NULL;
+    if (guess)
+        qr_cli_usage_error(current_cmd, "unknown option '%s'; did you mean '--%s'?", word,
+                           guess);
+    else
+        qr_cli_usage_error(current_cmd, "unknown option '%s'", word);
+}
+
+int qr_cli_getopt(int argc, char **argv, const char *shorts, const struct option *longs,
+                  int *idx)
+{
+    char spec[64];
+    /* A leading ':' makes getopt tell a missing value (':') from an unknown
+     * option ('?'); it goes after a leading '+' (stop at the first operand). */
+    if (shorts[0] == '+')
+        snprintf(spec, sizeof spec, "+:%s", shorts + 1);
+    else
+        snprintf(spec, sizeof spec, ":%s", shorts);
+    opterr = 0;
+    int c = getopt_long(argc, argv, spec, longs, idx);
+    if (c != '?' && c != ':')
+        return c;
+    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    char word[64];
+    if (c == ':')
+        qr_cli_usage_error(current_cmd, "option '%s' needs a value",
+                           option_word(arg, word, sizeof word));
+    else if (optopt && arg[0] == '-' && arg[1] != '-')
+        qr_cli_usage_error(current_cmd, "unknown option '-%c'", optopt);
+    else
+        unknown_option(arg, longs);
+    return '?';
 }
 
 int qr_cli_main(int argc, char **argv)
@@ -253,15 +539,14 @@ int qr_cli_main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
         return help_command(argc, argv);
-    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version")) {
         printf("quire %s\n", QUIRE_VERSION);
         return QR_EXIT_OK;
     }
     const qr_command *c = find_command(cmd);
-    if (!c) {
-        fprintf(stderr, "quire: no such command: %s (see quire --help)\n", cmd);
-        return QR_EXIT_USAGE;
-    }
+    if (!c)
+        return no_such_command(cmd);
+    current_cmd = c->name;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--"))
             break;

@@ -8,20 +8,37 @@
  * Runs on the main thread only. Pages are streamed: each page is decoded,
  * handed to the writer and freed before the next one is decoded, and each
  * source file's bytes are freed before the next file is read, so memory is
- * bounded by the largest source file plus one decoded page.
+ * bounded by the largest source file plus one decoded page. A page above
+ * the band size (qr_limits.band_bytes) is never whole: it is encoded band by
+ * band as it is decoded (or only decoded, to check it, when its own JPEG is
+ * stored), so it costs one band plus its encoded stream.
  *
  * All or nothing: if any input cannot be read or decoded, every failing input
  * is reported ("quire convert: FILE: message"), the writer is aborted (its
  * temporary file removed) and nothing is written under the output name.
  * Unchanged G4 and JPEG pages keep their original bytes (passthrough).
+ *
+ * Inputs obey the rules ingest applies to a delivery's sources (pipeline/
+ * io.c): regular files only, at most --max-page-bytes of each. An argument
+ * may name anything, and reading it blind is how /dev/zero grew the process
+ * to gigabytes and a FIFO without a writer hung it for good. So each input
+ * is opened non-blocking (a FIFO's open returns at once), its type is taken
+ * from fstat on that descriptor (no window between a check and the open in
+ * which the name could be swapped), and only a regular file within the cap
+ * is read, never past the cap even when it grows meanwhile. A symbolic link
+ * is followed: it is the operator's own argument, and what it reaches must
+ * pass the same test.
  */
 #include <allheaders.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "qr_cli.h"
 #include "qr_image.h"
@@ -110,9 +127,10 @@ static int parse_args(int argc, char **argv, cv_opts *o, int *first)
     *o = (cv_opts){.flavour = QR_PDFA_2B, .quality = 85};
     qr_limits_default(&o->lim);
     optind = 1;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+o:", longs, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "+o:", longs, NULL)) != -1) {
+        if (c == '?')
+            return QR_EXIT_USAGE; /* qr_cli_getopt said what is wrong */
         int rc = parse_option(c, optarg, o);
         if (rc != QR_EXIT_OK)
             return rc;
@@ -180,8 +198,49 @@ static int encode_image(const cv_opts *o, PIX *pix, qr_pdf_image *img, uint8_t *
     return rc;
 }
 
+/* A page above the band size: encoded as it is decoded. */
+typedef struct cv_band {
+    const cv_opts *opts;
+    qr_band_encoder *enc; /* NULL: the page's own JPEG is stored */
+    int width, height, depth;
+} cv_band;
+
+static int band_start(void *ctx, const qr_page *pg, int w, int h, int depth, qr_err *err)
+{
+    cv_band *b = ctx;
+    b->width = w, b->height = h, b->depth = depth;
+    if (pg->pass.codec == QR_CODEC_JPEG)
+        return QR_OK;
+    return qr_band_encoder_new(b->opts->lossless ? QR_BAND_FLATE : QR_BAND_JPEG, w, h, depth,
+                               b->opts->quality, b->opts->lim.max_page_bytes, &b->enc, err);
+}
+
+static int band_rows(void *ctx, const PIX *band, int y0, qr_err *err)
+{
+    (void)y0;
+    cv_band *b = ctx;
+    return b->enc ? qr_band_encoder_rows(b->enc, band, err) : QR_OK;
+}
+
+static int banded_image(cv_band *b, qr_pdf_image *img, uint8_t **owned, const char **stored,
+                        qr_err *err)
+{
+    bool flate = b->opts->lossless;
+    img->width = b->width;
+    img->height = b->height;
+    img->components = b->depth == 32 ? 3 : 1;
+    img->bpc = 8;
+    img->filter = flate ? QR_FILTER_FLATE : QR_FILTER_DCT;
+    *stored = flate ? "flate" : "jpeg";
+    int rc = qr_band_encoder_finish(&b->enc, owned, &img->len, err);
+    img->data = *owned;
+    return rc;
+}
+
 static bool wants_passthrough(const qr_page *pg)
 {
+    if (pg->banded)
+        return pg->pass.codec == QR_CODEC_JPEG;
     int d = pixGetDepth(pg->pix);
     if (pg->pass.codec == QR_CODEC_G4)
         return d == 1;
@@ -202,7 +261,7 @@ static void page_dpi(const qr_page *pg, qr_pdf_image *img, qr_pdf_prov *prov)
     img->ydpi = prov->ydpi = y;
 }
 
-static int add_page(cv_run *r, const qr_page *pg, qr_pdf_prov *prov, qr_err *err)
+static int add_page(cv_run *r, const qr_page *pg, cv_band *b, qr_pdf_prov *prov, qr_err *err)
 {
     qr_pdf_image img = {0};
     uint8_t *owned = NULL;
@@ -210,6 +269,8 @@ static int add_page(cv_run *r, const qr_page *pg, qr_pdf_prov *prov, qr_err *err
     if (wants_passthrough(pg)) {
         passthrough_image(&pg->pass, &img);
         prov->stored = "passthrough";
+    } else if (pg->banded) {
+        rc = banded_image(b, &img, &owned, &prov->stored, err);
     } else {
         rc = encode_image(r->opts, pg->pix, &img, &owned, &prov->stored, err);
     }
@@ -222,6 +283,95 @@ static int add_page(cv_run *r, const qr_page *pg, qr_pdf_prov *prov, qr_err *err
     }
     free(owned);
     return rc;
+}
+
+/* ---- reading one input ------------------------------------------------- */
+
+static const char *special_kind(mode_t m)
+{
+    return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
+         : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "a special file";
+}
+
+static int not_regular(mode_t m, qr_err *err)
+{
+    if (S_ISDIR(m))
+        return qr_err_set(err, QR_EINVAL, "is a directory, not an image file");
+    return qr_err_set(err, QR_EINVAL, "not a regular file (%s): convert reads image files only",
+                      special_kind(m));
+}
+
+static int over_cap(uint64_t size, uint64_t cap, bool grew, qr_err *err)
+{
+    return qr_err_set(err, QR_ELIMIT, "file of %s%" PRIu64 " bytes is larger than the cap of "
+                      "%" PRIu64 " bytes per input (--max-page-bytes N changes it)",
+                      grew ? "more than " : "", size, cap);
+}
+
+/* Open path without blocking and without reading, and check what it is. */
+static int open_input(const char *path, uint64_t cap, int *fd, struct stat *st, qr_err *err)
+{
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (*fd < 0) {
+        int e = errno;
+        struct stat ls; /* a socket cannot be opened (ENXIO): say what it is */
+        if (e == ENXIO && stat(path, &ls) == 0 && !S_ISREG(ls.st_mode))
+            return not_regular(ls.st_mode, err);
+        return qr_err_set(err, QR_EIO, "%s", strerror(e));
+    }
+    if (fstat(*fd, st) != 0)
+        return qr_err_set(err, QR_EIO, "cannot stat: %s", strerror(errno));
+    if (!S_ISREG(st->st_mode))
+        return not_regular(st->st_mode, err);
+    if ((uint64_t)st->st_size > cap || (uint64_t)st->st_size >= SIZE_MAX)
+        return over_cap((uint64_t)st->st_size, cap, false, err);
+    return QR_OK;
+}
+
+/* Read fd to its end, never more than cap + 1 bytes (a file that grows past
+ * the cap while it is read is refused like one that was larger). */
+static int read_capped(int fd, size_t size_hint, uint64_t cap, qr_buf *b, qr_err *err)
+{
+    if (qr_buf_reserve(b, size_hint + 1) != QR_OK)
+        return qr_err_set(err, QR_ENOMEM, "out of memory for %zu bytes", size_hint);
+    for (;;) {
+        uint64_t left = cap + 1 - b->len; /* b->len <= cap here */
+        size_t step = left < ((size_t)1 << 16) ? (size_t)left : (size_t)1 << 16;
+        if (b->len == b->cap && qr_buf_reserve(b, step) != QR_OK)
+            return qr_err_set(err, QR_ENOMEM, "out of memory after %zu bytes", b->len);
+        size_t room = b->cap - b->len;
+        ssize_t n = read(fd, b->data + b->len, room < left ? room : (size_t)left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return qr_err_set(err, QR_EIO, "read error: %s", strerror(errno));
+        if (n == 0)
+            return QR_OK;
+        b->len += (size_t)n;
+        if (b->len > cap)
+            return over_cap(cap, cap, true, err);
+    }
+}
+
+/* The bytes of one input, under the input rules above. */
+static int read_input(const char *path, uint64_t cap, uint8_t **data, size_t *len,
+                      qr_err *err)
+{
+    int fd = -1;
+    struct stat st;
+    qr_buf b = {0};
+    int rc = open_input(path, cap, &fd, &st, err);
+    if (rc == QR_OK)
+        rc = read_capped(fd, (size_t)st.st_size, cap, &b, err);
+    if (fd >= 0)
+        close(fd);
+    if (rc != QR_OK) {
+        qr_buf_free(&b);
+        return rc;
+    }
+    *data = b.data;
+    *len = b.len;
+    return QR_OK;
 }
 
 /* ---- one input file ----------------------------------------------------- */
@@ -244,15 +394,18 @@ static int convert_pages(cv_run *r, qr_image_reader *rd, qr_pdf_prov *prov, qr_e
     int n = qr_image_pages(rd);
     for (int i = 0; i < n; i++) {
         qr_page pg = {0};
-        int rc = qr_image_decode(rd, i, &pg, err);
+        cv_band b = {.opts = r->opts};
+        qr_band_sink sink = {&b, band_start, band_rows};
+        int rc = qr_image_decode_bands(rd, i, &pg, &sink, err);
         if (rc == QR_OK) {
             if (!r->first_seen) {
                 r->first_seen = true;
                 r->first_scan = pg.scan_time;
             }
             prov->source_page = i + 1;
-            rc = add_page(r, &pg, prov, err);
+            rc = add_page(r, &pg, &b, prov, err);
         }
+        qr_band_encoder_free(&b.enc);
         qr_page_clear(&pg);
         if (rc != QR_OK) {
             if (n > 1)
@@ -269,7 +422,7 @@ static int convert_file(cv_run *r, const char *path, qr_err *err)
     size_t len = 0;
     char hex[QR_SHA256_HEX];
     qr_image_reader *rd = NULL;
-    int rc = qr_read_file(path, 0, &data, &len, err);
+    int rc = read_input(path, r->opts->lim.max_page_bytes, &data, &len, err);
     if (rc == QR_OK)
         rc = qr_image_open(data, len, &r->opts->lim, &rd, err);
     if (rc == QR_OK) {

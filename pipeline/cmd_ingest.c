@@ -88,7 +88,7 @@ static int parse_args(int argc, char **argv, qr_ingest_opts *o, ingest_args *a)
 {
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:o:j:q", ingest_options, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "m:o:j:q", ingest_options, NULL)) != -1) {
         switch (c) {
         case 'm': o->manifest = optarg; break;
         case 'o': o->out_dir = optarg; break;

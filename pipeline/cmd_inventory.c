@@ -102,7 +102,7 @@ int qr_cmd_inventory(int argc, char **argv)
     int c;
     argc--, argv++;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'l')
             ledger = optarg;
         else if (c == 'k')

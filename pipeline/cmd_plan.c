@@ -39,7 +39,7 @@ static int parse_opts(int argc, char **argv, bool allow_json, bool allow_replace
     memset(o, 0, sizeof *o);
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'l')
             o->ledger = optarg;
         else if (c == 'b' && !allow_json)
@@ -236,22 +236,12 @@ static void show_text(const qr_ledger_plan *p)
     printf("%zu point%s\n", p->n, p->n == 1 ? "" : "s");
 }
 
-/* The shortest "%g" text that reads back as v (12.5, not 12.500000000000000). */
-static void shortest(double v, char out[40])
-{
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(out, 40, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
-            return;
-    }
-}
-
 static void show_json(const qr_ledger_plan *p)
 {
     char num[40];
     putchar('[');
     for (size_t i = 0; i < p->n; i++) {
-        shortest(p->v[i].percent, num);
+        qr_fmt_double(p->v[i].percent, num);
         printf("%s\n  {\"date\":\"%s\",\"target_percent\":%s}", i ? "," : "", p->v[i].date,
                num);
     }
@@ -267,7 +257,7 @@ static int plan_show(int argc, char **argv)
     if (optind != argc)
         return qr_cli_usage_error("plan", "unexpected argument: %s", argv[optind]);
     qr_ledger *l = NULL;
-    if ((rc = qr_cli_open_ledger("plan", o.ledger, true, &l)))
+    if ((rc = qr_cli_open_ledger_ro("plan", o.ledger, &l)))
         return rc;
     qr_ledger_plan p;
     qr_err err = {0};

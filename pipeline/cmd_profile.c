@@ -56,7 +56,7 @@ int qr_cmd_profile(int argc, char **argv)
     if (!sets)
         return QR_EXIT_FATAL;
     optind = 1;
-    while (!rc && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while (!rc && (c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'p')
             file = optarg;
         else if (c == 's')

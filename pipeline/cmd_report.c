@@ -31,7 +31,7 @@ static int parse_opts(int argc, char **argv, report_opts *o)
     *o = (report_opts){0};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'l')
             o->ledger = optarg;
         else if (c == 'H')
@@ -82,7 +82,7 @@ int qr_cmd_report(int argc, char **argv)
     if (urc)
         return urc;
     qr_ledger *l = NULL;
-    int orc = qr_cli_open_ledger("report", o.ledger, true, &l);
+    int orc = qr_cli_open_ledger_ro("report", o.ledger, &l);
     if (orc)
         return orc;
     qr_report_data d;

@@ -9,6 +9,7 @@
  * measured values, and the job's state.
  */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ static int rescan_submit(int argc, char **argv)
     const char *pages = NULL, *reason = NULL, *by = NULL, *ledger = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'p': pages = optarg; break;
         case 'r': reason = optarg; break;
@@ -62,19 +63,53 @@ static int rescan_submit(int argc, char **argv)
 
 enum { FMT_TABLE, FMT_CSV, FMT_JSON };
 
+/* "all" in CSV and JSON (stable for scripts), "whole file" for people. */
 static const char *pages_text(const qr_ledger_rescan_job *j)
 {
     return j->pages[0] ? j->pages : "all";
 }
 
+static const char *pages_said(const qr_ledger_rescan_job *j)
+{
+    return j->pages[0] ? j->pages : "whole file";
+}
+
+/* Column widths: the widest cell of each, capped so that one long id or
+ * reason does not push the table off the screen (the reason is last and
+ * not padded). */
+static int col_width(const qr_ledger_rescan_list *jobs, size_t off, const char *head, int cap)
+{
+    int w = (int)strlen(head);
+    for (size_t i = 0; i < jobs->n; i++) {
+        const char *v = *(const char *const *)((const char *)&jobs->v[i] + off);
+        int k = qr_cli_tty_width(v);
+        w = k > w ? k : w;
+    }
+    return w > cap ? cap : w;
+}
+
+#define COL(field, head, cap) col_width(jobs, offsetof(qr_ledger_rescan_job, field), head, cap)
+
 static void list_table(const qr_ledger_rescan_list *jobs)
 {
-    printf("%-6s %-24s %-10s %-12s %-10s %-20s %-12s %s\n", "job", "file_id", "box", "pages",
-           "status", "submitted", "by", "reason");
+    int wf = COL(file_id, "file_id", 40), wb = COL(box, "box", 16), wa = COL(actor, "by", 16);
+    int wp = 10;
+    for (size_t i = 0; i < jobs->n; i++) {
+        int k = qr_cli_tty_width(pages_said(&jobs->v[i]));
+        wp = k > wp ? (k > 24 ? 24 : k) : wp;
+    }
+    printf("%-6s %-*s %-*s %-*s %-10s %-20s %-*s %s\n", "job", wf, "file_id", wb, "box", wp,
+           "pages", "status", "submitted", wa, "by", "reason");
     for (size_t i = 0; i < jobs->n; i++) {
         const qr_ledger_rescan_job *j = &jobs->v[i];
-        printf("%-6lld %-24s %-10s %-12s %-10s %-20s %-12s %s\n", (long long)j->id, j->file_id,
-               j->box, pages_text(j), j->status, j->submitted, j->actor, j->reason);
+        printf("%-6lld ", (long long)j->id);
+        qr_cli_tty_cell(stdout, j->file_id, wf + 1);
+        qr_cli_tty_cell(stdout, j->box, wb + 1);
+        qr_cli_tty_cell(stdout, pages_said(j), wp + 1);
+        printf("%-10s %-20s ", j->status, j->submitted);
+        qr_cli_tty_cell(stdout, j->actor, wa + 1);
+        qr_cli_tty_cell(stdout, j->reason, 0);
+        putchar('\n');
     }
     printf("%zu job%s\n", jobs->n, jobs->n == 1 ? "" : "s");
 }
@@ -123,7 +158,7 @@ static void list_json(const qr_ledger_rescan_list *jobs)
                               j->submitted, j->actor, j->status, j->closed};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             printf(",\"%s\":", keys[k]);
-            qr_cli_json_string(vals[k]);
+            qr_json_fputs(stdout, vals[k]);
         }
         printf(",\"faults\":%s", j->detail[0] ? j->detail : "[]");
         json_batch("created_batch", j->created_batch);
@@ -154,7 +189,7 @@ static int rescan_list(int argc, char **argv)
     bool open_only = true;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'o' || c == 'a')
             open_only = c == 'o';
         else if (c == 'f')
@@ -170,7 +205,7 @@ static int rescan_list(int argc, char **argv)
     if (optind != argc)
         return qr_cli_usage_error("rescan", "unexpected argument: %s", argv[optind]);
     qr_ledger *l = NULL;
-    int rc = qr_cli_open_ledger("rescan", ledger, true, &l);
+    int rc = qr_cli_open_ledger_ro("rescan", ledger, &l);
     if (rc)
         return rc;
     qr_ledger_rescan_list jobs;
@@ -214,11 +249,11 @@ static int put_event(void *user, const qr_ledger_event_row *ev)
     log_out *o = user;
     if (o->json) {
         printf("%s\n  {\"id\":%lld,\"ts\":", o->n ? "," : "", (long long)ev->id);
-        qr_cli_json_string(ev->ts);
+        qr_json_fputs(stdout, ev->ts);
         printf(",\"kind\":");
-        qr_cli_json_string(ev->kind);
+        qr_json_fputs(stdout, ev->kind);
         printf(",\"actor\":");
-        qr_cli_json_string(ev->actor ? ev->actor : "");
+        qr_json_fputs(stdout, ev->actor ? ev->actor : "");
         if (ev->batch)
             printf(",\"batch\":%lld", (long long)ev->batch);
         else
@@ -228,8 +263,10 @@ static int put_event(void *user, const qr_ledger_event_row *ev)
         char batch[32] = "-";
         if (ev->batch)
             snprintf(batch, sizeof batch, "batch %lld", (long long)ev->batch);
-        printf("%s  %-25s %-10s %-12s %s\n", ev->ts, ev->kind, batch,
-               ev->actor && *ev->actor ? ev->actor : "-", ev->detail ? ev->detail : "");
+        printf("%s  %-25s %-10s ", ev->ts, ev->kind, batch);
+        qr_cli_tty_cell(stdout, ev->actor && *ev->actor ? ev->actor : "-", 13);
+        qr_cli_tty_cell(stdout, ev->detail ? ev->detail : "", 0);
+        putchar('\n');
     }
     o->n++;
     return 0;
@@ -244,7 +281,7 @@ int qr_cmd_log(int argc, char **argv)
     log_out o = {0};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'J')
             o.json = true;
         else if (c == 'l')
@@ -255,7 +292,7 @@ int qr_cmd_log(int argc, char **argv)
     if (optind + 1 != argc)
         return qr_cli_usage_error("log", "give exactly one FILE_ID");
     qr_ledger *l = NULL;
-    int rc = qr_cli_open_ledger("log", ledger, true, &l);
+    int rc = qr_cli_open_ledger_ro("log", ledger, &l);
     if (rc)
         return rc;
     qr_err err = {0};

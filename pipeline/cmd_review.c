@@ -19,47 +19,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "qr_cli.h"
 #include "qr_ledger.h"
 
 /* ---- quire faults ------------------------------------------------------- */
 
+typedef struct fault_row {
+    char *file_id, *kind, *detail;
+    int page;
+} fault_row;
+
 typedef struct faults_out {
-    bool json;
+    bool json, table;
     long n;
+    fault_row *rows;             /* table: kept to size the columns */
+    size_t cap;
 } faults_out;
 
 void qr_cli_csv_field(const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"')
-            putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
+    qr_csv_cell(stdout, s);
 }
 
-void qr_cli_json_string(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", stdout);
-        else if (*p < 0x20 || *p == 0x7f)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
 
 /* A measured number: shortest round-trip text; empty (CSV) or null (JSON)
  * when unknown. */
@@ -70,27 +53,81 @@ static void number(double v, bool json)
         return;
     }
     char buf[40];
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
+    qr_fmt_double(v, buf);
+    if (json)
+        fputs(buf, stdout);
+    else
+        qr_cli_csv_field(buf);
+}
+
+static int keep_row(faults_out *o, const qr_ledger_open_fault *f, const char *kind,
+                    const char *detail)
+{
+    if ((size_t)o->n == o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 32;
+        fault_row *v = realloc(o->rows, cap * sizeof *v);
+        if (!v)
+            return QR_ENOMEM;
+        o->rows = v;
+        o->cap = cap;
     }
-    fputs(buf, stdout);
+    fault_row *r = &o->rows[o->n];
+    *r = (fault_row){qr_strdup(f->file_id), qr_strdup(kind), qr_strdup(detail), f->page};
+    if (!r->file_id || !r->kind || !r->detail)
+        return QR_ENOMEM;
+    o->n++;
+    return 0;
+}
+
+/* The table for people: a whole-file fault on page "file", the detail (the
+ * measure with its unit and threshold, as the check wrote it) instead of
+ * the raw numbers, which the CSV and JSON keep. */
+static void faults_table(const faults_out *o)
+{
+    int wid = 7, wk = 4;
+    for (long i = 0; i < o->n; i++) {
+        int w = qr_cli_tty_width(o->rows[i].file_id);
+        wid = w > wid ? (w > 40 ? 40 : w) : wid;
+        wk = (int)strlen(o->rows[i].kind) > wk ? (int)strlen(o->rows[i].kind) : wk;
+    }
+    printf("%-*s  %4s  %-*s  %s\n", wid, "file_id", "page", wk, "kind", "what was measured");
+    for (long i = 0; i < o->n; i++) {
+        const fault_row *r = &o->rows[i];
+        char page[16];
+        snprintf(page, sizeof page, r->page ? "%d" : "file", r->page);
+        qr_cli_tty_cell(stdout, r->file_id, wid);
+        printf("  %4s  %-*s  ", page, wk, r->kind);
+        qr_cli_tty_cell(stdout, r->detail, 0);
+        putchar('\n');
+    }
+    printf("%ld open fault%s\n", o->n, o->n == 1 ? "" : "s");
+}
+
+static void faults_free(faults_out *o)
+{
+    for (long i = 0; o->rows && i < o->n; i++) {
+        free(o->rows[i].file_id);
+        free(o->rows[i].kind);
+        free(o->rows[i].detail);
+    }
+    free(o->rows);
 }
 
 static int put_fault(void *user, const qr_ledger_open_fault *f)
 {
     faults_out *o = user;
     const char *kind = qr_fault_name(f->kind), *detail = f->detail ? f->detail : "";
+    if (o->table)
+        return keep_row(o, f, kind, detail);
     if (o->json) {
         printf("%s\n  {\"file_id\":", o->n ? "," : "");
-        qr_cli_json_string(f->file_id);
+        qr_json_fputs(stdout, f->file_id);
         printf(",\"page\":%d,\"kind\":\"%s\",\"value\":", f->page, kind);
         number(f->value, true);
         fputs(",\"threshold\":", stdout);
         number(f->threshold, true);
         fputs(",\"detail\":", stdout);
-        qr_cli_json_string(detail);
+        qr_json_fputs(stdout, detail);
         putchar('}');
     } else {
         qr_cli_csv_field(f->file_id);
@@ -113,19 +150,27 @@ int qr_cmd_faults(int argc, char **argv)
         return QR_EXIT_USAGE;
     if (optind < argc)
         return qr_cli_usage_error("faults", "unexpected argument: %s", argv[optind]);
-    if (strcmp(format, "csv") && strcmp(format, "json"))
-        return qr_cli_usage_error("faults", "unknown format: %s (csv or json)", format);
+    if (!format) /* a table for a person at a terminal, CSV for a pipe */
+        format = isatty(STDOUT_FILENO) ? "table" : "csv";
+    if (strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "table"))
+        return qr_cli_usage_error("faults", "unknown format: %s (table, csv or json)", format);
     qr_ledger *l = NULL;
-    int rc = qr_cli_open_ledger("faults", ledger, true, &l);
+    int rc = qr_cli_open_ledger_ro("faults", ledger, &l);
     if (rc)
         return rc;
-    faults_out o = {.json = !strcmp(format, "json")};
-    fputs(o.json ? "[" : "file_id,page,kind,value,threshold,detail\n", stdout);
+    faults_out o = {.json = !strcmp(format, "json"), .table = !strcmp(format, "table")};
+    if (!o.table)
+        fputs(o.json ? "[" : "file_id,page,kind,value,threshold,detail\n", stdout);
     qr_err err = {0};
     rc = qr_ledger_open_faults(l, put_fault, &o, &err);
     qr_ledger_close(&l);
+    if (rc == QR_ENOMEM)
+        qr_err_set(&err, rc, "out of memory");
     if (o.json)
         fputs(o.n ? "\n]\n" : "]\n", stdout);
+    else if (o.table && !rc)
+        faults_table(&o);
+    faults_free(&o);
     if (rc) {
         fprintf(stderr, "quire faults: %s\n", err.msg);
         return QR_EXIT_FATAL;
@@ -170,7 +215,7 @@ static int parse_accept(int argc, char **argv, accept_args *a)
         {"by", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
     int c, rc = 0;
     optind = 1;
-    while (!rc && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while (!rc && (c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'l': a->ledger = optarg; break;
         case 'p': rc = parse_page(optarg, &a->page); break;

@@ -22,17 +22,27 @@ const char *qr_cli_today(const char *given)
     return given ? given : env && *env ? env : NULL;
 }
 
+/* Figures for people, formatted as the HTML report formats them. */
+static const char *cnt(int64_t v, char buf[48])
+{
+    qr_report_count(v, buf);
+    return buf;
+}
+
 static void text_progress(const qr_ledger_status *s)
 {
-    printf("digitized:     %.2f %% of files, %.2f %% of pages", s->percent_files,
-           s->percent_pages);
-    if (s->has_plan)
-        printf("; plan for today %.2f %% (%s by %.2f points)", s->plan_percent,
-               s->percent_pages >= s->plan_percent ? "ahead" : "behind",
-               s->percent_pages >= s->plan_percent ? s->percent_pages - s->plan_percent
-                                                   : s->plan_percent - s->percent_pages);
-    printf("\nthroughput:    %.1f pages/day over the last 7 days, %.1f over 30 days\n",
-           s->pages_per_day_7d, s->pages_per_day_30d);
+    char f[32], p[32], t[32], gap[128], r7[32], r30[32];
+    qr_report_pct(s->percent_files, f);
+    qr_report_pct(s->percent_pages, p);
+    printf("digitized:     %s of files, %s of pages", f, p);
+    if (s->has_plan) {
+        qr_report_pct(s->plan_percent, t);
+        qr_report_gap(s, gap, sizeof gap);
+        printf("; plan for today %s: %s", t, gap);
+    }
+    qr_report_rate(s->pages_per_day_7d, r7);
+    qr_report_rate(s->pages_per_day_30d, r30);
+    printf("\nthroughput:    %s pages/day over the last 7 days, %s over 30 days\n", r7, r30);
     printf("100 %% reached: %s", s->projected[0]       ? s->projected
                                  : s->pages_pending > 0 ? "not at this rate (none in 30 days)"
                                                         : "-");
@@ -41,18 +51,21 @@ static void text_progress(const qr_ledger_status *s)
 
 static void status_text(const qr_ledger_status *s)
 {
+    char a[48], b[48];
     printf("today:         %s\n", s->today);
-    printf("inventory:     %lld files, %lld pages\n", (long long)s->files_inventory,
-           (long long)s->pages_inventory);
-    printf("archived:      %lld files, %lld pages\n", (long long)s->files_archived,
-           (long long)s->pages_archived);
-    printf("faulty:        %lld files (awaiting rescan)\n", (long long)s->files_faulty);
-    printf("not delivered: %lld files\n", (long long)s->files_not_delivered);
-    printf("pending:       %lld files, %lld pages (faulty + not delivered)\n",
-           (long long)s->files_pending, (long long)s->pages_pending);
+    printf("inventory:     %s files, %s pages\n", cnt(s->files_inventory, a),
+           cnt(s->pages_inventory, b));
+    printf("archived:      %s files, %s pages\n", cnt(s->files_archived, a),
+           cnt(s->pages_archived, b));
+    printf("faulty:        %s file%s (awaiting rescan)\n", cnt(s->files_faulty, a),
+           s->files_faulty == 1 ? "" : "s");
+    printf("not delivered: %s file%s\n", cnt(s->files_not_delivered, a),
+           s->files_not_delivered == 1 ? "" : "s");
+    printf("pending:       %s files, %s pages (faulty + not delivered)\n",
+           cnt(s->files_pending, a), cnt(s->pages_pending, b));
     if (s->files_unexpected)
-        printf("unexpected:    %lld delivered files not in the inventory\n",
-               (long long)s->files_unexpected);
+        printf("unexpected:    %s delivered files not in the inventory\n",
+               cnt(s->files_unexpected, a));
     text_progress(s);
     for (int k = 0; k < QR_FAULT__COUNT; k++)
         if (s->faults_by_kind[k])
@@ -75,10 +88,12 @@ static void groups_text(const qr_ledger_status_groups *g)
     puts(head[g->by]);
     for (size_t i = 0; i < g->n; i++) {
         const qr_ledger_status_group *r = &g->v[i];
-        if (g->by == QR_STATUS_BY_BOX)
-            printf("%-18s %7lld %8lld %8lld %7lld %10lld %7.2f%%\n", r->key[0] ? r->key : "-",
-                   (long long)r->files, (long long)r->pages, (long long)r->files_archived,
+        if (g->by == QR_STATUS_BY_BOX) {
+            qr_cli_tty_cell(stdout, r->key[0] ? r->key : "-", 18);
+            printf(" %7lld %8lld %8lld %7lld %10lld %7.2f%%\n", (long long)r->files,
+                   (long long)r->pages, (long long)r->files_archived,
                    (long long)r->files_faulty, (long long)r->pages_archived, r->percent_pages);
+        }
         else if (g->by == QR_STATUS_BY_BATCH)
             printf("%-6s %-21s %-11s %6lld %8lld %7lld %8lld %10lld\n", r->key, r->started,
                    r->state, (long long)r->files, (long long)r->files_archived,
@@ -106,7 +121,7 @@ static int parse_opts(int argc, char **argv, status_opts *o)
     *o = (status_opts){.by = -1};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = qr_cli_getopt(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'l')
             o->ledger = optarg;
         else if (c == 'J')
@@ -157,7 +172,7 @@ int qr_cmd_status(int argc, char **argv)
     if (urc)
         return urc;
     qr_ledger *l = NULL;
-    int orc = qr_cli_open_ledger("status", o.ledger, true, &l);
+    int orc = qr_cli_open_ledger_ro("status", o.ledger, &l);
     if (orc)
         return orc;
     qr_err err = {0};

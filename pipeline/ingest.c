@@ -118,14 +118,17 @@ static int archive_paths(const qr_ingest_opts *o, ing_file *f, int64_t batch, qr
     return QR_OK;
 }
 
-/* Copy a manifest row's metadata into the file for its XMP. */
+/* Copy a manifest row's metadata into the file for its XMP. The file id
+ * leads, so the archive names its file also when its title is the
+ * manifest's title. */
 static int set_meta(ing_file *f, const qr_manifest_row *row)
 {
-    size_t n = row->n_meta + 2;
+    size_t n = row->n_meta + 3;
     f->meta = qr_malloc_array(n, sizeof *f->meta);
     if (!f->meta)
         return QR_ENOMEM;
     f->n_meta = 0;
+    f->meta[f->n_meta++] = (qr_kv){"file_id", row->file_id};
     if (row->box[0])
         f->meta[f->n_meta++] = (qr_kv){"box", row->box};
     if (row->title[0])
@@ -214,6 +217,12 @@ static int init_file(ing_run *r, ing_file *f, qr_delivery *d, const qr_delivery_
     return ing_issue_faults(&f->faults, d, df->file_id) < 0 ? QR_ENOMEM : QR_OK;
 }
 
+/* Where notes go that are not errors: nowhere with --quiet. */
+static FILE *info_stream(const qr_ingest_opts *o)
+{
+    return o->quiet ? NULL : o->diag;
+}
+
 /* Record the planned write before any byte of it exists (ledger/writes.c). */
 static int plan_write(ing_run *r, ing_file *f, qr_err *err)
 {
@@ -256,8 +265,9 @@ static int record_unexpected(ing_run *r, ing_file *f, qr_err *err)
 {
     ing_faults_add(&f->faults, QR_FAULT_UNEXPECTED_FILE, 0, (double)f->n_sources, 0,
                    "%s is not in the manifest %s", f->file_id, r->o->manifest);
-    fprintf(r->o->diag, "fault: %s: unexpected_file: not in the manifest; not archived\n",
-            f->file_id);
+    if (!r->o->quiet)
+        fprintf(r->o->diag, "fault: %s: unexpected_file: not in the manifest; not archived\n",
+                f->file_id);
     int rc = ing_record_file(&r->e, r->ledger, f, err);
     r->sum->files_unexpected++;
     r->sum->faults[QR_FAULT_UNEXPECTED_FILE]++;
@@ -314,7 +324,7 @@ static int plan_file(ing_run *r, qr_delivery *d, const qr_delivery_file *df,
     }
     r->e.n_files++;
     if ((rc = load_accepts(r, f, err)) ||
-        (rc = ing_rescan_merge(r->ledger, f, df, !new_sources(st, df), r->o->diag, err)) ||
+        (rc = ing_rescan_merge(r->ledger, f, df, !new_sources(st, df), info_stream(r->o), err)) ||
         (rc = plan_write(r, f, err)))
         return rc;
     if (new_sources(st, df))
@@ -394,7 +404,8 @@ static int open_inputs(ing_run *r, qr_err *err)
         for (size_t k = 0; k < r->dlv[i]->n_issues; k++) {
             const qr_delivery_issue *is = &r->dlv[i]->issues[k];
             bool refused = is->kind == QR_DELIVERY_REFUSED;
-            fprintf(o->diag, "%s: %s\n", refused ? "refused" : "ignored", is->msg);
+            if (refused || !o->quiet)
+                fprintf(o->diag, "%s: %s\n", refused ? "refused" : "ignored", is->msg);
             if (refused && !is->file_id)
                 r->sum->refused_unowned++; /* no file to be faulty: the exit code says it */
         }
@@ -409,14 +420,24 @@ static void lock_path(const ing_run *r, char *path, size_t cap)
     snprintf(path, cap, "%s.lock", r->o->ledger);
 }
 
+/* open(2), again when a signal interrupts it. */
+static int open_retry(const char *path, int flags)
+{
+    int fd;
+    do
+        fd = open(path, flags, 0666);
+    while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
 static int lock_ledger(ing_run *r, qr_err *err)
 {
     char path[4200];
     lock_path(r, path, sizeof path);
-    r->lock_fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    r->lock_fd = open_retry(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC);
     r->lock_created = r->lock_fd >= 0;
     if (r->lock_fd < 0 && errno == EEXIST)
-        r->lock_fd = open(path, O_RDWR | O_CLOEXEC);
+        r->lock_fd = open_retry(path, O_RDWR | O_CLOEXEC);
     if (r->lock_fd < 0)
         return qr_err_set(err, QR_EIO, "%s: %s", path, strerror(errno));
     if (flock(r->lock_fd, LOCK_EX | LOCK_NB))
@@ -479,7 +500,7 @@ static int begin_batch(ing_run *r, qr_err *err)
     int rc = qr_ledger_batches_interrupt(r->ledger, &n_dead, err);
     if (rc)
         return rc;
-    if (n_dead)
+    if (n_dead && !o->quiet)
         fprintf(o->diag, "note: %lld earlier batch%s stopped without ending (killed?): marked "
                 "interrupted\n", (long long)n_dead, n_dead == 1 ? "" : "es");
     char *options = batch_options(r);
@@ -501,7 +522,7 @@ static int begin_batch(ing_run *r, qr_err *err)
                 o->manifest, c->line, c->file_id, c->field, c->ledger_value, c->manifest_value);
     }
     qr_ledger_upsert_result_free(&res);
-    return rc ? rc : ing_recover_writes(r->ledger, r->e.batch_id, o->diag, err);
+    return rc ? rc : ing_recover_writes(r->ledger, r->e.batch_id, o->diag, o->quiet, err);
 }
 
 static int open_io(ing_run *r, qr_err *err)
@@ -600,7 +621,10 @@ static void remove_tmp_dir(const ing_run *r)
     rmdir(tmp);
 }
 
-static void finish_batch(ing_run *r, bool failed)
+/* End the batch; a ledger that cannot record its end makes the run fail
+ * (exit 3) even when every file was recorded: the batch would stay
+ * "running" until the next ingest marks it interrupted. */
+static int finish_batch(ing_run *r, bool failed, qr_err *err)
 {
     ing_engine *e = &r->e;
     qr_ingest_summary *s = r->sum;
@@ -618,13 +642,15 @@ static void finish_batch(ing_run *r, bool failed)
                                 .files_faulty = s->files_faulty,
                                 .files_uptodate = s->files_up_to_date, .pages = s->pages,
                                 .faults = e->faults_total + s->files_unexpected};
-    if (!e->ledger_broken &&
-        qr_ledger_batch_end(r->ledger, e->batch_id, failed || e->fatal ? "failed" : "done", &c,
-                            NULL) == QR_OK)
-        r->batch_open = false;
-    if (!e->ledger_broken)
+    int rc = QR_OK;
+    if (!e->ledger_broken) {
+        rc = qr_ledger_batch_end(r->ledger, e->batch_id, failed || e->fatal ? "failed" : "done",
+                                 &c, err);
+        r->batch_open = rc != QR_OK;
         count_manifest(r);
+    }
     remove_tmp_dir(r);
+    return rc;
 }
 
 static void free_run(ing_run *r)
@@ -686,8 +712,14 @@ static int run(ing_run *r, qr_err *err)
     rc = begin_batch(r, err);
     if (!rc)
         rc = run_batch(r, err);
-    if (r->batch_open)
-        finish_batch(r, rc != QR_OK);
+    if (r->batch_open) {
+        qr_err end_err = {0};
+        int end_rc = finish_batch(r, rc != QR_OK, &end_err);
+        if (rc == QR_OK && end_rc != QR_OK) {
+            *err = end_err;
+            rc = end_rc;
+        }
+    }
     return rc;
 }
 

@@ -230,6 +230,17 @@ static qr_pdf_override *applied_overrides(const ing_file *f, size_t *n)
     return v;
 }
 
+/* The document's title (PDF Title, dc:title): the manifest's title when it
+ * has one, which is what a reader looks for; else the file id. The file id
+ * is always in the metadata (quire:meta file_id). */
+static const char *archive_title(const ing_file *f)
+{
+    for (size_t i = 0; i < f->n_meta; i++)
+        if (!strcmp(f->meta[i].key, "title") && f->meta[i].value[0])
+            return f->meta[i].value;
+    return f->file_id;
+}
+
 /* Complete the document under its temporary name; the ledger thread puts
  * it in place once its digest is recorded. */
 static void finish_pdf(ing_engine *e, ing_file *f)
@@ -242,7 +253,7 @@ static void finish_pdf(ing_engine *e, ing_file *f)
         return;
     }
     time_t t = f->scan_time >= 0 ? f->scan_time : e->ref_time;
-    qr_pdf_meta meta = {.title = f->file_id, .created = t, .modified = t,
+    qr_pdf_meta meta = {.title = archive_title(f), .name = f->file_id, .created = t, .modified = t,
                         .extra = f->meta, .n_extra = f->n_meta,
                         .overrides = ovr, .n_overrides = n_ovr};
     int rc = f->pdf ? qr_pdf_seal(&f->pdf, &meta, f->archive_sha, &f->pdf_err)
@@ -255,6 +266,32 @@ static void finish_pdf(ing_engine *e, ing_file *f)
     f->sealed = true;
 }
 
+/* Why the count is wrong, naming the pages set aside, so that "9 delivered,
+ * 9 expected" never reads as a contradiction: "9 pages delivered for 9
+ * expected; set aside: page 5 (repeats page 4), so 8 count". */
+static void count_detail(const ing_file *f, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%d page%s delivered for %d expected", f->pages_written,
+                     f->pages_written == 1 ? "" : "s", f->expected_pages);
+    int listed = 0, aside = f->duplicates + f->separators;
+    for (size_t i = 0; i < f->faults.n && aside && n > 0 && (size_t)n < cap; i++) {
+        const qr_fault *x = &f->faults.v[i];
+        bool dup = x->kind == QR_FAULT_DUPLICATE, sep = x->kind == QR_FAULT_EXTRA_PAGES && x->page;
+        if (!dup && !sep)
+            continue;
+        if (listed == 3) {
+            n += snprintf(out + n, cap - (size_t)n, ", ...");
+            break;
+        }
+        n += snprintf(out + n, cap - (size_t)n, "%s page %d (%s)", listed ? "," : "; set aside:",
+                      x->page, dup ? "repeats the one before" : "a separator sheet");
+        listed++;
+    }
+    int counted = f->pages_written - aside;
+    if (aside && n > 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, ", so %d count", counted);
+}
+
 /* Decide the verdict; finish the archive of a clean file, drop a faulty one's. */
 static void decide(ing_engine *e, ing_file *f)
 {
@@ -265,11 +302,10 @@ static void decide(ing_engine *e, ing_file *f)
         expected = 0; /* pages lost in a broken container: the corrupt fault says so */
     qr_manifest_file_verdict(expected, counted, f->faults.v, f->faults.n, &f->rules, &v);
     if (v.has_count_fault) {
-        const qr_fault *c = &v.count_fault;
-        ing_faults_add(&f->faults, c->kind, 0, c->value, c->threshold,
-                       "%d pages delivered (%d duplicates and %d separator sheets set aside), "
-                       "%d expected",
-                       f->pages_written, f->duplicates, f->separators, f->expected_pages);
+        char why[160];
+        count_detail(f, why, sizeof why);
+        ing_faults_add(&f->faults, v.count_fault.kind, 0, v.count_fault.value,
+                       v.count_fault.threshold, "%s", why);
     }
     f->faulty = v.faulty || !f->in_manifest;
     if (f->faulty || f->pdf_failed) {

@@ -197,8 +197,9 @@ int ing_rescan_merge(struct qr_ledger *l, ing_file *f, const qr_delivery_file *d
 void ing_rescan_free(ing_file *f);
 
 /* Clean up after a killed run: the archive writes other batches recorded
- * and never closed (ingest_recover.c). Before the pipeline starts. */
-int ing_recover_writes(struct qr_ledger *l, int64_t batch, FILE *diag, qr_err *err);
+ * and never closed (ingest_recover.c). Before the pipeline starts. quiet:
+ * warnings only, no notes of what was removed. */
+int ing_recover_writes(struct qr_ledger *l, int64_t batch, FILE *diag, bool quiet, qr_err *err);
 /* After the pipeline stopped: discard what this run began and did not
  * finish (open documents, sealed temporaries), closing their write rows. */
 void ing_abandon_writes(ing_engine *e, struct qr_ledger *l, FILE *diag);

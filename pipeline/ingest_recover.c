@@ -41,7 +41,8 @@ static bool is_file(const char *path)
 }
 
 /* A final name that a dead batch put in place without recording it. */
-static int recover_final(qr_ledger *l, const qr_ledger_write *w, FILE *diag, qr_err *err)
+static int recover_final(qr_ledger *l, const qr_ledger_write *w, FILE *diag, bool quiet,
+                         qr_err *err)
 {
     bool recorded = false;
     int rc = qr_ledger_archive_recorded(l, w->final_path, &recorded, err);
@@ -51,7 +52,7 @@ static int recover_final(qr_ledger *l, const qr_ledger_write *w, FILE *diag, qr_
     qr_err herr = {0};
     if (qr_sha256_file(w->final_path, hex, &herr) == QR_OK && strcmp(hex, w->sha256) == 0) {
         if (unlink(w->final_path) == 0) {
-            if (diag)
+            if (diag && !quiet)
                 fprintf(diag, "removed %s: batch %lld put it in place and was stopped before "
                         "recording it; %s is written again when delivered\n", w->final_path,
                         (long long)w->batch, w->file_id);
@@ -66,14 +67,14 @@ static int recover_final(qr_ledger *l, const qr_ledger_write *w, FILE *diag, qr_
     return QR_OK;
 }
 
-int ing_recover_writes(qr_ledger *l, int64_t batch, FILE *diag, qr_err *err)
+int ing_recover_writes(qr_ledger *l, int64_t batch, FILE *diag, bool quiet, qr_err *err)
 {
     qr_ledger_write_list list;
     int rc = qr_ledger_writes_of_others(l, batch, &list, err);
     for (size_t i = 0; rc == QR_OK && i < list.n; i++) {
         const qr_ledger_write *w = &list.v[i];
         remove_temp(diag, w->tmp_path);
-        rc = recover_final(l, w, diag, err);
+        rc = recover_final(l, w, diag, quiet, err);
         if (rc == QR_OK)
             rc = qr_ledger_write_done(l, w->id, err);
     }

@@ -70,11 +70,32 @@ int qr_cli_ledger_opts(int argc, char **argv, const char **ledger, const char **
 struct qr_ledger;
 int qr_cli_open_ledger(const char *cmd, const char *given, bool must_exist,
                        struct qr_ledger **l);
+/* The same (must_exist) for a command that only reads: it can also read a
+ * ledger on a read-only file system (qr_ledger_open_readonly). */
+int qr_cli_open_ledger_ro(const char *cmd, const char *given, struct qr_ledger **l);
 
-/* stdout writers shared by the listing commands: one CSV field (RFC 4180
- * quoting when needed) and one JSON string literal. */
+/* Ledger text on a terminal: a control character (an ESC sequence in a
+ * reason could rewrite the operator's screen) is shown as \xNN; the cell is
+ * padded with spaces to `width` columns (0 = none), counting a UTF-8
+ * character as one column. qr_cli_tty_width is how wide it shows. */
+#include <stdio.h>
+void qr_cli_tty_cell(FILE *out, const char *s, int width);
+int qr_cli_tty_width(const char *s);
+
+/* stdout writers shared by the listing commands: one CSV field (qr_csv_cell:
+ * RFC 4180 quoting when needed, a formula guarded with a leading ') and one
+ * JSON string literal. */
 void qr_cli_csv_field(const char *s);
 void qr_cli_json_string(const char *s);
+
+/* getopt_long for every command: the same arguments and results, but an
+ * unknown option or a missing value is reported here, the same way for
+ * every command ("quire CMD: unknown option '--ledgr'; did you mean
+ * '--ledger'?" and the usage line), and returns '?': the caller only returns
+ * the usage exit code. */
+struct option;
+int qr_cli_getopt(int argc, char **argv, const char *shorts, const struct option *longs,
+                  int *idx);
 
 /* Shared usage-error reporter: prints "quire NAME: message" and the usage line. */
 int qr_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -30,6 +30,11 @@ void qr_progress_finish(qr_progress *p);
 double qr_now(void);
 /* Format the bar into buf (exposed for tests). */
 void qr_progress_format(const qr_progress *p, double now, char *buf, size_t n);
+/* The same, fitted into width - 1 columns (0 = no limit): the bar shrinks
+ * from 24 to 8 cells, then pages, pages/s, faults and ETA are dropped in
+ * that order; "[bar] done/total files" stays while it fits. */
+void qr_progress_format_width(const qr_progress *p, double now, int width, char *buf,
+                              size_t n);
 
 /* One JSON object per line: {"ts":..., "event":..., <fields>}. */
 typedef struct qr_jsonlog qr_jsonlog;
@@ -38,7 +43,5 @@ qr_jsonlog *qr_jsonlog_open(const char *path);
  * Numeric values can be given with a "#" prefix on the key ("#pages", "12"). */
 void qr_jsonlog_event(qr_jsonlog *log, const char *event, ...);
 void qr_jsonlog_close(qr_jsonlog **log);
-/* JSON string escaping into out (at most n bytes incl. NUL). */
-void qr_json_escape(const char *s, char *out, size_t n);
 
 #endif

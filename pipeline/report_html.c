@@ -21,6 +21,15 @@
 
 /* ---- Data ----------------------------------------------------------------------- */
 
+/* Least digitized first (then by box): the boxes that need attention lead. */
+static int by_progress(const void *a, const void *b)
+{
+    const qr_ledger_status_group *x = a, *y = b;
+    if (x->percent_pages != y->percent_pages)
+        return x->percent_pages < y->percent_pages ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
 int qr_report_read(qr_ledger *l, const char *today, qr_report_data *d, qr_err *err)
 {
     memset(d, 0, sizeof *d);
@@ -33,8 +42,12 @@ int qr_report_read(qr_ledger *l, const char *today, qr_report_data *d, qr_err *e
         rc = qr_ledger_plan_list(l, &d->plan, err);
     if (rc == QR_OK)
         rc = qr_ledger_rescan_jobs(l, NULL, true, &d->jobs, err);
+    if (rc == QR_OK)
+        rc = qr_ledger_fault_weeks_get(l, d->status.today, QR_REPORT_WEEKS, &d->weeks, err);
     if (rc != QR_OK)
         qr_report_data_free(d);
+    else
+        qsort(d->boxes.v, d->boxes.n, sizeof *d->boxes.v, by_progress);
     return rc;
 }
 
@@ -44,6 +57,7 @@ void qr_report_data_free(qr_report_data *d)
     qr_ledger_status_groups_free(&d->days);
     qr_ledger_plan_free(&d->plan);
     qr_ledger_rescan_list_free(&d->jobs);
+    qr_ledger_fault_weeks_free(&d->weeks);
 }
 
 /* ---- Helpers ---------------------------------------------------------------------- */
@@ -64,21 +78,6 @@ void rp_esc(FILE *out, const char *s)
                 fputc(' ', out);
         }
     }
-}
-
-void rp_count(int64_t v, char out[48])
-{
-    char digits[24];
-    int n = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
-    size_t o = 0;
-    if (v < 0)
-        out[o++] = '-';
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            o += (size_t)snprintf(out + o, 48 - o, "\xe2\x80\xaf"); /* U+202F */
-        out[o++] = digits[i];
-    }
-    out[o] = '\0';
 }
 
 int64_t rp_day(const char *date)
@@ -114,7 +113,7 @@ static void fig_count(FILE *out, const char *cls, const char *key, int64_t v)
 {
     char json[32], shown[48];
     snprintf(json, sizeof json, "%lld", (long long)v);
-    rp_count(v, shown);
+    qr_report_count(v, shown);
     fig_span(out, cls, key, json, shown);
 }
 
@@ -129,6 +128,28 @@ static void fig_num(FILE *out, const char *cls, const char *key, double v, const
 static void fig_date(FILE *out, const char *cls, const char *key, const char *date)
 {
     fig_span(out, cls, key, date[0] ? date : "null", date[0] ? date : "\xe2\x80\x94");
+}
+
+/* Ahead of or behind the plan, in points and in days, green or red: the
+ * figure a project office reads first. data-gap-points and data-gap-days are
+ * status --json's plan_gap_points and plan_gap_days. */
+static void plan_gap(FILE *out, const qr_ledger_status *s)
+{
+    if (!s->has_plan)
+        return;
+    char text[128], pts[32], days[32];
+    qr_report_gap(s, text, sizeof text);
+    qr_report_num(s->plan_gap_points, pts);
+    if (s->has_plan_days)
+        snprintf(days, sizeof days, "%lld", (long long)s->plan_gap_days);
+    else
+        snprintf(days, sizeof days, "null");
+    const char *cls = s->plan_gap_points >= 0.005 ? "ahead" : s->plan_gap_points <= -0.005
+                                                                  ? "behind" : "onplan";
+    fprintf(out, "<div class=\"gap %s\" data-gap-points=\"%s\" data-gap-days=\"%s\">", cls,
+            pts, days);
+    rp_esc(out, text);
+    fputs("</div>", out);
 }
 
 static void box_open(FILE *out) { fputs("<div class=\"fig\">", out); }
@@ -147,7 +168,9 @@ static void figs_progress(FILE *out, const qr_ledger_status *s)
         fig_num(out, "", "plan_percent", s->plan_percent, " %");
     else
         fig_span(out, "", "plan_percent", "null", "no target");
-    fputs("</div></div>\n", out);
+    fputs("</div>", out);
+    plan_gap(out, s);
+    fputs("</div>\n", out);
     box_open(out);
     fig_num(out, "big", "percent_files", s->percent_files, " %");
     box_label(out, "of files digitized");
@@ -216,7 +239,7 @@ static void figs_pace(FILE *out, const qr_ledger_status *s)
 static void td_count(FILE *out, const char *field, int64_t v)
 {
     char shown[48];
-    rp_count(v, shown);
+    qr_report_count(v, shown);
     fprintf(out, "<td class=\"n\" data-field=\"%s\" data-value=\"%lld\">%s</td>", field,
             (long long)v, shown);
 }
@@ -265,6 +288,15 @@ static void td_text(FILE *out, const char *s)
     fputs("</td>", out);
 }
 
+/* A cell that must not wrap: a file id or a date broken over two lines
+ * reads as two. */
+static void td_keep(FILE *out, const char *s)
+{
+    fputs("<td class=\"keep\">", out);
+    rp_esc(out, s);
+    fputs("</td>", out);
+}
+
 static void job_row(FILE *out, const qr_ledger_rescan_job *j, int64_t today)
 {
     char age[32] = "";
@@ -273,12 +305,12 @@ static void job_row(FILE *out, const qr_ledger_rescan_job *j, int64_t today)
         snprintf(age, sizeof age, "%lld", (long long)(today > day ? today - day : 0));
     fprintf(out, "<tr data-job=\"%lld\"><td class=\"n\">%lld</td>", (long long)j->id,
             (long long)j->id);
-    td_text(out, j->file_id);
-    td_text(out, j->box);
-    td_text(out, j->pages[0] ? j->pages : "whole file");
+    td_keep(out, j->file_id);
+    td_keep(out, j->box);
+    td_keep(out, j->pages[0] ? j->pages : "whole file");
     td_text(out, j->kinds);
     td_text(out, j->reason);
-    td_text(out, j->submitted);
+    td_keep(out, j->submitted);
     td_text(out, j->actor);
     td_text(out, j->status);
     fprintf(out, "<td class=\"n\">%s</td></tr>\n", age);
@@ -303,7 +335,7 @@ static void jobs_table(FILE *out, const qr_report_data *d)
 
 static const char CSS[] =
     ":root{--ink:#1b1f24;--muted:#56606b;--done:#1f7a3f;--plan:#b35900;--fault:#b3261e;"
-    "--track:#e3e7ea;--line:#d3d8dc}\n"
+    "--track:#e3e7ea;--line:#d3d8dc;--proj:#7b2cbf}\n"
     "*{box-sizing:border-box;-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
     "body{font:15px/1.45 'DejaVu Sans',Arial,sans-serif;color:var(--ink);background:#fff;"
     "margin:24px auto;max-width:1120px;padding:0 16px}\n"
@@ -334,6 +366,13 @@ static const char CSS[] =
     "vertical-align:top}th{background:#f2f4f5}\n"
     ".n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     ".pbar{width:170px}.pbar svg{display:block;width:160px;height:10px}\n"
+    ".keep{white-space:nowrap}\n"
+    ".gap{margin-top:6px;font-weight:700;font-size:14px;border-radius:4px;padding:2px 6px;"
+    "display:inline-block}.gap.ahead{color:#fff;background:var(--done)}"
+    ".gap.behind{color:#fff;background:var(--fault)}.gap.onplan{background:var(--track)}\n"
+    ".proj{fill:none;stroke:var(--proj);stroke-width:2.5;stroke-dasharray:6 4}"
+    ".sw.proj{background:var(--proj)}\n"
+    ".rate{fill:none;stroke:var(--ink);stroke-width:2}.rdot{fill:var(--ink)}\n"
     "@page{size:A4;margin:14mm}\n"
     "@media print{body{margin:0;max-width:none;font-size:10pt;padding:0}"
     ".big{font-size:18pt}.figs{gap:6px}h2{margin-top:16px}table{font-size:9pt}}\n";
@@ -374,7 +413,10 @@ int qr_report_html(FILE *out, const qr_report_data *d)
     section(out, "Faults by kind");
     rp_chart_faults(out, s);
     fputs("</section>\n", out);
-    section(out, "Boxes");
+    section(out, "Faults per week");
+    rp_chart_weeks(out, d);
+    fputs("</section>\n", out);
+    section(out, "Boxes, least digitized first");
     box_table(out, &d->boxes);
     fputs("</section>\n", out);
     section(out, "Open rescan jobs");

@@ -13,8 +13,6 @@
 /* Write s with &, <, >, " and ' escaped and control characters dropped: safe
  * both as element text and inside a double-quoted attribute. */
 void rp_esc(FILE *out, const char *s);
-/* A count with narrow no-break spaces between thousands: "1 234 567". */
-void rp_count(int64_t v, char out[48]);
 /* Days since 1970-01-01 of "YYYY-MM-DD" (the first 10 characters), -1 if none. */
 int64_t rp_day(const char *date);
 /* "YYYY-MM-DD" of a day number. */
@@ -24,5 +22,6 @@ void rp_day_text(int64_t day, char out[11]);
 void rp_chart_progress(FILE *out, const qr_report_data *d);
 void rp_chart_daily(FILE *out, const qr_report_data *d);
 void rp_chart_faults(FILE *out, const qr_ledger_status *s);
+void rp_chart_weeks(FILE *out, const qr_report_data *d);
 
 #endif

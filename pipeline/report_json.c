@@ -7,6 +7,7 @@
  */
 #include "qr_report.h"
 
+#include <math.h>
 #include <string.h>
 
 void qr_report_num(double v, char out[32])
@@ -14,19 +15,49 @@ void qr_report_num(double v, char out[32])
     snprintf(out, 32, "%.4f", v);
 }
 
-static void json_str(FILE *out, const char *s)
+void qr_report_count(int64_t v, char out[48])
 {
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
+    size_t o = 0;
+    if (v < 0)
+        out[o++] = '-';
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            o += (size_t)snprintf(out + o, 48 - o, "\xe2\x80\xaf"); /* U+202F */
+        out[o++] = digits[i];
     }
-    fputc('"', out);
+    out[o] = '\0';
 }
+
+void qr_report_pct(double v, char out[32])
+{
+    snprintf(out, 32, "%.2f %%", v);
+}
+
+void qr_report_rate(double v, char out[32])
+{
+    snprintf(out, 32, "%.1f", v);
+}
+
+void qr_report_gap(const qr_ledger_status *s, char *out, size_t cap)
+{
+    if (!s->has_plan) {
+        snprintf(out, cap, "no target for today");
+        return;
+    }
+    double pts = s->plan_gap_points;
+    if (fabs(pts) < 0.005) {
+        snprintf(out, cap, "on plan");
+        return;
+    }
+    int w = snprintf(out, cap, "%s the plan by %.2f point%s", pts > 0 ? "ahead of" : "behind",
+                     fabs(pts), fabs(pts) >= 0.995 && fabs(pts) < 1.005 ? "" : "s");
+    int64_t d = s->plan_gap_days < 0 ? -s->plan_gap_days : s->plan_gap_days;
+    if (s->has_plan_days && w > 0 && (size_t)w < cap)
+        snprintf(out + w, cap - (size_t)w, ", %lld day%s", (long long)d, d == 1 ? "" : "s");
+}
+
 
 static void json_int(FILE *out, const char *key, int64_t v)
 {
@@ -45,7 +76,7 @@ static void json_date(FILE *out, const char *key, const char *v)
 {
     fprintf(out, ",\"%s\":", key);
     if (v && *v)
-        json_str(out, v);
+        qr_json_fputs(out, v);
     else
         fputs("null", out);
 }
@@ -76,6 +107,19 @@ static void status_progress(FILE *out, const qr_ledger_status *s)
     } else {
         fputs("null", out);
     }
+    fputs(",\"plan_gap_points\":", out);
+    if (s->has_plan) {
+        char t[32];
+        qr_report_num(s->plan_gap_points, t);
+        fputs(t, out);
+    } else {
+        fputs("null", out);
+    }
+    fputs(",\"plan_gap_days\":", out);
+    if (s->has_plan && s->has_plan_days)
+        fprintf(out, "%lld", (long long)s->plan_gap_days);
+    else
+        fputs("null", out);
     json_date(out, "plan_end", s->plan_end);
     json_int(out, "pages_7d", s->pages_7d);
     json_int(out, "pages_30d", s->pages_30d);
@@ -98,7 +142,7 @@ static void status_rescans(FILE *out, const qr_ledger_status *s)
 void qr_report_status_json(FILE *out, const qr_ledger_status *s)
 {
     fputs("{\"today\":", out);
-    json_str(out, s->today);
+    qr_json_fputs(out, s->today);
     status_counts(out, s);
     status_progress(out, s);
     status_rescans(out, s);
@@ -112,11 +156,11 @@ void qr_report_status_json(FILE *out, const qr_ledger_status *s)
 static void group_json(FILE *out, qr_ledger_status_by by, const qr_ledger_status_group *r)
 {
     fputs("{\"key\":", out);
-    json_str(out, r->key);
+    qr_json_fputs(out, r->key);
     if (by == QR_STATUS_BY_BATCH) {
         json_date(out, "started", r->started);
         fputs(",\"state\":", out);
-        json_str(out, r->state);
+        qr_json_fputs(out, r->state);
     }
     json_int(out, "files", r->files);
     json_int(out, "pages", r->pages);
@@ -132,7 +176,7 @@ static void group_json(FILE *out, qr_ledger_status_by by, const qr_ledger_status
 void qr_report_groups_json(FILE *out, const qr_ledger_status_groups *g)
 {
     fputs("{\"by\":", out);
-    json_str(out, qr_ledger_status_by_name(g->by));
+    qr_json_fputs(out, qr_ledger_status_by_name(g->by));
     fputs(",\"groups\":[", out);
     for (size_t i = 0; i < g->n; i++) {
         fputs(i ? ",\n" : "\n", out);

@@ -1,6 +1,8 @@
 /*
- * The report's charts as inline SVG: progress against the plan (lines),
- * pages newly digitized per day (bars), faults by kind (bars).
+ * The report's charts as inline SVG: progress against the plan (lines, and
+ * the projection to 100 %), pages newly digitized per day (bars), faults by
+ * kind (bars), faults per week (bars, and the rate per 100 pages). Dates on
+ * x are month starts, or Mondays on short ranges: ticks where people count.
  *
  * Why hand-written SVG: the report must be one file that opens without a
  * network and prints; a chart library would be a script and a dependency.
@@ -12,6 +14,7 @@
 #include "report_int.h"
 
 #include <string.h>
+#include <time.h>
 
 #define CW 900.0  /* chart width, viewBox units */
 #define CH 300.0  /* chart height */
@@ -54,16 +57,51 @@ static void y_grid(FILE *out, const axis *a, const char *unit)
     }
 }
 
-/* Five dates along x from d0 to `last`, both included. */
+/* The first day of the month after `day` (days since 1970-01-01). */
+static int64_t next_month(int64_t day)
+{
+    time_t t = (time_t)(day * 86400);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    tm.tm_mday = 1;
+    tm.tm_mon += 1;
+    return (int64_t)(timegm(&tm) / 86400);
+}
+
+static void x_tick(FILE *out, const axis *a, int64_t d, const char *label)
+{
+    double x = px(a, d);
+    fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                 "<text class=\"xlab\" text-anchor=\"middle\" x=\"%.1f\" y=\"%.1f\""
+                 " data-tick=\"%s\">%s</text>\n",
+            x, CH - MB, x, CH - MB + 4, x, CH - MB + 18, label, label);
+}
+
+/* Ticks where people count time: on month starts ("2026-03"), every k-th
+ * month so that at most 8 are labelled; when the range holds fewer than two
+ * month starts, on Mondays instead ("2026-03-09"), at most 8 of them. */
 static void x_dates(FILE *out, const axis *a, int64_t last)
 {
-    for (int i = 0; i <= 4; i++) {
-        int64_t d = a->d0 + (last - a->d0) * i / 4;
-        char t[11];
+    int months = 0;
+    for (int64_t d = next_month(a->d0 - 1); d <= last; d = next_month(d))
+        months++;
+    char t[11];
+    if (months >= 2) {
+        int k = (months + 7) / 8, i = 0;
+        for (int64_t d = next_month(a->d0 - 1); d <= last; d = next_month(d), i++) {
+            rp_day_text(d, t);
+            t[7] = '\0';
+            if (i % k == 0)
+                x_tick(out, a, d, t);
+        }
+        return;
+    }
+    int64_t mon = a->d0 + ((4 - (a->d0 + 3) % 7) % 7 + 7) % 7; /* first Monday >= d0 */
+    int64_t weeks = (last - mon) / 7 + 1, k = (weeks + 7) / 8;
+    for (int64_t d = mon, i = 0; d <= last; d += 7, i++) {
         rp_day_text(d, t);
-        const char *anchor = i == 0 ? "start" : i == 4 ? "end" : "middle";
-        fprintf(out, "<text class=\"xlab\" text-anchor=\"%s\" x=\"%.1f\" y=\"%.1f\">%s</text>\n",
-                anchor, px(a, d), CH - MB + 18, t);
+        if (i % k == 0)
+            x_tick(out, a, d, t);
     }
 }
 
@@ -75,8 +113,13 @@ static void today_line(FILE *out, const axis *a, int64_t today)
             x, MT, x, CH - MB, x + 4, MT + 12);
 }
 
+/* How far the chart may reach to show the projection: a projection years
+ * away would squeeze the rest into a sliver; it is then drawn to the edge
+ * and labelled with its date. */
+#define PROJ_MAX_DAYS (3 * 365)
+
 /* The day range of the progress chart: first archive or plan point to
- * today or the plan's last point. */
+ * today, the plan's last point or the projected day of 100 %. */
 static axis progress_axis(const qr_report_data *d, int64_t today)
 {
     axis a = {today, today, 100.0};
@@ -89,6 +132,9 @@ static axis progress_axis(const qr_report_data *d, int64_t today)
     }
     int64_t last = d->days.n ? rp_day(d->days.v[d->days.n - 1].key) : a.d1;
     a.d1 = last > a.d1 ? last : a.d1;
+    int64_t proj = rp_day(d->status.projected);
+    if (proj > a.d1)
+        a.d1 = proj - today <= PROJ_MAX_DAYS ? proj : today + PROJ_MAX_DAYS;
     if (a.d1 <= a.d0)
         a.d1 = a.d0 + 1;
     return a;
@@ -133,6 +179,30 @@ static void plan_line(FILE *out, const axis *a, const qr_ledger_plan *p)
     }
 }
 
+/* The projection: from today's percent to 100 % on the projected day at the
+ * 30-day rate, so that it meets (or misses) the plan's end visibly. */
+static void projection_line(FILE *out, const axis *a, const qr_ledger_status *s,
+                            int64_t today)
+{
+    int64_t proj = rp_day(s->projected);
+    if (proj <= today || s->percent_pages >= 100.0)
+        return;
+    double x0 = px(a, today), y0 = py(a, s->percent_pages), x1, y1;
+    if (proj <= a->d1) {
+        x1 = px(a, proj);
+        y1 = py(a, 100.0);
+    } else { /* clipped at the edge, on the same straight line */
+        double t = (double)(a->d1 - today) / (double)(proj - today);
+        x1 = px(a, a->d1);
+        y1 = py(a, s->percent_pages + t * (100.0 - s->percent_pages));
+    }
+    fprintf(out, "<line class=\"proj\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\""
+                 " data-projected=\"%s\"><title>100 %% on %s at the "
+                 "30-day rate</title></line><text class=\"note halo\" x=\"%.1f\" y=\"%.1f\""
+                 " text-anchor=\"end\">100 %% on %s</text>\n",
+            x0, y0, x1, y1, s->projected, s->projected, x1 - 4, y1 + 14, s->projected);
+}
+
 void rp_chart_progress(FILE *out, const qr_report_data *d)
 {
     int64_t today = rp_day(d->status.today);
@@ -144,9 +214,11 @@ void rp_chart_progress(FILE *out, const qr_report_data *d)
     today_line(out, &a, today);
     plan_line(out, &a, &d->plan);
     actual_line(out, &a, d, today);
+    projection_line(out, &a, &d->status, today);
     fputs("</svg>\n<figcaption><span class=\"sw actual\"></span> digitized (percent of "
           "the inventory's pages, by day of first archive) "
-          "<span class=\"sw plan\"></span> plan</figcaption>\n</figure>\n", out);
+          "<span class=\"sw plan\"></span> plan <span class=\"sw proj\"></span> "
+          "projection to 100 % at the 30-day rate</figcaption>\n</figure>\n", out);
 }
 
 /* ---- Pages per day ---------------------------------------------------------- */
@@ -246,4 +318,53 @@ void rp_chart_faults(FILE *out, const qr_ledger_status *s)
     }
     fputs("</svg>\n<figcaption>Open faults by kind: the unaccepted faults of each file's "
           "latest outcome when it is faulty.</figcaption>\n</figure>\n", out);
+}
+
+/* ---- Faults per week ---------------------------------------------------------- */
+
+/* Bars: faults recorded per week; line: faults per 100 pages delivered that
+ * week (right-hand scale), the trend that says whether scanning gets
+ * better. A week without pages has no rate point. */
+void rp_chart_weeks(FILE *out, const qr_report_data *d)
+{
+    const qr_ledger_fault_weeks *w = &d->weeks;
+    if (w->n == 0)
+        return;
+    int64_t d0 = rp_day(w->v[0].start);
+    axis a = {d0, d0 + 7 * (int64_t)w->n, 4};
+    double rmax = 1;
+    for (size_t i = 0; i < w->n; i++) {
+        if ((double)w->v[i].faults > a.ymax)
+            a.ymax = (double)w->v[i].faults;
+        if (w->v[i].pages > 0 && 100.0 * (double)w->v[i].faults / (double)w->v[i].pages > rmax)
+            rmax = 100.0 * (double)w->v[i].faults / (double)w->v[i].pages;
+    }
+    a.ymax = nice_max(a.ymax);
+    axis r = {a.d0, a.d1, nice_max(rmax)};
+    fputs("<figure class=\"chart\">\n", out);
+    svg_open(out, "faults recorded per week, and faults per 100 pages");
+    y_grid(out, &a, "");
+    double bw = (CW - ML - MR) / (double)w->n;
+    fputs("<polyline class=\"rate\" points=\"", out);
+    for (size_t i = 0, k = 0; i < w->n; i++)
+        if (w->v[i].pages > 0)
+            fprintf(out, "%s%.1f,%.1f", k++ ? " " : "", px(&a, rp_day(w->v[i].start)) + bw / 2,
+                    py(&r, 100.0 * (double)w->v[i].faults / (double)w->v[i].pages));
+    fputs("\"/>\n", out);
+    for (size_t i = 0; i < w->n; i++) {
+        const qr_ledger_fault_week *k = &w->v[i];
+        double x = px(&a, rp_day(k->start)), y = py(&a, (double)k->faults);
+        fprintf(out, "<rect class=\"fbar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\""
+                     " data-week=\"%s\" data-value=\"%lld\" data-pages=\"%lld\"><title>week of %s:"
+                     " %lld faults in %lld pages</title></rect><text class=\"xlab\""
+                     " text-anchor=\"middle\" x=\"%.1f\" y=\"%.1f\">%.5s</text>\n",
+                x + bw * 0.15, y, bw * 0.7, CH - MB - y, k->start, (long long)k->faults,
+                (long long)k->pages, k->start, (long long)k->faults, (long long)k->pages,
+                x + bw / 2, CH - MB + 18, k->start + 5);
+    }
+    fprintf(out, "<text class=\"note\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">line: faults"
+                 " per 100 pages (top = %.0f)</text>\n", CW - MR, MT + 12, r.ymax);
+    fputs("</svg>\n<figcaption>Faults recorded per week (Monday to Sunday, UTC; rescans "
+          "included), and the line of faults per 100 pages delivered that week.</figcaption>\n"
+          "</figure>\n", out);
 }

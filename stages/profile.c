@@ -13,7 +13,8 @@
  *
  * Line numbers: the Debian build of inih does not pass line numbers to the
  * handler, so the file is fed through our own line reader, which counts
- * lines and sees over-long ones (inih would silently split them).
+ * lines and sees over-long ones (inih would silently split them) and NUL
+ * bytes (which would silently cut a value short).
  *
  * Threads: pure functions over the caller's struct; no globals are written.
  */
@@ -128,16 +129,6 @@ static bool parse_number(const char *s, pf_type type, double *out)
     return true;
 }
 
-/* Shortest text that reads back as the same double. */
-static void fmt_double(double v, char out[40])
-{
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(out, 40, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
-            return;
-    }
-}
-
 static int set_row(qr_profile *p, const pf_row *r, const char *value, qr_err *err)
 {
     char *field = (char *)p + r->offset;
@@ -155,8 +146,8 @@ static int set_row(qr_profile *p, const pf_row *r, const char *value, qr_err *er
                           r->type == PF_INT ? "an integer" : "a number");
     if (v < r->min || v > r->max) {
         char lo[40], hi[40];
-        fmt_double(r->min, lo);
-        fmt_double(r->max, hi);
+        qr_fmt_double(r->min, lo);
+        qr_fmt_double(r->max, hi);
         return qr_err_set(err, QR_EINVAL, "%s.%s: %s is out of range (%s to %s)", r->section,
                           r->key, value, lo, hi);
     }
@@ -187,6 +178,7 @@ typedef struct pf_load {
     FILE *f;
     int line;          /* lines read so far = the line being parsed */
     int long_line;     /* first line longer than inih's buffer; 0 = none */
+    int nul_line;      /* first line holding a NUL byte (it would cut the value); 0 = none */
     qr_err first;      /* first value error, already prefixed with path:line */
     int first_line;    /* its line; 0 = none */
     char *buf;         /* getline's buffer */
@@ -203,6 +195,8 @@ static char *read_line(char *str, int num, void *stream)
     ld->line++;
     if (n >= num && !ld->long_line)
         ld->long_line = ld->line;
+    if (memchr(ld->buf, '\0', (size_t)n) && !ld->nul_line)
+        ld->nul_line = ld->line;
     size_t keep = (size_t)n < (size_t)num - 1 ? (size_t)n : (size_t)num - 1;
     memcpy(str, ld->buf, keep);
     str[keep] = '\0';
@@ -230,11 +224,14 @@ int qr_profile_load(qr_profile *p, const char *path, qr_err *err)
     qr_profile work = *p; /* all or nothing: *p changes only when the file is clean */
     ld.p = &work;
     int bad = ini_parse_stream(read_line, &ld, on_value, &ld);
-    bool read_error = ferror(ld.f);
+    int read_error = ferror(ld.f) ? errno : 0; /* EISDIR for a directory */
     fclose(ld.f);
     free(ld.buf);
     if (read_error)
-        return qr_err_set(err, QR_EINVAL, "%s: read error", path);
+        return qr_err_set(err, QR_EINVAL, "%s: read error: %s", path, strerror(read_error));
+    if (ld.nul_line)
+        return qr_err_set(err, QR_EINVAL, "%s:%d: the line contains a NUL byte; a profile is "
+                          "text", path, ld.nul_line);
     if (ld.long_line)
         return qr_err_set(err, QR_EINVAL, "%s:%d: line too long", path, ld.long_line);
     if (bad && bad != ld.first_line) /* a syntax error came first */
@@ -261,8 +258,8 @@ static void print_row(const qr_profile *p, const pf_row *r, FILE *out)
         fprintf(out, "# %s (true or false)\n%s = %s\n", r->help, r->key, b ? "true" : "false");
         return;
     }
-    fmt_double(r->min, lo);
-    fmt_double(r->max, hi);
+    qr_fmt_double(r->min, lo);
+    qr_fmt_double(r->max, hi);
     if (r->type == PF_INT) {
         int i;
         memcpy(&i, field, sizeof i);
@@ -270,7 +267,7 @@ static void print_row(const qr_profile *p, const pf_row *r, FILE *out)
     } else {
         double d;
         memcpy(&d, field, sizeof d);
-        fmt_double(d, v);
+        qr_fmt_double(d, v);
     }
     fprintf(out, "# %s (%s to %s)\n%s = %s\n", r->help, lo, hi, r->key, v);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/evp.h>
 
@@ -282,6 +283,11 @@ int qr_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *len
     FILE *f = fopen(path, "rb");
     if (!f)
         return qr_err_set(err, QR_EIO, "%s: %s", path, strerror(errno));
+    struct stat st; /* fopen opens a directory; its first read fails with EISDIR */
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return qr_err_set(err, QR_EIO, "%s: is a directory, not a file", path);
+    }
     qr_buf b = {0};
     uint8_t chunk[1 << 16];
     size_t n;
@@ -297,7 +303,7 @@ int qr_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *len
         }
     }
     if (rc == QR_OK && ferror(f))
-        rc = qr_err_set(err, QR_EIO, "%s: read error", path);
+        rc = qr_err_set(err, QR_EIO, "%s: read error: %s", path, strerror(errno));
     fclose(f);
     if (rc) {
         qr_buf_free(&b);

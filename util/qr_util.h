@@ -1,7 +1,8 @@
 /*
  * qr_util: the few helpers every module needs — error records, overflow-checked
  * size arithmetic, SHA-256 (OpenSSL's libcrypto, not hand-written), a growable
- * byte buffer, date formatting, and who runs the process (actor.c).
+ * byte buffer, date formatting, who runs the process (actor.c), and the one
+ * CSV cell writer, guarded against formula injection (csv_out.c).
  *
  * Errors live in the work item (a qr_err owned by the caller), never in globals,
  * so any thread may use any of these functions.
@@ -101,5 +102,33 @@ const char *qr_actor_default(void);
 
 /* Natural-order string compare ("2" < "10"), for page file names. */
 int qr_natcmp(const char *a, const char *b);
+
+/* CSV output (csv_out.c): the one writer of CSV cells. A cell is RFC 4180
+ * quoted when it holds a comma, a double quote, CR or LF; a cell a
+ * spreadsheet would take for a formula (=, +, -, @, tab, CR or LF first,
+ * after any spaces; not a plain number like -0.5) or that begins with a
+ * single quote is written with a ' in front and quoted. Reverse: drop the
+ * leading ' of any cell that has one. s NULL = empty cell. */
+#include <stdio.h>
+void qr_csv_cell(FILE *out, const char *s);
+/* Whether qr_csv_cell puts a ' in front of s. */
+bool qr_csv_guarded(const char *s);
+/* An optional '-', digits, an optional fraction and exponent, nothing else. */
+bool qr_csv_plain_number(const char *s);
+
+/* ---- Text toolkit (text.c) ------------------------------------------------ */
+
+/* s as a JSON string literal, quoted and escaped ("\n", "\t", "\r", and
+ * \uXXXX for the other control characters and DEL), appended to b / written
+ * to out. s NULL = "". */
+int qr_json_str(qr_buf *b, const char *s);
+#include <stdio.h>
+void qr_json_fputs(FILE *out, const char *s);
+/* The shortest "%g" text that reads back as the same double ("12.5", not
+ * "12.500000000000000"); "nan", "inf" or "-inf" when not finite. */
+void qr_fmt_double(double v, char out[40]);
+/* Make room for `need` elements of `elem` bytes in *v (capacity *cap),
+ * doubling; QR_OK or QR_ENOMEM (then *v and *cap are unchanged). */
+int qr_grow(void **v, size_t *cap, size_t need, size_t elem);
 
 #endif

@@ -182,7 +182,7 @@ c.execute("INSERT INTO archive_writes(batch, file_id, version, tmp_path, final_p
           " VALUES(1, 'Y', 1, 'vout/.quire-tmp/b1-p1-9.part', 'vout/Y.pdf', ?)", ("0" * 64,))
 c.commit()
 EOF
-rc=0; ingest v.db vout v2 2>verr.txt || rc=$?
+rc=0; Q ingest -m v2/manifest.csv -o vout --ledger v.db v2/scans >/dev/null 2>verr.txt || rc=$?
 left=$($PY -c 'import sqlite3; print(sqlite3.connect("v.db").execute("SELECT count(*) FROM archive_writes").fetchone()[0])' || echo none)
 [ ! -e vout/Z.pdf ] && [ -e vout/Y.pdf ] && [ ! -e vout/.quire-tmp/b1-p1-0.part ] &&
   [ -e vout/.quire-tmp/not-recorded.part ] && [ "$left" = 0 ] &&
@@ -238,7 +238,7 @@ if [ "$np" -ge 2 ]; then
   blank_page "p/scans/P/$second"
   rc=0; ingest p.db pout p >/dev/null 2>&1 || rc=$?
   mkdir -p pr/scans/P && blank_page "pr/scans/P/0002.tif" && cp p/manifest.csv pr/
-  rc1=0; ingest p.db pout pr 2>pr1.txt || rc1=$?
+  rc1=0; Q ingest -m pr/manifest.csv -o pout --ledger p.db pr/scans >/dev/null 2>pr1.txt || rc1=$?
   Q accept P --page 2 --kind blank --reason "a blank sheet in the file" --ledger p.db >/dev/null
   rc2=0; ingest p.db pout pr 2>pr2.txt || rc2=$?
   [ "$rc" -eq 1 ] && [ "$rc1" -eq 1 ] && grep -q "partial rescan" pr1.txt && [ "$rc2" -eq 0 ] &&

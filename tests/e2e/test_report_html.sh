@@ -8,6 +8,10 @@
 #     from the raw ledger tables and the plan);
 #   - quire report --html is rendered in headless Chromium: a screenshot (the
 #     charts are drawn) and a PDF print (it prints, with its title);
+#   - the distance to the plan (points and days) is as the plan defines it,
+#     shown on the page as a red "behind" badge and in status; the
+#     projection to 100 % is drawn on the plan chart (DOM and screenshot
+#     pixels); the progress chart's ticks are month starts;
 #   - every data-key figure of the rendered DOM equals status --json, per box
 #     equals status --by box --json, per day equals status --by day --json,
 #     and the rescan table has one row per open job;
@@ -121,6 +125,30 @@ EOF
 ); then ok "status --json: $why"; else bad "status --json: $why"; fi
 grep -q "plan for today 30.48 %" status.txt && ok "status text: plan for today" ||
   bad "status text: $(cat status.txt)"
+# The distance to the plan, in points and in days: recomputed from the plan
+# (0 % on 01-15, 50 % on 04-30, 100 % on 09-30): the day it reaches today's
+# percent of pages, minus today.
+if why=$($PY - <<'EOF'
+import datetime as dt, json
+s = json.load(open("status.json"))
+pts = round(s["percent_pages"] - s["plan_percent"], 4)
+plan = [(dt.date(2026, 1, 15), 0.0), (dt.date(2026, 4, 30), 50.0), (dt.date(2026, 9, 30), 100.0)]
+p = s["percent_pages"]
+day = None
+for (d0, p0), (d1, p1) in zip(plan, plan[1:]):
+    if p0 <= p <= p1:
+        day = d0 + dt.timedelta(days=round((p - p0) / (p1 - p0) * (d1 - d0).days))
+        break
+days = (day - dt.date(2026, 3, 20)).days
+ok = abs(s["plan_gap_points"] - pts) < 1e-4 and s["plan_gap_days"] == days and days < 0
+print(f"plan_gap_points {s['plan_gap_points']} (want {pts}), plan_gap_days "
+      f"{s['plan_gap_days']} (want {days})")
+raise SystemExit(0 if ok else 1)
+EOF
+); then ok "status --json: $why"; else bad "status --json: $why"; fi
+grep -q "behind the plan by [0-9.]* points, [0-9]* days" status.txt &&
+  ok "status text: $(grep -o 'behind the plan.*' status.txt)" ||
+  bad "status text lacks the gap: $(grep digitized status.txt)"
 
 # --- the report --------------------------------------------------------------------
 Q report --html report.html >rep.out 2>&1 && [ -s report.html ] && ok "report --html written" ||
@@ -147,8 +175,15 @@ small = im.resize((300, 750))
 px = list(small.getdata())
 ink = sum(1 for p in px if sum(p) < 600) / len(px)
 green = sum(1 for r, g, b in px if g > r + 40 and g > b + 20) / len(px)
-ok = im.size == (1200, 3000) and ink > 0.02 and green > 0.002
-print(f"{im.size[0]}x{im.size[1]}, {100 * ink:.1f} % ink, {100 * green:.2f} % chart green")
+# The plan gap badge (white on red, behind the plan) in the figures at the
+# top, and the projection line (purple #7b2cbf) on the progress chart.
+top = im.crop((0, 0, 1200, 450))
+red = sum(1 for r, g, b in top.getdata() if r > 150 and g < 90 and b < 90)
+purple = sum(1 for r, g, b in im.getdata()
+             if abs(r - 0x7b) < 40 and abs(g - 0x2c) < 40 and abs(b - 0xbf) < 40)
+ok = im.size == (1200, 3000) and ink > 0.02 and green > 0.002 and red > 300 and purple > 150
+print(f"{im.size[0]}x{im.size[1]}, {100 * ink:.1f} % ink, {100 * green:.2f} % chart green, "
+      f"{red} red px of the plan-gap badge, {purple} px of the projection line")
 raise SystemExit(0 if ok else 1)
 EOF
 ); then ok "screenshot: $why"; else bad "screenshot: $why"; fi
@@ -170,10 +205,15 @@ class Dom(HTMLParser):
         self.stack, self.figs, self.cells, self.bars, self.jobs = [], [], [], [], []
         self.tags, self.attrs, self.style, self.text = set(), set(), "", ""
         self.box = None
+        self.gaps, self.proj, self.ticks, self.ticks_done = [], [], [], False
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         self.tags.add(tag)
         self.attrs |= set(a)
+        if tag == "line" and "data-projected" in a:
+            self.proj.append(a["data-projected"])
+        if tag == "text" and "data-tick" in a and not self.ticks_done:
+            self.ticks.append(a["data-tick"])
         if tag == "tr" and "data-box" in a:
             self.box = a["data-box"]
         if tag == "tr" and "data-job" in a:
@@ -182,8 +222,12 @@ class Dom(HTMLParser):
             self.bars.append((a["data-day"], a["data-value"]))
         self.stack.append([tag, a, ""])
     def handle_endtag(self, tag):
+        if tag == "svg" and self.ticks:
+            self.ticks_done = True  # the first chart's ticks: the progress chart
         while self.stack:
             t, a, text = self.stack.pop()
+            if "data-gap-points" in a:
+                self.gaps.append((a, text.strip()))
             if "data-key" in a:
                 self.figs.append((a["data-key"], a["data-value"], text.strip()))
             if "data-field" in a:
@@ -272,6 +316,17 @@ for text in ('<img src="http://quire-probe.invalid/r.png"> & "smudged"',
              "BOX-<script>alert(1)</script>"):
     if text not in d.text:
         bad.append(f"ledger text not shown as text: {text}")
+gaps = [(a, t) for a, t in d.gaps]
+want_days = "null" if s["plan_gap_days"] is None else str(s["plan_gap_days"])
+if len(gaps) != 1 or gaps[0][0].get("data-gap-points") != f"{s['plan_gap_points']:.4f}" or \
+        gaps[0][0].get("data-gap-days") != want_days or "gap behind" != gaps[0][0].get("class") \
+        or f"{abs(s['plan_gap_days'])} days" not in gaps[0][1]:
+    bad.append(f"plan gap on the page {gaps} != status --json {s['plan_gap_points']}, "
+               f"{s['plan_gap_days']}")
+if d.proj != [s["projected"]]:
+    bad.append(f"projection lines {d.proj} != status --json projected {s['projected']}")
+if not d.ticks or not all(len(t) == 7 for t in d.ticks):
+    bad.append(f"progress chart ticks not on month starts: {d.ticks[:5]}")
 print("; ".join(bad[:8]) if bad else
       f"{len(d.figs)} figures, {len(d.cells)} box cells ({len(boxes)} boxes), "
       f"{len(d.bars)} day bars, {len(d.jobs)} job rows equal status --json; nothing that loads")

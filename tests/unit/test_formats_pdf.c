@@ -30,7 +30,7 @@ static const qr_kv EXTRA[] = {
 };
 static const char *const EXTRA_CLEAN[] = {
     "\xC3\x84-12/34 <x> & (y) \\z",
-    "line1\nline2 tab\there\r",
+    "line1\nline2\\u0001 tab\there\r", /* kept visible: XML cannot carry U+0001 */
     "a\xEF\xBF\xBD" "b",
 };
 static const char NOTE[] = "reviewer: ok (skew < 3\xC2\xB0) & \"fine\" ]]> \\";

@@ -23,13 +23,36 @@ static void test_clean(void)
     clean_is("plain", "plain");
     clean_is("M\xC3\xBCller \xF0\x9F\x93\x81", "M\xC3\xBCller \xF0\x9F\x93\x81");
     clean_is("tab\tnl\ncr\r", "tab\tnl\ncr\r");
-    clean_is("ctl\x01\x1F\x7F", "ctl\x7F");                 /* C0 dropped, DEL allowed */
+    clean_is("ctl\x01\x1F\x7F", "ctl\\u0001\\u001F\x7F");   /* C0 visible, DEL allowed */
     clean_is("bad\xFFz", "bad\xEF\xBF\xBDz");               /* stray byte */
     clean_is("over\xC0\xAF", "over\xEF\xBF\xBD\xEF\xBF\xBD"); /* overlong '/' */
     clean_is("sur\xED\xA0\x80", "sur\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"); /* surrogate */
     clean_is("cut\xE2\x82", "cut\xEF\xBF\xBD\xEF\xBF\xBD");  /* truncated sequence */
-    clean_is("nonchar\xEF\xBF\xBE.", "nonchar.");           /* U+FFFE dropped */
+    clean_is("nonchar\xEF\xBF\xBE.", "nonchar\\uFFFE.");    /* U+FFFE visible */
+    clean_is("\x01\x02\x03\x04\x05", "\\u0001\\u0002\\u0003\\u0004\\u0005"); /* 6 bytes each */
     clean_is("big\xF4\x90\x80\x80", "big\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+/* The count and the first character written as \uXXXX, which the writer's
+ * warning reports; an escaped value is still one Info and XMP agree on. */
+static void test_clean_count(void)
+{
+    size_t n = 99;
+    uint32_t first = 0;
+    char *got = qr_pdf_clean_text("Smith\x01 \x1B[31m red\x07", &n, &first);
+    CHECKF(got && strcmp(got, "Smith\\u0001 \\u001B[31m red\\u0007") == 0, "%s", got);
+    CHECK(n == 3 && first == 0x01);
+    free(got);
+    n = 99;
+    first = 7;
+    got = qr_pdf_clean_text("plain \xC3\xBC\t\n", &n, &first);
+    CHECK(got && strcmp(got, "plain \xC3\xBC\t\n") == 0 && n == 0 && first == 7);
+    free(got);
+    qr_buf b = { 0 };
+    CHECK(qr_pdf_text_string(&b, "A\\u0001B") == QR_OK);
+    CHECK(qr_buf_append(&b, "", 1) == QR_OK);
+    CHECKF(strcmp((char *)b.data, "(A\\\\u0001B)") == 0, "%s", (char *)b.data);
+    qr_buf_free(&b);
 }
 
 static void text_is(const char *in, const char *want)
@@ -98,6 +121,7 @@ static void test_num(void)
 int main(void)
 {
     test_clean();
+    test_clean_count();
     test_text_string();
     test_xml();
     test_num();

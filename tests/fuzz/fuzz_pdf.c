@@ -29,7 +29,10 @@
  * The target checks return codes only, against the ones the description
  * predicts: an invalid image or view is QR_EINVAL, a page outside 3..14400 pt
  * QR_EUNSUPPORTED, and neither harms the document; finishing succeeds
- * exactly when a page was added and the title is within its cap. Whether the
+ * exactly when a page was added and the title is within its cap, as given
+ * and once cleaned (a control character grows to six bytes of \uXXXX, an
+ * invalid UTF-8 byte to the three of U+FFFD: the writer's own cleaning,
+ * pdf_int.h, says how long it gets). Whether the
  * PDFs are valid is pdf_check.sh's job: with QUIRE_FUZZ_PDF_OUT=DIR every
  * finished PDF is kept there (1.pdf, 2.pdf, ... in input order) for qpdf
  * --check.
@@ -44,6 +47,7 @@
 #include <leptonica/allheaders.h>
 
 #include "fuzz.h"
+#include "pdf_int.h"
 #include "qr_image.h"
 #include "qr_pdf.h"
 
@@ -220,6 +224,19 @@ static time_t take_time(fz_reader *r)
     return (time_t)v;
 }
 
+/* Whether the writer takes this title: within the cap as given and as
+ * written (cleaned). */
+static bool title_fits(const char *title)
+{
+    if (strlen(title) > MAX_TITLE)
+        return false;
+    char *clean = qr_pdf_clean_utf8(title);
+    FUZZ_ASSERT(clean != NULL);
+    bool fits = strlen(clean) <= MAX_TITLE;
+    free(clean);
+    return fits;
+}
+
 /* Metadata key/value pairs from strings 5.. and one override after them. */
 static void finish(qr_pdf **pdf, const fz_strings *s, bool no_title, const time_t when[2],
                    int pages)
@@ -237,7 +254,7 @@ static void finish(qr_pdf **pdf, const fz_strings *s, bool no_title, const time_
                         .overrides = s->n > 5 ? &ovr : NULL, .n_overrides = s->n > 5};
     qr_err err = {0};
     int rc = qr_pdf_finish(pdf, &meta, NULL, &err);
-    bool ok = pages > 0 && (!title || strlen(title) <= MAX_TITLE);
+    bool ok = pages > 0 && (!title || title_fits(title));
     FUZZ_ASSERT(*pdf == NULL);
     FUZZ_ASSERT(ok ? rc == QR_OK : rc == QR_EINVAL);
 }

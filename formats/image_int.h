@@ -102,6 +102,9 @@ void qr_rows_end(qr_rows *r);
 /* n bytes of a row (pixels MSB first) into a PIX line's 32-bit words. */
 void qr_line_from_bytes(uint32_t *line, const uint8_t *src, size_t n);
 
+/* Add a remark to page->note ("; " between remarks; cut short when full). */
+void qr_page_note(qr_page *page, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Caps: refuse a page of w x h at out_bits per pixel before allocating it. */
 int qr_check_caps(const qr_limits *lim, uint64_t w, uint64_t h, unsigned out_bits,
                   qr_err *err);

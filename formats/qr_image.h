@@ -74,10 +74,12 @@ qr_format qr_image_sniff(const uint8_t *buf, size_t len, const char **what);
 
 typedef enum qr_codec { QR_CODEC_NONE = 0, QR_CODEC_G4, QR_CODEC_JPEG } qr_codec;
 
-/* The original compressed payload of a page, valid while the input buffer lives. */
+/* The original compressed payload of a page, valid while the input buffer
+ * and the page live. */
 typedef struct qr_passthru {
     qr_codec codec;       /* QR_CODEC_NONE: the page must be re-encoded */
-    const uint8_t *data;  /* points into the caller's buffer */
+    const uint8_t *data;  /* points into the caller's buffer, or into the page's
+                             pass_owned copy */
     size_t len;
     int width, height;
     int components;       /* JPEG: 1 (gray) or 3 (YCbCr/RGB); G4: 1 */
@@ -93,8 +95,16 @@ typedef struct qr_page {
     int orientation;      /* TIFF/EXIF orientation tag found (1..8), applied to pix */
     long long scan_time;  /* from TIFF DateTime / EXIF DateTimeOriginal; -1 unknown */
     qr_passthru pass;
+    uint8_t *pass_owned;  /* the bytes pass.data points into when they are not the
+                             caller's: a JPEG without the junk between its header
+                             segments (the same segments and image data); freed by
+                             qr_page_clear */
     bool banded;          /* qr_image_decode_bands sent the rows to its sink: pix is
                              NULL */
+    char note[400];       /* what the decoder set aside without losing a pixel, for
+                             the page's provenance ("" when nothing): junk dropped
+                             from a JPEG header, a libtiff warning, reduced-resolution
+                             TIFF directories skipped, where the orientation came from */
 } qr_page;
 
 typedef struct qr_image_reader qr_image_reader;

@@ -276,6 +276,7 @@ static int add_page(cv_run *r, const qr_page *pg, cv_band *b, qr_pdf_prov *prov,
     }
     prov->encoding = pg->encoding;
     page_dpi(pg, &img, prov);
+    prov->note = pg->note[0] ? pg->note : NULL;
     if (rc == QR_OK && r->pdf) {
         rc = qr_pdf_add_page(r->pdf, &img, prov, err);
         /* a page the writer refuses (e.g. its size) is the input's fault */
@@ -389,6 +390,16 @@ static void report(cv_run *r, const char *path, qr_err *err)
     qr_pdf_abort(&r->pdf);
 }
 
+/* What a page's decoder set aside without losing a pixel (also in the
+ * page's XMP): the operator sees it too. */
+static void warn(const char *path, int page, const char *note)
+{
+    if (page > 0)
+        fprintf(stderr, "quire convert: %s: page %d: warning: %s\n", path, page, note);
+    else
+        fprintf(stderr, "quire convert: %s: warning: %s\n", path, note);
+}
+
 static int convert_pages(cv_run *r, qr_image_reader *rd, qr_pdf_prov *prov, qr_err *err)
 {
     int n = qr_image_pages(rd);
@@ -404,6 +415,8 @@ static int convert_pages(cv_run *r, qr_image_reader *rd, qr_pdf_prov *prov, qr_e
             }
             prov->source_page = i + 1;
             rc = add_page(r, &pg, &b, prov, err);
+            if (rc == QR_OK && pg.note[0])
+                warn(prov->source, n > 1 ? i + 1 : 0, pg.note);
         }
         qr_band_encoder_free(&b.enc);
         qr_page_clear(&pg);

@@ -109,6 +109,22 @@ typedef struct qr_page {
 
 typedef struct qr_image_reader qr_image_reader;
 
+/* The resolution taken for a page whose file gives none (--assume-dpi N
+ * changes it). */
+#define QR_ASSUMED_DPI 300.0
+
+/* The resolution a page of width x height pixels (as stored in the archive)
+ * is archived at: the file's (one axis standing in for a missing other),
+ * else assume_dpi (0: QR_ASSUMED_DPI) with *assumed set. QR_EUNSUPPORTED
+ * when the page would fall outside PDF's 3..14400 pt a side, saying whether
+ * the resolution was assumed ("unsupported: no resolution tag; at the
+ * assumed 300 dpi the page is 0.03 x 0.02 in (2.4 x 1.4 pt), under PDF's
+ * minimum of 3 pt a side: give the scan's resolution with --assume-dpi N").
+ * Axes more than 4 times apart (44 x 300 dpi) add a warning to page->note;
+ * the page is still made as the file says. */
+int qr_page_dpi(qr_page *page, int width, int height, double assume_dpi, double *xdpi,
+                double *ydpi, bool *assumed, qr_err *err);
+
 /* Open a buffer (not copied: it must outlive the reader and its pages'
  * passthrough). Fails with QR_EUNSUPPORTED ("unsupported: <what>") or
  * QR_ECORRUPT ("corrupt: ...") when the container itself is unreadable. */

@@ -17,7 +17,7 @@
 static const qr_command commands[] = {
     {"convert", qr_cmd_convert, "write images into one PDF/A archive",
      "usage: quire convert [--pdfa 2b|1b] [--title T] [--jpeg-quality Q] [--lossless]\n"
-     "                     -o OUT.pdf IMAGE...\n"
+     "                     [--assume-dpi N] -o OUT.pdf IMAGE...\n"
      "\n"
      "Writes every page of every IMAGE (TIFF, JPEG, PNG; a multi-page TIFF gives\n"
      "all its pages) into one PDF/A archive, in the order given. Unchanged G4 and\n"
@@ -29,6 +29,8 @@ static const qr_command commands[] = {
      "  --title T           document title (default: the output's base name)\n"
      "  --jpeg-quality Q    quality for re-encoded JPEG pages, 1-100 (default 85)\n"
      "  --lossless          store re-encoded gray/colour pages with Flate\n"
+     "  --assume-dpi N      resolution of pages whose file gives none, 1-100000\n"
+     "                      (default 300; recorded as assumed in the XMP)\n"
      "  --max-pixels N      cap on pixels per page (default 400000000)\n"
      "  --max-page-bytes N  cap on each IMAGE file and on decoded bytes per page\n"
      "                      (default 1610612736)\n"

@@ -303,14 +303,22 @@ def make_orientation(out, truth):
           defect="XMP <tiff:Orientation>3</...> in a compressed iTXt", expect="converted",
           orientation=3)
     small = picture(10, 6)
+    too_small = "no resolution tag; at the assumed 300 dpi the page is 0.03 x 0.02 in"
     write(out, "nodpi.png", png_bytes(small), truth,
-          defect="10 x 6 pixels, no pHYs: 0.03 x 0.02 in at 300 dpi", expect="refused")
+          defect="10 x 6 pixels, no pHYs: 0.03 x 0.02 in at 300 dpi", expect="refused",
+          says=too_small)
+    write(out, "nodpi_assume10.png", png_bytes(small), truth,
+          defect="10 x 6 pixels, no pHYs, --assume-dpi 10", expect="converted",
+          args=["--assume-dpi", "10"], inches=[1.0, 0.6])
     buf = io.BytesIO()
     small.save(buf, "TIFF")
     write(out, "nodpi.tif", buf.getvalue(), truth, defect="10 x 6 pixels, no resolution tags",
-          expect="refused")
-    write(out, "dpi44x300.png", png_bytes(picture(), dpi=(44, 300)), truth,
-          defect="pHYs 44 x 300 dpi: a page 6.8 times too wide", expect="warning")
+          expect="refused", says=too_small)
+    # pHYs holds pixels per metre: 44 dpi is stored as 1732, read as 43.99 dpi.
+    wide = picture()
+    write(out, "dpi44x300.png", png_bytes(wide, dpi=(44, 300)), truth,
+          defect="pHYs 44 x 300 dpi: a page 6.8 times too wide", expect="warning",
+          says="axes 6.8 times apart", inches=[96 / 43.99, 64 / 300.0])
 
 
 # ---- output -----------------------------------------------------------------

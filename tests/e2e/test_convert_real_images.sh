@@ -14,6 +14,8 @@ names=(
   # JPEG: junk between header segments (a warning), pixels lost (corrupt)
   reference.jpg jpeg_ff00_header.jpg junk_jpeg_header.jpg truncated_app14.jpg
   photoshop-200dpi-broken.jpg truncated_scan.jpg corrupt_entropy.jpg
+  # resolution: none (refused when the page is under 3 pt; --assume-dpi), absurd
+  nodpi.png nodpi.tif nodpi_assume10.png dpi44x300.png
 )
 out=$(/usr/bin/python3 "$QUIRE_SRC/tests/e2e/real_images_check.py" "$QUIRE_BIN" "$work/img" \
   "${names[@]}")

@@ -16,6 +16,8 @@ names=(
   photoshop-200dpi-broken.jpg truncated_scan.jpg corrupt_entropy.jpg
   # resolution: none (refused when the page is under 3 pt; --assume-dpi), absurd
   nodpi.png nodpi.tif nodpi_assume10.png dpi44x300.png
+  # CIELab TIFFs: converted with their white point (white stays white)
+  lab.tif lab-red.tif lab-green.tif hopper.Lab.tif
 )
 out=$(/usr/bin/python3 "$QUIRE_SRC/tests/e2e/real_images_check.py" "$QUIRE_BIN" "$work/img" \
   "${names[@]}")

@@ -18,6 +18,9 @@ struct qr_tiff_state {
     TIFF *tif;
     int cursor_index;     /* tiff_caps.c: the directory last checked ... */
     uint64_t cursor_off;  /* ... and its offset (0: start from the header) */
+    int *dirs;            /* the directory of each page: reduced-resolution
+                             directories (overviews, thumbnails) are no page */
+    int skipped;          /* how many directories those are */
 };
 
 /* Strips of up to this many rows are read whole, taller ones by scanline,
@@ -63,6 +66,11 @@ void qr_tiff_lab_row(void *xf, const qr_tiff_info *ti, uint8_t *row, uint32_t *l
  * loads it: no tag's data above lim->max_page_bytes, and all of it together
  * no more than the file holds. QR_OK, or QR_ELIMIT naming the block. */
 int qr_tiff_check_page(struct qr_tiff_state *st, int index, const qr_limits *lim, qr_err *err);
+/* Which of the file's n directories are pages: the index of each one that
+ * is not a reduced-resolution image (NewSubfileType bit 0, or SubfileType
+ * 2) into dirs (room for n), read straight from the buffer. Returns how
+ * many. */
+int qr_tiff_full_dirs(const qr_tiff_mem *mem, int n, int *dirs);
 /* The current directory's tile size against the caps (pixels, bytes; and,
  * when the reader decodes whole tiles, QR_TILE_SLACK). */
 int qr_tiff_check_tile(TIFF *tif, const qr_tiff_info *ti, const qr_limits *lim, bool whole,

@@ -203,14 +203,16 @@ def make_overviews(out, truth):
     for d in range(1, 5):
         subprocess.run(["tiffset", "-d", str(d), "-s", "254", "1", path], check=True)
     record(truth, name, stands_for="Pillow Tests/images/tiff_strip_planar_raw_with_overviews.tif",
-           defect="1 page + 4 reduced-resolution directories", expect="converted", pages=1)
+           defect="1 page + 4 reduced-resolution directories", expect="warning", pages=1,
+           says="4 reduced-resolution directories", out=out, picture=pic, args=["--lossless"],
+           tolerance=0)
     # Every directory reduced-resolution: nothing to archive.
     only = os.path.join(out, "only_overviews.tif")
     levels[0].save(only, "TIFF", save_all=True, append_images=levels[1:])
     for d in range(4):
         subprocess.run(["tiffset", "-d", str(d), "-s", "254", "1", only], check=True)
     record(truth, "only_overviews.tif", defect="every directory is reduced-resolution",
-           expect="refused")
+           expect="refused", says="all 4 directories are reduced-resolution")
     # Two pages, each followed by its thumbnail.
     two = os.path.join(out, "pages_with_thumbnails.tif")
     pic.save(two, "TIFF", save_all=True, dpi=(150, 150),
@@ -218,7 +220,8 @@ def make_overviews(out, truth):
     for d in (1, 3):
         subprocess.run(["tiffset", "-d", str(d), "-s", "254", "1", two], check=True)
     record(truth, "pages_with_thumbnails.tif", defect="page, thumbnail, page, thumbnail",
-           expect="converted", pages=2)
+           expect="warning", pages=2, says="2 reduced-resolution directories", out=out,
+           picture=pic, args=["--lossless"], tolerance=0)
 
 
 def tiff_ifd(entries, le=True):

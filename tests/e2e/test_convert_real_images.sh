@@ -18,6 +18,8 @@ names=(
   nodpi.png nodpi.tif nodpi_assume10.png dpi44x300.png
   # CIELab TIFFs: converted with their white point (white stays white)
   lab.tif lab-red.tif lab-green.tif hopper.Lab.tif
+  # reduced-resolution TIFF directories (overviews, thumbnails) are no pages
+  tiff_strip_planar_raw_with_overviews.tif pages_with_thumbnails.tif only_overviews.tif
 )
 out=$(/usr/bin/python3 "$QUIRE_SRC/tests/e2e/real_images_check.py" "$QUIRE_BIN" "$work/img" \
   "${names[@]}")

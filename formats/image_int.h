@@ -33,6 +33,8 @@ typedef struct qr_tiff_log {
     char first_error[200];
     char last_warning[200];
     int errors, warnings;
+    char first_dropped[200]; /* a tag libtiff could not read and went on without */
+    int dropped;
 } qr_tiff_log;
 
 struct tiff; /* libtiff's TIFF */

@@ -275,6 +275,10 @@ int qr_tiff_decode(qr_image_reader *rd, int index, qr_page *page, const qr_band_
     if (!TIFFSetDirectory(st->tif, (tdir_t)dir) || st->log.errors)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF page %d: %s", index + 1,
                           qr_tiff_log_text(&st->log, "cannot read the directory"));
+    if (st->log.dropped)
+        qr_page_note(page, "TIFF directory entr%s not read, the page read without %s (libtiff: "
+                     "%s)", st->log.dropped == 1 ? "y" : "ies", st->log.dropped == 1 ? "it" : "them",
+                     st->log.first_dropped);
     qr_tiff_info ti;
     read_info(st->tif, &ti);
     double xdpi, ydpi;

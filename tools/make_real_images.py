@@ -269,7 +269,9 @@ def make_ojpeg(out, truth):
     data += struct.pack("<HHH", 8, 8, 8) + struct.pack("<IIII", 150, 1, 150, 1) + jpg
     write(out, "ojpeg_single_strip_no_rowsperstrip.tiff", data, truth,
           stands_for="libtiff test/images/ojpeg_single_strip_no_rowsperstrip.tiff",
-          defect="OJPEG, no RowsPerStrip, two zeroed directory entries", expect="converted")
+          defect="OJPEG, no RowsPerStrip, two zeroed directory entries", expect="warning",
+          says="TIFF directory entry not read", args=["--lossless"],
+          picture=Image.open(io.BytesIO(jpg)).convert("RGB"))
 
 
 # ---- orientation and resolution -------------------------------------------

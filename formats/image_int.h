@@ -157,4 +157,8 @@ typedef struct qr_exif {
 } qr_exif;
 void qr_exif_parse(const uint8_t *p, size_t n, qr_exif *out);
 
+/* PNG orientation (png_meta.c): from the eXIf chunk, else the XMP packet's
+ * tiff:Orientation; 1 when neither gives 1..8. */
+int qr_png_orientation(const uint8_t *buf, size_t len);
+
 #endif

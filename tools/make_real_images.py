@@ -299,21 +299,28 @@ def png_bytes(img, **kw):
 def make_orientation(out, truth):
     pic = picture()
     dpi = (150, 150)
-    write(out, "orient6.jpg", jpeg_bytes(pic, dpi=dpi, exif=exif_orientation(6)), truth,
-          defect="EXIF orientation 6 in a JPEG (applied already)", expect="converted")
+    turned6 = pic.transpose(Image.Transpose.ROTATE_270)  # orientation 6: turn clockwise
+    lossless = ["--lossless"]
+    jpg = jpeg_bytes(pic, dpi=dpi, exif=exif_orientation(6))
+    write(out, "orient6.jpg", jpg, truth,
+          defect="EXIF orientation 6 in a JPEG (applied already)", expect="converted",
+          args=lossless, inches=[64 / 150, 96 / 150],
+          picture=Image.open(io.BytesIO(jpg)).convert("RGB").transpose(Image.Transpose.ROTATE_270))
     write(out, "orient6_exif.png", png_bytes(pic, dpi=dpi, exif=exif_orientation(6)), truth,
-          defect="eXIf chunk with orientation 6", expect="converted", orientation=6)
+          defect="eXIf chunk with orientation 6", expect="converted", args=lossless,
+          inches=[64 / 150, 96 / 150], picture=turned6, tolerance=0)
     attr = PngInfo()
     attr.add_itxt("XML:com.adobe.xmp", XMP % (' tiff:Orientation="6"', ""))
     write(out, "orient6_xmp.png", png_bytes(pic, dpi=dpi, pnginfo=attr), truth,
           defect="XMP tiff:Orientation=\"6\" (attribute, iTXt)", expect="converted",
-          orientation=6)
+          args=lossless, inches=[64 / 150, 96 / 150], picture=turned6, tolerance=0)
     elem = PngInfo()
     elem.add_itxt("XML:com.adobe.xmp", XMP % ("", "<tiff:Orientation>3</tiff:Orientation>"),
                   zip=True)
     write(out, "orient3_xmp_zip.png", png_bytes(pic, dpi=dpi, pnginfo=elem), truth,
           defect="XMP <tiff:Orientation>3</...> in a compressed iTXt", expect="converted",
-          orientation=3)
+          args=lossless, inches=[96 / 150, 64 / 150],
+          picture=pic.transpose(Image.Transpose.ROTATE_180), tolerance=0)
     small = picture(10, 6)
     too_small = "no resolution tag; at the assumed 300 dpi the page is 0.03 x 0.02 in"
     write(out, "nodpi.png", png_bytes(small), truth,

@@ -22,6 +22,8 @@ names=(
   tiff_strip_planar_raw_with_overviews.tif pages_with_thumbnails.tif only_overviews.tif
   # a directory entry libtiff cannot read and goes on without: a warning
   ojpeg_single_strip_no_rowsperstrip.tiff
+  # orientation: EXIF in a JPEG, eXIf or XMP tiff:Orientation in a PNG
+  orient6.jpg orient6_exif.png orient6_xmp.png orient3_xmp_zip.png
 )
 out=$(/usr/bin/python3 "$QUIRE_SRC/tests/e2e/real_images_check.py" "$QUIRE_BIN" "$work/img" \
   "${names[@]}")

@@ -269,7 +269,7 @@ static int outcome_event(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err)
     qr_buf_printf(&d, "{\"version\":%d,\"pages\":%d", o->version, o->delivered_pages);
     if (o->archived) {
         qr_buf_printf(&d, ",\"archive\":");
-        lg_json_str(&d, o->archive_path);
+        qr_json_str(&d, o->archive_path);
         qr_buf_printf(&d, ",\"sha256\":\"%s\"", o->archive_sha256);
     }
     qr_buf_printf(&d, ",\"faults\":[");

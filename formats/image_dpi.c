@@ -28,7 +28,7 @@
 /* Inches, to a precision that shows a small page as what it is. */
 static const char *inches(double in, char *buf, size_t size)
 {
-    snprintf(buf, size, in < 1.0 ? "%.2f" : "%.1f", in);
+    snprintf(buf, size, in < 0.01 ? "%.2g" : in < 1.0 ? "%.2f" : "%.1f", in);
     return buf;
 }
 

@@ -103,8 +103,9 @@ typedef struct qr_page {
                              NULL */
     char note[400];       /* what the decoder set aside without losing a pixel, for
                              the page's provenance ("" when nothing): junk dropped
-                             from a JPEG header, a libtiff warning, reduced-resolution
-                             TIFF directories skipped, where the orientation came from */
+                             from a JPEG header, a TIFF entry libtiff dropped,
+                             reduced-resolution TIFF directories skipped, a resolution
+                             whose axes are far apart */
 } qr_page;
 
 typedef struct qr_image_reader qr_image_reader;

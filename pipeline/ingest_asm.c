@@ -74,7 +74,8 @@ static void pdf_add(ing_engine *e, ing_file *f, ing_page *p, const ing_source *s
     qr_pdf_prov prov = {
         .source = src->src->name, .sha256 = src->sha256, .encoding = p->rec.encoding,
         .stored = p->rec.stored, .xdpi = p->img.xdpi, .ydpi = p->img.ydpi,
-        .dpi_assumed = p->rec.dpi_assumed, .source_page = p->rec.source_page, .note = NULL};
+        .dpi_assumed = p->rec.dpi_assumed, .source_page = p->rec.source_page,
+        .note = p->note[0] ? p->note : NULL};
     int rc = qr_pdf_add_page(f->pdf, &p->img, &prov, &f->pdf_err);
     if (rc)
         pdf_error(e, f, rc, p->rec.page, src->src->name);

@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config
   libtiff-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
   libleptonica-dev libarchive-dev libsqlite3-dev liburing-dev
-  libssl-dev libinih-dev libcsv-dev)
+  libssl-dev libinih-dev libcsv-dev liblcms2-dev)
 # Test: independent PDF readers and the PDF/A checker's Python modules,
 # plus Pillow/numpy for the sample-delivery generator and Little CMS's transicc
 # (liblcms2-utils) for the ICC profile test, and Chromium (headless) for the

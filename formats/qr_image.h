@@ -201,4 +201,33 @@ int qr_band_encoder_rows(qr_band_encoder *enc, const struct Pix *band, qr_err *e
 int qr_band_encoder_finish(qr_band_encoder **enc, uint8_t **out, size_t *len, qr_err *err);
 void qr_band_encoder_free(qr_band_encoder **enc);
 
+/* ---- a decoded page into a PDF (page_image.c) ---------------------------
+ * One rule for every command: a page keeps its original bytes when it has a
+ * passthrough codec that gives the pixels analysed (a G4 page decoded to 1
+ * bit, a JPEG page to gray or colour; a banded page whenever it has one);
+ * otherwise bitonal -> G4, gray and colour -> JPEG at jpeg_quality, or Flate
+ * with lossless; banded pages are encoded band by band (JPEG, or Flate when
+ * lossless or bitonal). *stored names what the archive holds
+ * ("passthrough", "g4", "jpeg", "flate"); *owned is the buffer img->data
+ * points to when it is not the page's own (free() it), else NULL. */
+struct qr_pdf_image;
+typedef struct qr_store_opts {
+    bool lossless;
+    int jpeg_quality;        /* 1..100 */
+    uint64_t max_bytes;      /* cap of a banded page's stream; 0 = none */
+    bool copy_original;      /* copy a kept original into *owned (the page's
+                              * buffer is freed before the PDF is written) */
+} qr_store_opts;
+
+bool qr_page_keeps_original(const qr_page *pg);
+int qr_page_pdf_image(const qr_page *pg, const qr_store_opts *o, struct qr_pdf_image *img,
+                      uint8_t **owned, const char **stored, qr_err *err);
+/* A banded page: the encoder its bands go to (NULL when the original is
+ * kept), then the image once the last band went in (*enc freed either way). */
+int qr_page_band_encoder(const qr_page *pg, const qr_store_opts *o, int w, int h, int depth,
+                         qr_band_encoder **enc, qr_err *err);
+int qr_page_pdf_image_banded(const qr_page *pg, const qr_store_opts *o, qr_band_encoder **enc,
+                             int w, int h, int depth, struct qr_pdf_image *img,
+                             uint8_t **owned, const char **stored, qr_err *err);
+
 #endif

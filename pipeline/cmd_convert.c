@@ -161,52 +161,17 @@ static void default_title(const char *out, char *buf, size_t size)
 
 /* ---- one page ----------------------------------------------------------- */
 
-static void passthrough_image(const qr_passthru *pass, qr_pdf_image *img)
+/* How convert stores pages (page_image.c has the rule, the same as
+ * ingest's); the input's buffer outlives the PDF page, so nothing is copied. */
+static qr_store_opts store_opts(const cv_opts *o)
 {
-    img->width = pass->width;
-    img->height = pass->height;
-    img->invert = pass->invert;
-    img->data = pass->data;
-    img->len = pass->len;
-    bool g4 = pass->codec == QR_CODEC_G4;
-    img->filter = g4 ? QR_FILTER_CCITT_G4 : QR_FILTER_DCT;
-    img->components = g4 ? 1 : pass->components;
-    img->bpc = g4 ? 1 : 8;
-}
-
-/* Encode a page whose pixels have no usable original payload. *owned
- * receives the buffer img->data points to. */
-static int encode_image(const cv_opts *o, PIX *pix, qr_pdf_image *img, uint8_t **owned,
-                        const char **stored, qr_err *err)
-{
-    int d = pixGetDepth(pix), rc;
-    if (d != 1 && d != 8 && d != 32)
-        return qr_err_set(err, QR_EUNSUPPORTED, "unsupported: decoded depth %d", d);
-    img->width = pixGetWidth(pix);
-    img->height = pixGetHeight(pix);
-    img->components = d == 32 ? 3 : 1;
-    img->bpc = d == 1 ? 1 : 8;
-    if (d == 1) {
-        img->filter = QR_FILTER_CCITT_G4;
-        *stored = "g4";
-        rc = qr_encode_g4(pix, owned, &img->len, err);
-    } else if (o->lossless) {
-        img->filter = QR_FILTER_FLATE;
-        *stored = "flate";
-        rc = qr_encode_flate(pix, owned, &img->len, err);
-    } else {
-        img->filter = QR_FILTER_DCT;
-        *stored = "jpeg";
-        rc = qr_encode_jpeg(pix, o->quality, owned, &img->len, err);
-    }
-    img->data = *owned;
-    return rc;
+    return (qr_store_opts){o->lossless, o->quality, o->lim.max_page_bytes, false};
 }
 
 /* A page above the band size: encoded as it is decoded. */
 typedef struct cv_band {
     const cv_opts *opts;
-    qr_band_encoder *enc; /* NULL: the page's own JPEG is stored */
+    qr_band_encoder *enc; /* NULL: the page's original is stored */
     int width, height, depth;
 } cv_band;
 
@@ -214,10 +179,8 @@ static int band_start(void *ctx, const qr_page *pg, int w, int h, int depth, qr_
 {
     cv_band *b = ctx;
     b->width = w, b->height = h, b->depth = depth;
-    if (pg->pass.codec == QR_CODEC_JPEG)
-        return QR_OK;
-    return qr_band_encoder_new(b->opts->lossless ? QR_BAND_FLATE : QR_BAND_JPEG, w, h, depth,
-                               b->opts->quality, b->opts->lim.max_page_bytes, &b->enc, err);
+    qr_store_opts so = store_opts(b->opts);
+    return qr_page_band_encoder(pg, &so, w, h, depth, &b->enc, err);
 }
 
 static int band_rows(void *ctx, const PIX *band, int y0, qr_err *err)
@@ -225,31 +188,6 @@ static int band_rows(void *ctx, const PIX *band, int y0, qr_err *err)
     (void)y0;
     cv_band *b = ctx;
     return b->enc ? qr_band_encoder_rows(b->enc, band, err) : QR_OK;
-}
-
-static int banded_image(cv_band *b, qr_pdf_image *img, uint8_t **owned, const char **stored,
-                        qr_err *err)
-{
-    bool flate = b->opts->lossless;
-    img->width = b->width;
-    img->height = b->height;
-    img->components = b->depth == 32 ? 3 : 1;
-    img->bpc = 8;
-    img->filter = flate ? QR_FILTER_FLATE : QR_FILTER_DCT;
-    *stored = flate ? "flate" : "jpeg";
-    int rc = qr_band_encoder_finish(&b->enc, owned, &img->len, err);
-    img->data = *owned;
-    return rc;
-}
-
-static bool wants_passthrough(const qr_page *pg)
-{
-    if (pg->banded)
-        return pg->pass.codec == QR_CODEC_JPEG;
-    int d = pixGetDepth(pg->pix);
-    if (pg->pass.codec == QR_CODEC_G4)
-        return d == 1;
-    return pg->pass.codec == QR_CODEC_JPEG && d != 1;
 }
 
 /* The page's size in the archive: its resolution, or the assumed one. */
@@ -272,14 +210,12 @@ static int add_page(cv_run *r, qr_page *pg, cv_band *b, qr_pdf_prov *prov, qr_er
     int rc = page_dpi(r->opts, pg, b, &img, prov, err);
     if (rc != QR_OK)
         return rc;
-    if (wants_passthrough(pg)) {
-        passthrough_image(&pg->pass, &img);
-        prov->stored = "passthrough";
-    } else if (pg->banded) {
-        rc = banded_image(b, &img, &owned, &prov->stored, err);
-    } else {
-        rc = encode_image(r->opts, pg->pix, &img, &owned, &prov->stored, err);
-    }
+    qr_store_opts so = store_opts(r->opts);
+    if (pg->banded)
+        rc = qr_page_pdf_image_banded(pg, &so, &b->enc, b->width, b->height, b->depth, &img,
+                                      &owned, &prov->stored, err);
+    else
+        rc = qr_page_pdf_image(pg, &so, &img, &owned, &prov->stored, err);
     prov->encoding = pg->encoding;
     prov->note = pg->note[0] ? pg->note : NULL;
     if (rc == QR_OK && r->pdf) {

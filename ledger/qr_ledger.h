@@ -37,7 +37,7 @@
 #include "qr_manifest.h"
 #include "qr_util.h"
 
-#define QR_LEDGER_SCHEMA_VERSION 4
+#define QR_LEDGER_SCHEMA_VERSION 5
 
 typedef struct qr_ledger qr_ledger;
 
@@ -348,7 +348,8 @@ int qr_ledger_open_faults_of(qr_ledger *l, const char *file_id,
  * only by an archive after a delivery came for it: neither an accept nor an
  * archive made again from the same scans answers it. Every change is an
  * event: rescan_submitted, rescan_delivered, rescan_closed,
- * rescan_closed_by_accept, rescan_narrowed_by_accept, rescan_reopened.
+ * rescan_closed_by_accept, rescan_narrowed_by_accept, rescan_reopened,
+ * rescan_widened (a faulty outcome added pages or kinds to an open job).
  *
  * Contract for ingest: processing the same sources again is not a delivery.
  * Call qr_ledger_rescan_mark_delivered for a planned file only when its

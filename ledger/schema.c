@@ -141,6 +141,18 @@ static const char *const MIGRATIONS[] = {
     " tmp_path TEXT NOT NULL, final_path TEXT NOT NULL,"
     " sha256 TEXT CHECK(sha256 IS NULL OR length(sha256) = 64));"
     "CREATE INDEX archive_writes_batch ON archive_writes(batch);",
+    /* 4 -> 5: the rows the figures depend on are covered by the event log
+     * (digest.c): from this version on, every event that writes such rows
+     * carries their digest. ledger_info says from which event on
+     * (rows_covered_from): the events before it were recorded without
+     * digests, and quire verify reports their rows as not covered rather
+     * than as tampered with. An older quire, which writes no digests,
+     * refuses a ledger of this version, so no event after it lacks one.
+     * events_kind finds seals and an event kind's rows at once. */
+    "CREATE TABLE ledger_info(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
+    "INSERT INTO ledger_info(key, value) VALUES('rows_covered_from',"
+    " (SELECT coalesce(max(id), 0) + 1 FROM events));"
+    "CREATE INDEX events_kind ON events(kind, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -40,6 +40,9 @@ int qr_cmd_log(int argc, char **argv);
 int qr_cmd_inventory(int argc, char **argv);
 int qr_cmd_plan(int argc, char **argv);
 int qr_cmd_report(int argc, char **argv);
+int qr_cmd_verify(int argc, char **argv);
+int qr_cmd_seal(int argc, char **argv);
+int qr_cmd_keygen(int argc, char **argv);
 
 /* The effective profile of a command: built-in defaults, then the INI file
  * (NULL = none), then each "SECTION.KEY=VALUE" of sets in order. Returns 0, or

@@ -140,7 +140,8 @@ static int events_without_rows(rows_ctx *x, qr_err *err)
 typedef struct subject {
     char file_id[1024];
     int version;
-    char text[1200];            /* "file F version 2: its page rows" */
+    char text[1200];            /* "file F version 2 (outcome 7): its page rows" */
+    bool plural;                /* text names rows, not one row */
 } subject;
 
 static bool outcome_set(lg_rowset s)
@@ -186,6 +187,7 @@ static void subject_of(qr_ledger *l, lg_rowset s, int64_t key, int64_t event, su
 {
     memset(w, 0, sizeof *w);
     static const char *const what[] = {"its files row", "its page rows", "its fault rows"};
+    w->plural = s == LG_ROWS_PAGES || s == LG_ROWS_FAULTS || !lg_rowset_keyed(s);
     if (outcome_set(s)) {
         outcome_of(l, key, event, w);
         snprintf(w->text, sizeof w->text, "file %s version %d (outcome %" PRId64 "): %s",
@@ -197,7 +199,7 @@ static void subject_of(qr_ledger *l, lg_rowset s, int64_t key, int64_t event, su
         snprintf(w->text, sizeof w->text, "%s %" PRId64 " (file %s): its row",
                  s == LG_ROWS_ACCEPTS ? "accept" : "rescan job", key, w->file_id);
     } else {
-        snprintf(w->text, sizeof w->text, "the %s", lg_rowset_name(s));
+        snprintf(w->text, sizeof w->text, "the %s's rows", lg_rowset_name(s));
     }
 }
 
@@ -228,12 +230,13 @@ static int compare_one(rows_ctx *x, lg_rowset s, const cover *c, qr_err *err)
     snprintf(want, sizeof want, "%" PRId64 " row%s, sha256 %.16s...", c->n, c->n == 1 ? "" : "s",
              c->digest);
     snprintf(got, sizeof got, "%" PRId64 " row%s, sha256 %.16s...", n, n == 1 ? "" : "s", hex);
-    const char *how = n == 0 && c->n > 0 ? "removed since event"
-                      : n > c->n && c->n >= 0 ? "rows added since event"
-                      : n < c->n ? "rows removed since event"
-                                 : "differ from what was recorded by event";
+    const char *how = n == 0 && c->n > 0 ? (w.plural ? "were removed after" : "was removed after")
+                      : n > c->n && c->n >= 0 ? "gained rows after"
+                      : n < c->n ? "lost rows after"
+                      : w.plural ? "differ from what was recorded by"
+                                 : "differs from what was recorded by";
     vf_emit(&x->o, QR_VERIFY_ROWS, w.file_id[0] ? w.file_id : NULL, w.version, NULL, c->event,
-            want, got, "%s: %s %" PRId64, w.text, how, c->event);
+            want, got, "%s %s event %" PRId64, w.text, how, c->event);
     return QR_OK;
 }
 

@@ -148,19 +148,19 @@ static void on_progress(void *user, long done, long total, long pages, long find
 static void summary_text(const qr_verify_summary *s, double secs)
 {
     double mb = (double)s->bytes / 1e6;
-    printf("archives: %" PRId64 " files, %" PRId64 " versions, %" PRId64 " pages, %.1f MB "
+    printf("summary:\n  archives: %" PRId64 " files, %" PRId64 " versions, %" PRId64 " pages, %.1f MB "
            "hashed in %.2f s (%.0f MB/s)", s->files, s->versions, s->pages, mb, secs,
            secs > 0 ? mb / secs : 0.0);
     if (s->strays)
         printf(", %" PRId64 " stray PDF%s", s->strays, s->strays == 1 ? "" : "s");
-    printf("\nevent log: %" PRId64 " events, intact up to event %" PRId64 "\n", s->events,
+    printf("\n  event log: %" PRId64 " events, intact up to event %" PRId64 "\n", s->events,
            s->chain_ok_to);
-    printf("rows: %" PRId64 " checked against their events", s->rows_checked);
+    printf("  rows: %" PRId64 " checked against their events", s->rows_checked);
     if (s->rows_old || s->events_old)
         printf("; %" PRId64 " rows of %" PRId64 " events not covered (recorded before schema "
                "5, from event %" PRId64 " on every event carries a digest)", s->rows_old,
                s->events_old, s->rows_from);
-    printf("\nseals: %" PRId64 " in the ledger, %" PRId64 " detached file%s", s->seals,
+    printf("\n  seals: %" PRId64 " in the ledger, %" PRId64 " detached file%s", s->seals,
            s->seal_files, s->seal_files == 1 ? "" : "s");
     if (s->signatures_checked)
         printf(" (%" PRId64 " and %" PRId64 " valid); sealed up to event %" PRId64 ", %" PRId64
@@ -168,12 +168,12 @@ static void summary_text(const qr_verify_summary *s, double secs)
                s->events - s->sealed_to, s->events - s->sealed_to == 1 ? "" : "s");
     else
         printf(" (signatures not checked: give --pubkey)");
-    printf("\ntime-stamps: %" PRId64, s->timestamps);
+    printf("\n  time-stamps: %" PRId64, s->timestamps);
     if (s->timestamps_checked)
         printf(" (%" PRId64 " valid)", s->timestamps_valid);
     else if (s->timestamps)
         printf(" (not checked: give --tsa-cert)");
-    printf("\nresult: %s (%" PRId64 " finding%s)\n", s->findings ? "NOT VERIFIED" : "verified",
+    printf("\n  result: %s (%" PRId64 " finding%s)\n", s->findings ? "NOT VERIFIED" : "verified",
            s->findings, s->findings == 1 ? "" : "s");
 }
 

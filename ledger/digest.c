@@ -128,18 +128,26 @@ static void hash_column(qr_sha256 *h, sqlite3_stmt *st, int i)
 int lg_rows_digest(qr_ledger *l, lg_rowset set, int64_t key, char hex[QR_SHA256_HEX],
                    int64_t *n_rows, qr_err *err)
 {
+    sqlite3_stmt *st = NULL;
+    int rc = lg_rows_digest_with(l, set, key, &st, hex, n_rows, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int lg_rows_digest_with(qr_ledger *l, lg_rowset set, int64_t key, sqlite3_stmt **cache,
+                        char hex[QR_SHA256_HEX], int64_t *n_rows, qr_err *err)
+{
     if ((unsigned)set >= LG_ROWS__COUNT)
         return qr_err_set(err, QR_EINVAL, "ledger: unknown row set %d", (int)set);
-    sqlite3_stmt *st = lg_prepare(l, SETS[set].sql, err);
-    if (!st)
+    if (!*cache && !(*cache = lg_prepare(l, SETS[set].sql, err)))
         return QR_EFATAL;
+    sqlite3_stmt *st = *cache;
+    sqlite3_reset(st);
     if (SETS[set].keyed)
         sqlite3_bind_int64(st, 1, key);
     qr_sha256 *h = qr_sha256_new();
-    if (!h) {
-        sqlite3_finalize(st);
+    if (!h)
         return qr_err_set(err, QR_ENOMEM, "ledger: out of memory");
-    }
     qr_sha256_update(h, "quire-rows/1\n", 13);
     qr_sha256_update(h, SETS[set].name, strlen(SETS[set].name));
     qr_sha256_update(h, "\n", 1);
@@ -151,7 +159,7 @@ int lg_rows_digest(qr_ledger *l, lg_rowset set, int64_t key, char hex[QR_SHA256_
             hash_column(h, st, i);
         n++;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     uint8_t d[QR_SHA256_LEN];
     qr_sha256_final(h, d);
     qr_sha256_free(&h);

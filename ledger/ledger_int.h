@@ -74,6 +74,10 @@ bool lg_rowset_keyed(lg_rowset set);
  * *n_rows (may be NULL) = how many rows. */
 int lg_rows_digest(qr_ledger *l, lg_rowset set, int64_t key, char hex[QR_SHA256_HEX],
                    int64_t *n_rows, qr_err *err);
+/* The same with the set's statement kept in *cache between calls (NULL at
+ * first; the caller finalizes it): for checking many keys. */
+int lg_rows_digest_with(qr_ledger *l, lg_rowset set, int64_t key, sqlite3_stmt **cache,
+                        char hex[QR_SHA256_HEX], int64_t *n_rows, qr_err *err);
 /* Append "rows":{"key":K,"<set>":"<hex>","n_<set>":N,...} (a comma first
  * unless first) for the given sets, all of one key. */
 int lg_rows_json(qr_ledger *l, qr_buf *b, const lg_rowset *sets, size_t n_sets, int64_t key,

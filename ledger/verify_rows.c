@@ -39,6 +39,7 @@ typedef struct rows_ctx {
     vf_out o;
     int64_t rows_from;
     cover_list sets[LG_ROWS__COUNT];
+    sqlite3_stmt *digest_st[LG_ROWS__COUNT]; /* each set's statement, kept */
 } rows_ctx;
 
 /* The kinds of event that write rows the figures depend on. */
@@ -218,7 +219,7 @@ static int compare_one(rows_ctx *x, lg_rowset s, const cover *c, qr_err *err)
 {
     char hex[QR_SHA256_HEX];
     int64_t n = 0;
-    int rc = lg_rows_digest(x->l, s, c->key, hex, &n, err);
+    int rc = lg_rows_digest_with(x->l, s, c->key, &x->digest_st[s], hex, &n, err);
     if (rc != QR_OK)
         return rc;
     x->o.sum->rows_checked += n;
@@ -336,7 +337,7 @@ static int one_uncovered(rows_ctx *x, lg_rowset s, int64_t key, qr_err *err)
     char hex[QR_SHA256_HEX];
     int64_t n = 0;
     if (rc == QR_OK)
-        rc = lg_rows_digest(x->l, s, key, hex, &n, err);
+        rc = lg_rows_digest_with(x->l, s, key, &x->digest_st[s], hex, &n, err);
     if (rc != QR_OK)
         return rc;
     if (old) {
@@ -426,8 +427,10 @@ int qr_verify_rows(qr_ledger *l, qr_verify_sink sink, void *user, qr_verify_summ
     }
     if (rc == QR_OK && !x.o.stop)
         rc = check_current(&x, err);
-    for (int s = 0; s < LG_ROWS__COUNT; s++)
+    for (int s = 0; s < LG_ROWS__COUNT; s++) {
         free(x.sets[s].v);
+        sqlite3_finalize(x.digest_st[s]);
+    }
     return rc != QR_OK ? rc : x.o.stop;
 }
 
@@ -476,6 +479,8 @@ int vf_outcome_rows(qr_ledger *l, int64_t row, vf_out *out, qr_err *err)
         rc = compare_one(&x, (lg_rowset)(LG_ROWS_FILES + i), &c[i], err);
     if (rc == QR_OK && !found)
         rc = one_uncovered(&x, LG_ROWS_FILES, row, err);
+    for (int s = 0; s < LG_ROWS__COUNT; s++)
+        sqlite3_finalize(x.digest_st[s]);
     out->stop = x.o.stop;
     return rc;
 }

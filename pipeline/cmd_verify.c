@@ -65,6 +65,24 @@ static int parse(int argc, char **argv, verify_cli *v)
     return 0;
 }
 
+/* A key or certificate that cannot be read is a usage error, said before
+ * anything is checked. */
+static int inputs_readable(const verify_cli *v)
+{
+    qr_seal_key *key = NULL;
+    qr_err err = {0};
+    if (v->o.pubkey_path && qr_seal_key_load(v->o.pubkey_path, false, &key, &err) != QR_OK)
+        return qr_cli_usage_error("verify", "--pubkey %s", err.msg);
+    qr_seal_key_free(&key);
+    const char *files[MAX_SEAL_FILES + 1] = {v->o.tsa_cert_path};
+    for (size_t i = 0; i < v->o.n_seal_files; i++)
+        files[i + 1] = v->seal_files[i];
+    for (size_t i = 0; i <= v->o.n_seal_files; i++)
+        if (files[i] && access(files[i], R_OK) != 0)
+            return qr_cli_usage_error("verify", "cannot read %s", files[i]);
+    return 0;
+}
+
 /* ---- output --------------------------------------------------------------- */
 
 static void text(const verify_cli *v, const char *s)
@@ -199,6 +217,8 @@ int qr_cmd_verify(int argc, char **argv)
 {
     verify_cli v = {0};
     int urc = parse(argc, argv, &v);
+    if (!urc)
+        urc = inputs_readable(&v);
     if (urc)
         return urc;
     qr_ledger *l = NULL;

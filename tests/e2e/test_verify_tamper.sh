@@ -71,6 +71,15 @@ none() {
 }
 
 clean "as archived and sealed"
+rc=0; Q verify "${VARGS[@]}" --json >v.json 2>v.err || rc=$?
+$PY -c 'import json, sys
+d = json.load(open("v.json")); s = d["summary"]
+assert d["findings"] == [] and s["verified"] and s["versions"] >= 20 and s["seals_valid"] == 1
+assert s["chain_intact_to"] == s["events"] and s["signatures_checked"]' && [ "$rc" -eq 0 ] &&
+  ok "--json: verified, no findings, the summary's figures" || bad "--json: exit $rc $(head -c 300 v.json)"
+rc=0; Q verify --ledger q.db --pubkey nokey.pem >v.out 2>v.err || rc=$?
+[ "$rc" -eq 2 ] && grep -q 'quire verify: --pubkey nokey.pem: No such file' v.err && [ ! -s v.out ] &&
+  ok "an unreadable --pubkey: exit 2 before any check" || bad "--pubkey nokey.pem: exit $rc $(cat v.err)"
 
 # --- one byte in each of 20 archives -------------------------------------------
 flips=$($PY - <<'EOF'
@@ -109,6 +118,13 @@ restore
 b=$(ls out | sed -n 4p); idb=${b%.pdf}
 rm "out/$b"
 found "deleted archive" "^$idb version 1: missing: out/$b: the archive is not there"
+rc=0; Q verify "${VARGS[@]}" --json >v.json 2>v.err || rc=$?
+$PY -c 'import json, sys
+d = json.load(open("v.json")); f = d["findings"]
+assert len(f) == 1 and f[0]["kind"] == "missing" and f[0]["file_id"] == sys.argv[1]
+assert f[0]["version"] == 1 and f[0]["path"] == "out/" + sys.argv[2] and len(f[0]["expected"]) == 64
+assert not d["summary"]["verified"] and d["summary"]["findings"] == 1' "$idb" "$b" && [ "$rc" -eq 1 ] &&
+  ok "--json names it: kind, file_id, version, path, expected" || bad "--json: exit $rc $(head -c 400 v.json)"
 restore
 printf '%%PDF-1.7\n%%%%EOF\n' >out/stray.pdf
 found "stray PDF" "^stray: out/stray.pdf: a PDF in the archive folder that the ledger does not know"

@@ -13,7 +13,9 @@
  * faults and its event in ONE transaction: after a crash either all of it is
  * there or none. The schema is versioned (PRAGMA user_version) and migrated
  * forward by qr_ledger_open, one transaction per migration. Only ledger/
- * includes sqlite3.h.
+ * includes sqlite3.h. Every event that writes rows the figures depend on
+ * carries their digest (ledger/digest.c), so the chain covers them too;
+ * checking all of it, the archives and the seals is qr_verify.h.
  *
  * Versions: a file's archive versions are numbered 1, 2, ... per file. An
  * outcome (archived or faulty) is recorded against the version it attempted:

@@ -5,7 +5,8 @@
  * Enumeration reads member headers and skips over the data (so a member cut
  * short is found then, not when its page is decoded). Members are never
  * extracted to disk and never addressed by path: read_source streams the
- * member's bytes into memory, so a hostile name cannot write anywhere. Names
+ * member's bytes into memory, so a hostile name cannot write anywhere; a
+ * member whose header declares more than the cap is refused unread. Names
  * are refused when they are absolute, contain "..", are not UTF-8, or are
  * links; each refusal is charged to the file the name gives ("F-1/..."), so
  * that file cannot be archived without the member. A box libarchive finds
@@ -439,13 +440,35 @@ static int cursor_seek(qr_delivery *d, const qr_delivery_source *s, struct archi
     return QR_OK;
 }
 
-/* The data of the member the cursor is on, into a new buffer. */
-static int cursor_read(arc_cursor *cur, const qr_delivery_source *s, size_t max_bytes,
-                       uint8_t **data, size_t *len, qr_err *err)
+/* A member whose header declares more than the cap is refused before any
+ * of it is inflated (a zip member of 1.5 GiB of zeros is a few MB); one
+ * within the cap gets a buffer of its declared size at once, so reading it
+ * never doubles a buffer past the cap. Data beyond what was declared (a
+ * header that lies) still stops at the cap. */
+static int check_declared(struct archive_entry *e, const qr_delivery_source *s, size_t max_bytes,
+                          qr_buf *b, qr_err *err)
+{
+    if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
+        return QR_OK;
+    uint64_t declared = (uint64_t)archive_entry_size(e);
+    if (max_bytes && declared > max_bytes)
+        return qr_err_set(err, QR_ELIMIT, "%s: member of %llu bytes, above the cap of %zu bytes",
+                          s->name, (unsigned long long)declared, max_bytes);
+    if (declared < SIZE_MAX && qr_buf_reserve(b, (size_t)declared + 1) != QR_OK)
+        return qr_err_set(err, QR_ENOMEM, "%s: out of memory", s->name);
+    return QR_OK;
+}
+
+/* The data of the member the cursor is on (entry e), into a new buffer. */
+static int cursor_read(arc_cursor *cur, struct archive_entry *e, const qr_delivery_source *s,
+                       size_t max_bytes, uint8_t **data, size_t *len, qr_err *err)
 {
     qr_buf b = {0};
     char chunk[65536];
     la_ssize_t n;
+    int rc = check_declared(e, s, max_bytes, &b, err);
+    if (rc != QR_OK)
+        return rc;
     while ((n = archive_read_data(cur->a, chunk, sizeof chunk)) > 0) {
         if (max_bytes && b.len + (size_t)n > max_bytes) {
             qr_buf_free(&b);
@@ -480,7 +503,7 @@ static int arc_read_source(qr_delivery *d, const qr_delivery_source *s, size_t m
     utf8_enter(&u);
     int rc = cursor_seek(d, s, &e, err);
     if (rc == QR_OK)
-        rc = cursor_read(p->cursor, s, max_bytes, data, len, err);
+        rc = cursor_read(p->cursor, e, s, max_bytes, data, len, err);
     else if (p->cursor) {
         cursor_free(p->cursor);
         p->cursor = NULL; /* start afresh next time */

@@ -13,18 +13,33 @@
 
 #include "image_int.h"
 
+/* Rows go to libtiff's G4 encoder one scanline at a time (into the single
+ * strip), so the page is never copied out whole; T.6 coding does not depend
+ * on how the rows arrive. */
+static bool write_rows(TIFF *tif, const PIX *cpix)
+{
+    PIX *pix = (PIX *)cpix; /* Leptonica's getters are not const-correct; never written */
+    int w = pixGetWidth(pix), h = pixGetHeight(pix), wpl = pixGetWpl(pix);
+    size_t n = ((size_t)w + 7) / 8;
+    uint8_t *row = malloc(n);
+    bool ok = row != NULL;
+    for (int y = 0; ok && y < h; y++) {
+        const uint32_t *line = pixGetData(pix) + (size_t)y * (size_t)wpl;
+        for (size_t i = 0; i < n; i++)
+            row[i] = (uint8_t)GET_DATA_BYTE(line, i);
+        if (w & 7) /* keep the pad bits of a row clean */
+            row[n - 1] &= (uint8_t)(0xFF00u >> (w & 7));
+        ok = TIFFWriteScanline(tif, row, (uint32_t)y, 0) == 1;
+    }
+    free(row);
+    return ok;
+}
+
 static int write_tiff(const PIX *pix, qr_tiff_mem *mem, qr_tiff_log *log, qr_err *err)
 {
-    uint8_t *rows = NULL;
-    size_t stride = 0, total = 0;
-    int rc = qr_pix_to_rows(pix, false, &rows, &stride, &total);
-    if (rc != QR_OK)
-        return qr_err_set(err, rc, "G4: cannot read the page's rows");
     TIFF *tif = qr_tiff_mem_open(mem, "w", log, 0);
-    if (!tif) {
-        free(rows);
+    if (!tif)
         return qr_err_set(err, QR_ENOMEM, "G4: %s", qr_tiff_log_text(log, "cannot start"));
-    }
     uint32_t w = (uint32_t)pixGetWidth((PIX *)pix), h = (uint32_t)pixGetHeight((PIX *)pix);
     TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, w);
     TIFFSetField(tif, TIFFTAG_IMAGELENGTH, h);
@@ -34,10 +49,8 @@ static int write_tiff(const PIX *pix, qr_tiff_mem *mem, qr_tiff_log *log, qr_err
     TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
     TIFFSetField(tif, TIFFTAG_FILLORDER, FILLORDER_MSB2LSB);
     TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, h);
-    tmsize_t n = (tmsize_t)total;
-    bool ok = TIFFWriteEncodedStrip(tif, 0, rows, n) == n && TIFFWriteDirectory(tif);
+    bool ok = write_rows(tif, pix) && TIFFWriteDirectory(tif);
     TIFFClose(tif);
-    free(rows);
     if (!ok || log->errors)
         return qr_err_set(err, QR_ENOMEM, "G4: %s", qr_tiff_log_text(log, "encode failed"));
     return QR_OK;

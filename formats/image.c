@@ -1,6 +1,6 @@
 /*
  * qr_image front door: sniffing, the reader handle, limits and dispatch to the
- * per-format decoders. A reader holds only a pointer to the caller's buffer
+ * per-format decoders (whole pages, or bands for a caller's sink). A reader holds only a pointer to the caller's buffer
  * (the ingest ring owns all I/O), so opening is cheap and a worker thread can
  * decode pages of its own reader without any shared state.
  */
@@ -16,6 +16,7 @@ void qr_limits_default(qr_limits *lim)
 {
     lim->max_pixels = 400ull * 1000 * 1000;
     lim->max_page_bytes = 3ull * 512 * 1024 * 1024; /* 1.5 GiB */
+    lim->band_bytes = 128ull << 20;
     lim->luma_when_passthrough = false;
 }
 
@@ -136,7 +137,8 @@ qr_format qr_image_format(const qr_image_reader *rd)
     return rd ? rd->fmt : QR_FMT_UNKNOWN;
 }
 
-int qr_image_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err)
+static int decode_page(qr_image_reader *rd, int index, qr_page *page, const qr_band_sink *sink,
+                       qr_err *err)
 {
     qr_err local;
     if (!err)
@@ -151,14 +153,25 @@ int qr_image_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err)
         return qr_err_set(err, QR_ECORRUPT, "%s", rd->broken);
     int rc;
     switch (rd->fmt) {
-    case QR_FMT_TIFF: rc = qr_tiff_decode(rd, index, page, err); break;
-    case QR_FMT_JPEG: rc = qr_jpeg_decode(rd->buf, rd->len, &rd->lim, page, err); break;
-    case QR_FMT_PNG: rc = qr_png_decode(rd->buf, rd->len, &rd->lim, page, err); break;
+    case QR_FMT_TIFF: rc = qr_tiff_decode(rd, index, page, sink, err); break;
+    case QR_FMT_JPEG: rc = qr_jpeg_decode(rd->buf, rd->len, &rd->lim, page, sink, err); break;
+    case QR_FMT_PNG: rc = qr_png_decode(rd->buf, rd->len, &rd->lim, page, sink, err); break;
     default: rc = qr_err_set(err, QR_EUNSUPPORTED, "unsupported: unknown format"); break;
     }
     if (rc != QR_OK)
         qr_page_clear(page);
     return rc;
+}
+
+int qr_image_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err)
+{
+    return decode_page(rd, index, page, NULL, err);
+}
+
+int qr_image_decode_bands(qr_image_reader *rd, int index, qr_page *page,
+                          const qr_band_sink *sink, qr_err *err)
+{
+    return decode_page(rd, index, page, sink, err);
 }
 
 void qr_image_close(qr_image_reader **rd)

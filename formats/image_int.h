@@ -5,7 +5,9 @@
  *
  * Each container has one decoder file that turns a page into a Leptonica PIX
  * in stored order; image_orient.c then applies the file's orientation tag and
- * resolution in one place, so every format obeys the same rules.
+ * resolution in one place, so every format obeys the same rules. Decoders
+ * write rows through qr_rows (image_band.c), which gathers them into the
+ * page or hands them to a band sink.
  */
 #ifndef QR_IMAGE_INT_H
 #define QR_IMAGE_INT_H
@@ -55,14 +57,50 @@ struct qr_image_reader {
     struct qr_tiff_state *tiff;
 };
 
-/* Per-format entry points. */
+/* Per-format entry points. sink: NULL for a whole page, else the caller's
+ * sink for a page that qr_band_wanted and the format can read in bands. */
 int qr_tiff_open(qr_image_reader *rd, qr_err *err);
-int qr_tiff_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err);
+int qr_tiff_decode(qr_image_reader *rd, int index, qr_page *page, const qr_band_sink *sink,
+                   qr_err *err);
 void qr_tiff_close(qr_image_reader *rd);
 int qr_jpeg_decode(const uint8_t *buf, size_t len, const qr_limits *lim, qr_page *page,
-                   qr_err *err);
+                   const qr_band_sink *sink, qr_err *err);
 int qr_png_decode(const uint8_t *buf, size_t len, const qr_limits *lim, qr_page *page,
-                  qr_err *err);
+                  const qr_band_sink *sink, qr_err *err);
+
+/* ---- rows and bands (image_band.c) ---- */
+
+/* Bytes of a PIX of w x h at depth (rows padded to 32 bits). */
+uint64_t qr_pix_bytes(uint64_t w, uint64_t h, unsigned depth);
+/* Whether a page goes to the sink band by band: a sink was given, the rows
+ * are 8 or 32 bpp, no orientation is to be applied, and the whole page
+ * would exceed lim->band_bytes. The format may still read it whole. */
+bool qr_band_wanted(const qr_band_sink *sink, const qr_limits *lim, uint64_t w, uint64_t h,
+                    unsigned depth, int orientation);
+/* A banded page's orientation (1) and resolution, as qr_page_finish sets them. */
+void qr_page_meta(qr_page *page, double xdpi, double ydpi);
+
+/* The rows of a page being decoded: the whole page (sink NULL), or one band
+ * of at most band_rows rows at a time for the sink. A decoder writes rows
+ * next .. next + n - 1 through qr_rows_line (n <= the band's rows), then
+ * qr_rows_put(n) sends the band (band mode) and moves on. */
+typedef struct qr_rows {
+    const qr_band_sink *sink;
+    struct Pix *pix;  /* the page, or the band */
+    int w, h, depth;
+    int next;         /* first row not yet put */
+    int band_cap;     /* rows pix holds */
+} qr_rows;
+/* Band mode calls sink->start with page (its metadata already set). */
+int qr_rows_begin(qr_rows *r, const qr_band_sink *sink, qr_page *page, int w, int h, int depth,
+                  int band_rows, qr_err *err);
+uint32_t *qr_rows_line(qr_rows *r, int y);
+int qr_rows_put(qr_rows *r, int n, qr_err *err);
+/* Whole mode: the finished page (the caller owns it); NULL in band mode. */
+struct Pix *qr_rows_take(qr_rows *r);
+void qr_rows_end(qr_rows *r);
+/* n bytes of a row (pixels MSB first) into a PIX line's 32-bit words. */
+void qr_line_from_bytes(uint32_t *line, const uint8_t *src, size_t n);
 
 /* Caps: refuse a page of w x h at out_bits per pixel before allocating it. */
 int qr_check_caps(const qr_limits *lim, uint64_t w, uint64_t h, unsigned out_bits,
@@ -79,17 +117,11 @@ int qr_page_finish(qr_page *page, struct Pix *pix, int orientation, double xdpi,
                    double ydpi, qr_err *err);
 struct Pix *qr_orient_apply(struct Pix *pix, int orientation);
 
-/* PIX helpers (image_pix.c). Rows are packed bytes, MSB first. */
-/* A 1 or 8 bpp PIX from packed rows of `stride` bytes. */
+/* PIX helpers (image_pix.c). */
 /* A new PIX whose pixels the caller overwrites: only the bytes past each
  * row's last pixel are zeroed (every word stays defined for Leptonica's
  * word-wise code), not the whole image, which a decoder fills anyway. */
 struct Pix *qr_pix_new(int w, int h, int depth);
-struct Pix *qr_pix_from_rows(const uint8_t *rows, size_t stride, int w, int h, int depth);
-/* Copy a PIX's rows out as packed bytes (1 bpp, 8 bpp, or RGB triplets for
- * 32 bpp); invert1 flips 1 bpp bits (PDF wants 0 = black). */
-int qr_pix_to_rows(const struct Pix *pix, bool invert1, uint8_t **out, size_t *stride,
-                   size_t *len);
 /* Composite a premultiplied colour sample over white. */
 static inline uint8_t qr_over_white(unsigned c_premult, unsigned a)
 {
@@ -101,6 +133,15 @@ static inline uint8_t qr_over_white_straight(unsigned c, unsigned a)
 {
     return (uint8_t)((c * a + 255u * (255u - a) + 127u) / 255u);
 }
+
+/* JPEG in bands (jpeg_band.c): the rows of the file in buf, QR_BAND_ROWS at
+ * a time, to sink (page's metadata is set), or, sink NULL, into a whole page
+ * in *out (stored order). depth 8 (gray, or luma only) or 32; cmyk 0 (not
+ * CMYK), 1 (CMYK), 2 (Adobe-inverted CMYK). */
+int qr_jpeg_bands(const uint8_t *buf, size_t len, const qr_limits *lim, int depth, int cmyk,
+                  qr_page *page, const qr_band_sink *sink, struct Pix **out, qr_err *err);
+/* One row of w CMYK samples (4 bytes a pixel) into 32 bpp RGB. */
+void qr_cmyk_row(const uint8_t *src, int w, bool inverted, uint32_t *line);
 
 /* EXIF (jpeg_exif.c): parse the TIFF structure of an APP1 Exif payload. */
 typedef struct qr_exif {

@@ -1,11 +1,16 @@
 /*
- * JPEG pages through TurboJPEG. We walk the marker segments ourselves first
- * (bounds-checked) to learn what TurboJPEG does not tell: progressive or not,
+ * JPEG pages through TurboJPEG (a large page for a band sink through libjpeg's
+ * scanline interface instead, jpeg_band.c). We walk the marker segments
+ * ourselves first (bounds-checked) to learn what TurboJPEG does not tell:
+ * progressive or not, the sampling of each component,
  * JFIF density, the Exif orientation/resolution/date, and the Adobe marker
  * that says CMYK samples are stored inverted. Colour decodes straight into the
- * PIX raster; CMYK goes through a temporary buffer and is converted to RGB.
+ * PIX raster; CMYK is decoded by libjpeg a band at a time (jpeg_band.c) and
+ * converted to RGB as it comes.
  * Any libjpeg warning (e.g. a truncated file) counts as corruption: an
- * archive must not silently keep a half-grey page.
+ * archive must not silently keep a half-grey page. Besides the page itself,
+ * the coefficient buffer a progressive file needs is checked against the
+ * caps before decoding (see coefficient_bytes).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +23,9 @@
 typedef struct jpeg_hdr {
     int sof;             /* the SOFn marker (0xC0..0xCF), 0 if none */
     bool sos;            /* the walk reached SOS: the header is all there */
+    int nf;              /* components in the frame (at most 4 counted) */
+    int hs[4], vs[4];    /* their sampling factors */
+    int scan_comps;      /* components in the first scan; 0 if no scan */
     bool adobe;          /* APP14 "Adobe" present */
     bool jfif;
     int jfif_unit, jfx, jfy;
@@ -43,6 +51,25 @@ static bool is_sof(uint8_t m)
     return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
 }
 
+static bool is_progressive(int sof)
+{
+    return sof == 0xC2 || sof == 0xC6 || sof == 0xCA || sof == 0xCE;
+}
+
+/* The frame's components and sampling factors (SOFn: P Y X Nf, then Nf x
+ * {C, H<<4|V, Tq}). */
+static void parse_sof(const uint8_t *seg, size_t n, jpeg_hdr *hd)
+{
+    if (n < 6)
+        return;
+    int nf = seg[5];
+    hd->nf = nf < 4 ? nf : 4;
+    for (int c = 0; c < hd->nf && 6 + 3 * (size_t)c + 2 < n; c++) {
+        hd->hs[c] = seg[7 + 3 * c] >> 4;
+        hd->vs[c] = seg[7 + 3 * c] & 15;
+    }
+}
+
 /* Scan segments up to the first SOS. */
 static void scan_markers(const uint8_t *b, size_t len, jpeg_hdr *hd)
 {
@@ -61,6 +88,8 @@ static void scan_markers(const uint8_t *b, size_t len, jpeg_hdr *hd)
             i += 2;
             continue;
         }
+        if (m == 0xDA && i + 4 < len)
+            hd->scan_comps = b[i + 4];
         if (m == 0xDA || m == 0xD9) {
             hd->sos = m == 0xDA;
             return;
@@ -68,31 +97,66 @@ static void scan_markers(const uint8_t *b, size_t len, jpeg_hdr *hd)
         size_t seglen = (size_t)b[i + 2] << 8 | b[i + 3];
         if (seglen < 2 || seglen > len - i - 2)
             return;
-        if (is_sof(m) && hd->sof == 0)
+        if (is_sof(m) && hd->sof == 0) {
             hd->sof = m;
+            parse_sof(b + i + 4, seglen - 2, hd);
+        }
         parse_app(m, b + i + 4, seglen - 2, hd);
         i += 2 + seglen;
     }
 }
 
-static void cmyk_to_rgb(const uint8_t *src, int w, int h, bool inverted, PIX *pix)
+void qr_cmyk_row(const uint8_t *s, int w, bool inverted, uint32_t *line)
 {
-    uint32_t *data = pixGetData(pix);
-    size_t wpl = (size_t)pixGetWpl(pix);
-    for (int y = 0; y < h; y++) {
-        const uint8_t *s = src + (size_t)y * (size_t)w * 4;
-        uint32_t *line = data + (size_t)y * wpl;
-        for (int x = 0; x < w; x++, s += 4) {
-            unsigned c = s[0], m = s[1], ye = s[2], k = s[3];
-            if (!inverted) {
-                c = 255 - c, m = 255 - m, ye = 255 - ye, k = 255 - k;
-            }
-            l_uint32 px;
-            composeRGBPixel((l_int32)((c * k + 127) / 255), (l_int32)((m * k + 127) / 255),
-                            (l_int32)((ye * k + 127) / 255), &px);
-            line[x] = px;
+    for (int x = 0; x < w; x++, s += 4) {
+        unsigned c = s[0], m = s[1], ye = s[2], k = s[3];
+        if (!inverted) {
+            c = 255 - c, m = 255 - m, ye = 255 - ye, k = 255 - k;
         }
+        l_uint32 px;
+        composeRGBPixel((l_int32)((c * k + 127) / 255), (l_int32)((m * k + 127) / 255),
+                        (l_int32)((ye * k + 127) / 255), &px);
+        line[x] = px;
     }
+}
+
+/*
+ * libjpeg keeps every DCT coefficient of the image in memory while it
+ * decodes a progressive file, or a sequential one whose first scan does not
+ * hold every component: 128 bytes per 8 x 8 block of each component, blocks
+ * rounded up to whole sampling units (jdcoefct.c). At 4:4:4 that is 6 bytes
+ * a pixel, more than the decoded page, so it is checked against the same cap
+ * before decoding.
+ */
+static uint64_t coefficient_bytes(const jpeg_hdr *hd, int w, int h)
+{
+    int hmax = 1, vmax = 1;
+    for (int c = 0; c < hd->nf; c++) {
+        hmax = hd->hs[c] > hmax ? hd->hs[c] : hmax;
+        vmax = hd->vs[c] > vmax ? hd->vs[c] : vmax;
+    }
+    uint64_t total = 0;
+    for (int c = 0; c < hd->nf; c++) {
+        uint64_t hs = hd->hs[c] ? (uint64_t)hd->hs[c] : 1, vs = hd->vs[c] ? (uint64_t)hd->vs[c] : 1;
+        uint64_t wb = ((uint64_t)w * hs + (uint64_t)hmax * 8 - 1) / ((uint64_t)hmax * 8);
+        uint64_t hb = ((uint64_t)h * vs + (uint64_t)vmax * 8 - 1) / ((uint64_t)vmax * 8);
+        wb = (wb + hs - 1) / hs * hs;
+        hb = (hb + vs - 1) / vs * vs;
+        total += wb * hb * 128u;
+    }
+    return total;
+}
+
+static int check_coefficients(const jpeg_hdr *hd, int w, int h, const qr_limits *lim, qr_err *err)
+{
+    bool full = is_progressive(hd->sof) || (hd->scan_comps > 0 && hd->scan_comps < hd->nf);
+    uint64_t bytes = coefficient_bytes(hd, w, h);
+    if (!full || bytes <= lim->max_page_bytes)
+        return QR_OK;
+    return qr_err_set(err, QR_ELIMIT,
+                      "limit: JPEG (%s) keeps %llu bytes of DCT coefficients while it decodes, "
+                      "above the cap of %llu", is_progressive(hd->sof) ? "progressive" : "multi-scan",
+                      (unsigned long long)bytes, (unsigned long long)lim->max_page_bytes);
 }
 
 static int tj_fail(tjhandle tj, qr_err *err)
@@ -114,22 +178,6 @@ static int header_fail(tjhandle tj, bool failed, const uint8_t *buf, size_t len,
     return qr_err_set(err, QR_ECORRUPT, "corrupt: JPEG header not readable: %s", why);
 }
 
-static int decode_cmyk(tjhandle tj, const uint8_t *buf, size_t len, const jpeg_hdr *hd,
-                       PIX *pix, qr_err *err)
-{
-    int w = pixGetWidth(pix), h = pixGetHeight(pix);
-    uint8_t *tmp = qr_malloc_array((size_t)w * 4, (size_t)h);
-    if (!tmp)
-        return qr_err_set(err, QR_ENOMEM, "out of memory for a CMYK JPEG");
-    int rc = QR_OK;
-    if (tjDecompress2(tj, buf, (unsigned long)len, tmp, w, w * 4, h, TJPF_CMYK, 0) != 0)
-        rc = tj_fail(tj, err);
-    else
-        cmyk_to_rgb(tmp, w, h, hd->adobe, pix);
-    free(tmp);
-    return rc;
-}
-
 /* Leptonica's 32 bpp word is 0xRRGGBBxx: in memory order that is XBGR on a
  * little-endian machine and RGBX on a big-endian one. */
 static int pixel_format32(void)
@@ -141,11 +189,8 @@ static int pixel_format32(void)
 #endif
 }
 
-static int decode_into(tjhandle tj, const uint8_t *buf, size_t len, int cs, const jpeg_hdr *hd,
-                       PIX *pix, qr_err *err)
+static int decode_into(tjhandle tj, const uint8_t *buf, size_t len, PIX *pix, qr_err *err)
 {
-    if (cs == TJCS_CMYK || cs == TJCS_YCCK)
-        return decode_cmyk(tj, buf, len, hd, pix, err);
     int w = pixGetWidth(pix), h = pixGetHeight(pix), pitch = pixGetWpl(pix) * 4;
     bool gray = pixGetDepth(pix) == 8; /* a gray file, or only the luma wanted */
     int pf = gray ? TJPF_GRAY : pixel_format32();
@@ -168,7 +213,7 @@ static bool luma_only(const qr_limits *lim, int cs, const jpeg_hdr *hd)
 static void set_meta(const jpeg_hdr *hd, const uint8_t *buf, size_t len, int w, int h, int cs,
                      qr_page *page, double *xdpi, double *ydpi)
 {
-    bool progressive = hd->sof == 0xC2 || hd->sof == 0xC6 || hd->sof == 0xCA || hd->sof == 0xCE;
+    bool progressive = is_progressive(hd->sof);
     strcpy(page->encoding, progressive ? "jpeg-progressive" : "jpeg");
     page->scan_time = hd->exif.time;
     *xdpi = *ydpi = 0;
@@ -186,7 +231,7 @@ static void set_meta(const jpeg_hdr *hd, const uint8_t *buf, size_t len, int w, 
 }
 
 static int decode_with(tjhandle tj, const uint8_t *buf, size_t len, const qr_limits *lim,
-                       qr_page *page, qr_err *err)
+                       qr_page *page, const qr_band_sink *sink, qr_err *err)
 {
     int w = 0, h = 0, sub = 0, cs = 0;
     if (len > (size_t)UINT32_MAX)
@@ -199,31 +244,44 @@ static int decode_with(tjhandle tj, const uint8_t *buf, size_t len, const qr_lim
     if (hd.sof == 0xC3 || hd.sof == 0xC7 || hd.sof == 0xCB || hd.sof == 0xCF)
         return qr_err_set(err, QR_EUNSUPPORTED, "unsupported: lossless JPEG (SOF%d)", hd.sof - 0xC0);
     int rc = qr_check_caps(lim, (uint64_t)w, (uint64_t)h, cs == TJCS_GRAY ? 8 : 32, err);
+    if (rc == QR_OK)
+        rc = check_coefficients(&hd, w, h, lim, err);
     if (rc != QR_OK)
         return rc;
     bool gray = cs == TJCS_GRAY || luma_only(lim, cs, &hd);
-    PIX *pix = qr_pix_new(w, h, gray ? 8 : 32);
-    if (!pix)
+    bool cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
+    double xdpi, ydpi;
+    bool band = qr_band_wanted(sink, lim, (uint64_t)w, (uint64_t)h, gray ? 8 : 32,
+                               hd.exif.orientation);
+    set_meta(&hd, buf, len, w, h, cs, page, &xdpi, &ydpi);
+    PIX *pix = NULL;
+    if (band || cmyk) { /* CMYK too: converted a band at a time, not via a copy */
+        qr_page_meta(page, xdpi, ydpi);
+        rc = qr_jpeg_bands(buf, len, lim, gray ? 8 : 32, cmyk ? 1 + hd.adobe : 0, page,
+                           band ? sink : NULL, &pix, err);
+        if (rc != QR_OK || band)
+            return rc;
+        return qr_page_finish(page, pix, hd.exif.orientation, xdpi, ydpi, err);
+    }
+    if (!(pix = qr_pix_new(w, h, gray ? 8 : 32)))
         return qr_err_set(err, QR_ENOMEM, "out of memory for a %d x %d JPEG", w, h);
     if (!gray)
         pixSetSpp(pix, 3);
-    rc = decode_into(tj, buf, len, cs, &hd, pix, err);
+    rc = decode_into(tj, buf, len, pix, err);
     if (rc != QR_OK) {
         pixDestroy(&pix);
         return rc;
     }
-    double xdpi, ydpi;
-    set_meta(&hd, buf, len, w, h, cs, page, &xdpi, &ydpi);
     return qr_page_finish(page, pix, hd.exif.orientation, xdpi, ydpi, err);
 }
 
 int qr_jpeg_decode(const uint8_t *buf, size_t len, const qr_limits *lim, qr_page *page,
-                   qr_err *err)
+                   const qr_band_sink *sink, qr_err *err)
 {
     tjhandle tj = tjInitDecompress();
     if (!tj)
         return qr_err_set(err, QR_ENOMEM, "cannot start the JPEG decoder");
-    int rc = decode_with(tj, buf, len, lim, page, err);
+    int rc = decode_with(tj, buf, len, lim, page, sink, err);
     tjDestroy(tj);
     return rc;
 }

@@ -29,10 +29,11 @@
  * file, so a failed archive leaves nothing behind. A caller that must prove
  * what it wrote (quire ingest) seals the document first, records its digest,
  * then publishes it with a rename that never replaces an existing file.
+ * The file system calls themselves (retried when a signal interrupts them)
+ * are in pdf_fs.c.
  * Determinism: no clocks, no random IDs; dates come from the caller.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -206,7 +207,7 @@ int qr_pdf_open_tmp(const char *final_path, const char *tmp_path, qr_pdfa flavou
         pdf_free(p);
         return qr_err_set(err, QR_ENOMEM, "%s: out of memory", final_path);
     }
-    p->fd = open(p->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    p->fd = qr_pdf_fs_create(p->tmp_path);
     if (p->fd < 0) {
         qr_err_set(err, QR_EIO, "%s: cannot create the temporary file %s: %s", final_path,
                    p->tmp_path, strerror(errno));
@@ -511,24 +512,15 @@ static int write_tail(qr_pdf *p, const qr_xmp_doc *doc, qr_err *err)
     return QR_OK;
 }
 
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    int e = fsync(fd) == 0 ? 0 : errno;
-    close(fd);
-    return e;
-}
-
 /* Flush, fsync and close the temporary file: the document is complete and
  * durable under its temporary name. */
 static int seal(qr_pdf *p, qr_err *err)
 {
     if (qr_pdf_out_flush(&p->out) != 0)
         return io_error(p, err, p->out.err_no, "write failed");
-    if (fsync(p->fd) != 0)
-        return io_error(p, err, errno, "fsync failed");
+    int e = qr_pdf_fs_fsync(p->fd);
+    if (e != 0)
+        return io_error(p, err, e, "fsync failed");
     int fd = p->fd;
     p->fd = -1;
     if (close(fd) != 0)
@@ -539,9 +531,10 @@ static int seal(qr_pdf *p, qr_err *err)
 /* Rename (replacing) and fsync the directory: quire convert's -o. */
 static int commit(qr_pdf *p, qr_err *err)
 {
-    if (rename(p->tmp_path, p->final_path) != 0)
-        return io_error(p, err, errno, "rename failed");
-    int e = fsync_dir(p->dir);
+    int e = qr_pdf_fs_rename(p->tmp_path, p->final_path, true);
+    if (e != 0)
+        return io_error(p, err, e, "rename failed");
+    e = qr_pdf_fs_fsync_dir(p->dir);
     if (e != 0) {
         unlink(p->final_path);
         return io_error(p, err, e, "fsync of the directory failed");
@@ -549,23 +542,9 @@ static int commit(qr_pdf *p, qr_err *err)
     return QR_OK;
 }
 
-/* rename(2) that fails with EEXIST instead of replacing; link + unlink
- * where the file system has no RENAME_NOREPLACE (the link fails on an
- * existing name just the same). */
-static int rename_noreplace(const char *from, const char *to)
-{
-    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
-        return 0;
-    if (errno != EINVAL && errno != ENOSYS)
-        return errno;
-    if (link(from, to) != 0)
-        return errno;
-    return unlink(from) == 0 ? 0 : errno;
-}
-
 int qr_pdf_publish(const char *tmp_path, const char *final_path, qr_err *err)
 {
-    int e = rename_noreplace(tmp_path, final_path);
+    int e = qr_pdf_fs_rename(tmp_path, final_path, false);
     if (e == EEXIST)
         return qr_err_set(err, QR_EIO, "%s: a file of that name exists that this run did not "
                           "write; it is not replaced", final_path);
@@ -573,7 +552,7 @@ int qr_pdf_publish(const char *tmp_path, const char *final_path, qr_err *err)
         return qr_err_set(err, QR_EIO, "%s: cannot put the archive in place (from %s): %s",
                           final_path, tmp_path, strerror(e));
     char *dir = dir_of(final_path);
-    e = dir ? fsync_dir(dir) : ENOMEM;
+    e = dir ? qr_pdf_fs_fsync_dir(dir) : ENOMEM;
     free(dir);
     if (e != 0) {
         unlink(final_path);
@@ -593,8 +572,12 @@ static int make_doc(qr_pdf *p, const qr_pdf_meta *meta, qr_xmp_doc *d, char **ow
     d->n_extra = meta->extra ? meta->n_extra : 0;
     d->overrides = meta->overrides;
     d->n_overrides = meta->overrides ? meta->n_overrides : 0;
+    if (meta->name && !(owned[3] = qr_pdf_clean_utf8(meta->name)))
+        return QR_ENOMEM;
+    p->warn.file = owned[3]; /* warnings name the file: the title may be free text */
     owned[0] = meta->title ? qr_pdf_clean_warn(&p->warn, "title", meta->title) : NULL;
-    p->warn.file = owned[0]; /* later warnings (metadata, overrides) name the file */
+    if (!meta->name)
+        p->warn.file = owned[0]; /* later warnings (metadata, overrides) name the title */
     d->warn = &p->warn;
     owned[1] = qr_pdf_clean_utf8(meta->producer && *meta->producer ? meta->producer
                                                                    : QR_PDF_CREATOR);
@@ -639,7 +622,7 @@ static int finish(qr_pdf **pp, const qr_pdf_meta *meta, uint8_t sha256[32], bool
         return qr_err_set(err, QR_EINVAL, "qr_pdf_finish: no document");
     int rc = finish_checks(p, meta, err);
     qr_xmp_doc doc;
-    char *owned[3] = { NULL, NULL, NULL };
+    char *owned[4] = { NULL, NULL, NULL, NULL };
     if (rc == QR_OK && (rc = make_doc(p, meta, &doc, owned)) != QR_OK)
         qr_err_set(err, rc, "%s: out of memory", p->final_path);
     if (rc == QR_OK && doc.title && strlen(doc.title) > QR_PDF_MAX_TITLE)
@@ -653,7 +636,7 @@ static int finish(qr_pdf **pp, const qr_pdf_meta *meta, uint8_t sha256[32], bool
         rc = seal(p, err);
     if (rc == QR_OK && publish)
         rc = commit(p, err);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         free(owned[i]);
     if (rc != QR_OK) {
         pdf_discard(p);

@@ -17,6 +17,7 @@
 #ifndef QR_PDF_INT_H
 #define QR_PDF_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -42,6 +43,17 @@ void qr_pdf_out_printf(qr_pdf_out *o, const char *fmt, ...) __attribute__((forma
 /* Write the buffer out; returns 0 or the sticky errno. */
 int qr_pdf_out_flush(qr_pdf_out *o);
 void qr_pdf_out_release(qr_pdf_out *o); /* frees buffer and hash; fd is the caller's */
+
+/* ---- file system calls (pdf_fs.c): retried when a signal interrupts them -- */
+
+/* Create path for writing (O_EXCL): a descriptor, or -1 with errno. */
+int qr_pdf_fs_create(const char *path);
+/* fsync a descriptor, or a directory by name: 0 or an errno. */
+int qr_pdf_fs_fsync(int fd);
+int qr_pdf_fs_fsync_dir(const char *dir);
+/* Rename from to to; unless replace, fail with EEXIST rather than replace
+ * an existing file. 0 or an errno. */
+int qr_pdf_fs_rename(const char *from, const char *to, bool replace);
 
 /* ---- cross-reference (pdf_xref.c) --------------------------------------- */
 

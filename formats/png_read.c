@@ -4,7 +4,14 @@
  * context struct so the single setjmp site can release all of it. Alpha and
  * tRNS transparency are flattened onto white (a scanned page has no
  * transparency; white is the paper); palettes are flattened likewise and then
- * classified as bitonal, gray or colour.
+ * classified as bitonal, gray or colour. Rows are read QR_BAND_ROWS at a time
+ * into the page, or into bands for a sink (an interlaced image only whole:
+ * libpng needs all its rows at once).
+ *
+ * Metadata chunks are never read (text, ICC, sPLT, eXIf, unknown ones): libpng
+ * would inflate each zTXt or iTXt up to its own 8 MB limit and keep up to
+ * 1000 of them, 2.3 GB and 34 s of work for a 2.3 MB file. Nothing of
+ * quire uses them; libpng skips them unread.
  */
 #include <setjmp.h>
 #include <stdio.h>
@@ -23,9 +30,11 @@ typedef struct png_ctx {
     size_t len, pos;
     png_structp png;
     png_infop info;
-    uint8_t *buf;
+    uint8_t *buf;      /* libpng's rows of one unit (the whole image if interlaced) */
     png_bytep *rows;
-    PIX *pix;
+    qr_rows out;       /* the page, or its bands */
+    bool out_open;
+    int ch;            /* samples per pixel in libpng's rows */
     char msg[200];
     uint32_t lut[256]; /* palette flattened onto white */
     int lut_n;
@@ -51,6 +60,14 @@ static void on_warning(png_structp png, png_const_charp msg)
 {
     (void)png;
     (void)msg; /* kept quiet: warnings do not change the pixels we return */
+}
+
+/* Chunks libpng would read that nothing of quire uses. */
+static void skip_metadata(png_structp png)
+{
+    static const png_byte chunks[] = "iCCP\0iTXt\0sPLT\0tEXt\0zTXt\0eXIf\0tIME\0hIST\0";
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, 0); /* unknown ones */
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, chunks, (int)(sizeof chunks / 5));
 }
 
 static void load_palette(png_ctx *c)
@@ -132,34 +149,56 @@ static void put_pixel(uint32_t *line, int x, int depth, uint32_t rgb, const uint
     line[x] = rgb;
 }
 
-static PIX *convert(png_ctx *c, enum png_kind kind, int w, int h, int depth)
+/* One of libpng's rows into a PIX line of the output depth. */
+static void convert_row(const png_ctx *c, enum png_kind kind, const uint8_t *row, int w,
+                        int depth, uint32_t *line, int wpl)
 {
-    size_t stride = png_get_rowbytes(c->png, c->info);
-    if (kind == K_BITONAL) {
-        PIX *pix = qr_pix_from_rows(c->buf, stride, w, h, 1);
-        if (pix) { /* PNG gray 1 is white; Leptonica 1 is black */
-            pixInvert(pix, pix);
-            pixSetPadBits(pix, 0);
-        }
-        return pix;
+    if (kind == K_BITONAL) { /* PNG gray 1 is white; Leptonica 1 is black */
+        size_t words = ((size_t)w + 31) / 32;
+        qr_line_from_bytes(line, row, ((size_t)w + 7) / 8);
+        for (size_t j = 0; j < words; j++)
+            line[j] = ~line[j];
+        if (w % 32)
+            line[words - 1] &= ~0u << (32 - w % 32);
+        return;
     }
-    int ch = png_get_channels(c->png, c->info);
-    PIX *pix = pixCreate(w, h, depth);
-    if (!pix)
-        return NULL;
-    if (depth == 32)
-        pixSetSpp(pix, 3);
-    uint32_t *data = pixGetData(pix);
-    size_t wpl = (size_t)pixGetWpl(pix);
-    for (int y = 0; y < h; y++) {
-        const uint8_t *row = c->buf + (size_t)y * stride;
-        for (int x = 0; x < w; x++) {
-            const uint8_t *s = row + (size_t)x * (size_t)ch;
-            put_pixel(data + (size_t)y * wpl, x, depth, kind == K_PALETTE ? c->lut[s[0]] : 0,
-                      kind == K_PALETTE ? NULL : s, ch);
-        }
+    if (depth == 1) /* put_pixel only sets the black bits */
+        memset(line, 0, (size_t)wpl * 4);
+    for (int x = 0; x < w; x++) {
+        const uint8_t *s = row + (size_t)x * (size_t)c->ch;
+        put_pixel(line, x, depth, kind == K_PALETTE ? c->lut[s[0]] : 0,
+                  kind == K_PALETTE ? NULL : s, c->ch);
     }
-    return pix;
+}
+
+static int convert_rows(png_ctx *c, enum png_kind kind, int y0, int n, int w, int depth,
+                        size_t stride, qr_err *err)
+{
+    int wpl = pixGetWpl(c->out.pix);
+    for (int r = 0; r < n; r++)
+        convert_row(c, kind, c->buf + (size_t)r * stride, w, depth, qr_rows_line(&c->out, y0 + r),
+                    wpl);
+    return qr_rows_put(&c->out, n, err);
+}
+
+/* Rows a unit at a time; an interlaced image is one unit (libpng needs all
+ * its rows at once). */
+static int read_rows(png_ctx *c, enum png_kind kind, int w, int h, int depth, int unit,
+                     bool interlaced, size_t stride, qr_err *err)
+{
+    for (int r = 0; r < unit; r++)
+        c->rows[r] = c->buf + (size_t)r * stride;
+    if (interlaced) {
+        png_read_image(c->png, c->rows);
+        return convert_rows(c, kind, 0, h, w, depth, stride, err);
+    }
+    int rc = QR_OK;
+    for (int y0 = 0; y0 < h && rc == QR_OK; y0 += unit) {
+        int n = h - y0 < unit ? h - y0 : unit;
+        png_read_rows(c->png, c->rows, NULL, (png_uint_32)n);
+        rc = convert_rows(c, kind, y0, n, w, depth, stride, err);
+    }
+    return rc;
 }
 
 static void read_dpi(png_ctx *c, double *xdpi, double *ydpi)
@@ -183,11 +222,33 @@ static int out_depth(png_ctx *c, enum png_kind kind, int depth)
     }
 }
 
-static int read_body(png_ctx *c, const qr_limits *lim, qr_page *page, qr_err *err)
+static int read_pixels(png_ctx *c, const qr_limits *lim, qr_page *page,
+                       const qr_band_sink *sink, enum png_kind kind, int od, qr_err *err)
+{
+    png_uint_32 w = png_get_image_width(c->png, c->info), h = png_get_image_height(c->png, c->info);
+    bool interlaced = png_get_interlace_type(c->png, c->info) != PNG_INTERLACE_NONE;
+    png_read_update_info(c->png, c->info);
+    size_t stride = png_get_rowbytes(c->png, c->info);
+    c->ch = png_get_channels(c->png, c->info);
+    int unit = interlaced || h < QR_BAND_ROWS ? (int)h : QR_BAND_ROWS;
+    if (!(c->buf = qr_malloc_array((size_t)unit, stride ? stride : 1)) ||
+        !(c->rows = qr_malloc_array((size_t)unit, sizeof *c->rows)))
+        return qr_err_set(err, QR_ENOMEM, "out of memory for a %u x %u PNG", w, h);
+    bool band = !interlaced && qr_band_wanted(sink, lim, w, h, (unsigned)od, 1);
+    int rc = qr_rows_begin(&c->out, band ? sink : NULL, page, (int)w, (int)h, od, unit, err);
+    c->out_open = rc == QR_OK;
+    if (rc == QR_OK)
+        rc = read_rows(c, kind, (int)w, (int)h, od, unit, interlaced, stride, err);
+    return rc;
+}
+
+static int read_body(png_ctx *c, const qr_limits *lim, qr_page *page, const qr_band_sink *sink,
+                     qr_err *err)
 {
     png_uint_32 w, h;
     int depth, ctype, interlace;
     png_set_read_fn(c->png, c, on_read);
+    skip_metadata(c->png);
     png_read_info(c->png, c->info);
     png_get_IHDR(c->png, c->info, &w, &h, &depth, &ctype, &interlace, NULL, NULL);
     enum png_kind kind = setup(c, depth, ctype);
@@ -198,27 +259,22 @@ static int read_body(png_ctx *c, const qr_limits *lim, qr_page *page, qr_err *er
     int rc = qr_check_caps(lim, w, h, bits, err);
     if (rc != QR_OK)
         return rc;
-    png_read_update_info(c->png, c->info);
-    size_t stride = png_get_rowbytes(c->png, c->info), total;
-    if (!qr_mul_size(stride, h, &total) || !(c->buf = malloc(total ? total : 1)) ||
-        !(c->rows = qr_malloc_array(h, sizeof *c->rows)))
-        return qr_err_set(err, QR_ENOMEM, "out of memory for a %u x %u PNG", w, h);
-    for (png_uint_32 y = 0; y < h; y++)
-        c->rows[y] = c->buf + (size_t)y * stride;
-    png_read_image(c->png, c->rows);
-    png_read_end(c->png, NULL);
-    if (!(c->pix = convert(c, kind, (int)w, (int)h, od)))
-        return qr_err_set(err, QR_ENOMEM, "out of memory for a %u x %u PNG", w, h);
     double xdpi, ydpi;
     read_dpi(c, &xdpi, &ydpi);
     strcpy(page->encoding, "png");
-    PIX *pix = c->pix;
-    c->pix = NULL;
-    return qr_page_finish(page, pix, 1, xdpi, ydpi, err);
+    qr_page_meta(page, xdpi, ydpi);
+    rc = read_pixels(c, lim, page, sink, kind, od, err);
+    if (rc != QR_OK)
+        return rc;
+    png_read_end(c->png, NULL);
+    if (page->banded)
+        return QR_OK;
+    read_dpi(c, &xdpi, &ydpi);
+    return qr_page_finish(page, qr_rows_take(&c->out), 1, xdpi, ydpi, err);
 }
 
 int qr_png_decode(const uint8_t *buf, size_t len, const qr_limits *lim, qr_page *page,
-                  qr_err *err)
+                  const qr_band_sink *sink, qr_err *err)
 {
     png_ctx *c = calloc(1, sizeof *c);
     if (!c)
@@ -234,11 +290,12 @@ int qr_png_decode(const uint8_t *buf, size_t len, const qr_limits *lim, qr_page 
     else if (setjmp(png_jmpbuf(c->png)))
         rc = qr_err_set(err, QR_ECORRUPT, "corrupt: PNG: %s", c->msg);
     else
-        rc = read_body(c, lim, page, err);
+        rc = read_body(c, lim, page, sink, err);
     png_destroy_read_struct(&c->png, &c->info, NULL);
     free(c->rows);
     free(c->buf);
-    pixDestroy(&c->pix);
+    if (c->out_open)
+        qr_rows_end(&c->out);
     free(c);
     return rc;
 }

@@ -1,9 +1,11 @@
 /*
  * qr_image: scanner image codecs. Decodes TIFF, JPEG and PNG from memory
  * buffers (never by file name, so the ingest ring owns all I/O) into Leptonica
- * PIX images, and encodes pages back to CCITT G4, JPEG (TurboJPEG) or Flate.
+ * PIX images, and encodes pages back to CCITT G4, JPEG (libjpeg, with
+ * TurboJPEG's settings) or Flate.
  *
- * Only formats/ includes codec headers (libtiff, turbojpeg, libpng, zlib).
+ * Only formats/ includes codec headers (libtiff, turbojpeg, libjpeg, libpng,
+ * zlib).
  *
  * Passthrough: when a page's pixels are exactly what the scanner encoded (a
  * single-strip G4 TIFF page, or a whole JPEG file, with no orientation to
@@ -11,7 +13,30 @@
  * PDF writer can copy them untouched: no generation loss, and no encode cost.
  *
  * Every size computation is overflow-checked, and qr_limits caps pixels and
- * bytes per page against decompression bombs before any large allocation.
+ * bytes per page against decompression bombs before any large allocation:
+ * the page itself, and everything else a file declares that a decoder would
+ * allocate (TIFF strips, tiles and tag data such as ICC profiles and XMP,
+ * a progressive JPEG's coefficients, PNG rows; PNG metadata is not read).
+ *
+ * Large pages: a page that decodes to more than qr_limits.band_bytes is not
+ * gathered whole when the caller asks for bands (qr_image_decode_bands): its
+ * rows go to the caller band by band, top to bottom, and the band encoders
+ * (qr_band_encoder) turn them into a JPEG or Flate stream as they come. A
+ * worker then holds one band of the page (a TIFF strip of up to 256 rows,
+ * else QR_BAND_ROWS rows of it; one row of tiles; QR_BAND_ROWS rows of a
+ * JPEG or PNG), never the whole page. Pages read whole instead: 1 bpp pages
+ * (at the pixel cap they are 50 MB), pages with an orientation tag other
+ * than 1, interlaced PNGs, and TIFFs whose one tile, or one strip of planes,
+ * of subsampled YCbCr or of old-style JPEG, libtiff must decode in one piece.
+ *
+ * Memory ceiling of one decode (the README's "Limits and memory" gives the
+ * worker's): a whole page costs its PIX plus one unit of the decoder's
+ * buffers (a strip of up to 256 rows, 64 rows, a row of tiles; the whole
+ * image again for an interlaced PNG or one of the TIFFs just named); a
+ * banded page costs one band (its PIX and its samples). A progressive JPEG
+ * adds libjpeg's coefficients either way (checked against max_page_bytes).
+ * The sink's own memory (the analysis copy, the encoded stream) is the
+ * caller's.
  *
  * Thread safety: a qr_image_reader is used by one thread at a time; distinct
  * readers may run concurrently. libtiff warnings/errors are captured per
@@ -30,7 +55,10 @@ struct Pix; /* Leptonica's PIX */
 
 typedef struct qr_limits {
     uint64_t max_pixels;      /* width*height of one page; default 400 Mpx */
-    uint64_t max_page_bytes;  /* decoded bytes of one page; default 1.5 GiB */
+    uint64_t max_page_bytes;  /* decoded bytes of one page, and of anything else a
+                                 file makes the decoder allocate; default 1.5 GiB */
+    uint64_t band_bytes;      /* qr_image_decode_bands streams a page whose decoded
+                                 PIX would exceed this; default 128 MiB */
     /* Decoding option: a colour JPEG that will be passed through is decoded
      * to its luma only (8 bpp), since its pixels are then read only by the
      * analysis, which looks at luma. Skipping chroma upsampling and colour
@@ -65,6 +93,8 @@ typedef struct qr_page {
     int orientation;      /* TIFF/EXIF orientation tag found (1..8), applied to pix */
     long long scan_time;  /* from TIFF DateTime / EXIF DateTimeOriginal; -1 unknown */
     qr_passthru pass;
+    bool banded;          /* qr_image_decode_bands sent the rows to its sink: pix is
+                             NULL */
 } qr_page;
 
 typedef struct qr_image_reader qr_image_reader;
@@ -92,6 +122,31 @@ qr_format qr_image_format(const qr_image_reader *rd);
  * W x H = N pixels, above the cap of M" (checked from the header, before any
  * pixel buffer is allocated), QR_ENOMEM. */
 int qr_image_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err);
+
+/* Rows QR_BAND_ROWS at a time at most where the format lets a decoder choose
+ * (a TIFF strip or row of tiles is one band whatever its height). */
+#define QR_BAND_ROWS 64
+
+/* Where qr_image_decode_bands sends a large page. start comes first, once,
+ * with the page's metadata (resolution, encoding, scan time, passthrough;
+ * pix NULL) and the size and depth (8 or 32) of its rows; then rows, for
+ * consecutive bands from the top: rows y0 .. y0 + pixGetHeight(band) - 1 of
+ * the page, in a PIX of the page's width that is valid during the call only.
+ * A callback's error (not QR_OK, err set) stops the decode and is returned. */
+typedef struct qr_band_sink {
+    void *ctx;
+    int (*start)(void *ctx, const qr_page *page, int width, int height, int depth,
+                 qr_err *err);
+    int (*rows)(void *ctx, const struct Pix *band, int y0, qr_err *err);
+} qr_band_sink;
+
+/* As qr_image_decode, except that a page whose decoded PIX would exceed
+ * lim->band_bytes, and whose format can be read band by band (see the top of
+ * this file), goes to sink instead: page->banded is then true and page->pix
+ * NULL. Any other page comes back whole in page->pix, as from
+ * qr_image_decode, and sink is not called. */
+int qr_image_decode_bands(qr_image_reader *rd, int index, qr_page *page,
+                          const qr_band_sink *sink, qr_err *err);
 void qr_image_close(qr_image_reader **rd);
 void qr_page_clear(qr_page *page);
 
@@ -103,5 +158,20 @@ int qr_encode_jpeg(const struct Pix *pix, int quality, uint8_t **out, size_t *le
 /* Any PIX -> zlib stream of its rows (1 bpp packed with 0 = black as in PDF
  * DeviceGray, 8 bpp gray, or 3 x 8 bpp RGB). */
 int qr_encode_flate(const struct Pix *pix, uint8_t **out, size_t *len, qr_err *err);
+
+/* The JPEG and Flate encoders fed band by band, for pages that are never
+ * whole in memory: the same bytes as qr_encode_jpeg / qr_encode_flate on the
+ * whole page (those are these, fed one band). new: a width x height page of
+ * depth 8 or 32 (JPEG), 1, 8 or 32 (Flate); rows: the next rows, top to
+ * bottom, in a PIX of that width and depth; finish: after the last row, the
+ * stream in a new malloc'ed buffer (*enc freed either way). The stream may
+ * not grow past max_bytes (0 = no cap): QR_ELIMIT. */
+typedef enum qr_band_codec { QR_BAND_JPEG = 1, QR_BAND_FLATE } qr_band_codec;
+typedef struct qr_band_encoder qr_band_encoder;
+int qr_band_encoder_new(qr_band_codec codec, int width, int height, int depth, int quality,
+                        uint64_t max_bytes, qr_band_encoder **out, qr_err *err);
+int qr_band_encoder_rows(qr_band_encoder *enc, const struct Pix *band, qr_err *err);
+int qr_band_encoder_finish(qr_band_encoder **enc, uint8_t **out, size_t *len, qr_err *err);
+void qr_band_encoder_free(qr_band_encoder **enc);
 
 #endif

@@ -94,7 +94,8 @@ typedef struct qr_pdf_override {
 } qr_pdf_override;
 
 typedef struct qr_pdf_meta {
-    const char *title;        /* the file's id */
+    const char *title;        /* the document's title (the manifest's, else the file id) */
+    const char *name;         /* what warnings call the document (the file id); NULL = title */
     const char *producer;     /* defaults to "quire <version>"; Creator(Tool) is always that */
     time_t created;           /* CreationDate / xmp:CreateDate */
     time_t modified;          /* ModDate / xmp:ModifyDate / MetadataDate */

@@ -1,7 +1,8 @@
 /*
  * TIFF pages: the container (directories over a memory client), the tags that
- * describe a page (resolution, date, orientation), the choice of pixel reader,
- * and the G4 passthrough, which points at the page's single strip inside the
+ * describe a page (resolution, date, orientation; set on the page before its
+ * pixels, so a band sink sees them), the choice of pixel reader, and the G4
+ * passthrough (1 bpp pages are never banded), which points at the page's single strip inside the
  * caller's buffer after checking its bounds. Runs on whichever worker thread
  * owns the reader; all state lives in the reader.
  */
@@ -37,6 +38,9 @@ int qr_tiff_open(qr_image_reader *rd, qr_err *err)
     rd->tiff = st;
     st->mem.data = rd->buf;
     st->mem.len = rd->len;
+    int rc = qr_tiff_check_page(st, 0, &rd->lim, err); /* libtiff loads page 1 on open */
+    if (rc != QR_OK)
+        return rc;
     st->tif = qr_tiff_mem_open(&st->mem, "r", &st->log, rd->lim.max_page_bytes);
     if (!st->tif)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF: %s",
@@ -211,34 +215,47 @@ static bool g4_canonical(PIX *pix, const qr_passthru *pass)
     return ok;
 }
 
-static int decode_pixels(qr_image_reader *rd, const qr_tiff_info *ti, PIX **pix, qr_err *err)
+static int decode_pixels(qr_image_reader *rd, const qr_tiff_info *ti, qr_page *page,
+                         const qr_band_sink *sink, PIX **pix, qr_err *err)
 {
     struct qr_tiff_state *st = rd->tiff;
     int rc = check_supported(ti, err);
     if (rc != QR_OK)
         return rc;
     if (qr_tiff_is_plane(ti))
-        return qr_tiff_read_plane(st->tif, ti, &rd->lim, &st->log, pix, err);
-    return qr_tiff_read_rgba(st->tif, ti, &rd->lim, &st->log, pix, err);
+        return qr_tiff_read_plane(st->tif, ti, &rd->lim, &st->log, page, sink, pix, err);
+    return qr_tiff_read_rgba(st->tif, ti, &rd->lim, &st->log, page, sink, pix, err);
 }
 
-int qr_tiff_decode(qr_image_reader *rd, int index, qr_page *page, qr_err *err)
+/* What the page's tags say, set before any pixel: a band sink sees it. */
+static void read_meta(TIFF *tif, const qr_tiff_info *ti, qr_page *page, double *xdpi,
+                      double *ydpi)
+{
+    read_resolution(tif, xdpi, ydpi);
+    snprintf(page->encoding, sizeof page->encoding, "%s", encoding_name(ti->compression));
+    page->scan_time = read_time(tif);
+    qr_page_meta(page, *xdpi, *ydpi);
+}
+
+int qr_tiff_decode(qr_image_reader *rd, int index, qr_page *page, const qr_band_sink *sink,
+                   qr_err *err)
 {
     struct qr_tiff_state *st = rd->tiff;
     qr_tiff_log_reset(&st->log);
+    int rc = qr_tiff_check_page(st, index, &rd->lim, err);
+    if (rc != QR_OK)
+        return rc;
     if (!TIFFSetDirectory(st->tif, (tdir_t)index) || st->log.errors)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF page %d: %s", index + 1,
                           qr_tiff_log_text(&st->log, "cannot read the directory"));
     qr_tiff_info ti;
     read_info(st->tif, &ti);
-    PIX *pix = NULL;
-    int rc = decode_pixels(rd, &ti, &pix, err);
-    if (rc != QR_OK)
-        return rc;
     double xdpi, ydpi;
-    read_resolution(st->tif, &xdpi, &ydpi);
-    snprintf(page->encoding, sizeof page->encoding, "%s", encoding_name(ti.compression));
-    page->scan_time = read_time(st->tif);
+    read_meta(st->tif, &ti, page, &xdpi, &ydpi);
+    PIX *pix = NULL;
+    rc = decode_pixels(rd, &ti, page, sink, &pix, err);
+    if (rc != QR_OK || page->banded)
+        return rc;
     set_passthru(st->tif, &ti, rd, &page->pass);
     if (page->pass.codec == QR_CODEC_G4 && !g4_canonical(pix, &page->pass))
         memset(&page->pass, 0, sizeof page->pass);

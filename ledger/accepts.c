@@ -351,11 +351,11 @@ static int accept_event(qr_ledger *l, const char *file_id, int page, qr_fault_ki
     qr_buf b = {0};
     int rc = qr_buf_printf(&b, "{\"accept\":%lld,\"page\":%d,\"kind\":", (long long)id, page);
     if (rc == QR_OK)
-        rc = lg_json_str(&b, qr_fault_name(kind));
+        rc = qr_json_str(&b, qr_fault_name(kind));
     if (rc == QR_OK)
         rc = qr_buf_append(&b, ",\"reason\":", 10);
     if (rc == QR_OK)
-        rc = lg_json_str(&b, reason);
+        rc = qr_json_str(&b, reason);
     if (rc == QR_OK)
         rc = qr_buf_append(&b, "}", 2); /* with the terminating NUL */
     if (rc != QR_OK) {
@@ -402,7 +402,7 @@ static int job_event(qr_ledger *l, const char *file_id, const char *kind, int64_
     qr_buf b = {0};
     int rc = qr_buf_printf(&b, "{\"job\":%lld,\"pages\":", (long long)job);
     if (rc == QR_OK)
-        rc = lg_json_str(&b, pages);
+        rc = qr_json_str(&b, pages);
     if (rc == QR_OK)
         rc = qr_buf_printf(&b, ",%s\"accept\":%lld}", extra, (long long)accept);
     static const lg_rowset row = LG_ROWS_JOBS; /* the job as this change leaves it */
@@ -458,9 +458,9 @@ static int job_faults(const fault_covers *c, qr_buf *kinds, qr_buf *detail)
         const char *k = qr_fault_name(f->kind);
         char v[40] = "null", th[40] = "null";
         if (isfinite(f->value))
-            lg_fmt_double(f->value, v);
+            qr_fmt_double(f->value, v);
         if (isfinite(f->threshold))
-            lg_fmt_double(f->threshold, th);
+            qr_fmt_double(f->threshold, th);
         rc = qr_buf_printf(detail, "%s{\"page\":%d,\"kind\":\"%s\",\"value\":%s,\"threshold\":%s}",
                            n++ ? "," : "", f->page, k, v, th);
         if (rc == QR_OK && !strstr(kinds->data ? (const char *)kinds->data : "", k))

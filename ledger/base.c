@@ -6,7 +6,6 @@
  */
 #include "ledger_int.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,31 +89,3 @@ void lg_now(qr_ledger *l, char out[32])
     qr_time_xmp(l->fixed_time ? l->fixed_time : time(NULL), out);
 }
 
-int lg_json_str(qr_buf *b, const char *s)
-{
-    int rc = qr_buf_append(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && rc == QR_OK; p++) {
-        if (*p == '"' || *p == '\\')
-            rc = qr_buf_printf(b, "\\%c", *p);
-        else if (*p == '\n')
-            rc = qr_buf_append(b, "\\n", 2);
-        else if (*p < 0x20 || *p == 0x7f)
-            rc = qr_buf_printf(b, "\\u%04x", *p);
-        else
-            rc = qr_buf_append(b, p, 1);
-    }
-    return rc == QR_OK ? qr_buf_append(b, "\"", 1) : rc;
-}
-
-void lg_fmt_double(double v, char out[40])
-{
-    if (!isfinite(v)) {
-        snprintf(out, 40, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
-        return;
-    }
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(out, 40, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
-            return;
-    }
-}

@@ -275,7 +275,7 @@ static int outcome_event(qr_ledger *l, const qr_ledger_outcome *o, int64_t row, 
     qr_buf_printf(&d, "{\"version\":%d,\"pages\":%d", o->version, o->delivered_pages);
     if (o->archived) {
         qr_buf_printf(&d, ",\"archive\":");
-        lg_json_str(&d, o->archive_path);
+        qr_json_str(&d, o->archive_path);
         qr_buf_printf(&d, ",\"sha256\":\"%s\"", o->archive_sha256);
     }
     qr_buf_printf(&d, ",\"faults\":[");

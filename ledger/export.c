@@ -105,7 +105,7 @@ static void put_value(FILE *out, sqlite3_stmt *st, int i, bool json, bool list)
         break;
     case SQLITE_FLOAT: {
         double v = sqlite3_column_double(st, i);
-        lg_fmt_double(v, num);
+        qr_fmt_double(v, num);
         if (json)
             fputs(isfinite(v) ? num : "null", out);
         else
@@ -127,12 +127,12 @@ static void put_value(FILE *out, sqlite3_stmt *st, int i, bool json, bool list)
                 snprintf(kind, sizeof kind, "%.*s", (int)(n < 63 ? n : 63), p);
                 if (b.len > 1)
                     qr_buf_append(&b, ",", 1);
-                lg_json_str(&b, kind);
+                qr_json_str(&b, kind);
                 p += n + (p[n] == ';');
             }
             qr_buf_append(&b, "]", 1);
         } else {
-            lg_json_str(&b, s);
+            qr_json_str(&b, s);
         }
         if (b.data)
             fwrite(b.data, 1, b.len, out);

@@ -75,7 +75,7 @@ int qr_ledger_batch_begin(qr_ledger *l, const qr_ledger_batch_info *info, int64_
     qr_buf d = {0};
     if (rc == QR_OK) {
         qr_buf_printf(&d, "{\"delivery\":");
-        lg_json_str(&d, in->delivery);
+        qr_json_str(&d, in->delivery);
         qr_buf_printf(&d, "}");
         rc = lg_event_append_rows(l, *batch_id, NULL, "batch_started", user,
                                   d.data ? (const char *)d.data : "{}", &BATCH_ROWS, 1,
@@ -159,9 +159,9 @@ static int metadata_json(const qr_manifest_row *r, qr_buf *b)
     int rc = qr_buf_append(b, "[", 1);
     for (size_t i = 0; i < r->n_meta && rc == QR_OK; i++) {
         rc = qr_buf_append(b, i ? ",[" : "[", i ? 2 : 1);
-        if (rc == QR_OK) rc = lg_json_str(b, r->meta[i].key);
+        if (rc == QR_OK) rc = qr_json_str(b, r->meta[i].key);
         if (rc == QR_OK) rc = qr_buf_append(b, ",", 1);
-        if (rc == QR_OK) rc = lg_json_str(b, r->meta[i].value);
+        if (rc == QR_OK) rc = qr_json_str(b, r->meta[i].value);
         if (rc == QR_OK) rc = qr_buf_append(b, "]", 1);
     }
     if (rc == QR_OK) rc = qr_buf_append(b, "]", 1);
@@ -269,7 +269,7 @@ static int import_event(upsert_ctx *u, const qr_manifest *m, qr_err *err)
 {
     qr_buf d = {0};
     qr_buf_printf(&d, "{\"source\":");
-    lg_json_str(&d, qr_manifest_name(m));
+    qr_json_str(&d, qr_manifest_name(m));
     qr_buf_printf(&d, ",\"added\":%zu,\"filled\":%zu,\"unchanged\":%zu,\"conflicts\":%zu}",
                   u->res->added, u->res->filled, u->res->unchanged, u->res->n_conflicts);
     const char *who = u->actor && *u->actor ? u->actor : u->batch ? NULL : lg_default_actor();

@@ -32,10 +32,6 @@ int lg_tx_close(qr_ledger *l, bool commit, qr_err *err);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" of the ledger's clock. */
 void lg_now(qr_ledger *l, char out[32]);
-/* Append s as a JSON string literal (quoted, escaped). */
-int lg_json_str(qr_buf *b, const char *s);
-/* Shortest "%g" text that reads back as the same double. */
-void lg_fmt_double(double v, char out[40]);
 
 /* Append one chained event inside the caller's transaction. */
 int lg_event_append(qr_ledger *l, int64_t batch, const char *file_id, const char *kind,

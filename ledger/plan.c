@@ -232,9 +232,9 @@ static int plan_event(qr_ledger *l, const qr_ledger_plan_point *pts, size_t n,
     qr_buf_printf(&b, "{\"replace_all\":%s,\"points\":[", replace_all ? "true" : "false");
     for (size_t i = 0; i < n; i++) {
         qr_buf_printf(&b, "%s{\"date\":\"%s\",\"target_percent\":", i ? "," : "", pts[i].date);
-        lg_fmt_double(pts[i].percent, v);
+        qr_fmt_double(pts[i].percent, v);
         qr_buf_printf(&b, "%s,\"previous\":", v);
-        lg_fmt_double(prev[i], v);
+        qr_fmt_double(prev[i], v);
         qr_buf_printf(&b, "%s}", isnan(prev[i]) ? "null" : v);
     }
     qr_buf_printf(&b, "]}");

@@ -298,7 +298,7 @@ static int job_event(qr_ledger *l, int64_t batch, const char *file_id, const cha
     qr_buf b = {0};
     int rc = qr_buf_printf(&b, "{\"job\":%lld,\"pages\":", (long long)job);
     if (rc == QR_OK)
-        rc = lg_json_str(&b, pages);
+        rc = qr_json_str(&b, pages);
     if (rc == QR_OK)
         rc = qr_buf_printf(&b, "%s%s}", extra && *extra ? "," : "", extra ? extra : "");
     if (rc != QR_OK) {
@@ -421,7 +421,7 @@ static int submit_body(qr_ledger *l, const char *file_id, const char *canon, con
         qr_buf x = {0};
         rc = qr_buf_printf(&x, "\"by\":\"person\",\"reason\":");
         if (rc == QR_OK)
-            rc = lg_json_str(&x, reason);
+            rc = qr_json_str(&x, reason);
         if (rc == QR_OK)
             rc = qr_buf_append(&x, "", 1);
         rc = rc == QR_OK ? job_event(l, 0, file_id, "rescan_submitted", actor, *id, canon,
@@ -506,9 +506,9 @@ static int describe_fault(job_text *t, const qr_fault *f)
     const char *k = qr_fault_name(f->kind);
     char v[40] = "null", th[40] = "null";
     if (isfinite(f->value))
-        lg_fmt_double(f->value, v);
+        qr_fmt_double(f->value, v);
     if (isfinite(f->threshold))
-        lg_fmt_double(f->threshold, th);
+        qr_fmt_double(f->threshold, th);
     int rc = qr_buf_printf(&t->detail, "%s{\"page\":%d,\"kind\":\"%s\",\"value\":%s,"
                            "\"threshold\":%s}", t->n ? "," : "", f->page, k, v, th);
     if (rc == QR_OK && t->reason.len < 900)
@@ -587,7 +587,7 @@ static int widen_job(qr_ledger *l, const qr_ledger_outcome *o, int64_t job, cons
     qr_buf x = {0};
     rc = qr_buf_printf(&x, "\"version\":%d,\"reason\":", o->version);
     if (rc == QR_OK)
-        rc = lg_json_str(&x, (const char *)t->reason.data);
+        rc = qr_json_str(&x, (const char *)t->reason.data);
     if (rc == QR_OK)
         rc = qr_buf_append(&x, "", 1);
     rc = rc == QR_OK ? job_event(l, o->batch, o->file_id, kind, o->actor, job, pages,
@@ -611,7 +611,7 @@ static int open_job(qr_ledger *l, const qr_ledger_outcome *o, const job_text *t,
     qr_buf x = {0};
     rc = qr_buf_printf(&x, "\"by\":\"ingest\",\"kinds\":");
     if (rc == QR_OK)
-        rc = lg_json_str(&x, (const char *)t->kinds.data);
+        rc = qr_json_str(&x, (const char *)t->kinds.data);
     if (rc == QR_OK)
         rc = qr_buf_append(&x, "", 1);
     rc = rc == QR_OK ? job_event(l, o->batch, o->file_id, "rescan_submitted", o->actor, id,
@@ -631,7 +631,7 @@ static int close_job(qr_ledger *l, const qr_ledger_outcome *o, int64_t job, cons
     rc = qr_buf_printf(&x, "\"batch\":%lld,\"version\":%d,\"archive\":", (long long)o->batch,
                        o->version);
     if (rc == QR_OK)
-        rc = lg_json_str(&x, o->archive_path);
+        rc = qr_json_str(&x, o->archive_path);
     if (rc == QR_OK)
         rc = qr_buf_append(&x, "", 1);
     rc = rc == QR_OK ? job_event(l, o->batch, o->file_id, "rescan_closed", o->actor, job, pages,

@@ -36,25 +36,25 @@ int vs_payload(const qr_seal *s, qr_buf *b)
     b->len = 0;
     int rc = qr_buf_printf(b, "{\"quire_seal\":%d,\"seal\":%d,\"time\":", VS_FORMAT, s->n);
     if (rc == QR_OK)
-        rc = lg_json_str(b, s->time);
+        rc = qr_json_str(b, s->time);
     if (rc == QR_OK)
         rc = qr_buf_printf(b, ",\"head_id\":%" PRId64 ",\"head\":", s->head_id);
     if (rc == QR_OK)
-        rc = lg_json_str(b, s->head);
+        rc = qr_json_str(b, s->head);
     if (rc == QR_OK)
         rc = qr_buf_printf(b, ",\"events\":%" PRId64 ",\"files\":%" PRId64 ",\"pages\":%" PRId64
                            ",\"archives\":%" PRId64 ",\"rows_from\":%" PRId64 ",\"by\":",
                            s->head_id, s->files, s->pages, s->archives, s->rows_from);
     if (rc == QR_OK)
-        rc = lg_json_str(b, s->by);
+        rc = qr_json_str(b, s->by);
     if (rc == QR_OK)
         rc = qr_buf_printf(b, ",\"key\":");
     if (rc == QR_OK)
-        rc = lg_json_str(b, s->key);
+        rc = qr_json_str(b, s->key);
     if (rc == QR_OK)
         rc = qr_buf_printf(b, ",\"alg\":");
     if (rc == QR_OK)
-        rc = lg_json_str(b, s->alg);
+        rc = qr_json_str(b, s->alg);
     if (rc == QR_OK)
         rc = qr_buf_printf(b, "}");
     return rc;

@@ -166,9 +166,9 @@ int qr_ledger_archive_failed(qr_ledger *l, int64_t batch, int64_t write_id,
 {
     qr_buf d = {0};
     int rc = qr_buf_printf(&d, "{\"archive\":");
-    if (rc == QR_OK) rc = lg_json_str(&d, path);
+    if (rc == QR_OK) rc = qr_json_str(&d, path);
     if (rc == QR_OK) rc = qr_buf_printf(&d, ",\"error\":");
-    if (rc == QR_OK) rc = lg_json_str(&d, error);
+    if (rc == QR_OK) rc = qr_json_str(&d, error);
     if (rc == QR_OK) rc = qr_buf_append(&d, "}", 2);
     if (rc != QR_OK) {
         qr_buf_free(&d);

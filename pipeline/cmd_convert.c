@@ -8,7 +8,10 @@
  * Runs on the main thread only. Pages are streamed: each page is decoded,
  * handed to the writer and freed before the next one is decoded, and each
  * source file's bytes are freed before the next file is read, so memory is
- * bounded by the largest source file plus one decoded page.
+ * bounded by the largest source file plus one decoded page. A page above
+ * the band size (qr_limits.band_bytes) is never whole: it is encoded band by
+ * band as it is decoded (or only decoded, to check it, when its own JPEG is
+ * stored), so it costs one band plus its encoded stream.
  *
  * All or nothing: if any input cannot be read or decoded, every failing input
  * is reported ("quire convert: FILE: message"), the writer is aborted (its
@@ -195,8 +198,49 @@ static int encode_image(const cv_opts *o, PIX *pix, qr_pdf_image *img, uint8_t *
     return rc;
 }
 
+/* A page above the band size: encoded as it is decoded. */
+typedef struct cv_band {
+    const cv_opts *opts;
+    qr_band_encoder *enc; /* NULL: the page's own JPEG is stored */
+    int width, height, depth;
+} cv_band;
+
+static int band_start(void *ctx, const qr_page *pg, int w, int h, int depth, qr_err *err)
+{
+    cv_band *b = ctx;
+    b->width = w, b->height = h, b->depth = depth;
+    if (pg->pass.codec == QR_CODEC_JPEG)
+        return QR_OK;
+    return qr_band_encoder_new(b->opts->lossless ? QR_BAND_FLATE : QR_BAND_JPEG, w, h, depth,
+                               b->opts->quality, b->opts->lim.max_page_bytes, &b->enc, err);
+}
+
+static int band_rows(void *ctx, const PIX *band, int y0, qr_err *err)
+{
+    (void)y0;
+    cv_band *b = ctx;
+    return b->enc ? qr_band_encoder_rows(b->enc, band, err) : QR_OK;
+}
+
+static int banded_image(cv_band *b, qr_pdf_image *img, uint8_t **owned, const char **stored,
+                        qr_err *err)
+{
+    bool flate = b->opts->lossless;
+    img->width = b->width;
+    img->height = b->height;
+    img->components = b->depth == 32 ? 3 : 1;
+    img->bpc = 8;
+    img->filter = flate ? QR_FILTER_FLATE : QR_FILTER_DCT;
+    *stored = flate ? "flate" : "jpeg";
+    int rc = qr_band_encoder_finish(&b->enc, owned, &img->len, err);
+    img->data = *owned;
+    return rc;
+}
+
 static bool wants_passthrough(const qr_page *pg)
 {
+    if (pg->banded)
+        return pg->pass.codec == QR_CODEC_JPEG;
     int d = pixGetDepth(pg->pix);
     if (pg->pass.codec == QR_CODEC_G4)
         return d == 1;
@@ -217,7 +261,7 @@ static void page_dpi(const qr_page *pg, qr_pdf_image *img, qr_pdf_prov *prov)
     img->ydpi = prov->ydpi = y;
 }
 
-static int add_page(cv_run *r, const qr_page *pg, qr_pdf_prov *prov, qr_err *err)
+static int add_page(cv_run *r, const qr_page *pg, cv_band *b, qr_pdf_prov *prov, qr_err *err)
 {
     qr_pdf_image img = {0};
     uint8_t *owned = NULL;
@@ -225,6 +269,8 @@ static int add_page(cv_run *r, const qr_page *pg, qr_pdf_prov *prov, qr_err *err
     if (wants_passthrough(pg)) {
         passthrough_image(&pg->pass, &img);
         prov->stored = "passthrough";
+    } else if (pg->banded) {
+        rc = banded_image(b, &img, &owned, &prov->stored, err);
     } else {
         rc = encode_image(r->opts, pg->pix, &img, &owned, &prov->stored, err);
     }
@@ -348,15 +394,18 @@ static int convert_pages(cv_run *r, qr_image_reader *rd, qr_pdf_prov *prov, qr_e
     int n = qr_image_pages(rd);
     for (int i = 0; i < n; i++) {
         qr_page pg = {0};
-        int rc = qr_image_decode(rd, i, &pg, err);
+        cv_band b = {.opts = r->opts};
+        qr_band_sink sink = {&b, band_start, band_rows};
+        int rc = qr_image_decode_bands(rd, i, &pg, &sink, err);
         if (rc == QR_OK) {
             if (!r->first_seen) {
                 r->first_seen = true;
                 r->first_scan = pg.scan_time;
             }
             prov->source_page = i + 1;
-            rc = add_page(r, &pg, prov, err);
+            rc = add_page(r, &pg, &b, prov, err);
         }
+        qr_band_encoder_free(&b.enc);
         qr_page_clear(&pg);
         if (rc != QR_OK) {
             if (n > 1)

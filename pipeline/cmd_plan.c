@@ -236,22 +236,12 @@ static void show_text(const qr_ledger_plan *p)
     printf("%zu point%s\n", p->n, p->n == 1 ? "" : "s");
 }
 
-/* The shortest "%g" text that reads back as v (12.5, not 12.500000000000000). */
-static void shortest(double v, char out[40])
-{
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(out, 40, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
-            return;
-    }
-}
-
 static void show_json(const qr_ledger_plan *p)
 {
     char num[40];
     putchar('[');
     for (size_t i = 0; i < p->n; i++) {
-        shortest(p->v[i].percent, num);
+        qr_fmt_double(p->v[i].percent, num);
         printf("%s\n  {\"date\":\"%s\",\"target_percent\":%s}", i ? "," : "", p->v[i].date,
                num);
     }

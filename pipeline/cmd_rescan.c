@@ -158,7 +158,7 @@ static void list_json(const qr_ledger_rescan_list *jobs)
                               j->submitted, j->actor, j->status, j->closed};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             printf(",\"%s\":", keys[k]);
-            qr_cli_json_string(vals[k]);
+            qr_json_fputs(stdout, vals[k]);
         }
         printf(",\"faults\":%s", j->detail[0] ? j->detail : "[]");
         json_batch("created_batch", j->created_batch);
@@ -249,11 +249,11 @@ static int put_event(void *user, const qr_ledger_event_row *ev)
     log_out *o = user;
     if (o->json) {
         printf("%s\n  {\"id\":%lld,\"ts\":", o->n ? "," : "", (long long)ev->id);
-        qr_cli_json_string(ev->ts);
+        qr_json_fputs(stdout, ev->ts);
         printf(",\"kind\":");
-        qr_cli_json_string(ev->kind);
+        qr_json_fputs(stdout, ev->kind);
         printf(",\"actor\":");
-        qr_cli_json_string(ev->actor ? ev->actor : "");
+        qr_json_fputs(stdout, ev->actor ? ev->actor : "");
         if (ev->batch)
             printf(",\"batch\":%lld", (long long)ev->batch);
         else

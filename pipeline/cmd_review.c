@@ -43,21 +43,6 @@ void qr_cli_csv_field(const char *s)
     qr_csv_cell(stdout, s);
 }
 
-void qr_cli_json_string(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", stdout);
-        else if (*p < 0x20 || *p == 0x7f)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
 
 /* A measured number: shortest round-trip text; empty (CSV) or null (JSON)
  * when unknown. */
@@ -68,11 +53,7 @@ static void number(double v, bool json)
         return;
     }
     char buf[40];
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
+    qr_fmt_double(v, buf);
     if (json)
         fputs(buf, stdout);
     else
@@ -140,13 +121,13 @@ static int put_fault(void *user, const qr_ledger_open_fault *f)
         return keep_row(o, f, kind, detail);
     if (o->json) {
         printf("%s\n  {\"file_id\":", o->n ? "," : "");
-        qr_cli_json_string(f->file_id);
+        qr_json_fputs(stdout, f->file_id);
         printf(",\"page\":%d,\"kind\":\"%s\",\"value\":", f->page, kind);
         number(f->value, true);
         fputs(",\"threshold\":", stdout);
         number(f->threshold, true);
         fputs(",\"detail\":", stdout);
-        qr_cli_json_string(detail);
+        qr_json_fputs(stdout, detail);
         putchar('}');
     } else {
         qr_cli_csv_field(f->file_id);

@@ -124,7 +124,7 @@ static void json_member(const char *key, const char *value, bool comma)
 {
     printf("%s\"%s\":", comma ? "," : "", key);
     if (value)
-        qr_cli_json_string(value);
+        qr_json_fputs(stdout, value);
     else
         fputs("null", stdout);
 }

@@ -420,14 +420,24 @@ static void lock_path(const ing_run *r, char *path, size_t cap)
     snprintf(path, cap, "%s.lock", r->o->ledger);
 }
 
+/* open(2), again when a signal interrupts it. */
+static int open_retry(const char *path, int flags)
+{
+    int fd;
+    do
+        fd = open(path, flags, 0666);
+    while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
 static int lock_ledger(ing_run *r, qr_err *err)
 {
     char path[4200];
     lock_path(r, path, sizeof path);
-    r->lock_fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    r->lock_fd = open_retry(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC);
     r->lock_created = r->lock_fd >= 0;
     if (r->lock_fd < 0 && errno == EEXIST)
-        r->lock_fd = open(path, O_RDWR | O_CLOEXEC);
+        r->lock_fd = open_retry(path, O_RDWR | O_CLOEXEC);
     if (r->lock_fd < 0)
         return qr_err_set(err, QR_EIO, "%s: %s", path, strerror(errno));
     if (flock(r->lock_fd, LOCK_EX | LOCK_NB))
@@ -611,7 +621,10 @@ static void remove_tmp_dir(const ing_run *r)
     rmdir(tmp);
 }
 
-static void finish_batch(ing_run *r, bool failed)
+/* End the batch; a ledger that cannot record its end makes the run fail
+ * (exit 3) even when every file was recorded: the batch would stay
+ * "running" until the next ingest marks it interrupted. */
+static int finish_batch(ing_run *r, bool failed, qr_err *err)
 {
     ing_engine *e = &r->e;
     qr_ingest_summary *s = r->sum;
@@ -629,13 +642,15 @@ static void finish_batch(ing_run *r, bool failed)
                                 .files_faulty = s->files_faulty,
                                 .files_uptodate = s->files_up_to_date, .pages = s->pages,
                                 .faults = e->faults_total + s->files_unexpected};
-    if (!e->ledger_broken &&
-        qr_ledger_batch_end(r->ledger, e->batch_id, failed || e->fatal ? "failed" : "done", &c,
-                            NULL) == QR_OK)
-        r->batch_open = false;
-    if (!e->ledger_broken)
+    int rc = QR_OK;
+    if (!e->ledger_broken) {
+        rc = qr_ledger_batch_end(r->ledger, e->batch_id, failed || e->fatal ? "failed" : "done",
+                                 &c, err);
+        r->batch_open = rc != QR_OK;
         count_manifest(r);
+    }
     remove_tmp_dir(r);
+    return rc;
 }
 
 static void free_run(ing_run *r)
@@ -697,8 +712,14 @@ static int run(ing_run *r, qr_err *err)
     rc = begin_batch(r, err);
     if (!rc)
         rc = run_batch(r, err);
-    if (r->batch_open)
-        finish_batch(r, rc != QR_OK);
+    if (r->batch_open) {
+        qr_err end_err = {0};
+        int end_rc = finish_batch(r, rc != QR_OK, &end_err);
+        if (rc == QR_OK && end_rc != QR_OK) {
+            *err = end_err;
+            rc = end_rc;
+        }
+    }
     return rc;
 }
 

@@ -253,7 +253,7 @@ static void finish_pdf(ing_engine *e, ing_file *f)
         return;
     }
     time_t t = f->scan_time >= 0 ? f->scan_time : e->ref_time;
-    qr_pdf_meta meta = {.title = archive_title(f), .created = t, .modified = t,
+    qr_pdf_meta meta = {.title = archive_title(f), .name = f->file_id, .created = t, .modified = t,
                         .extra = f->meta, .n_extra = f->n_meta,
                         .overrides = ovr, .n_overrides = n_ovr};
     int rc = f->pdf ? qr_pdf_seal(&f->pdf, &meta, f->archive_sha, &f->pdf_err)

@@ -9,6 +9,13 @@
  * soon as the source is done). Everything else is re-encoded: G4 for bitonal
  * pages, JPEG (or Flate with --lossless) for gray and colour.
  *
+ * A gray or colour page that would decode to more than limits.band_bytes is
+ * never whole in memory: the decoder hands it over band by band
+ * (qr_image_decode_bands), and each band goes to the band reducer, which
+ * keeps the 300 dpi luma copy the analysis reads, and, unless the page's own
+ * JPEG is stored, to the band encoder. The worker then holds the copy, one
+ * band and the encoded stream (see the README's limits for the ceiling).
+ *
  * Errors live in the page: a source that cannot be opened or a page that
  * cannot be decoded becomes a page marked failed, with the decoder's message;
  * the file gets a `corrupt` fault and the run goes on.
@@ -82,27 +89,30 @@ static int passthrough(ing_page *p, const qr_passthru *pass)
     return copy_payload(p, pass->data, pass->len);
 }
 
+/* The image fields of a page re-encoded at w x h from rows of depth d. */
+static void encoded_image(ing_engine *e, ing_page *p, int w, int h, int d)
+{
+    qr_pdf_image *img = &p->img;
+    img->width = w;
+    img->height = h;
+    img->components = d == 32 ? 3 : 1;
+    img->bpc = d == 1 ? 1 : 8;
+    img->filter = d == 1 ? QR_FILTER_CCITT_G4 : e->opts->lossless ? QR_FILTER_FLATE : QR_FILTER_DCT;
+    snprintf(p->rec.stored, sizeof p->rec.stored, "%s",
+             d == 1 ? "g4" : e->opts->lossless ? "flate" : "jpeg");
+}
+
 static int reencode(ing_engine *e, ing_page *p, PIX *pix, qr_err *err)
 {
     qr_pdf_image *img = &p->img;
     int d = pixGetDepth(pix), rc;
-    img->width = pixGetWidth(pix);
-    img->height = pixGetHeight(pix);
-    img->components = d == 32 ? 3 : 1;
-    img->bpc = d == 1 ? 1 : 8;
-    if (d == 1) {
-        img->filter = QR_FILTER_CCITT_G4;
+    encoded_image(e, p, pixGetWidth(pix), pixGetHeight(pix), d);
+    if (img->filter == QR_FILTER_CCITT_G4)
         rc = qr_encode_g4(pix, &p->payload, &img->len, err);
-        snprintf(p->rec.stored, sizeof p->rec.stored, "g4");
-    } else if (e->opts->lossless) {
-        img->filter = QR_FILTER_FLATE;
+    else if (img->filter == QR_FILTER_FLATE)
         rc = qr_encode_flate(pix, &p->payload, &img->len, err);
-        snprintf(p->rec.stored, sizeof p->rec.stored, "flate");
-    } else {
-        img->filter = QR_FILTER_DCT;
+    else
         rc = qr_encode_jpeg(pix, e->opts->jpeg_quality, &p->payload, &img->len, err);
-        snprintf(p->rec.stored, sizeof p->rec.stored, "jpeg");
-    }
     img->data = p->payload;
     return rc;
 }
@@ -182,6 +192,94 @@ static int run_stages(ing_engine *e, ing_page *p, qr_page *pg, double *cpu, qr_e
     return rc;
 }
 
+/* ---- pages too large to hold whole ------------------------------------ */
+
+/* The sink of a banded page: every band to the reducer and, unless the
+ * page's own JPEG is stored, to the encoder. CPU time is charged as it
+ * goes: decoding until a band arrives, then reducing, then encoding. */
+typedef struct band_job {
+    ing_engine *e;
+    double *cpu, *t;
+    qr_band_reducer *red;
+    qr_band_encoder *enc;
+    int width, height, depth;
+} band_job;
+
+static int band_start(void *ctx, const qr_page *pg, int w, int h, int depth, qr_err *err)
+{
+    band_job *b = ctx;
+    b->width = w;
+    b->height = h;
+    b->depth = depth;
+    int rc = qr_band_reducer_new(w, h, depth, pg->xdpi, pg->ydpi, &b->e->profile, &b->red, err);
+    const qr_ingest_opts *o = b->e->opts;
+    if (rc == QR_OK && pg->pass.codec == QR_CODEC_NONE)
+        rc = qr_band_encoder_new(o->lossless ? QR_BAND_FLATE : QR_BAND_JPEG, w, h, depth,
+                                 o->jpeg_quality, o->limits.max_page_bytes, &b->enc, err);
+    return rc;
+}
+
+static int band_rows(void *ctx, const PIX *band, int y0, qr_err *err)
+{
+    (void)y0;
+    band_job *b = ctx;
+    lap(b->cpu, QR_STAGE_DECODE, b->t);
+    int rc = qr_band_reducer_rows(b->red, band, err);
+    lap(b->cpu, QR_STAGE_ANALYSE, b->t);
+    if (rc == QR_OK && b->enc)
+        rc = qr_band_encoder_rows(b->enc, band, err);
+    lap(b->cpu, QR_STAGE_ENCODE, b->t);
+    return rc;
+}
+
+static void band_job_free(band_job *b)
+{
+    qr_band_reducer_free(&b->red);
+    qr_band_encoder_free(&b->enc);
+}
+
+static int banded_payload(ing_engine *e, ing_page *p, qr_page *pg, band_job *b, qr_err *err)
+{
+    if (pg->pass.codec != QR_CODEC_NONE)
+        return passthrough(p, &pg->pass);
+    encoded_image(e, p, b->width, b->height, b->depth);
+    int rc = qr_band_encoder_finish(&b->enc, &p->payload, &p->img.len, err);
+    p->img.data = p->payload;
+    return rc;
+}
+
+/* analyse the reduced copy -> correct -> the encoded stream -> signature. */
+static int run_banded(ing_engine *e, ing_page *p, qr_page *pg, band_job *b, double *cpu,
+                      qr_err *err)
+{
+    double t = ing_thread_cpu(), rx = 0, ry = 0;
+    PIX *copy = qr_band_reducer_finish(&b->red, &rx, &ry, err);
+    if (!copy)
+        return err->code ? err->code : QR_ENOMEM;
+    qr_analysis an;
+    qr_correction cor = {0};
+    int rc = qr_analyze(copy, rx, ry, &e->profile, &an, err);
+    lap(cpu, QR_STAGE_ANALYSE, &t);
+    p->sig = rc == QR_OK ? malloc(sizeof *p->sig) : NULL;
+    if (p->sig && qr_signature_compute(copy, &an, p->sig, NULL)) {
+        free(p->sig);
+        p->sig = NULL;
+    }
+    pixDestroy(&copy);
+    lap(cpu, QR_STAGE_SIGNATURE, &t);
+    if (rc)
+        return rc;
+    qr_analysis_of_page(&an, b->width, b->height, b->depth, pg->xdpi, pg->ydpi, &e->profile);
+    qr_correct_plan(&an, &e->profile, &cor);
+    p->img.view_turn = (360 - cor.rotation) % 360;
+    p->img.view_rotate_deg = cor.skew_applied_deg;
+    rc = banded_payload(e, p, pg, b, err);
+    lap(cpu, QR_STAGE_ENCODE, &t);
+    fill_record(p, pg, &an, &cor);
+    analysis_faults(e, p, &an, &cor);
+    return rc;
+}
+
 static void process_page(ing_engine *e, ing_job *j, qr_image_reader *rd, int i, bool last,
                          double *cpu)
 {
@@ -192,10 +290,13 @@ static void process_page(ing_engine *e, ing_job *j, qr_image_reader *rd, int i, 
     qr_page pg = {0};
     qr_err err = {0};
     double t = ing_thread_cpu();
-    int rc = qr_image_decode(rd, i, &pg, &err);
+    band_job b = {.e = e, .cpu = cpu, .t = &t};
+    qr_band_sink sink = {&b, band_start, band_rows};
+    int rc = qr_image_decode_bands(rd, i, &pg, &sink, &err);
     lap(cpu, QR_STAGE_DECODE, &t);
     if (!rc)
-        rc = run_stages(e, p, &pg, cpu, &err);
+        rc = pg.banded ? run_banded(e, p, &pg, &b, cpu, &err) : run_stages(e, p, &pg, cpu, &err);
+    band_job_free(&b);
     qr_page_clear(&pg);
     if (rc) {
         p->failed = true;

@@ -279,7 +279,9 @@ void qr_io_req_done(qr_io *io, qr_io_req *r)
 /* Open and stat; on failure r carries the error and is finished at once. */
 static bool io_req_open(qr_io *io, qr_io_req *r)
 {
-    r->fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    do /* a signal that interrupts the open is not an unreadable page */
+        r->fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    while (r->fd < 0 && errno == EINTR);
     if (r->fd < 0) {
         qr_io_req_fail(r, QR_EIO, "cannot open", errno);
         return false;

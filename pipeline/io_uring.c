@@ -6,6 +6,12 @@
  * stopped, -EINTR / -EAGAIN are retried, a zero-byte read before the end means
  * the file shrank. Files are opened with open(2) by the core, which needs the
  * size before it can reserve budget. Ingest thread only.
+ *
+ * A build with -DQUIRE_TEST_HOOKS=ON (tests only, never a release) can fail
+ * the Nth completion on purpose (see hook_res below): the fault table's way
+ * into this file's error paths, which no LD_PRELOAD library reaches because
+ * completions come from memory the kernel shares with the ring, not from a
+ * libc call.
  */
 #include <errno.h>
 #include <liburing.h>
@@ -13,6 +19,65 @@
 #include <string.h>
 
 #include "io_int.h"
+
+#ifdef QUIRE_TEST_HOOKS
+#include <stdio.h>
+
+/* The variables of tests/fault/failshim.c, read when a ring opens:
+ * QR_FAIL_OP=uring_cqe, QR_FAIL_PATH (a substring of the file's path),
+ * QR_FAIL_NTH=N (the Nth completion of such a file fails with
+ * -QR_FAIL_ERRNO: ENOSPC, EIO, EINTR or EAGAIN) or QR_FAIL_COUNT=1 (only
+ * count them), QR_FAIL_REPORT (calls, fired and the failed completion,
+ * written when the ring closes). One ring at a time (ingest opens one). */
+static struct {
+    bool on, count_only;
+    long long nth, calls, fired;
+    int err;
+    const char *path, *report;
+    char site[700];
+} hook;
+
+static void hook_init(void)
+{
+    memset(&hook, 0, sizeof hook);
+    const char *op = getenv("QR_FAIL_OP"), *e = getenv("QR_FAIL_ERRNO");
+    const char *n = getenv("QR_FAIL_NTH"), *c = getenv("QR_FAIL_COUNT");
+    hook.on = op && !strcmp(op, "uring_cqe");
+    hook.path = getenv("QR_FAIL_PATH");
+    hook.report = getenv("QR_FAIL_REPORT");
+    hook.nth = n ? atoll(n) : 0;
+    hook.count_only = !n && c && strcmp(c, "0") != 0;
+    hook.err = !e ? ENOSPC : !strcmp(e, "EIO") ? EIO : !strcmp(e, "EINTR") ? EINTR
+               : !strcmp(e, "EAGAIN") ? EAGAIN : ENOSPC;
+}
+
+/* The result the completion of r is given: res, or -errno when it is the one. */
+static int hook_res(const qr_io_req *r, int res)
+{
+    if (!hook.on || (hook.path && !strstr(r->path, hook.path)))
+        return res;
+    long long k = ++hook.calls;
+    if (hook.count_only || k != hook.nth)
+        return res;
+    if (hook.fired++ == 0)
+        snprintf(hook.site, sizeof hook.site, "completion %s", r->path);
+    return -hook.err;
+}
+
+static void hook_report(void)
+{
+    FILE *f = hook.on && hook.report ? fopen(hook.report, "w") : NULL;
+    if (!f)
+        return;
+    fprintf(f, "op=uring_cqe\ncalls=%lld\nfired=%lld\nsite=%s\n", hook.calls, hook.fired,
+            hook.site);
+    fclose(f);
+}
+#else
+#define hook_init() ((void)0)
+#define hook_res(r, res) (res)
+#define hook_report() ((void)0)
+#endif
 
 static int uring_init(qr_io *io, qr_err *err)
 {
@@ -26,6 +91,7 @@ static int uring_init(qr_io *io, qr_err *err)
                           io->cfg.queue_depth, strerror(-rc));
     }
     io->impl = ring;
+    hook_init();
     return QR_OK;
 }
 
@@ -91,7 +157,8 @@ static int uring_reap(qr_io *io, qr_err *err)
             return qr_err_set(err, QR_EFATAL, "io_uring_wait_cqe: %s", strerror(-rc));
         unsigned head, seen = 0;
         io_uring_for_each_cqe(ring, head, cqe) {
-            uring_complete(io, io_uring_cqe_get_data(cqe), cqe->res);
+            qr_io_req *r = io_uring_cqe_get_data(cqe);
+            uring_complete(io, r, hook_res(r, cqe->res));
             seen++;
         }
         io_uring_cq_advance(ring, seen);
@@ -104,6 +171,7 @@ static int uring_reap(qr_io *io, qr_err *err)
 
 static void uring_fini(qr_io *io)
 {
+    hook_report();
     if (!io->impl)
         return;
     io_uring_queue_exit(io->impl);

@@ -7,6 +7,7 @@
  * least needed fields go, files done of total last.
  */
 #include "qr_progress.h"
+#include "qr_util.h"
 
 #include <stdarg.h>
 #include <sys/ioctl.h>
@@ -171,23 +172,6 @@ qr_jsonlog *qr_jsonlog_open(const char *path)
     return l;
 }
 
-void qr_json_escape(const char *s, char *out, size_t n)
-{
-    size_t o = 0;
-    for (; *s && o + 7 < n; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            out[o++] = '\\';
-            out[o++] = (char)c;
-        } else if (c < 0x20) {
-            o += (size_t)snprintf(out + o, n - o, "\\u%04x", c);
-        } else {
-            out[o++] = (char)c;
-        }
-    }
-    out[o] = '\0';
-}
-
 void qr_jsonlog_event(qr_jsonlog *log, const char *event, ...)
 {
     if (!log)
@@ -199,15 +183,16 @@ void qr_jsonlog_event(qr_jsonlog *log, const char *event, ...)
     va_list ap;
     va_start(ap, event);
     const char *k;
-    static const size_t cap = 2048;
-    char esc[2048];
     while ((k = va_arg(ap, const char *)) != NULL) {
         const char *v = va_arg(ap, const char *);
         bool numeric = k[0] == '#';
-        qr_json_escape(numeric ? k + 1 : k, esc, cap);
-        fprintf(log->f, ",\"%s\":", esc);
-        qr_json_escape(v ? v : "", esc, cap);
-        fprintf(log->f, numeric ? "%s" : "\"%s\"", esc);
+        fputc(',', log->f);
+        qr_json_fputs(log->f, numeric ? k + 1 : k);
+        fputc(':', log->f);
+        if (numeric)
+            fputs(v && *v ? v : "null", log->f);
+        else
+            qr_json_fputs(log->f, v);
     }
     va_end(ap);
     fputs("}\n", log->f);

@@ -43,7 +43,5 @@ qr_jsonlog *qr_jsonlog_open(const char *path);
  * Numeric values can be given with a "#" prefix on the key ("#pages", "12"). */
 void qr_jsonlog_event(qr_jsonlog *log, const char *event, ...);
 void qr_jsonlog_close(qr_jsonlog **log);
-/* JSON string escaping into out (at most n bytes incl. NUL). */
-void qr_json_escape(const char *s, char *out, size_t n);
 
 #endif

@@ -58,19 +58,6 @@ void qr_report_gap(const qr_ledger_status *s, char *out, size_t cap)
         snprintf(out + w, cap - (size_t)w, ", %lld day%s", (long long)d, d == 1 ? "" : "s");
 }
 
-static void json_str(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
 
 static void json_int(FILE *out, const char *key, int64_t v)
 {
@@ -89,7 +76,7 @@ static void json_date(FILE *out, const char *key, const char *v)
 {
     fprintf(out, ",\"%s\":", key);
     if (v && *v)
-        json_str(out, v);
+        qr_json_fputs(out, v);
     else
         fputs("null", out);
 }
@@ -155,7 +142,7 @@ static void status_rescans(FILE *out, const qr_ledger_status *s)
 void qr_report_status_json(FILE *out, const qr_ledger_status *s)
 {
     fputs("{\"today\":", out);
-    json_str(out, s->today);
+    qr_json_fputs(out, s->today);
     status_counts(out, s);
     status_progress(out, s);
     status_rescans(out, s);
@@ -169,11 +156,11 @@ void qr_report_status_json(FILE *out, const qr_ledger_status *s)
 static void group_json(FILE *out, qr_ledger_status_by by, const qr_ledger_status_group *r)
 {
     fputs("{\"key\":", out);
-    json_str(out, r->key);
+    qr_json_fputs(out, r->key);
     if (by == QR_STATUS_BY_BATCH) {
         json_date(out, "started", r->started);
         fputs(",\"state\":", out);
-        json_str(out, r->state);
+        qr_json_fputs(out, r->state);
     }
     json_int(out, "files", r->files);
     json_int(out, "pages", r->pages);
@@ -189,7 +176,7 @@ static void group_json(FILE *out, qr_ledger_status_by by, const qr_ledger_status
 void qr_report_groups_json(FILE *out, const qr_ledger_status_groups *g)
 {
     fputs("{\"by\":", out);
-    json_str(out, qr_ledger_status_by_name(g->by));
+    qr_json_fputs(out, qr_ledger_status_by_name(g->by));
     fputs(",\"groups\":[", out);
     for (size_t i = 0; i < g->n; i++) {
         fputs(i ? ",\n" : "\n", out);

@@ -129,16 +129,6 @@ static bool parse_number(const char *s, pf_type type, double *out)
     return true;
 }
 
-/* Shortest text that reads back as the same double. */
-static void fmt_double(double v, char out[40])
-{
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(out, 40, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
-            return;
-    }
-}
-
 static int set_row(qr_profile *p, const pf_row *r, const char *value, qr_err *err)
 {
     char *field = (char *)p + r->offset;
@@ -156,8 +146,8 @@ static int set_row(qr_profile *p, const pf_row *r, const char *value, qr_err *er
                           r->type == PF_INT ? "an integer" : "a number");
     if (v < r->min || v > r->max) {
         char lo[40], hi[40];
-        fmt_double(r->min, lo);
-        fmt_double(r->max, hi);
+        qr_fmt_double(r->min, lo);
+        qr_fmt_double(r->max, hi);
         return qr_err_set(err, QR_EINVAL, "%s.%s: %s is out of range (%s to %s)", r->section,
                           r->key, value, lo, hi);
     }
@@ -268,8 +258,8 @@ static void print_row(const qr_profile *p, const pf_row *r, FILE *out)
         fprintf(out, "# %s (true or false)\n%s = %s\n", r->help, r->key, b ? "true" : "false");
         return;
     }
-    fmt_double(r->min, lo);
-    fmt_double(r->max, hi);
+    qr_fmt_double(r->min, lo);
+    qr_fmt_double(r->max, hi);
     if (r->type == PF_INT) {
         int i;
         memcpy(&i, field, sizeof i);
@@ -277,7 +267,7 @@ static void print_row(const qr_profile *p, const pf_row *r, FILE *out)
     } else {
         double d;
         memcpy(&d, field, sizeof d);
-        fmt_double(d, v);
+        qr_fmt_double(d, v);
     }
     fprintf(out, "# %s (%s to %s)\n%s = %s\n", r->help, lo, hi, r->key, v);
 }

@@ -20,6 +20,8 @@
  * (150 dpi by default): 1 bpp pages by 2x rank reduction, gray and colour pages
  * by area-map scaling of the luma. Full resolution is touched only to
  * binarize/reduce once and, by qr_correct, when a correction is really needed.
+ * A gray or colour page too large to hold whole is never at full resolution
+ * in memory: qr_band_reducer builds a 300 dpi luma copy from its bands.
  *
  * Conventions (the same as the exports and the corpus truth):
  *  - skew_deg: positive = the content is turned counter-clockwise as displayed,
@@ -230,6 +232,26 @@ typedef struct qr_analysis {
  * QR_ENOMEM with *err naming the problem; *out is then zeroed. */
 int qr_analyze(const struct Pix *pix, double xdpi, double ydpi, const qr_profile *prof,
                qr_analysis *out, qr_err *err);
+
+/* ---- Pages too large to hold whole (stages/reduce_band.c) --------------
+ * A page that formats/ hands over band by band is reduced as it is decoded:
+ * the band reducer keeps only 8 bpp luma at twice analysis_dpi (the page's
+ * own resolution when lower), about 300 dpi, so memory is that copy plus one
+ * band. new: the page's size, depth (8 or 32) and resolution tags (0 =
+ * none); rows: its next rows, top to bottom; finish: the copy (caller owns
+ * it) and the resolution to analyse it at (0 when the page has none), NULL
+ * on error; the reducer is freed either way. qr_analyze the copy at that
+ * resolution, take its signature with that analysis, then state the
+ * analysis for the page with qr_analysis_of_page (size, depth, resolution
+ * and low_dpi as the page's; lengths in mm and shares are the copy's). */
+typedef struct qr_band_reducer qr_band_reducer;
+int qr_band_reducer_new(int width, int height, int depth, double xdpi, double ydpi,
+                        const qr_profile *prof, qr_band_reducer **out, qr_err *err);
+int qr_band_reducer_rows(qr_band_reducer *r, const struct Pix *band, qr_err *err);
+struct Pix *qr_band_reducer_finish(qr_band_reducer **r, double *xdpi, double *ydpi, qr_err *err);
+void qr_band_reducer_free(qr_band_reducer **r);
+void qr_analysis_of_page(qr_analysis *a, int width, int height, int depth, double xdpi,
+                         double ydpi, const qr_profile *prof);
 
 /* What qr_correct did. */
 typedef struct qr_correction {

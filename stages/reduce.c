@@ -23,7 +23,7 @@
 /* Resolution the page is taken to have on one axis: the tag when it gives a
  * plausible sheet (3 to 20 inches long), otherwise inferred from a sheet about
  * 11 inches long (a 72 dpi tag on a 5000-pixel scan is a placeholder). */
-static double effective_dpi(double dpi, int w, int h)
+double qr_effective_dpi(double dpi, int w, int h)
 {
     int longside = w > h ? w : h;
     if (dpi >= 50.0 && dpi <= 2400.0 && longside / dpi >= 3.0 && longside / dpi <= 20.0)
@@ -173,7 +173,7 @@ int qr_reduce(PIX *pix, double xdpi, double ydpi, const qr_profile *prof, qr_red
 {
     memset(r, 0, sizeof *r);
     int w = pixGetWidth(pix), h = pixGetHeight(pix);
-    double dx = effective_dpi(xdpi, w, h), dy = effective_dpi(ydpi, w, h);
+    double dx = qr_effective_dpi(xdpi, w, h), dy = qr_effective_dpi(ydpi, w, h);
     int rc;
     if (pixGetDepth(pix) == 1 && !pixGetColormap(pix) && fabs(dx - dy) <= 0.02 * dx)
         rc = reduce_binary(pix, dx, prof, r);

@@ -43,6 +43,10 @@ typedef struct qr_reduced {
 PIX *qr_content_of(PIX *img, const qr_reduced *r);
 
 /* reduce.c */
+/* The resolution a page of w x h is taken to have on an axis whose tag says
+ * dpi (0 = none): the tag when it gives a sheet 3 to 20 inches long, else
+ * that of a sheet about 11 inches long. */
+double qr_effective_dpi(double dpi, int w, int h);
 int qr_reduce(PIX *pix, double xdpi, double ydpi, const qr_profile *prof, qr_reduced *r,
               qr_err *err);
 void qr_reduced_clear(qr_reduced *r);

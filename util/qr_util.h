@@ -116,4 +116,19 @@ bool qr_csv_guarded(const char *s);
 /* An optional '-', digits, an optional fraction and exponent, nothing else. */
 bool qr_csv_plain_number(const char *s);
 
+/* ---- Text toolkit (text.c) ------------------------------------------------ */
+
+/* s as a JSON string literal, quoted and escaped ("\n", "\t", "\r", and
+ * \uXXXX for the other control characters and DEL), appended to b / written
+ * to out. s NULL = "". */
+int qr_json_str(qr_buf *b, const char *s);
+#include <stdio.h>
+void qr_json_fputs(FILE *out, const char *s);
+/* The shortest "%g" text that reads back as the same double ("12.5", not
+ * "12.500000000000000"); "nan", "inf" or "-inf" when not finite. */
+void qr_fmt_double(double v, char out[40]);
+/* Make room for `need` elements of `elem` bytes in *v (capacity *cap),
+ * doubling; QR_OK or QR_ENOMEM (then *v and *cap are unchanged). */
+int qr_grow(void **v, size_t *cap, size_t need, size_t elem);
+
 #endif

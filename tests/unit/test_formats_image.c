@@ -2,7 +2,8 @@
  * qr_image as the pipeline uses it: every real scanner file of the shared
  * corpus decoded and checked against the facts its SOURCES.md records; G4
  * passthrough bytes checked against libtiff and proven to decode to the same
- * pixels; the encoders round-tripped; decompression-bomb caps; truncated and
+ * pixels; the encoders round-tripped, fed whole or in bands, and giving the
+ * bytes of TurboJPEG and zlib; decompression-bomb caps; truncated and
  * corrupted inputs of every format rejected cleanly, with nothing printed.
  */
 #include <dirent.h>
@@ -517,6 +518,120 @@ static void test_encode_flate(void)
     pixDestroy(&c);
 }
 
+/* The encoders are fed band by band (qr_band_encoder); a whole page is one
+ * band. Both must give the bytes TurboJPEG's tjCompress2 and zlib's
+ * compress2 give for the same rows: archives do not change when the code
+ * that feeds the encoder does. */
+static uint8_t *turbo_jpeg(PIX *pix, int quality, size_t *len)
+{
+    int w = pixGetWidth(pix), h = pixGetHeight(pix), d = pixGetDepth(pix);
+    uint8_t *gray = NULL;
+    const uint8_t *src = (const uint8_t *)pixGetData(pix);
+    if (d == 8) {
+        gray = malloc((size_t)w * (size_t)h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                gray[(size_t)y * (size_t)w + (size_t)x] =
+                    (uint8_t)GET_DATA_BYTE(pixGetData(pix) + (size_t)y * (size_t)pixGetWpl(pix), x);
+        src = gray;
+    }
+    tjhandle tj = tjInitCompress();
+    unsigned char *j = NULL;
+    unsigned long jl = 0;
+    int bad = tjCompress2(tj, src, w, d == 8 ? w : pixGetWpl(pix) * 4, h,
+                          d == 8 ? TJPF_GRAY : TJPF_XBGR, &j, &jl,
+                          d == 8 ? TJSAMP_GRAY : TJSAMP_420, quality, 0);
+    CHECK(bad == 0);
+    uint8_t *out = malloc(jl);
+    memcpy(out, j, jl);
+    *len = jl;
+    tjFree(j);
+    tjDestroy(tj);
+    free(gray);
+    return out;
+}
+
+/* The page fed in bands of `rows` rows. */
+static int encode_in_bands(qr_band_codec codec, PIX *pix, int rows, uint8_t **out, size_t *len)
+{
+    int w = pixGetWidth(pix), h = pixGetHeight(pix), d = pixGetDepth(pix);
+    qr_band_encoder *enc = NULL;
+    qr_err e = {0};
+    int rc = qr_band_encoder_new(codec, w, h, d, 90, 0, &enc, &e);
+    for (int y = 0; rc == QR_OK && y < h; y += rows) {
+        BOX *b = boxCreate(0, y, w, h - y < rows ? h - y : rows);
+        PIX *band = pixClipRectangle(pix, b, NULL);
+        rc = qr_band_encoder_rows(enc, band, &e);
+        pixDestroy(&band);
+        boxDestroy(&b);
+    }
+    if (rc == QR_OK)
+        return qr_band_encoder_finish(&enc, out, len, &e);
+    qr_band_encoder_free(&enc);
+    return rc;
+}
+
+static void test_encoders_in_bands(void)
+{
+    const int depths[] = {1, 8, 32};
+    for (int i = 0; i < 3; i++) {
+        PIX *pix = depths[i] == 1 ? text_like_pix(123, 77) : smooth_pix(123, 77, depths[i]);
+        uint8_t *whole = NULL, *banded = NULL;
+        size_t wl = 0, bl = 0;
+        for (int q = 90; depths[i] > 1 && q <= 97; q += 7) {
+            size_t tl;
+            uint8_t *t = turbo_jpeg(pix, q, &tl);
+            CHECK(qr_encode_jpeg(pix, q, &whole, &wl, NULL) == QR_OK);
+            CHECKF(wl == tl && memcmp(whole, t, tl) == 0,
+                   "JPEG at %d bpp, quality %d: the bytes of tjCompress2", depths[i], q);
+            free(t);
+            free(whole);
+        }
+        if (depths[i] > 1) {
+            CHECK(qr_encode_jpeg(pix, 90, &whole, &wl, NULL) == QR_OK);
+            CHECK(encode_in_bands(QR_BAND_JPEG, pix, 5, &banded, &bl) == QR_OK);
+            CHECKF(bl == wl && memcmp(whole, banded, wl) == 0, "JPEG at %d bpp in bands of 5",
+                   depths[i]);
+            free(whole);
+            free(banded);
+        }
+        CHECK(qr_encode_flate(pix, &whole, &wl, NULL) == QR_OK);
+        CHECK(encode_in_bands(QR_BAND_FLATE, pix, 3, &banded, &bl) == QR_OK);
+        CHECKF(bl == wl && memcmp(whole, banded, wl) == 0, "Flate at %d bpp in bands of 3",
+               depths[i]);
+        /* compress2 over the rows PDF wants gives the same stream */
+        size_t stride = depths[i] == 32 ? 123 * 3 : (123 * (size_t)depths[i] + 7) / 8;
+        uLongf rl = (uLongf)(stride * 77);
+        uint8_t *rows = malloc(rl);
+        CHECK(uncompress(rows, &rl, whole, (uLong)wl) == Z_OK && rl == stride * 77);
+        uLongf zl = compressBound(rl);
+        uint8_t *z = malloc(zl);
+        CHECK(compress2(z, &zl, rows, rl, Z_DEFAULT_COMPRESSION) == Z_OK);
+        CHECKF(zl == wl && memcmp(z, whole, wl) == 0, "Flate at %d bpp: the bytes of compress2",
+               depths[i]);
+        free(z);
+        free(rows);
+        free(whole);
+        free(banded);
+        pixDestroy(&pix);
+    }
+    /* a band that does not fit the page, and a stream over its cap */
+    PIX *pix = smooth_pix(50, 40, 8), *wide = smooth_pix(51, 4, 8);
+    qr_band_encoder *enc = NULL;
+    qr_err e = {0};
+    CHECK(qr_band_encoder_new(QR_BAND_JPEG, 50, 40, 8, 90, 0, &enc, &e) == QR_OK);
+    CHECK(qr_band_encoder_rows(enc, wide, &e) == QR_EINVAL);
+    uint8_t *out = NULL;
+    size_t ol = 0;
+    CHECK(qr_band_encoder_finish(&enc, &out, &ol, &e) == QR_EINVAL && out == NULL && !enc);
+    CHECK(qr_band_encoder_new(QR_BAND_FLATE, 50, 40, 8, 0, 100, &enc, &e) == QR_OK);
+    CHECK(qr_band_encoder_rows(enc, pix, &e) == QR_OK);
+    int rc = qr_band_encoder_finish(&enc, &out, &ol, &e);
+    CHECKF(rc == QR_ELIMIT && strstr(e.msg, "above the cap of 100"), "Flate cap: %s", e.msg);
+    pixDestroy(&wide);
+    pixDestroy(&pix);
+}
+
 /* ---- caps ---- */
 
 static void put16le(uint8_t *p, unsigned v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
@@ -794,6 +909,7 @@ int main(void)
     test_encode_g4();
     test_encode_jpeg();
     test_encode_flate();
+    test_encoders_in_bands();
     test_caps();
     test_damaged();
     return qr_test_end();

@@ -3,7 +3,9 @@
  * TurboJPEG and libpng: baseline, progressive, gray, Adobe-inverted CMYK,
  * Exif orientation/resolution/date and JFIF density for JPEG; every PNG bit
  * depth and colour type, transparency flattened onto white, and pHYs.
- * Checks compare decoded pixel values with what was written.
+ * Checks compare decoded pixel values with what was written. Large pages
+ * read band by band (JPEG through libjpeg's scanline interface, PNG a unit
+ * of rows at a time) must give exactly the rows of the whole page.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -512,6 +514,192 @@ static void test_png_phys(void)
     free(buf);
 }
 
+/* ---- bands ---- */
+
+typedef struct gather {
+    PIX *pix;
+    int next, bands, starts;
+    bool bad;
+} gather;
+
+static int gather_start(void *ctx, const qr_page *page, int w, int h, int depth, qr_err *err)
+{
+    (void)err, (void)page;
+    gather *g = ctx;
+    g->starts++;
+    g->pix = pixCreate(w, h, depth);
+    if (depth == 32)
+        pixSetSpp(g->pix, 3);
+    return QR_OK;
+}
+
+static int gather_rows(void *ctx, const PIX *cband, int y0, qr_err *err)
+{
+    (void)err;
+    gather *g = ctx;
+    PIX *band = (PIX *)cband;
+    int n = pixGetHeight(band), wpl = pixGetWpl(band);
+    g->bad |= y0 != g->next || !g->pix || y0 + n > pixGetHeight(g->pix) ||
+              pixGetWpl(g->pix) != wpl;
+    if (!g->bad)
+        memcpy(pixGetData(g->pix) + (size_t)y0 * (size_t)wpl, pixGetData(band),
+               (size_t)n * (size_t)wpl * 4);
+    g->next = y0 + n;
+    g->bands++;
+    return QR_OK;
+}
+
+/* Whole with lim (band_bytes ignored), then in bands with band_bytes 0. */
+static void check_bands(const uint8_t *buf, size_t len, qr_limits lim, bool banded,
+                        const char *what)
+{
+    qr_page whole, part;
+    qr_err e = {0};
+    qr_image_reader *rd = NULL;
+    CHECKF(qr_image_open(buf, len, &lim, &rd, &e) == QR_OK &&
+               qr_image_decode(rd, 0, &whole, &e) == QR_OK, "%s whole: %s", what, e.msg);
+    qr_image_close(&rd);
+    lim.band_bytes = 0;
+    gather g = {0};
+    qr_band_sink sink = {&g, gather_start, gather_rows};
+    int rc = qr_image_open(buf, len, &lim, &rd, &e);
+    if (rc == QR_OK)
+        rc = qr_image_decode_bands(rd, 0, &part, &sink, &e);
+    qr_image_close(&rd);
+    CHECKF(rc == QR_OK && part.banded == banded, "%s in bands: %s", what, e.msg);
+    PIX *got = banded ? g.pix : part.pix;
+    l_int32 same = 0;
+    if (whole.pix && got)
+        pixEqual(whole.pix, got, &same);
+    CHECKF(same && !g.bad && g.starts == (banded ? 1 : 0) &&
+               (!banded || g.next == pixGetHeight(whole.pix)),
+           "%s: %d bands give the page's pixels", what, g.bands);
+    CHECKF(part.pass.codec == whole.pass.codec && part.pass.len == whole.pass.len &&
+               strcmp(part.encoding, whole.encoding) == 0 && part.xdpi == whole.xdpi,
+           "%s: the same metadata", what);
+    pixDestroy(&g.pix);
+    qr_page_clear(&whole);
+    qr_page_clear(&part);
+}
+
+static uint8_t *big_jpeg(int pf, int samp, int flags, int w, int h, size_t *len)
+{
+    int ps = tjPixelSize[pf];
+    uint8_t *src = malloc((size_t)w * (size_t)h * (size_t)ps);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < ps; c++)
+                src[((size_t)y * (size_t)w + (size_t)x) * (size_t)ps + (size_t)c] =
+                    (uint8_t)((x * (3 + c) + y * (5 - c) + (x / 17) * 40) % 256);
+    tjhandle tj = tjInitCompress();
+    unsigned char *jpg = NULL;
+    unsigned long jl = 0;
+    CHECK(tjCompress2(tj, src, w, 0, h, pf, &jpg, &jl, samp, 90, flags) == 0);
+    uint8_t *out = malloc(jl);
+    memcpy(out, jpg, jl);
+    *len = jl;
+    tjFree(jpg);
+    tjDestroy(tj);
+    free(src);
+    return out;
+}
+
+static void test_jpeg_bands(void)
+{
+    const struct {
+        int pf, samp, flags;
+        bool luma;
+        const char *what;
+    } cases[] = {
+        {TJPF_RGB, TJSAMP_420, 0, false, "RGB 4:2:0"},
+        {TJPF_RGB, TJSAMP_422, TJFLAG_PROGRESSIVE, false, "progressive RGB 4:2:2"},
+        {TJPF_RGB, TJSAMP_444, 0, true, "RGB, luma only"},
+        {TJPF_GRAY, TJSAMP_GRAY, 0, false, "gray"},
+        {TJPF_CMYK, TJSAMP_444, 0, false, "Adobe CMYK"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len;
+        uint8_t *buf = big_jpeg(cases[i].pf, cases[i].samp, cases[i].flags, 237, 301, &len);
+        qr_limits lim;
+        qr_limits_default(&lim);
+        lim.luma_when_passthrough = cases[i].luma;
+        check_bands(buf, len, lim, true, cases[i].what);
+        free(buf);
+    }
+    /* a damaged band is a corrupt page, as when it is decoded whole */
+    size_t len;
+    uint8_t *buf = big_jpeg(TJPF_RGB, TJSAMP_420, 0, 237, 301, &len);
+    qr_limits lim;
+    qr_limits_default(&lim);
+    lim.band_bytes = 0;
+    gather g = {0};
+    qr_band_sink sink = {&g, gather_start, gather_rows};
+    qr_image_reader *rd = NULL;
+    qr_page pg;
+    qr_err e = {0};
+    CHECK(qr_image_open(buf, len / 2, &lim, &rd, &e) == QR_OK);
+    CHECKF(qr_image_decode_bands(rd, 0, &pg, &sink, &e) == QR_ECORRUPT &&
+               strncmp(e.msg, "corrupt: JPEG: ", 15) == 0 && pg.pix == NULL,
+           "a JPEG cut in half: %s", e.msg);
+    qr_image_close(&rd);
+    pixDestroy(&g.pix);
+    free(buf);
+}
+
+static uint8_t *tall_png(int ctype, int depth, int interlace, size_t *len)
+{
+    const int w = 77, h = 301;
+    qr_buf b = {0};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    png_set_write_fn(png, &b, on_write, NULL);
+    png_set_IHDR(png, info, w, h, depth, ctype, interlace, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    png_color pal[4] = {{0, 0, 0}, {255, 0, 0}, {0, 128, 255}, {255, 255, 255}};
+    if (ctype == PNG_COLOR_TYPE_PALETTE)
+        png_set_PLTE(png, info, pal, 4);
+    png_write_info(png, info);
+    size_t n = png_get_rowbytes(png, info);
+    uint8_t *row = malloc(n);
+    int passes = png_set_interlace_handling(png);
+    for (int p = 0; p < passes; p++)
+        for (int y = 0; y < h; y++) {
+            for (size_t i = 0; i < n; i++)
+                row[i] = (uint8_t)((i * 7 + (size_t)y * 3) % 251);
+            png_write_row(png, row);
+        }
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    free(row);
+    *len = b.len;
+    return b.data;
+}
+
+static void test_png_bands(void)
+{
+    const struct {
+        int ctype, depth, interlace;
+        bool banded;
+        const char *what;
+    } cases[] = {
+        {PNG_COLOR_TYPE_RGB, 8, PNG_INTERLACE_NONE, true, "RGB"},
+        {PNG_COLOR_TYPE_RGB_ALPHA, 16, PNG_INTERLACE_NONE, true, "16-bit RGBA"},
+        {PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_NONE, true, "gray"},
+        {PNG_COLOR_TYPE_GRAY_ALPHA, 8, PNG_INTERLACE_NONE, true, "gray and alpha"},
+        {PNG_COLOR_TYPE_PALETTE, 2, PNG_INTERLACE_NONE, true, "palette"},
+        {PNG_COLOR_TYPE_GRAY, 1, PNG_INTERLACE_NONE, false, "1 bpp: whole"},
+        {PNG_COLOR_TYPE_RGB, 8, PNG_INTERLACE_ADAM7, false, "interlaced: whole"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len;
+        uint8_t *buf = tall_png(cases[i].ctype, cases[i].depth, cases[i].interlace, &len);
+        qr_limits lim;
+        qr_limits_default(&lim);
+        check_bands(buf, len, lim, cases[i].banded, cases[i].what);
+        free(buf);
+    }
+}
+
 int main(void)
 {
     test_jpeg_rgb(0, "jpeg");
@@ -524,5 +712,7 @@ int main(void)
     test_png_types();
     test_png_palette();
     test_png_phys();
+    test_jpeg_bands();
+    test_png_bands();
     return qr_test_end();
 }

@@ -4,6 +4,8 @@
  * resolution units and all eight orientation tags. Each file is written with
  * libtiff into the test's directory, read back into memory and decoded from
  * the buffer; the checks compare pixel values with the pattern written.
+ * Large pages read band by band (qr_image_decode_bands) must give exactly
+ * the rows of the whole page, for every way a TIFF stores its rows.
  */
 #include <math.h>
 #include <stdio.h>
@@ -661,6 +663,209 @@ static void test_truncated_pages(void)
     free(buf);
 }
 
+/* ---- bands ---- */
+
+/* A sink that puts the bands back together, checking that they come in
+ * order, start first, and cover the page. */
+typedef struct gather {
+    PIX *pix;
+    int next, bands, starts;
+    double xdpi;
+    bool bad;
+} gather;
+
+static int gather_start(void *ctx, const qr_page *page, int w, int h, int depth, qr_err *err)
+{
+    (void)err;
+    gather *g = ctx;
+    g->starts++;
+    g->xdpi = page->xdpi;
+    g->pix = pixCreate(w, h, depth);
+    if (depth == 32)
+        pixSetSpp(g->pix, 3);
+    return QR_OK;
+}
+
+static int gather_rows(void *ctx, const PIX *cband, int y0, qr_err *err)
+{
+    (void)err;
+    gather *g = ctx;
+    PIX *band = (PIX *)cband;
+    int n = pixGetHeight(band), wpl = pixGetWpl(band);
+    g->bad |= y0 != g->next || !g->pix || pixGetWidth(band) != pixGetWidth(g->pix) ||
+              y0 + n > pixGetHeight(g->pix) || pixGetWpl(g->pix) != wpl;
+    if (!g->bad)
+        memcpy(pixGetData(g->pix) + (size_t)y0 * (size_t)wpl, pixGetData(band),
+               (size_t)n * (size_t)wpl * 4);
+    g->next = y0 + n;
+    g->bands++;
+    return QR_OK;
+}
+
+/* Decode whole and in bands (band_bytes 0: every page that can be banded
+ * is); banded says whether it was. */
+static void check_bands(const uint8_t *buf, size_t len, bool banded, const char *what)
+{
+    qr_page whole, part;
+    qr_err e = {0};
+    CHECKF(decode1(buf, len, &whole, &e) == QR_OK, "%s whole: %s", what, e.msg);
+    qr_limits lim;
+    qr_limits_default(&lim);
+    lim.band_bytes = 0;
+    qr_image_reader *rd = NULL;
+    gather g = {0};
+    qr_band_sink sink = {&g, gather_start, gather_rows};
+    int rc = qr_image_open(buf, len, &lim, &rd, &e);
+    if (rc == QR_OK)
+        rc = qr_image_decode_bands(rd, 0, &part, &sink, &e);
+    qr_image_close(&rd);
+    CHECKF(rc == QR_OK, "%s in bands: %s", what, e.msg);
+    CHECKF(part.banded == banded && (part.pix == NULL) == banded, "%s banded %d", what, banded);
+    PIX *got = banded ? g.pix : part.pix;
+    CHECKF(!g.bad && g.starts == (banded ? 1 : 0), "%s: %d bands in order", what, g.bands);
+    l_int32 same = 0;
+    if (whole.pix && got)
+        pixEqual(whole.pix, got, &same);
+    CHECKF(same, "%s: bands give the page's pixels", what);
+    CHECKF(!banded || (g.next == pixGetHeight(whole.pix) && g.xdpi == whole.xdpi),
+           "%s: every row, and the resolution before the rows", what);
+    if (banded)
+        pixDestroy(&g.pix);
+    qr_page_clear(&whole);
+    qr_page_clear(&part);
+}
+
+static void test_bands(void)
+{
+    const struct {
+        spec s;
+        bool banded;
+        const char *what;
+    } cases[] = {
+        {{.w = 301, .h = 203, .bps = 8, .spp = 1, .photo = PHOTOMETRIC_MINISBLACK,
+          .comp = COMPRESSION_LZW, .rps = 16, .xres = 300, .yres = 300}, true, "gray strips"},
+        {{.w = 301, .h = 603, .bps = 8, .spp = 1, .photo = PHOTOMETRIC_MINISWHITE,
+          .comp = COMPRESSION_ADOBE_DEFLATE}, true, "gray, one strip read by scanline"},
+        {{.w = 150, .h = 300, .bps = 4, .spp = 1, .photo = PHOTOMETRIC_MINISBLACK,
+          .comp = COMPRESSION_PACKBITS, .tile = 64}, true, "4-bit gray tiles"},
+        {{.w = 150, .h = 300, .bps = 16, .spp = 1, .photo = PHOTOMETRIC_MINISBLACK,
+          .comp = COMPRESSION_NONE, .rps = 300}, true, "16-bit gray, one strip"},
+        {{.w = 211, .h = 150, .bps = 8, .spp = 3, .photo = PHOTOMETRIC_RGB,
+          .comp = COMPRESSION_ADOBE_DEFLATE, .rps = 10}, true, "RGB strips"},
+        {{.w = 211, .h = 350, .bps = 8, .spp = 3, .photo = PHOTOMETRIC_RGB,
+          .comp = COMPRESSION_LZW}, true, "RGB, one strip read by scanline"},
+        {{.w = 203, .h = 401, .bps = 1, .spp = 1, .photo = PHOTOMETRIC_MINISBLACK,
+          .comp = COMPRESSION_ADOBE_DEFLATE}, false, "1 bpp, one strip read by scanline"},
+        {{.w = 211, .h = 150, .bps = 8, .spp = 3, .photo = PHOTOMETRIC_RGB,
+          .comp = COMPRESSION_NONE, .tile = 32}, true, "RGB tiles"},
+        {{.w = 211, .h = 150, .bps = 8, .spp = 3, .photo = PHOTOMETRIC_RGB,
+          .comp = COMPRESSION_LZW, .rps = 8, .planar = PLANARCONFIG_SEPARATE}, true,
+         "RGB planes (RGBA reader)"},
+        {{.w = 211, .h = 150, .bps = 16, .spp = 3, .photo = PHOTOMETRIC_RGB,
+          .comp = COMPRESSION_NONE, .tile = 48}, true, "16-bit RGB tiles (RGBA reader)"},
+        {{.w = 120, .h = 90, .bps = 8, .spp = 4, .photo = PHOTOMETRIC_SEPARATED,
+          .comp = COMPRESSION_LZW, .rps = 7}, true, "CMYK strips (RGBA reader)"},
+        {{.w = 128, .h = 96, .bps = 8, .spp = 3, .photo = PHOTOMETRIC_YCBCR,
+          .comp = COMPRESSION_JPEG, .rps = 16}, true, "JPEG-in-TIFF YCbCr"},
+        {{.w = 203, .h = 301, .bps = 8, .spp = 3, .photo = PHOTOMETRIC_YCBCR,
+          .comp = COMPRESSION_JPEG}, true, "JPEG-in-TIFF YCbCr, odd size, one strip"},
+        {{.w = 203, .h = 150, .bps = 8, .spp = 3, .photo = PHOTOMETRIC_YCBCR,
+          .comp = COMPRESSION_JPEG, .tile = 64}, true, "JPEG-in-TIFF YCbCr tiles"},
+        {{.w = 203, .h = 61, .bps = 1, .spp = 1, .photo = PHOTOMETRIC_MINISWHITE,
+          .comp = COMPRESSION_CCITTFAX4, .rps = 16}, false, "1 bpp: always whole"},
+        {{.w = 70, .h = 45, .bps = 8, .spp = 3, .photo = PHOTOMETRIC_RGB,
+          .comp = COMPRESSION_NONE, .orient = 6}, false, "orientation 6: whole"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len;
+        uint8_t *buf = make_tiff(&cases[i].s, &len);
+        check_bands(buf, len, cases[i].banded, cases[i].what);
+        free(buf);
+    }
+}
+
+/* Pages libtiff's RGBA interface converts, stored as one strip taller than
+ * 256 rows, are read by scanline and their samples handed to the RGBA
+ * interface's own routine: each pixel must be what TIFFReadRGBAImage gives
+ * for the whole page, flattened onto white. */
+static unsigned over_white(unsigned c, unsigned a)
+{
+    unsigned v = c + 255u - a;
+    return v > 255u ? 255u : v;
+}
+
+static void check_rgba_reference(const spec *s, const char *what)
+{
+    size_t len;
+    uint8_t *buf = make_tiff(s, &len);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/t.tif", tmpdir);
+    TIFF *t = TIFFOpen(path, "r");
+    uint32_t *raster = malloc((size_t)s->w * s->h * 4);
+    CHECK(t && TIFFReadRGBAImageOriented(t, s->w, s->h, raster, ORIENTATION_TOPLEFT, 0));
+    TIFFClose(t);
+    qr_page pg;
+    qr_err e = {0};
+    CHECKF(decode1(buf, len, &pg, &e) == QR_OK, "%s: %s", what, e.msg);
+    bool gray = s->photo == PHOTOMETRIC_MINISBLACK;
+    long bad = 0;
+    for (uint32_t y = 0; pg.pix && y < s->h; y++)
+        for (uint32_t x = 0; x < s->w; x++) {
+            uint32_t p = raster[(size_t)y * s->w + x];
+            unsigned a = TIFFGetA(p);
+            if (gray) {
+                l_uint32 v;
+                pixGetPixel(pg.pix, (l_int32)x, (l_int32)y, &v);
+                bad += v != over_white(TIFFGetG(p), a);
+            } else {
+                l_int32 r, g, b;
+                pixGetRGBPixel(pg.pix, (l_int32)x, (l_int32)y, &r, &g, &b);
+                bad += (unsigned)r != over_white(TIFFGetR(p), a) ||
+                       (unsigned)g != over_white(TIFFGetG(p), a) ||
+                       (unsigned)b != over_white(TIFFGetB(p), a);
+            }
+        }
+    CHECKF(pg.pix && bad == 0, "%s: %ld pixels unlike libtiff's RGBA image", what, bad);
+    qr_page_clear(&pg);
+    free(raster);
+    free(buf);
+    check_bands(buf = make_tiff(s, &len), len, true, what);
+    free(buf);
+}
+
+static void test_rgba_tall_strips(void)
+{
+    spec cmyk = {.w = 90, .h = 300, .bps = 8, .spp = 4, .photo = PHOTOMETRIC_SEPARATED,
+                 .comp = COMPRESSION_LZW};
+    check_rgba_reference(&cmyk, "CMYK, one strip of 300 rows");
+    spec rgba = {.w = 90, .h = 300, .bps = 8, .spp = 4, .photo = PHOTOMETRIC_RGB,
+                 .comp = COMPRESSION_ADOBE_DEFLATE, .extra = EXTRASAMPLE_UNASSALPHA};
+    check_rgba_reference(&rgba, "RGB with alpha, one strip of 300 rows");
+    rgba.extra = EXTRASAMPLE_ASSOCALPHA;
+    check_rgba_reference(&rgba, "RGB with associated alpha, one strip");
+    spec rgb16 = {.w = 90, .h = 300, .bps = 16, .spp = 3, .photo = PHOTOMETRIC_RGB,
+                  .comp = COMPRESSION_NONE};
+    check_rgba_reference(&rgb16, "16-bit RGB, one strip of 300 rows");
+    spec ga = {.w = 90, .h = 300, .bps = 8, .spp = 2, .photo = PHOTOMETRIC_MINISBLACK,
+               .comp = COMPRESSION_LZW, .extra = EXTRASAMPLE_UNASSALPHA};
+    check_rgba_reference(&ga, "gray with alpha, one strip of 300 rows");
+}
+
+/* A palette with colour maps to 32 bpp and is banded; its rows match. */
+static void test_bands_palette(void)
+{
+    uint16_t cmap[3 * 256];
+    for (int i = 0; i < 256; i++)
+        cmap[i] = (uint16_t)(i * 257), cmap[256 + i] = (uint16_t)(65535 - i * 257),
+        cmap[512 + i] = (uint16_t)((i * 7919) % 65536);
+    spec s = {.w = 99, .h = 130, .bps = 8, .spp = 1, .photo = PHOTOMETRIC_PALETTE,
+              .comp = COMPRESSION_LZW, .rps = 20, .cmap = cmap};
+    size_t len;
+    uint8_t *buf = make_tiff(&s, &len);
+    check_bands(buf, len, true, "palette");
+    free(buf);
+}
+
 int main(void)
 {
     qr_test_tmpdir("test_formats_tiff", tmpdir, sizeof tmpdir);
@@ -675,5 +880,8 @@ int main(void)
     test_meta_and_pages();
     test_unsupported();
     test_truncated_pages();
+    test_bands();
+    test_bands_palette();
+    test_rgba_tall_strips();
     return qr_test_end();
 }

@@ -92,6 +92,10 @@ int qr_ledger_open_readonly(const char *path, qr_ledger **out, qr_err *err);
 void qr_ledger_close(qr_ledger **l);
 /* The schema version of the open ledger (PRAGMA user_version). */
 int qr_ledger_schema_version(qr_ledger *l);
+/* The SQL that takes a ledger from schema version to - 1 to to (1 ..
+ * QR_LEDGER_SCHEMA_VERSION), NULL for any other to: for tests that build a
+ * ledger of every older schema and upgrade it. */
+const char *qr_ledger_migration_sql(int to);
 /* Pin the clock used for timestamps (0 = the real clock). For tests and for
  * reproducible reports. */
 void qr_ledger_set_time(qr_ledger *l, time_t t);

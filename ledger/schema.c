@@ -159,6 +159,11 @@ static const char *const MIGRATIONS[] = {
 
 _Static_assert(N_MIGRATIONS == QR_LEDGER_SCHEMA_VERSION, "one migration per schema version");
 
+const char *qr_ledger_migration_sql(int to)
+{
+    return to >= 1 && to <= N_MIGRATIONS ? MIGRATIONS[to - 1] : NULL;
+}
+
 int qr_ledger_schema_version(qr_ledger *l)
 {
     sqlite3_stmt *st = NULL;

@@ -137,4 +137,9 @@ int lg_write_refusal(const char *path, qr_err *err);
  * untouched when it is not. The caller frees the URI. (probe.c) */
 char *lg_readonly_uri(const char *path, qr_err *err);
 
+/* A box's state for the release (release.c): its files' current versions,
+ * statuses and SHA-256s, its jobs not closed, an earlier release; compared
+ * under the write lock with the state the check saw. *out is malloc'd. */
+int lg_box_state(qr_ledger *l, const char *box, char **out, qr_err *err);
+
 #endif

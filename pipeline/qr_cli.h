@@ -43,6 +43,8 @@ int qr_cmd_report(int argc, char **argv);
 int qr_cmd_verify(int argc, char **argv);
 int qr_cmd_seal(int argc, char **argv);
 int qr_cmd_keygen(int argc, char **argv);
+int qr_cmd_release(int argc, char **argv);
+int qr_cmd_evidence(int argc, char **argv);
 
 /* The effective profile of a command: built-in defaults, then the INI file
  * (NULL = none), then each "SECTION.KEY=VALUE" of sets in order. Returns 0, or

@@ -539,6 +539,10 @@ typedef struct qr_ledger_status {
     int64_t pages_7d, pages_30d;   /* pages newly digitized in the last 7 / 30 days */
     double pages_per_day_7d, pages_per_day_30d;
     char projected[11];            /* the day 100 % is reached; "" = none */
+    int64_t boxes_released;        /* boxes whose paper release is recorded */
+    int64_t boxes_ready;           /* boxes not released that look releasable from the
+                                    * ledger alone (qr_release_counts); quire release
+                                    * check re-hashes and checks the signatures */
 } qr_ledger_status;
 
 /* The figures for `today` ("YYYY-MM-DD"; NULL = the day of the ledger's

@@ -289,8 +289,27 @@ int qr_release_check(qr_ledger *l, const char *box, const qr_release_opts *o,
 
 /* ---- counts for status ------------------------------------------------------------ */
 
+/* Whether any seal or release is recorded: without one every box is neither
+ * released nor ready, and a whole project's inventory need not be read. */
+static int any_seal(qr_ledger *l, bool *any, qr_err *err)
+{
+    sqlite3_stmt *st = lg_prepare(l, "SELECT EXISTS(SELECT 1 FROM events"
+                                     " WHERE kind IN ('seal', 'box_released'))", err);
+    if (!st)
+        return QR_EFATAL;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? QR_OK : lg_fail(l, err, "reading seals");
+    *any = rc == QR_OK && sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int qr_release_counts(qr_ledger *l, int64_t *released, int64_t *ready, qr_err *err)
 {
+    bool any = false;
+    *released = *ready = 0;
+    int rc = any_seal(l, &any, err);
+    if (rc != QR_OK || !any)
+        return rc;
     sqlite3_stmt *st = lg_prepare(l,
         "WITH rel AS (SELECT DISTINCT json_extract(detail, '$.box') AS box FROM events"
         "  WHERE kind = 'box_released' AND json_valid(detail)),"
@@ -309,7 +328,7 @@ int qr_release_counts(qr_ledger *l, int64_t *released, int64_t *ready, qr_err *e
         " (SELECT count(*) FROM boxes WHERE ok AND box NOT IN (SELECT box FROM rel))", err);
     if (!st)
         return QR_EFATAL;
-    int rc = sqlite3_step(st) == SQLITE_ROW ? QR_OK : lg_fail(l, err, "counting releases");
+    rc = sqlite3_step(st) == SQLITE_ROW ? QR_OK : lg_fail(l, err, "counting releases");
     if (rc == QR_OK) {
         *released = sqlite3_column_int64(st, 0);
         *ready = sqlite3_column_int64(st, 1);

@@ -239,6 +239,26 @@ static const qr_command commands[] = {
      "  --type T         ed25519 (default), rsa (3072 bits) or ecdsa (P-256)\n"
      "\n"
      "Exit: 0 written; 2 usage or a file that exists; 3 fatal.\n"},
+    {"evidence", qr_cmd_evidence, "the transfer note of an archive version",
+     "usage: quire evidence FILE_ID [--version N] [--format text|json|html] [--ledger PATH]\n"
+     "\n"
+     "Prints the transfer note of the file's archive version (default: the current\n"
+     "one), from the ledger, in one place: what (the file, its manifest row, its\n"
+     "archive and SHA-256, each page's source and SHA-256); when, where and by whom\n"
+     "(the ingest batch, host, operator, command); how (each page's format, size,\n"
+     "resolution, how it is stored, the turn and deskew applied, the quire version\n"
+     "and the full effective profile); the checks (each page's measured values, the\n"
+     "faults with value and threshold, the overrides with who, when and why, the\n"
+     "rescan jobs, every outcome and event of the file); integrity (the archive's\n"
+     "SHA-256, its event in the chain, the seal and time-stamp that cover it) and\n"
+     "the release of its box. quire verify checks the archive and the signatures.\n"
+     "\n"
+     "  --version N      that archive version\n"
+     "  --format F       text (default), json (for machines: the same bytes for the\n"
+     "                   same ledger) or html (one self-contained page for A4 paper)\n"
+     "  --ledger PATH    the ledger (default $QUIRE_LEDGER or ./quire.db)\n"
+     "\n"
+     "Exit: 0 printed; 2 usage, unknown file or no such archived version; 3 fatal.\n"},
     {"release", qr_cmd_release, "may a box's paper go? check, and record its release",
      "usage: quire release check [--box B] --pubkey KEY.pem [--archives DIR] [--deep] [--json]\n"
      "                           [--ledger PATH]\n"

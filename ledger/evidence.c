@@ -223,10 +223,16 @@ static int find_outcome(qr_ledger *l, const char *file_id, int version, int64_t 
         *outcome = sqlite3_column_int64(st, 0);
         *found_version = sqlite3_column_int(st, 1);
     } else if (s == SQLITE_DONE) {
-        rc = version ? qr_err_set(err, QR_EINVAL, "%s has no archived version %d", file_id,
-                                  version)
-                     : qr_err_set(err, QR_EINVAL, "%s has no archived version (quire log %s)",
-                                  file_id, file_id);
+        int known = lg_file_known(l, file_id, err);
+        if (known < 0)
+            rc = QR_EFATAL;
+        else if (!known)
+            rc = qr_err_set(err, QR_EINVAL, "ledger %s knows no file %s", l->path, file_id);
+        else
+            rc = version ? qr_err_set(err, QR_EINVAL, "%s has no archived version %d",
+                                      file_id, version)
+                         : qr_err_set(err, QR_EINVAL, "%s has no archived version (quire log "
+                                      "%s)", file_id, file_id);
     } else {
         rc = lg_fail(l, err, "reading the file");
     }

@@ -570,7 +570,8 @@ static int judge_stray(arch_ctx *c, const stray *s)
 
 static int strays_and_lost(arch_ctx *c, qr_err *err)
 {
-    qsort(c->found.v, c->found.n, sizeof *c->found.v, cmp_key);
+    if (c->found.n) /* qsort wants a real array even for none */
+        qsort(c->found.v, c->found.n, sizeof *c->found.v, cmp_key);
     stray_list s = {0};
     int rc = QR_OK;
     if (c->o->archives_dir)

@@ -251,7 +251,8 @@ static bool immutable(lg_rowset s)
 static int compare_set(rows_ctx *x, lg_rowset s, qr_err *err)
 {
     cover_list *c = &x->sets[s];
-    qsort(c->v, c->n, sizeof *c->v, cmp_cover);
+    if (c->n) /* qsort wants a real array even for no rows */
+        qsort(c->v, c->n, sizeof *c->v, cmp_cover);
     int rc = QR_OK;
     for (size_t i = 0; i < c->n && rc == QR_OK && !x->o.stop; i++) {
         bool last = i + 1 == c->n || c->v[i + 1].key != c->v[i].key;

@@ -73,12 +73,13 @@ static void test_keys(void)
         snprintf(name, sizeof name, "%s.pub.pem", types[i]);
         path_of(name, pub, sizeof pub);
         CHECKF(qr_seal_keygen(priv, pub, types[i], &err) == QR_OK, "%s", err.msg);
-        qr_seal_key *a = NULL, *b = NULL;
+        qr_seal_key *a = NULL, *b = NULL, *c = NULL;
         CHECKF(qr_seal_key_load(priv, true, &a, &err) == QR_OK, "%s", err.msg);
         CHECKF(qr_seal_key_load(pub, false, &b, &err) == QR_OK, "%s", err.msg);
         CHECK(a && b && !strcmp(qr_seal_key_fingerprint(a), qr_seal_key_fingerprint(b)));
         CHECK(a && !strcmp(qr_seal_key_alg(a), algs[i]));
-        CHECK_EQ_INT(qr_seal_key_load(pub, true, &b, &err), QR_EINVAL); /* no private key */
+        CHECK_EQ_INT(qr_seal_key_load(pub, true, &c, &err), QR_EINVAL); /* no private key */
+        CHECK(c == NULL);
         qr_seal_key_free(&a);
         qr_seal_key_free(&b);
         CHECK_EQ_INT(qr_seal_keygen(priv, pub, types[i], &err), QR_EINVAL); /* never replaced */

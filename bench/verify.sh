@@ -119,4 +119,5 @@ if [ "$DEEP" = 1 ]; then
   td=$(timed "$QUIRE" verify --deep --quiet --ledger q.db)
   printf '  %-28s %8.3f s  %7.0f MB/s  %6.1f pages/s (one run)\n' "quire verify --deep" "$td" \
     "$(echo "$mb / $td" | bc -l)" "$(echo "$pages / $td" | bc -l)"
+  printf '  speed of quire verify --deep / sha256sum: %.3fx\n' "$(echo "$ts / $td" | bc -l)"
 fi

@@ -22,6 +22,7 @@ typedef struct section_def {
 } section_def;
 
 #define OPTIONS_CUT "instr(b.options, char(10))"
+#define METRICS "CASE WHEN json_valid(p.metrics) THEN p.metrics ELSE '{}' END"
 
 static const section_def SECTIONS[] = {
     {"file", "What: the file and its archive", false,
@@ -38,9 +39,15 @@ static const section_def SECTIONS[] = {
      " FROM files f JOIN batches b ON b.id = f.batch WHERE f.id = ?1"},
     {"pages", "What and how: the pages", true,
      "SELECT p.page, p.source, p.source_member, p.source_page, p.source_sha256, p.format,"
-     " json_extract(CASE WHEN json_valid(p.metrics) THEN p.metrics ELSE '{}' END, '$.stored')"
+     " json_extract(" METRICS ", '$.stored')"
      " AS stored_as, p.width, p.height, p.dpi, p.skew_deg, p.skew_applied_deg,"
      " p.orientation, p.rotation_applied, p.verdict, p.batch, p.origin_batch"
+     " FROM pages p WHERE p.outcome = ?1 ORDER BY p.page"},
+    {"scan", "When and with what: the scan, as the images say", true,
+     "SELECT p.page, json_extract(" METRICS ", '$.scanned') AS scanned,"
+     " json_extract(" METRICS ", '$.scanner_make') AS scanner_make,"
+     " json_extract(" METRICS ", '$.scanner_model') AS scanner_model,"
+     " json_extract(" METRICS ", '$.scanner_software') AS scanner_software"
      " FROM pages p WHERE p.outcome = ?1 ORDER BY p.page"},
     {"measurements", "The checks: what was measured on each page", true,
      "SELECT p.page, CASE WHEN json_valid(p.metrics) THEN p.metrics END AS \"metrics:json\""

@@ -11,7 +11,9 @@
 # status --json and the report count boxes released and ready.
 # Transfer note: quire evidence prints it as text, JSON (parsed, the same
 # bytes twice, its pages and SHA-256s the ledger's, the covering seal) and
-# HTML (self-contained, A4); an unknown file or version is exit 2.
+# HTML (self-contained, A4); an unknown file or version is exit 2; the
+# scanner's make, model, software and the scan date come from the images'
+# TIFF tags and EXIF.
 set -u
 . "$(dirname "$0")/lib.sh"
 e2e_init release_evidence
@@ -175,6 +177,32 @@ rc=0; Q evidence NO-SUCH-FILE --ledger q.db >/dev/null 2>e.err || rc=$?
   bad "unknown file: exit $rc $(cat e.err)"
 rc=0; Q evidence "$fc" --version 9 --ledger q.db >/dev/null 2>e.err || rc=$?
 [ "$rc" -eq 2 ] && grep -q "no archived version 9" e.err && ok "no such version: exit 2" || bad "version 9: exit $rc"
+# The scanner's own tags: a G4 TIFF and a JPEG that carry Make, Model,
+# Software and a date (TIFF tags, EXIF), one file of two pages.
+mkdir -p sc/scans/SC-1
+$PY - <<'EOF'
+from PIL import Image, ImageDraw
+im = Image.new("L", (2480, 3508), 255)
+d = ImageDraw.Draw(im)
+for y in range(300, 3200, 60):
+    d.rectangle([250, y, 2200, y + 20], fill=0)
+tags = {271: 'Fujitsu "fi"', 272: "fi-7160  ", 305: "PaperStream 2.1", 306: "2024:03:05 10:11:12"}
+im.convert("1").save("sc/scans/SC-1/0001.tif", compression="group4", dpi=(300, 300), tiffinfo=tags)
+exif = Image.Exif()
+exif.update({271: "Canon", 272: "DR-G2140", 305: "CaptureOnTouch 5", 306: "2024:03:06 08:00:01"})
+im.save("sc/scans/SC-1/0002.jpg", dpi=(300, 300), quality=90, exif=exif)
+EOF
+printf 'file_id,box,expected_pages\nSC-1,SC-BOX,2\n' >sc/manifest.csv
+Q ingest -m sc/manifest.csv -o sc/out --ledger sc.db -q sc/scans >/dev/null 2>&1
+Q evidence SC-1 --format json --ledger sc.db >sc.json 2>&1
+$PY -c 'import json; d = json.load(open("sc.json")); s = d["scan"]
+assert [x["page"] for x in s] == [1, 2], s
+assert s[0] == {"page": 1, "scanned": "2024-03-05T10:11:12Z", "scanner_make": "Fujitsu \"fi\"",
+                "scanner_model": "fi-7160", "scanner_software": "PaperStream 2.1"}, s[0]
+assert s[1] == {"page": 2, "scanned": "2024-03-06T08:00:01Z", "scanner_make": "Canon",
+                "scanner_model": "DR-G2140", "scanner_software": "CaptureOnTouch 5"}, s[1]' &&
+  ok "the scan: date, make, model and software from the TIFF tags and the EXIF" ||
+  bad "scanner tags: $(head -c 600 sc.json)"
 Q help --commands | grep -qw evidence && Q help --commands | grep -qw release &&
   ok "quire help --commands lists evidence and release" || bad "help --commands"
 e2e_finish

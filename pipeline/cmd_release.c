@@ -198,10 +198,16 @@ static int release_mark(qr_ledger *l, const release_cli *r)
     qr_seal_key_free(&key);
     if (rc == QR_ECORRUPT)
         print_box(r, &b);
-    if (rc == QR_OK)
-        printf("released: box %s (%" PRId64 " files), by %s: %s\nsealed: seal %d, events 1..%"
-               PRId64 "; written: %s\n", b.box, b.files, made.by, r->reason, made.n,
-               made.head_id, path);
+    if (rc == QR_OK) {
+        fputs("released: box ", stdout);
+        text(r, b.box);
+        printf(" (%" PRId64 " files), by ", b.files);
+        text(r, made.by);
+        fputs(": ", stdout);
+        text(r, r->reason);
+        printf("\nsealed: seal %d, events 1..%" PRId64 "; written: %s\n", made.n, made.head_id,
+               path);
+    }
     qr_release_box_free(&b);
     qr_seal_free(&made);
     return rc == QR_OK ? QR_EXIT_OK : failed("mark", rc, &err);

@@ -176,6 +176,18 @@ static void html_text(const char *s)
     }
 }
 
+/* A column key as a heading: "source_sha256" as "source sha256", so a
+ * narrow column breaks between words, not inside one. */
+static void html_key(const char *key)
+{
+    char *k = qr_strdup(key);
+    for (char *p = k; p && *p; p++)
+        if (*p == '_')
+            *p = ' ';
+    html_text(k ? k : key);
+    free(k);
+}
+
 static void html_cell(const char *tag, const qr_ev_value *v)
 {
     printf("<%s>", tag);
@@ -204,7 +216,7 @@ static void html_section(const qr_ev_section *s)
         puts("<table class=\"kv\">");
         for (size_t c = 0; c < s->n_cols; c++) {
             printf("<tr><th>");
-            html_text(s->cols[c]);
+            html_key(s->cols[c]);
             printf("</th>");
             html_cell("td", &s->cells[c]);
             puts("</tr>");
@@ -212,10 +224,10 @@ static void html_section(const qr_ev_section *s)
         puts("</table>");
         return;
     }
-    printf("<table><thead><tr>");
+    printf("<table%s><thead><tr>", s->n_cols > 10 ? " class=\"wide\"" : "");
     for (size_t c = 0; c < s->n_cols; c++) {
         printf("<th>");
-        html_text(s->cols[c]);
+        html_key(s->cols[c]);
         printf("</th>");
     }
     puts("</tr></thead><tbody>");
@@ -234,8 +246,10 @@ static const char HTML_STYLE[] =
     "h1{font-size:15pt;margin:0 0 4pt}h2{font-size:11pt;margin:14pt 0 4pt;"
     "border-bottom:1px solid #888;break-after:avoid;page-break-after:avoid}"
     "table{border-collapse:collapse;width:100%;font-size:7pt}"
-    "th,td{border:1px solid #bbb;padding:1pt 3pt;text-align:left;vertical-align:top;"
-    "overflow-wrap:anywhere}thead{display:table-header-group}"
+    "th,td{border:1px solid #bbb;padding:1pt 3pt;text-align:left;vertical-align:top}"
+    "td{overflow-wrap:anywhere}th{font-weight:600;hyphens:none}"
+    "thead{display:table-header-group}"
+    "table.wide{font-size:6pt}table.wide th{overflow-wrap:anywhere}"
     "tr{break-inside:avoid;page-break-inside:avoid}"
     "table.kv th{width:28%;background:#f2f2f2}pre{font-size:6.5pt;white-space:pre-wrap;margin:0}"
     ".none{color:#777}p.lead{margin:0 0 8pt}";

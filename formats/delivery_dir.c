@@ -115,14 +115,9 @@ int qr_delivery_list_dir(qr_delivery *d, const char *abs_dir, const char *rel, c
     struct dirent *de;
     int rc = QR_OK;
     while (rc == QR_OK && (de = readdir(dir)) != NULL) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 32;
-            qr_dv_entry *ne = realloc(*out, cap * sizeof *ne);
-            if (!ne) {
-                rc = qr_err_set(err, QR_ENOMEM, "%s: out of memory", abs_dir);
-                break;
-            }
-            *out = ne;
+        if (qr_grow(out, &cap, *n + 1, sizeof **out) != QR_OK) {
+            rc = qr_err_set(err, QR_ENOMEM, "%s: out of memory", abs_dir);
+            break;
         }
         if (list_one(d, abs_dir, rel, file_id, de->d_name, &(*out)[*n]))
             (*n)++;

@@ -64,6 +64,10 @@ extern const qr_delivery_layout qr_delivery_multipage;
 extern const qr_delivery_layout qr_delivery_zip;
 extern const qr_delivery_layout qr_delivery_tar;
 
+/* Sort, group and fingerprint what the layout added (delivery.c); called
+ * once by qr_delivery_open after the layout's enumerate. */
+int qr_dv_builder_finish(qr_delivery *d, qr_err *err);
+
 /* Plain-file read_source shared by the directory layouts. */
 int qr_delivery_read_plain(qr_delivery *d, const qr_delivery_source *s, size_t max_bytes,
                            uint8_t **data, size_t *len, qr_err *err);

@@ -64,7 +64,8 @@ int qr_pdf_fs_rename(const char *from, const char *to, bool replace);
 
 typedef struct qr_pdf_xref {
     uint64_t *off;      /* off[num - 1]; 0 = reserved, not written yet */
-    uint32_t n, cap;
+    uint32_t n;
+    size_t cap;
 } qr_pdf_xref;
 
 /* Reserve the next object number. QR_OK, QR_ENOMEM or QR_ELIMIT. */

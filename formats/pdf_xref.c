@@ -22,14 +22,8 @@ int qr_pdf_xref_reserve(qr_pdf_xref *x, uint32_t *num)
 {
     if (x->n >= QR_PDF_MAX_OBJECTS - 1)
         return QR_ELIMIT;
-    if (x->n == x->cap) {
-        uint32_t cap = x->cap ? x->cap * 2 : 1024;
-        uint64_t *p = realloc(x->off, (size_t)cap * sizeof *p);
-        if (!p)
-            return QR_ENOMEM;
-        x->off = p;
-        x->cap = cap;
-    }
+    if (qr_grow(&x->off, &x->cap, (size_t)x->n + 1, sizeof *x->off) != QR_OK)
+        return QR_ENOMEM;
     x->off[x->n++] = 0;
     *num = x->n;
     return QR_OK;

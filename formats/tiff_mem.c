@@ -29,19 +29,10 @@ static tmsize_t mem_read(thandle_t h, void *buf, tmsize_t n)
 
 static bool mem_grow(qr_tiff_mem *m, size_t need)
 {
-    if (need <= m->cap)
-        return true;
-    size_t cap = m->cap ? m->cap : 4096;
-    while (cap < need) {
-        if (!qr_mul_size(cap, 2, &cap))
-            return false;
-    }
-    uint8_t *p = realloc(m->wdata, cap);
-    if (!p)
+    size_t old = m->cap;
+    if (qr_grow(&m->wdata, &m->cap, need, 1) != QR_OK)
         return false;
-    memset(p + m->cap, 0, cap - m->cap);
-    m->wdata = p;
-    m->cap = cap;
+    memset(m->wdata + old, 0, m->cap - old);
     return true;
 }
 

@@ -42,6 +42,7 @@
  * it (digest.c); used_batch is left out: no figure depends on it.
  */
 #include "ledger_int.h"
+#include "qr_verdict.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -72,32 +73,15 @@ static bool blank_text(const char *s)
     return true;
 }
 
-int lg_file_known(qr_ledger *l, const char *file_id, qr_err *err)
-{
-    sqlite3_stmt *st = lg_prepare(l, "SELECT EXISTS(SELECT 1 FROM inventory WHERE file_id=?1)"
-                                     " OR EXISTS(SELECT 1 FROM files WHERE file_id=?1)", err);
-    if (!st)
-        return -1;
-    lg_bind_text(st, 1, file_id);
-    int known = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    if (known < 0)
-        lg_fail(l, err, "looking up a file");
-    sqlite3_finalize(st);
-    return known;
-}
-
 /* Refusals that need nothing but the arguments and whether the file is known. */
 static int check_accept(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,
                         const char *reason, qr_err *err)
 {
     if ((unsigned)kind >= QR_FAULT__COUNT)
         return qr_err_set(err, QR_EINVAL, "unknown fault kind %d", (int)kind);
-    if (kind == QR_FAULT_UNEXPECTED_FILE)
-        return qr_err_set(err, QR_EINVAL, "unexpected_file cannot be accepted: add %s to the "
-                          "manifest and ingest again", file_id ? file_id : "");
-    if (kind == QR_FAULT_CORRUPT) /* accepting it would archive the file without that page */
-        return qr_err_set(err, QR_EINVAL, "corrupt cannot be accepted: the page could not be "
-                          "read, so there is nothing to archive; have it rescanned");
+    char why[256];
+    if (!qr_fault_acceptable(kind, file_id, why, sizeof why))
+        return qr_err_set(err, QR_EINVAL, "%s", why);
     if (page < 0)
         return qr_err_set(err, QR_EINVAL, "page must be 1 or more (0 = every page)");
     if (blank_text(reason))
@@ -171,14 +155,8 @@ static bool covers(const fault_cover *f, int page, qr_fault_kind kind)
 
 static int push_cover(fault_covers *c, sqlite3_stmt *st)
 {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 8;
-        fault_cover *v = realloc(c->v, cap * sizeof *v);
-        if (!v)
-            return QR_ENOMEM;
-        c->v = v;
-        c->cap = cap;
-    }
+    if (qr_grow(&c->v, &c->cap, c->n + 1, sizeof *c->v) != QR_OK)
+        return QR_ENOMEM;
     int kind = qr_fault_from_name((const char *)sqlite3_column_text(st, 1));
     c->v[c->n++] = (fault_cover){.page = sqlite3_column_int(st, 0),
                                  .kind = kind < 0 ? QR_FAULT__COUNT : (qr_fault_kind)kind,
@@ -317,11 +295,6 @@ static int check_matches(qr_ledger *l, const char *file_id, int page, qr_fault_k
                    : refuse_unmatched(file_id, page, kind, &o, &c, err);
     free(c.v);
     return rc;
-}
-
-const char *lg_default_actor(void)
-{
-    return qr_actor_default();
 }
 
 static int insert_accept(qr_ledger *l, const char *file_id, int page, qr_fault_kind kind,
@@ -583,7 +556,7 @@ int qr_ledger_accept_add(qr_ledger *l, const char *file_id, int page, qr_fault_k
     int rc = check_accept(l, file_id, page, kind, reason, err);
     if (rc != QR_OK)
         return rc;
-    const char *who = actor && *actor ? actor : lg_default_actor();
+    const char *who = actor && *actor ? actor : qr_actor_default();
     int64_t new_id = 0;
     if ((rc = lg_tx_open(l, err)) != QR_OK)
         return rc;
@@ -623,14 +596,9 @@ int qr_ledger_accepts_of(qr_ledger *l, const char *file_id, qr_ledger_accept_lis
     int rc = QR_OK, s = SQLITE_DONE;
     size_t cap = 0;
     while (rc == QR_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 4;
-            qr_ledger_accept *v = realloc(out->v, cap * sizeof *v);
-            if (!v) {
-                rc = QR_ENOMEM;
-                break;
-            }
-            out->v = v;
+        if (qr_grow(&out->v, &cap, out->n + 1, sizeof *out->v) != QR_OK) {
+            rc = QR_ENOMEM;
+            break;
         }
         rc = read_accept(st, &out->v[out->n++]);
     }

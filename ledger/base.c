@@ -89,3 +89,16 @@ void lg_now(qr_ledger *l, char out[32])
     qr_time_xmp(l->fixed_time ? l->fixed_time : time(NULL), out);
 }
 
+int lg_file_known(qr_ledger *l, const char *file_id, qr_err *err)
+{
+    sqlite3_stmt *st = lg_prepare(l, "SELECT EXISTS(SELECT 1 FROM inventory WHERE file_id=?1)"
+                                     " OR EXISTS(SELECT 1 FROM files WHERE file_id=?1)", err);
+    if (!st)
+        return -1;
+    lg_bind_text(st, 1, file_id);
+    int known = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    if (known < 0)
+        lg_fail(l, err, "looking up a file");
+    sqlite3_finalize(st);
+    return known;
+}

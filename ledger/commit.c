@@ -217,6 +217,7 @@ static void bind_page(sqlite3_stmt *st, const qr_ledger_outcome *o, int64_t row,
     lg_bind_text(st, 19, p->source_path);
     lg_bind_text(st, 20, p->source_member);
     sqlite3_bind_int(st, 21, p->source_page > 0 ? p->source_page : 1);
+    sqlite3_bind_int(st, 22, p->separator);
 }
 
 static int insert_pages(qr_ledger *l, const qr_ledger_outcome *o, int64_t row, qr_err *err)
@@ -224,7 +225,7 @@ static int insert_pages(qr_ledger *l, const qr_ledger_outcome *o, int64_t row, q
     sqlite3_stmt *st = lg_prepare(l, "INSERT INTO pages(outcome, file_id, version, page, source,"
         " source_sha256, format, width, height, dpi, skew_deg, skew_applied_deg, orientation,"
         " rotation_applied, metrics, verdict, batch, origin_batch, source_path, source_member,"
-        " source_page) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+        " source_page, separator) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
     if (!st)
         return QR_EFATAL;
     int rc = QR_OK;

@@ -50,7 +50,7 @@ static const rowset_def SETS[LG_ROWS__COUNT] = {
     [LG_ROWS_PAGES] = {"pages",
         "SELECT outcome, file_id, version, page, source, source_sha256, format, width,"
         " height, dpi, skew_deg, skew_applied_deg, orientation, rotation_applied, metrics,"
-        " verdict, batch, origin_batch, source_path, source_member, source_page"
+        " verdict, batch, origin_batch, source_path, source_member, source_page, separator"
         " FROM pages WHERE outcome = ?1 ORDER BY page", true},
     [LG_ROWS_FAULTS] = {"faults",
         "SELECT id, outcome, file_id, version, page, kind, value, threshold, detail, batch,"

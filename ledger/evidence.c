@@ -41,8 +41,9 @@ static const section_def SECTIONS[] = {
      "SELECT p.page, p.source, p.source_member, p.source_page, p.source_sha256, p.format,"
      " json_extract(" METRICS ", '$.stored')"
      " AS stored_as, p.width, p.height, p.dpi, p.skew_deg, p.skew_applied_deg,"
-     " p.orientation, p.rotation_applied, p.verdict, p.batch, p.origin_batch"
-     " FROM pages p WHERE p.outcome = ?1 ORDER BY p.page"},
+     " p.orientation, p.rotation_applied, p.verdict,"
+     " CASE p.separator WHEN 1 THEN 'yes' ELSE 'no' END AS separator_sheet, p.batch,"
+     " p.origin_batch FROM pages p WHERE p.outcome = ?1 ORDER BY p.page"},
     {"scan", "When and with what: the scan, as the images say", true,
      "SELECT p.page, json_extract(" METRICS ", '$.scanned') AS scanned,"
      " json_extract(" METRICS ", '$.scanner_make') AS scanner_make,"

@@ -39,11 +39,14 @@ static const char *const FAULT_COLS[] = {"file_id", "page", "kind", "value", "th
 
 static const export_def EXPORTS[] = {
     /* A page recorded faulty whose faults are all accepted by now reads
-     * "accepted", as it would after the next ingest. */
+     * "accepted", as it would after the next ingest. A separator sheet left
+     * in reads "separator": it is not a page of the file (its faults, such
+     * as streaks from the glass, are still listed). */
     {"pages", PAGE_COLS, 14, 11,
      "SELECT p.file_id, p.page, p.source, p.format, p.width, p.height, p.dpi, p.skew_deg,"
      " p.skew_applied_deg, p.orientation,"
-     " CASE WHEN p.verdict = 'faulty' AND NOT EXISTS (SELECT 1 FROM faults y"
+     " CASE WHEN p.separator = 1 THEN 'separator'"
+     " WHEN p.verdict = 'faulty' AND NOT EXISTS (SELECT 1 FROM faults y"
      "   WHERE y.outcome = p.outcome AND y.page = p.page AND NOT " SQL_ACCEPTED("y") ")"
      " THEN 'accepted' ELSE p.verdict END,"
      " (SELECT group_concat(kind, ';') FROM (SELECT x.kind FROM faults x"

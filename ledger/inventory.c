@@ -135,14 +135,10 @@ void qr_ledger_upsert_result_free(qr_ledger_upsert_result *res)
 static int add_conflict(qr_ledger_upsert_result *res, const qr_manifest_row *r,
                         const char *field, const char *have, const char *want)
 {
-    size_t n = res->n_conflicts + 1, bytes;
-    if (!qr_mul_size(n, sizeof *res->conflicts, &bytes))
+    size_t n = res->n_conflicts + 1;
+    if (qr_grow(&res->conflicts, &res->cap_conflicts, n, sizeof *res->conflicts) != QR_OK)
         return QR_ENOMEM;
-    qr_ledger_conflict *c = realloc(res->conflicts, bytes);
-    if (!c)
-        return QR_ENOMEM;
-    res->conflicts = c;
-    c = &c[n - 1];
+    qr_ledger_conflict *c = &res->conflicts[n - 1];
     memset(c, 0, sizeof *c);
     snprintf(c->file_id, sizeof c->file_id, "%s", r->file_id);
     c->line = r->line;
@@ -272,7 +268,7 @@ static int import_event(upsert_ctx *u, const qr_manifest *m, qr_err *err)
     qr_json_str(&d, qr_manifest_name(m));
     qr_buf_printf(&d, ",\"added\":%zu,\"filled\":%zu,\"unchanged\":%zu,\"conflicts\":%zu}",
                   u->res->added, u->res->filled, u->res->unchanged, u->res->n_conflicts);
-    const char *who = u->actor && *u->actor ? u->actor : u->batch ? NULL : lg_default_actor();
+    const char *who = u->actor && *u->actor ? u->actor : u->batch ? NULL : qr_actor_default();
     static const lg_rowset whole = LG_ROWS_INVENTORY; /* the inventory as the import leaves it */
     int rc = d.data ? lg_event_append_rows(u->l, u->batch, NULL, "inventory_import", who,
                                            (const char *)d.data, &whole, 1, 0, err)

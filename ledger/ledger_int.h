@@ -88,8 +88,6 @@ int lg_event_append_rows(qr_ledger *l, int64_t batch, const char *file_id, const
 /* Whether the inventory or any outcome knows file_id: 1 known, 0 unknown,
  * -1 error (err set). */
 int lg_file_known(qr_ledger *l, const char *file_id, qr_err *err);
-/* qr_actor_default(): who runs a command that names no actor. */
-const char *lg_default_actor(void);
 
 /* Who ran batch (its user), else qr_actor_default(): the actor of events an
  * ingest records. */

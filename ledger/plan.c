@@ -80,14 +80,9 @@ static int read_points(qr_ledger *l, qr_ledger_plan *out, qr_err *err)
     int rc = QR_OK, s;
     size_t cap = 0;
     while (rc == QR_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            cap = cap ? 2 * cap : 16;
-            qr_ledger_plan_point *v = realloc(out->v, cap * sizeof *v);
-            if (!v) {
-                rc = qr_err_set(err, QR_ENOMEM, "ledger: out of memory");
-                break;
-            }
-            out->v = v;
+        if (qr_grow(&out->v, &cap, out->n + 1, sizeof *out->v) != QR_OK) {
+            rc = qr_err_set(err, QR_ENOMEM, "ledger: out of memory");
+            break;
         }
         qr_ledger_plan_point *p = &out->v[out->n++];
         memset(p, 0, sizeof *p);
@@ -240,7 +235,7 @@ static int plan_event(qr_ledger *l, const qr_ledger_plan_point *pts, size_t n,
     qr_buf_printf(&b, "]}");
     static const lg_rowset whole = LG_ROWS_PLAN; /* the plan as this change leaves it */
     int rc = b.data ? lg_event_append_rows(l, 0, NULL, "plan_set",
-                                           actor && *actor ? actor : lg_default_actor(),
+                                           actor && *actor ? actor : qr_actor_default(),
                                            (const char *)b.data, &whole, 1, 0, err)
                     : qr_err_set(err, QR_ENOMEM, "ledger: out of memory");
     qr_buf_free(&b);

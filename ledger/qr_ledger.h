@@ -39,7 +39,7 @@
 #include "qr_manifest.h"
 #include "qr_util.h"
 
-#define QR_LEDGER_SCHEMA_VERSION 5
+#define QR_LEDGER_SCHEMA_VERSION 6
 
 typedef struct qr_ledger qr_ledger;
 
@@ -140,6 +140,7 @@ typedef struct qr_ledger_upsert_result {
     size_t filled;             /* known, an unknown box/count filled in */
     qr_ledger_conflict *conflicts; /* caller frees with free() */
     size_t n_conflicts;
+    size_t cap_conflicts;      /* allocated entries of conflicts */
 } qr_ledger_upsert_result;
 
 /*
@@ -204,6 +205,8 @@ typedef struct qr_ledger_page {
     const char *source_path;    /* the file on disk (the archive for a member); may be NULL */
     const char *source_member;  /* archive member; NULL for a plain file */
     int source_page;            /* 1-based page within the source (multi-page TIFF) */
+    bool separator;             /* a patch-code separator sheet: not a page of the file,
+                                   left out of its count */
 } qr_ledger_page;
 
 typedef struct qr_ledger_outcome {

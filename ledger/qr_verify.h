@@ -112,10 +112,10 @@ typedef struct qr_verify_summary {
     int64_t events;             /* events in the log */
     int64_t chain_ok_to;        /* the last event of the intact prefix of the chain */
     char head[QR_SHA256_HEX];   /* that event's hash */
-    int64_t rows_from;          /* events from this id on carry row digests (schema 5) */
+    int64_t rows_from;          /* events from this id on carry row digests (schema 6) */
     int64_t rows_checked;       /* rows compared with their event's digest */
-    int64_t rows_old;           /* rows not covered: recorded before schema 5 */
-    int64_t events_old;         /* row-writing events recorded before schema 5 */
+    int64_t rows_old;           /* rows not covered: recorded before schema 6 */
+    int64_t events_old;         /* row-writing events recorded before schema 6 */
     int64_t files, versions;    /* files with an archive, archived versions */
     int64_t pages;              /* pages of those versions */
     int64_t bytes;              /* bytes hashed */

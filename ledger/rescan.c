@@ -73,14 +73,8 @@ static int parse_num(const char **p, int *v)
 static int add_range(int **v, size_t *n, size_t *cap, int a, int b)
 {
     for (int x = a; x <= b; x++) {
-        if (*n == *cap) {
-            size_t nc = *cap ? *cap * 2 : 16;
-            int *nv = realloc(*v, nc * sizeof *nv);
-            if (!nv)
-                return QR_ENOMEM;
-            *v = nv;
-            *cap = nc;
-        }
+        if (qr_grow(v, cap, *n + 1, sizeof **v) != QR_OK)
+            return QR_ENOMEM;
         (*v)[(*n)++] = x;
     }
     return QR_OK;
@@ -220,14 +214,8 @@ void qr_ledger_rescan_list_free(qr_ledger_rescan_list *list)
 
 static int push_job(qr_ledger_rescan_list *out, size_t *cap, sqlite3_stmt *st)
 {
-    if (out->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        qr_ledger_rescan_job *nv = realloc(out->v, nc * sizeof *nv);
-        if (!nv)
-            return QR_ENOMEM;
-        out->v = nv;
-        *cap = nc;
-    }
+    if (qr_grow(&out->v, cap, out->n + 1, sizeof *out->v) != QR_OK)
+        return QR_ENOMEM;
     qr_ledger_rescan_job *j = &out->v[out->n++];
     memset(j, 0, sizeof *j);
     return read_job(st, j);
@@ -437,7 +425,7 @@ int qr_ledger_rescan_submit(qr_ledger *l, const char *file_id, const char *pages
 {
     char canon[MAX_SPEC];
     int64_t tmp;
-    const char *who = actor && *actor ? actor : lg_default_actor();
+    const char *who = actor && *actor ? actor : qr_actor_default();
     int rc = check_submit(l, file_id ? file_id : "", pages, reason, canon, sizeof canon, err);
     if (rc != QR_OK)
         return rc;
@@ -738,14 +726,8 @@ void qr_ledger_prior_pages_free(qr_ledger_prior_pages *p)
 
 static int push_prior(qr_ledger_prior_pages *out, size_t *cap, sqlite3_stmt *st)
 {
-    if (out->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 32;
-        qr_ledger_prior_page *nv = realloc(out->v, nc * sizeof *nv);
-        if (!nv)
-            return QR_ENOMEM;
-        out->v = nv;
-        *cap = nc;
-    }
+    if (qr_grow(&out->v, cap, out->n + 1, sizeof *out->v) != QR_OK)
+        return QR_ENOMEM;
     qr_ledger_prior_page *p = &out->v[out->n++];
     memset(p, 0, sizeof *p);
     p->page = sqlite3_column_int(st, 0);

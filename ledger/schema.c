@@ -32,7 +32,7 @@
  * so status over 30,000 files / 1,000,000 pages reads one index; accepts,
  * rescan_jobs and plan exist from version 1 so the reviewer and the project
  * office workflows need no rebuild; pages.origin_batch records lineage for
- * partial rescans.
+ * partial rescans; pages.separator flags a separator sheet left in.
  */
 #include "ledger_int.h"
 
@@ -141,7 +141,16 @@ static const char *const MIGRATIONS[] = {
     " tmp_path TEXT NOT NULL, final_path TEXT NOT NULL,"
     " sha256 TEXT CHECK(sha256 IS NULL OR length(sha256) = 64));"
     "CREATE INDEX archive_writes_batch ON archive_writes(batch);",
-    /* 4 -> 5: the rows the figures depend on are covered by the event log
+    /* 4 -> 5: a patch-code separator sheet left in a delivery is flagged on
+     * its page instead of being an extra_pages fault there. Before, such a
+     * fault on a page (not page 0) was made only for a separator sheet, so
+     * those pages are flagged; their faults stay as they were recorded. */
+    "ALTER TABLE pages ADD COLUMN separator INTEGER NOT NULL DEFAULT 0"
+    " CHECK(separator IN (0,1));"
+    "UPDATE pages SET separator = 1 WHERE EXISTS (SELECT 1 FROM faults x"
+    " WHERE x.outcome = pages.outcome AND x.page = pages.page AND x.page > 0"
+    " AND x.kind = 'extra_pages');",
+    /* 5 -> 6: the rows the figures depend on are covered by the event log
      * (digest.c): from this version on, every event that writes such rows
      * carries their digest. ledger_info says from which event on
      * (rows_covered_from): the events before it were recorded without

@@ -68,14 +68,8 @@ void qr_ledger_status_groups_free(qr_ledger_status_groups *g)
 /* A new zeroed group whose key is column 0 of the row. */
 static qr_ledger_status_group *push(qr_ledger_status_groups *g, size_t *cap, sqlite3_stmt *q)
 {
-    if (g->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        qr_ledger_status_group *nv = realloc(g->v, nc * sizeof *nv);
-        if (!nv)
-            return NULL;
-        g->v = nv;
-        *cap = nc;
-    }
+    if (qr_grow(&g->v, cap, g->n + 1, sizeof *g->v) != QR_OK)
+        return NULL;
     qr_ledger_status_group *r = &g->v[g->n];
     memset(r, 0, sizeof *r);
     const unsigned char *k = sqlite3_column_text(q, 0);

@@ -31,7 +31,7 @@ int vf_emit(vf_out *o, qr_verify_kind kind, const char *file_id, int version, co
 int64_t vf_rows_from(qr_ledger *l);
 /* The files, pages and faults rows of outcome row against the digest its
  * event carries (verify_rows.c); a finding for each that differs, or when
- * no event covers them (unless recorded before schema 5). */
+ * no event covers them (unless recorded before schema 6). */
 int vf_outcome_rows(qr_ledger *l, int64_t row, vf_out *out, qr_err *err);
 
 /* ---- The archive's PDF, read as hostile input (verify_pdf.c) ----------------- */

@@ -9,9 +9,9 @@
  * to an outcome, a batch, an accept or a rescan job is found, and named by
  * its file and version (or batch, accept, job) and the event that recorded
  * it. Rows no event covers are then listed: those of events recorded before
- * schema 5, which carried no digest, are counted as not covered; any other
+ * schema 6, which carried no digest, are counted as not covered; any other
  * was added behind the ledger's back and is a finding. An event written
- * since schema 5 that should carry a digest and does not is one too.
+ * since schema 6 that should carry a digest and does not is one too.
  * Finally each file's current outcome is checked against the rule of
  * commit.c (its latest archived outcome, else its latest), since
  * files.current is derived and so left out of the digests.
@@ -112,7 +112,7 @@ static int collect(rows_ctx *x, qr_err *err)
     return s == SQLITE_DONE ? QR_OK : lg_fail(x->l, err, "reading the events' row digests");
 }
 
-/* Events since schema 5 that write rows but carry no digest: findings;
+/* Events since schema 6 that write rows but carry no digest: findings;
  * those before it are counted. */
 static int events_without_rows(rows_ctx *x, qr_err *err)
 {
@@ -276,7 +276,7 @@ static int compare_set(rows_ctx *x, lg_rowset s, qr_err *err)
 
 typedef struct uncovered_def {
     const char *keys;           /* the set's keys in the table, ascending */
-    const char *old;            /* ?1 key, ?2 rows_from: an event before schema 5 wrote it */
+    const char *old;            /* ?1 key, ?2 rows_from: an event before schema 6 wrote it */
 } uncovered_def;
 
 #define OLD_OUTCOME                                                                     \

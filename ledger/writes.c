@@ -105,14 +105,8 @@ static char *col_dup_null(sqlite3_stmt *st, int i)
 
 static int push_write(qr_ledger_write_list *out, size_t *cap, sqlite3_stmt *st)
 {
-    if (out->n == *cap) {
-        size_t c = *cap ? *cap * 2 : 8;
-        qr_ledger_write *v = realloc(out->v, c * sizeof *v);
-        if (!v)
-            return QR_ENOMEM;
-        out->v = v;
-        *cap = c;
-    }
+    if (qr_grow(&out->v, cap, out->n + 1, sizeof *out->v) != QR_OK)
+        return QR_ENOMEM;
     qr_ledger_write *w = &out->v[out->n++];
     *w = (qr_ledger_write){.id = sqlite3_column_int64(st, 0), .batch = sqlite3_column_int64(st, 1),
                            .file_id = col_dup_null(st, 2), .version = sqlite3_column_int(st, 3),
@@ -212,14 +206,9 @@ static int running_batches(qr_ledger *l, int64_t **ids, size_t *n, qr_err *err)
     size_t cap = 0;
     int rc = QR_OK, s;
     while (rc == QR_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 4;
-            int64_t *v = realloc(*ids, cap * sizeof *v);
-            if (!v) {
-                rc = qr_err_set(err, QR_ENOMEM, "out of memory");
-                break;
-            }
-            *ids = v;
+        if (qr_grow(ids, &cap, *n + 1, sizeof **ids) != QR_OK) {
+            rc = qr_err_set(err, QR_ENOMEM, "out of memory");
+            break;
         }
         (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
     }

@@ -15,12 +15,9 @@ void mf_error_add(qr_manifest *m, int line, const char *fmt, ...)
     m->err_total++;
     if (m->n_errs >= QR_MANIFEST_MAX_ERRORS)
         return;
-    if (m->n_errs == m->cap_errs) {
-        size_t cap = m->cap_errs ? 2 * m->cap_errs : 16;
-        mf_error *e = realloc(m->errs, cap * sizeof *e);
-        if (!e) { m->oom = true; return; }
-        m->errs = e;
-        m->cap_errs = cap;
+    if (qr_grow(&m->errs, &m->cap_errs, m->n_errs + 1, sizeof *m->errs) != QR_OK) {
+        m->oom = true;
+        return;
     }
     char msg[400];
     va_list ap;

@@ -1,6 +1,7 @@
 /*
- * qr_manifest: the delivery manifest (what the operator says was scanned) and
- * the file verdict rules that compare it with what was actually delivered.
+ * qr_manifest: the delivery manifest (what the operator says was scanned).
+ * The rules that compare it with what was delivered are the file verdict's
+ * (qr_file_faults, stages/qr_verdict.h).
  *
  * Why: nothing may be ingested against a broken manifest, so the parser reads
  * the whole CSV first and collects EVERY problem as "MANIFEST:LINE: message"
@@ -100,42 +101,5 @@ int qr_manifest_error_line(const qr_manifest *m, size_t i);
  * length, or -1 when it does not fit in cap or out of memory.
  */
 int qr_manifest_archive_name(const char *file_id, int version, char *out, size_t cap);
-
-/* ---- File verdict rules ------------------------------------------------ */
-
-/* A reviewer's acceptance of a fault (see quire accept): page 0 = any page. */
-typedef struct qr_manifest_accept {
-    qr_fault_kind kind;
-    int page;
-} qr_manifest_accept;
-
-typedef struct qr_manifest_rules {
-    unsigned nonblocking;               /* bit (1u << kind): recorded, never blocks */
-    const qr_manifest_accept *accepts;  /* accepted false alarms for this file */
-    size_t n_accepts;
-} qr_manifest_rules;
-
-typedef struct qr_file_verdict {
-    bool faulty;            /* a blocking, unaccepted fault: do not archive */
-    bool has_count_fault;   /* count_fault is set */
-    qr_fault count_fault;   /* missing_pages / extra_pages, page 0,
-                               value = delivered, threshold = expected */
-    size_t n_blocking;      /* blocking, unaccepted faults (count fault included) */
-    size_t n_accepted;      /* faults covered by an accept */
-} qr_file_verdict;
-
-/*
- * Decide one file: compare the delivered page count with the expected one
- * (expected 0 = unknown: no count fault) and weigh the page faults. `rules`
- * may be NULL (every kind blocks, nothing accepted). Pure function.
- */
-void qr_manifest_file_verdict(int expected, int delivered, const qr_fault *faults,
-                              size_t n_faults, const qr_manifest_rules *rules,
-                              qr_file_verdict *out);
-/* Whether this fault is covered by one of the accepts (kind matches, and the
- * accept's page is 0 or equals the fault's page). */
-bool qr_manifest_fault_accepted(const qr_fault *f, const qr_manifest_rules *rules);
-/* Whether this fault blocks archiving under the rules (not accepted, kind blocking). */
-bool qr_manifest_fault_blocks(const qr_fault *f, const qr_manifest_rules *rules);
 
 #endif

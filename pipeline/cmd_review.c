@@ -23,6 +23,7 @@
 
 #include "qr_cli.h"
 #include "qr_ledger.h"
+#include "qr_verdict.h"
 
 /* ---- quire faults ------------------------------------------------------- */
 
@@ -63,14 +64,8 @@ static void number(double v, bool json)
 static int keep_row(faults_out *o, const qr_ledger_open_fault *f, const char *kind,
                     const char *detail)
 {
-    if ((size_t)o->n == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 32;
-        fault_row *v = realloc(o->rows, cap * sizeof *v);
-        if (!v)
-            return QR_ENOMEM;
-        o->rows = v;
-        o->cap = cap;
-    }
+    if (qr_grow(&o->rows, &o->cap, (size_t)o->n + 1, sizeof *o->rows) != QR_OK)
+        return QR_ENOMEM;
     fault_row *r = &o->rows[o->n];
     *r = (fault_row){qr_strdup(f->file_id), qr_strdup(kind), qr_strdup(detail), f->page};
     if (!r->file_id || !r->kind || !r->detail)
@@ -189,8 +184,9 @@ static void list_kinds(char *out, size_t n)
 {
     size_t used = 0;
     out[0] = '\0';
+    char why[8];
     for (int k = 0; k < QR_FAULT__COUNT && used < n; k++)
-        if (k != QR_FAULT_UNEXPECTED_FILE && k != QR_FAULT_CORRUPT)
+        if (qr_fault_acceptable((qr_fault_kind)k, NULL, why, sizeof why))
             used += (size_t)snprintf(out + used, n - used, "%s%s", used ? ", " : "",
                                      qr_fault_name((qr_fault_kind)k));
 }
@@ -244,12 +240,9 @@ static int check_accept(const accept_args *a, qr_fault_kind *kind)
     if (k < 0)
         return qr_cli_usage_error("accept", "unknown fault kind '%s' (one of: %s)", a->kind,
                                   kinds);
-    if (k == QR_FAULT_UNEXPECTED_FILE)
-        return qr_cli_usage_error("accept", "unexpected_file cannot be accepted: add %s to "
-                                  "the manifest and ingest again", a->file_id);
-    if (k == QR_FAULT_CORRUPT) /* accepting it would archive the file without that page */
-        return qr_cli_usage_error("accept", "corrupt cannot be accepted: the page could not "
-                                  "be read, so there is nothing to archive; have it rescanned");
+    char why[256];
+    if (!qr_fault_acceptable((qr_fault_kind)k, a->file_id, why, sizeof why))
+        return qr_cli_usage_error("accept", "%s", why);
     if (!a->reason || !a->reason[strspn(a->reason, " \t\r\n")])
         return qr_cli_usage_error("accept", "--reason is required: say why the %s fault is "
                                   "a false alarm", a->kind);

@@ -176,7 +176,7 @@ static void summary_text(const qr_verify_summary *s, double secs)
     printf("  rows: %" PRId64 " checked against their events", s->rows_checked);
     if (s->rows_old || s->events_old)
         printf("; %" PRId64 " rows of %" PRId64 " events not covered (recorded before schema "
-               "5, from event %" PRId64 " on every event carries a digest)", s->rows_old,
+               "6, from event %" PRId64 " on every event carries a digest)", s->rows_old,
                s->events_old, s->rows_from);
     printf("\n  seals: %" PRId64 " in the ledger, %" PRId64 " detached file%s", s->seals,
            s->seal_files, s->seal_files == 1 ? "" : "s");

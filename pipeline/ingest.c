@@ -181,7 +181,7 @@ static int load_accepts(ing_run *r, ing_file *f, qr_err *err)
         return qr_err_set(err, QR_ENOMEM, "out of memory");
     for (size_t i = 0; i < f->accepts.n; i++) {
         const qr_ledger_accept *a = &f->accepts.v[i];
-        f->accept_rules[i] = (qr_manifest_accept){.kind = a->kind, .page = a->page};
+        f->accept_rules[i] = (qr_fault_accept){.kind = a->kind, .page = a->page};
         if (a->id > f->accepts_upto)
             f->accepts_upto = a->id;
     }
@@ -256,15 +256,14 @@ static void report_twice(ing_run *r, ing_file *first, qr_delivery *d)
 {
     fprintf(r->o->diag, "refused: %s: delivered again in %s (first in %s); not archived until "
             "it is delivered once\n", first->file_id, d->root, first->dlv->root);
-    ing_faults_add(&first->faults, QR_FAULT_CORRUPT, 0, 2, 1,
-                   "delivered twice, in %s and in %s: which is the scan is ambiguous",
-                   first->dlv->root, d->root);
+    qr_fault x = qr_fault_delivered_twice(first->dlv->root, d->root);
+    ing_faults_push(&first->faults, &x);
 }
 
 static int record_unexpected(ing_run *r, ing_file *f, qr_err *err)
 {
-    ing_faults_add(&f->faults, QR_FAULT_UNEXPECTED_FILE, 0, (double)f->n_sources, 0,
-                   "%s is not in the manifest %s", f->file_id, r->o->manifest);
+    qr_fault x = qr_fault_unexpected(f->file_id, r->o->manifest, f->n_sources);
+    ing_faults_push(&f->faults, &x);
     if (!r->o->quiet)
         fprintf(r->o->diag, "fault: %s: unexpected_file: not in the manifest; not archived\n",
                 f->file_id);

@@ -21,16 +21,13 @@
  * into the archive's XMP as an override (kind, page, reason, who, when), so
  * the archive itself says which judgement let it through.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ingest_int.h"
-#include "qr_manifest.h"
 
-int ing_faults_add(ing_faults *f, qr_fault_kind kind, int page, double value,
-                   double threshold, const char *fmt, ...)
+int ing_faults_push(ing_faults *f, const qr_fault *x)
 {
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 8;
@@ -43,16 +40,7 @@ int ing_faults_add(ing_faults *f, qr_fault_kind kind, int page, double value,
         f->v = v;
         f->cap = cap;
     }
-    qr_fault *x = &f->v[f->n++];
-    memset(x, 0, sizeof *x);
-    x->kind = kind;
-    x->page = page;
-    x->value = value;
-    x->threshold = threshold;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(x->detail, sizeof x->detail, fmt, ap);
-    va_end(ap);
+    f->v[f->n++] = *x;
     return QR_OK;
 }
 
@@ -95,14 +83,14 @@ static int add_rec(ing_file *f, const ing_page_rec *r)
  * the file, named on its page. */
 static void pdf_error(ing_engine *e, ing_file *f, int rc, int page, const char *source)
 {
-    if (rc == QR_EIO || rc == QR_ENOMEM || rc == QR_EFATAL) {
+    if (!qr_write_error_is_fault(rc)) {
         f->pdf_failed = f->write_failed = true;
         qr_pdf_abort(&f->pdf);
         ing_engine_fail(e, &f->pdf_err);
         return;
     }
-    ing_faults_add(&f->faults, QR_FAULT_CORRUPT, page, 1, 0, "%s: cannot be archived: %s",
-                   source ? source : f->file_id, f->pdf_err.msg);
+    qr_fault x = qr_fault_unarchivable(page, source ? source : f->file_id, f->pdf_err.msg);
+    ing_faults_push(&f->faults, &x);
     if (rc == QR_ELIMIT) {
         f->pdf_failed = true;
         qr_pdf_abort(&f->pdf);
@@ -133,6 +121,25 @@ static void pdf_add(ing_engine *e, ing_file *f, ing_page *p, const ing_source *s
         pdf_error(e, f, rc, p->rec.page, src->src->name);
 }
 
+/* A page set aside from the count (qr_file_faults names it). */
+static void set_aside(ing_file *f, int page, qr_aside_kind why)
+{
+    if (f->n_aside == f->cap_aside) {
+        size_t cap = f->cap_aside ? f->cap_aside * 2 : 4;
+        qr_aside *v = qr_malloc_array(cap, sizeof *v);
+        if (!v) {
+            f->aside_lost = true;
+            return;
+        }
+        if (f->n_aside)
+            memcpy(v, f->aside, f->n_aside * sizeof *v);
+        free(f->aside);
+        f->aside = v;
+        f->cap_aside = cap;
+    }
+    f->aside[f->n_aside++] = (qr_aside){.page = page, .why = why};
+}
+
 /* The same sheet fed twice: compare with the page placed just before. The
  * duplicate is recorded and left out of the page count against the manifest.
  * The similarity is asked for only once a duplicate is found: asked with
@@ -143,11 +150,10 @@ static void check_duplicate(ing_engine *e, ing_file *f, ing_page *p)
 {
     if (p->sig && f->prev_sig &&
         qr_signature_is_duplicate(f->prev_sig, p->sig, &e->profile, NULL)) {
-        double sim = qr_signature_similarity(f->prev_sig, p->sig);
-        f->duplicates++;
-        ing_faults_add(&f->faults, QR_FAULT_DUPLICATE, p->rec.page, sim,
-                       e->profile.dup_min_similarity, "page %d repeats page %d (similarity %.3f)",
-                       p->rec.page, p->rec.page - 1, sim);
+        qr_fault x = qr_fault_duplicate(
+            p->rec.page, qr_signature_similarity(f->prev_sig, p->sig), &e->profile);
+        set_aside(f, p->rec.page, QR_ASIDE_DUPLICATE);
+        ing_faults_push(&f->faults, &x);
     }
     free(f->prev_sig);
     f->prev_sig = p->sig; /* a failed page (no signature) breaks the chain */
@@ -165,20 +171,19 @@ static void place_page(ing_engine *e, ing_file *f, ing_page *p)
         f->scan_time = (time_t)p->scan_time;
     if (p->failed) {
         p->rec.corrupt = true;
-        ing_faults_add(&f->faults, QR_FAULT_CORRUPT, p->rec.page, 1, 0, "%s: %s", src->src->name,
-                       p->error);
+        qr_fault x = qr_fault_unreadable(p->rec.page, src->src->name, p->error);
+        ing_faults_push(&f->faults, &x);
     } else {
         pdf_add(e, f, p, src);
     }
     check_duplicate(e, f, p);
+    if (p->rec.separator) /* not a page of the file: left out of the count */
+        set_aside(f, p->rec.page, QR_ASIDE_SEPARATOR);
     for (int i = 0; i < p->n_faults; i++) {
         qr_fault x = p->faults[i];
         x.page = p->rec.page;
-        if (x.kind == QR_FAULT_BLANK && x.page % 2 == 0 && e->profile.allow_blank_backs)
-            continue; /* a duplex back side: blank by design (the metrics still say so) */
-        if (x.kind == QR_FAULT_EXTRA_PAGES)
-            f->separators++; /* not a page of the file: left out of the count */
-        ing_faults_add(&f->faults, x.kind, x.page, x.value, x.threshold, "%s", x.detail);
+        if (!qr_fault_waived(&x, &e->profile))
+            ing_faults_push(&f->faults, &x);
     }
     add_rec(f, &p->rec);
 }
@@ -206,9 +211,9 @@ static bool drain_file(ing_engine *e, ing_file *f)
 /* Whether accept i covered at least one of the file's faults. */
 static bool accept_applied(const ing_file *f, size_t i)
 {
-    qr_manifest_rules one = {.accepts = &f->accept_rules[i], .n_accepts = 1};
+    qr_fault_rules one = {.accepts = &f->accept_rules[i], .n_accepts = 1};
     for (size_t k = 0; k < f->faults.n; k++)
-        if (qr_manifest_fault_accepted(&f->faults.v[k], &one))
+        if (qr_fault_accepted(&f->faults.v[k], &one))
             return true;
     return false;
 }
@@ -266,48 +271,25 @@ static void finish_pdf(ing_engine *e, ing_file *f)
     f->sealed = true;
 }
 
-/* Why the count is wrong, naming the pages set aside, so that "9 delivered,
- * 9 expected" never reads as a contradiction: "9 pages delivered for 9
- * expected; set aside: page 5 (repeats page 4), so 8 count". */
-static void count_detail(const ing_file *f, char *out, size_t cap)
-{
-    int n = snprintf(out, cap, "%d page%s delivered for %d expected", f->pages_written,
-                     f->pages_written == 1 ? "" : "s", f->expected_pages);
-    int listed = 0, aside = f->duplicates + f->separators;
-    for (size_t i = 0; i < f->faults.n && aside && n > 0 && (size_t)n < cap; i++) {
-        const qr_fault *x = &f->faults.v[i];
-        bool dup = x->kind == QR_FAULT_DUPLICATE, sep = x->kind == QR_FAULT_EXTRA_PAGES && x->page;
-        if (!dup && !sep)
-            continue;
-        if (listed == 3) {
-            n += snprintf(out + n, cap - (size_t)n, ", ...");
-            break;
-        }
-        n += snprintf(out + n, cap - (size_t)n, "%s page %d (%s)", listed ? "," : "; set aside:",
-                      x->page, dup ? "repeats the one before" : "a separator sheet");
-        listed++;
-    }
-    int counted = f->pages_written - aside;
-    if (aside && n > 0 && (size_t)n < cap)
-        snprintf(out + n, cap - (size_t)n, ", so %d count", counted);
-}
-
-/* Decide the verdict; finish the archive of a clean file, drop a faulty one's. */
+/* Decide the verdict (qr_file_faults, qr_file_verdict_of); finish the
+ * archive of a clean file, drop a faulty one's. */
 static void decide(ing_engine *e, ing_file *f)
 {
-    qr_file_verdict v;
-    int expected = f->in_manifest ? f->expected_pages : 0;
-    int counted = f->pages_written - f->duplicates - f->separators;
-    if (f->pages_lost && counted < expected)
-        expected = 0; /* pages lost in a broken container: the corrupt fault says so */
-    qr_manifest_file_verdict(expected, counted, f->faults.v, f->faults.n, &f->rules, &v);
-    if (v.has_count_fault) {
-        char why[160];
-        count_detail(f, why, sizeof why);
-        ing_faults_add(&f->faults, v.count_fault.kind, 0, v.count_fault.value,
-                       v.count_fault.threshold, "%s", why);
+    qr_file_facts facts = {.in_manifest = f->in_manifest, .expected = f->expected_pages,
+                           .delivered = f->pages_written, .pages_lost = f->pages_lost,
+                           .aside = f->aside, .n_aside = f->n_aside};
+    if (f->aside_lost) { /* the count cannot be judged: stop, never archive a guess */
+        qr_err_set(&f->pdf_err, QR_ENOMEM, "%s: out of memory", f->file_id);
+        pdf_error(e, f, QR_ENOMEM, 0, NULL);
+        return;
     }
-    f->faulty = v.faulty || !f->in_manifest;
+    qr_fault own[QR_FILE_FAULTS_MAX];
+    int n = qr_file_faults(&facts, own);
+    for (int i = 0; i < n; i++)
+        ing_faults_push(&f->faults, &own[i]);
+    qr_file_verdict v;
+    qr_file_verdict_of(f->in_manifest, f->faults.v, f->faults.n, &f->rules, &v);
+    f->faulty = v.faulty;
     if (f->faulty || f->pdf_failed) {
         qr_pdf_abort(&f->pdf);
         return;

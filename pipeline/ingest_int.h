@@ -38,9 +38,8 @@ typedef struct ing_faults {
     qr_fault *v;
     size_t n, cap;
 } ing_faults;
-int ing_faults_add(ing_faults *f, qr_fault_kind kind, int page, double value,
-                   double threshold, const char *detail_fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+/* Append a copy of *x (made by the rules of stages/verdict*.c). */
+int ing_faults_push(ing_faults *f, const qr_fault *x);
 void ing_faults_free(ing_faults *f);
 
 /* One source of a file: a page image, or a multi-page container. */
@@ -74,6 +73,7 @@ typedef struct ing_page_rec {
     long long scan_time;         /* the image's own date (TIFF/EXIF); <= 0 unknown */
     qr_scanner scanner;          /* the image's Make, Model, Software tags */
     bool corrupt;
+    bool separator;              /* a patch-code separator sheet: not a page of the file */
 } ing_page_rec;
 
 typedef struct ing_file {
@@ -101,17 +101,19 @@ typedef struct ing_file {
     ing_page_rec *recs;
     size_t n_recs, cap_recs;
     time_t scan_time;            /* first page's scan time; -1 none */
-    qr_manifest_rules rules;     /* accepted faults for this file (points into accepts) */
+    qr_fault_rules rules;        /* accepted faults for this file (points into accepts) */
     qr_ledger_accept_list accepts; /* the reviewer's accepts, loaded when planned */
-    qr_manifest_accept *accept_rules; /* the same as verdict rules, parallel */
+    qr_fault_accept *accept_rules; /* the same as verdict rules, parallel */
     int64_t accepts_upto;        /* highest accept id loaded; 0 = none */
     qr_kv *meta;                 /* manifest metadata for the XMP */
     size_t n_meta;
     bool faulty, archived;
     bool pages_lost;             /* a source lost pages: the count is a lower bound */
     qr_signature *prev_sig;      /* the last placed page's signature */
-    int duplicates;              /* pages found to be a sheet fed twice */
-    int separators;              /* pages found to be separator sheets left in */
+    qr_aside *aside;             /* pages set aside from the count (duplicates,
+                                    separator sheets), in page order */
+    size_t n_aside, cap_aside;
+    bool aside_lost;             /* out of memory recording one: the count is unknown */
     uint8_t archive_sha[QR_SHA256_LEN];
     qr_delivery_source *kept;    /* sources of pages kept by a partial rescan */
     int n_kept;

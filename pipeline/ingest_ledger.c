@@ -91,7 +91,8 @@ static int build_pages(const ing_file *f, page_rows *pr)
             .skew_applied_deg = r->skew_applied_deg, .orientation = r->orientation,
             .rotation_applied = r->orientation, .metrics_json = pr->json[i],
             .origin_batch = s->origin_batch, .source_path = s->src->abs_path,
-            .source_member = s->src->member, .source_page = r->source_page};
+            .source_member = s->src->member, .source_page = r->source_page,
+            .separator = r->separator};
     }
     return QR_OK;
 }
@@ -119,7 +120,7 @@ static bool *accepted_flags(const ing_file *f)
 {
     bool *v = qr_malloc_array(f->faults.n ? f->faults.n : 1, sizeof *v);
     for (size_t i = 0; v && i < f->faults.n; i++)
-        v[i] = qr_manifest_fault_accepted(&f->faults.v[i], &f->rules);
+        v[i] = qr_fault_accepted(&f->faults.v[i], &f->rules);
     return v;
 }
 
@@ -191,7 +192,7 @@ static void log_file(ing_engine *e, const ing_file *f)
             fputs("\r\033[K", e->opts->diag);
         fprintf(e->opts->diag, "fault: %s page %d: %s (value %g, threshold %g): %s%s\n",
                 f->file_id, x->page, qr_fault_name(x->kind), x->value, x->threshold, x->detail,
-                qr_manifest_fault_accepted(x, &f->rules) ? " (accepted by a reviewer)" : "");
+                qr_fault_accepted(x, &f->rules) ? " (accepted by a reviewer)" : "");
     }
 }
 
@@ -203,6 +204,9 @@ void ing_file_release(ing_file *f)
     free(f->recs);
     f->recs = NULL;
     f->n_recs = f->cap_recs = 0;
+    free(f->aside);
+    f->aside = NULL;
+    f->n_aside = f->cap_aside = 0;
 }
 
 /* A write that failed is recorded as such, with its reason: an event, and

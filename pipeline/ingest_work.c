@@ -148,6 +148,7 @@ static void fill_record(ing_page *p, const qr_page *pg, const qr_analysis *an,
     r->metrics[5] = an->paper_luma;
     r->metrics[6] = an->contrast;
     r->metrics[7] = an->blank;
+    r->separator = an->separator;
     p->scan_time = pg->scan_time;
     r->scan_time = pg->scan_time;
     r->scanner = pg->scanner;

@@ -247,34 +247,7 @@ size_t qr_io_peak_bytes(qr_io *io)
     return v;
 }
 
-/* ---- requests ------------------------------------------------------------ */
-
-void qr_io_req_fail(qr_io_req *r, int code, const char *what, int errnum)
-{
-    if (r->code != QR_OK)
-        return; /* keep the first error */
-    if (errnum)
-        qr_err_set(&r->err, code, "%s: %s: %s", r->path, what, strerror(errnum));
-    else
-        qr_err_set(&r->err, code, "%s: %s", r->path, what);
-    r->code = code;
-}
-
-void qr_io_req_done(qr_io *io, qr_io_req *r)
-{
-    if (r->fd >= 0) {
-        close(r->fd);
-        r->fd = -1;
-    }
-    r->next = NULL;
-    if (io->done_tail)
-        io->done_tail->next = r;
-    else
-        io->done_head = r;
-    io->done_tail = r;
-    io->active--;
-    io->done_count++;
-}
+/* ---- requests (finished in io_req.c) -------------------------------------- */
 
 /* Open and stat; on failure r carries the error and is finished at once. */
 static bool io_req_open(qr_io *io, qr_io_req *r)

@@ -60,42 +60,6 @@ void qr_report_data_free(qr_report_data *d)
     qr_ledger_fault_weeks_free(&d->weeks);
 }
 
-/* ---- Helpers ---------------------------------------------------------------------- */
-
-void rp_esc(FILE *out, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
-        default:
-            if (*p >= 0x20 && *p != 0x7f)
-                fputc(*p, out);
-            else if (*p == '\n' || *p == '\t')
-                fputc(' ', out);
-        }
-    }
-}
-
-int64_t rp_day(const char *date)
-{
-    char t[11];
-    int32_t d;
-    snprintf(t, sizeof t, "%.10s", date ? date : "");
-    return qr_ledger_date_parse(t, &d) ? d : -1;
-}
-
-void rp_day_text(int64_t day, char out[11])
-{
-    time_t t = (time_t)(day * 86400);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 /* ---- Key figures -------------------------------------------------------------------- */
 
 /* A figure: data-value is exactly its status --json text ("null" for none). */

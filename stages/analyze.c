@@ -1,6 +1,6 @@
 /*
- * analyze.c: qr_analyze, the analysis stage, plus the profile defaults and
- * the one-time library setup.
+ * analyze.c: qr_analyze, the analysis stage, and the one-time library setup
+ * (the profile defaults are the row table of profile.c).
  *
  * Order matters: ink first (a blank page needs no skew or orientation; the
  * marks of the working page give the mark size and the letter height), the
@@ -23,112 +23,6 @@
 #include <string.h>
 
 #include "stages_int.h"
-
-void qr_profile_default(qr_profile *p)
-{
-    memset(p, 0, sizeof *p);
-    p->min_dpi = 300.0;
-    p->analysis_dpi = 150.0;
-    p->deskew_threshold_deg = 0.1;
-    p->max_skew_deg = 10.0;
-    p->skew_search_deg = 30.0;
-    /* Sparse pages (a score of music, seed 11) score 2.1-2.2 and their
-     * angles are right to 0.11 deg; a fault needs more certainty. */
-    p->skew_min_conf = 1.8;
-    /* Beyond +-10 deg no false peak reached 0.5 on seeds 11 and 12 (12,458
-     * pages: every page measured there with conf >= 0.5 was a truth heavy
-     * skew, 101 of 103), while photographs and old book pages skewed 10-25
-     * deg score only 1.52-2.72 (at 3.0, 10 of them went unflagged). */
-    p->skew_large_min_conf = 1.3;
-    p->detect_orientation = true;
-    p->orient_min_conf = 8.0;
-    p->orient_min_ratio = 2.5;
-    p->orient_min_ink = 0.002;
-    p->blank_margin = 0.1;
-    p->blank_ink_max = 0.0008;
-    p->ink_min_delta = 40;
-    /* Different sheets of one form template reach 0.68 (generated case-file
-     * pages); the weakest true duplicate on corpus seeds 11/12 is 0.74. */
-    p->dup_min_similarity = 0.72;
-    p->dup_max_hash_distance = 24;
-    /* Seed 11, gray/colour: 15 true duplicates kept paper level (delta 0),
-     * tone (<= 1.2), ink (<= 4.4 %) and content width (<= 0.6 %); of 342
-     * consecutive prints of the same source page, 16 stayed within all four
-     * (requiring equal paper levels cut them to 13 but lost 3 true duplicates
-     * on seeds 11 and 12). Seeds 11-14 later showed true duplicates with ink
-     * 5.7 % and content widths 0.9-2.2 % apart (the width comes from margins
-     * corrected for skew, so it is rough); the fit's scale (dup_max_fit_scale)
-     * checks the scale more finely, and the skew test below took over most
-     * of the width test's work. */
-    p->dup_max_paper_delta = 1;
-    p->dup_max_tone_delta = 1.5;
-    p->dup_max_ink_change = 0.06;
-    p->dup_max_scale_change = 0.02;
-    /* A sheet fed twice lands where it did before, give or take the feed
-     * (document feeders hold it to about 2 mm), and the scanner's scale does
-     * not change; another print of the same page is placed and scaled by its
-     * printer. Seed 11: the ink of the 48 true duplicates moved at most
-     * 1.67 mm and matched at scale 1 (+-0.004, the search step); of 33
-     * different sheets with the same content that the comparison took for
-     * duplicates, 5 stayed within 3 mm and 0.006 (13 within the scale alone).
-     * Seeds 11-14 later: 214 true duplicates moved at most 1.92 mm; a print
-     * of the same page that passed every other test had moved 2.44 mm. */
-    p->dup_max_shift_mm = 2.2;
-    p->dup_max_fit_scale = 0.006;
-    /* Seeds 11-14: the two scans of 214 true duplicates (both skews found)
-     * lay at most 0.79 deg apart; 10 of the 13 different prints of the same
-     * page that passed every other test lay 1.23-4.21 deg apart. A feeder
-     * guides a sheet; another print was fed on its own. */
-    p->dup_max_skew_delta = 1.2;
-    /* Dirt on the glass runs the whole height, margins included; over dense
-     * text bands may miss (a 48-level line over Hebrew text hit 16 of 24). */
-    p->streak_min_length = 0.6; /* seed 11: no clean page reaching both margins got 0.5 */
-    p->streak_min_contrast = 24;
-    /* Seed 11: clean pages come within 2 mm of an edge when their content
-     * fills the sheet, but then the opposite margin is narrow too (at most
-     * 22 mm); a sheet fed off-centre leaves 30 mm or more. */
-    p->crop_min_margin_mm = 1.25; /* seeds 11/12: clean pages reached 1.35 mm */
-    p->crop_min_extent = 0.0;
-    p->crop_min_opposite_mm = 30.0;
-    /* Seeds 11-14, the 3,726 pages of files scanned on black backing: the
-     * backing along an edge (median depth over its middle 60 %) was at most
-     * 3.0 mm deep on every page not cut; 19 sheets fed off the frame showed
-     * 40-136 mm on the side away from the cut and none on the cut side. */
-    p->crop_min_backing_mm = 15.0;
-    /* Seeds 11-14 (23,886 pages with content), margins deskewed and read in
-     * the page's reading direction, too-dark pages aside: pages not cut
-     * came within 4 mm of their foot only under a head of 22.8 mm or less;
-     * three sheets that sat low, cut between two lines, showed 1.4-3.2 mm
-     * under 51-131 mm of head. A foot of 6 mm would have taken two
-     * upside-down photographs whose turn was not found, and a head of 30 mm
-     * three pages skewed 10-25 deg (hence the 5 deg limit in verdict.c). */
-    p->crop_foot_margin_mm = 4.0;
-    p->crop_min_head_mm = 40.0;
-    /* Seed 11 (6,100 pages): clean gray/colour paper >= 226, under-exposed
-     * <= 139; clean darkest ink <= 109, faded >= 185; clean bitonal pages
-     * <= 32 % black, under-exposed >= 35.7 %; clean bitonal components
-     * >= 22.9 px on average, faded ones break into dots (1-15 px; milder
-     * fades are not told from a light original). */
-    p->dark_paper_min = 180;
-    p->light_ink_max = 150;
-    p->dark_ink_max = 0.34;
-    p->dark_margin_min = 0.2; /* under-exposed >= 0.23; lept_rabi (photo) 0.15 */
-    p->light_blob_min = 15;
-    /* Seeds 11 and 12, 8,910 clean bitonal pages: strokes 2.12 px or more at
-     * 300 dpi (a passport form), 0.120 of the letter height or more; see
-     * verdict.c. */
-    p->light_stroke_min = 2.2;
-    p->light_stroke_ratio = 0.10;
-    /* Upright pages of some scripts reach 9.7 towards a wrong direction
-     * (lept_boismort on seed 11); only a stronger hint is worth a fault.
-     * Seeds 11-15 (30,683 pages): hints from 10 to 13 were right twice (two
-     * pages turned 180 deg, at 10.9 and 12.6) and wrong three times (upright
-     * music and Hebrew pages at 10.7, 11.9 and 12.9). Raising the limit to 13
-     * would trade two pages archived upside down without a word for three
-     * false alarms, so it stays. */
-    p->orient_fault_conf = 10.0;
-    p->allow_blank_backs = false;
-}
 
 void qr_stages_global_init(void)
 {

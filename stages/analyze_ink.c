@@ -253,7 +253,7 @@ static void vanished_check(const qr_reduced *r, const qr_profile *prof, double c
                            qr_analysis *a)
 {
     a->dot_px = centre_dot_px(r, prof, centre_raw);
-    if (a->dot_px < 0 || a->dot_px >= QR_VANISHED_DOT_MAX)
+    if (a->dot_px < 0 || a->dot_px >= prof->vanished_dot_max)
         return;
     /* only the single marks, over the whole page: the empty margins around
      * the text block make the spread uneven, while punch holes, a staple or

@@ -393,7 +393,7 @@ static const double SHEETS[][2] = {{210, 297}, {215.9, 279.4}, {215.9, 355.6}, {
                                    {297, 420}, {182, 257}, {176, 250}};
 
 /* The scan's length over that of the shortest standard sheet of its width
- * that is longer: under QR_SHORT_SCAN_SHARE (7 % short), the scanner stopped
+ * that is longer: under profile.short_scan_share (7 % short by default), the scanner stopped
  * early. (Real sheets and scans vary by a few per cent; the corpus's
  * libtiff_testfax4 is 4 % short of A4.) 1 when a standard sheet (within
  * 7 %) or longer than all; -1 when no standard sheet has its width.
@@ -562,11 +562,10 @@ bool qr_deskewed_block(const qr_analysis *a, double *w_mm, double *h_mm, double 
 
 void qr_measure_margins(qr_reduced *r, const qr_profile *prof, qr_analysis *a)
 {
-    (void)prof;
     a->sheet_share = a->dpi > 0 ? sheet_share(25.4 * a->width / a->xdpi,
                                               25.4 * a->height / a->ydpi)
                                 : -1.0;
-    a->short_scan = a->sheet_share >= 0 && a->sheet_share < QR_SHORT_SCAN_SHARE;
+    a->short_scan = a->sheet_share >= 0 && a->sheet_share < prof->short_scan_share;
     for (int s = 0; s < 4; s++) {
         a->margin_mm[s] = -1.0;
         a->edge_ink[s] = 0.0;

@@ -26,7 +26,8 @@
 typedef struct {
     int *parent;
     qr_mark *box; /* valid at roots */
-    int n, cap;
+    int n;
+    size_t cap_parent, cap_box;
 } mark_sets;
 
 typedef struct {
@@ -45,17 +46,10 @@ static int find(mark_sets *m, int i)
 
 static int new_set(mark_sets *m, int y, const run *r)
 {
-    if (m->n == m->cap) {
-        int cap = m->cap ? 2 * m->cap : 1024;
-        int *p = realloc(m->parent, (size_t)cap * sizeof *p);
-        if (p)
-            m->parent = p;
-        qr_mark *b = p ? realloc(m->box, (size_t)cap * sizeof *b) : NULL;
-        if (!b)
-            return -1;
-        m->box = b;
-        m->cap = cap;
-    }
+    size_t need = (size_t)m->n + 1;
+    if (qr_grow(&m->parent, &m->cap_parent, need, sizeof *m->parent) != QR_OK ||
+        qr_grow(&m->box, &m->cap_box, need, sizeof *m->box) != QR_OK)
+        return -1;
     int i = m->n++;
     m->parent[i] = i;
     m->box[i] = (qr_mark){r->s, y, r->e - r->s + 1, 1, r->e - r->s + 1};

@@ -50,6 +50,7 @@
 
 #include "qr_fault.h"
 #include "qr_util.h"
+#include "qr_verdict.h"
 
 struct Pix; /* Leptonica's PIX */
 
@@ -127,6 +128,20 @@ typedef struct qr_profile {
     /* duplex scans: a blank page at an even position (a back side) is
        recorded without a blank fault (false) */
     bool allow_blank_backs;
+    /* bitonal pages on black backing: the backing is not the sheet's ink */
+    double backing_min;          /* backing over at least this share of the frame (0.05) */
+    double backing_max;          /* ... and at most this share (0.90) */
+    double backing_min_blob;     /* ... on pages with marks of this many px or more (40) */
+    double speckle_ink_min;      /* small marks over this ink share: too dark (0.12) */
+    double light_hairline_ratio; /* hairlines are also under this share of the letter
+                                    height (0.13) */
+    double stroke_max_skew_deg;  /* stroke tests only up to this skew (5) */
+    double vanished_dot_max;     /* faded print: px per mark under this
+                                    (QR_VANISHED_DOT_MAX) */
+    double crop_off_frame_mm;    /* a sheet runs into an edge with less backing (1) */
+    double crop_foot_max_skew_deg; /* sheet-sat-low test up to this skew (5) */
+    double short_scan_share;     /* a scan this much of its sheet stopped early
+                                    (QR_SHORT_SCAN_SHARE) */
 } qr_profile;
 
 void qr_profile_default(qr_profile *p);
@@ -145,7 +160,7 @@ void qr_profile_print(const qr_profile *p, FILE *out);
 
 /* A bitonal page that looks empty but has under this many ink pixels per
  * mark inside its margins, spread like text, is faded print
- * (qr_analysis.faded, .dot_px). */
+ * (qr_analysis.faded, .dot_px): the default of profile.vanished_dot_max. */
 #define QR_VANISHED_DOT_MAX 1.5
 
 /* Metrics of one page. All fields are always set by qr_analyze. */
@@ -283,6 +298,13 @@ int qr_correct(const struct Pix *pix, const qr_analysis *an, const qr_profile *p
  * low_dpi and streaks. Writes at most max faults; returns how many. Pure. */
 int qr_page_faults(const qr_analysis *a, const qr_correction *c, const qr_profile *p,
                    qr_fault *out, int max);
+/* The duplicate fault of a page that repeats the one before (page >= 2), with
+ * the similarity qr_signature_similarity measured. */
+qr_fault qr_fault_duplicate(int page, double similarity, const qr_profile *p);
+/* True when the profile waives this page fault once its delivered position
+ * (f->page) is known: a blank back side of a duplex scan. */
+bool qr_fault_waived(const qr_fault *f, const qr_profile *p);
+/* The file's faults and the weighing of accepts: qr_verdict.h. */
 
 /* Once at program start, before threads: silence Leptonica's messages and
  * debug output (process-wide settings). */
@@ -301,7 +323,8 @@ void qr_stages_global_init(void);
  *    1/QR_SIG_DPI inch) of the upright, deskewed page, compared by normalized
  *    cross-correlation over a search of shifts and scales.
  * A signature is a plain value (no heap): the pipeline keeps one per page. */
-#define QR_SHORT_SCAN_SHARE 0.93 /* a scan 7 % shorter than its sheet stopped early */
+#define QR_SHORT_SCAN_SHARE 0.93 /* a scan 7 % shorter than its sheet stopped early: the
+                                    default of profile.short_scan_share */
 #define QR_SIG_DPI 50    /* resolution of the profiles (one bin = 0.51 mm) */
 #define QR_SIG_BINS 768  /* up to 15.3 inches per axis; longer pages are cut */
 

@@ -17,7 +17,13 @@
  *    leaves orientation to the rescan.
  * low_dpi (from the file's tags) and streaks (from the scanner glass) are
  * independent of the sheet and always reported. A patch-code separator sheet
- * is reported as an extra page and nothing else: it is not part of the file.
+ * is not a page of the file: it has no page fault beyond those two, and the
+ * caller flags it (qr_analysis.separator) and sets it aside from the count
+ * (qr_file_faults, verdict_file.c).
+ *
+ * Also here, because they need the profile: the duplicate fault of a page
+ * that repeats the one before, and the faults the profile waives on a page
+ * once its delivered position is known.
  */
 #include <math.h>
 #include <stdio.h>
@@ -68,13 +74,12 @@ static int cut_edge(const qr_analysis *a, const qr_profile *p)
  * touches the edge, so the margins cannot tell; the backing can. A sheet
  * narrower than the frame and fed against one side would look the same, but
  * feeders centre their sheets. Returns the cut edge, or -1. */
-#define OFF_FRAME_EDGE_MM 1.0
 static int off_frame_edge(const qr_analysis *a, const qr_profile *p)
 {
     int best = -1;
     for (int s = 0; s < 4; s++) {
         double away = a->backing_mm[(s + 2) % 4];
-        if (a->backing_mm[s] < OFF_FRAME_EDGE_MM && away >= p->crop_min_backing_mm &&
+        if (a->backing_mm[s] < p->crop_off_frame_mm && away >= p->crop_min_backing_mm &&
             (best < 0 || away > a->backing_mm[(best + 2) % 4]))
             best = s;
     }
@@ -94,10 +99,9 @@ static int off_frame_edge(const qr_analysis *a, const qr_profile *p)
  * beyond 5 deg the margins say little. See analyze.c for the limits.
  * Returns the frame edge at the foot (and the deskewed foot and head
  * margins), or -1. */
-#define FOOT_MAX_SKEW_DEG 5.0
 static int foot_edge(const qr_analysis *a, const qr_profile *p, double *foot_mm, double *head_mm)
 {
-    if (fabs(a->skew_deg) > FOOT_MAX_SKEW_DEG)
+    if (fabs(a->skew_deg) > p->crop_foot_max_skew_deg)
         return -1;
     double m[4];
     if (!qr_deskewed_block(a, NULL, NULL, m))
@@ -118,13 +122,10 @@ static int foot_edge(const qr_analysis *a, const qr_profile *p, double *foot_mm,
  * speckle meshes only in part, its marks stay small (seed 13: 9.4 px per
  * mark on a dark page with 36 % of "backing"; pages with real backing had
  * 123 px or more). */
-#define BACKING_MIN 0.05
-#define BACKING_MAX 0.90
-#define BACKING_MIN_BLOB 40.0
-static double sheet_ink(const qr_analysis *a)
+static double sheet_ink(const qr_analysis *a, const qr_profile *p)
 {
     double b = a->backing_fraction;
-    if (b < BACKING_MIN || b > BACKING_MAX || a->blob_px < BACKING_MIN_BLOB)
+    if (b < p->backing_min || b > p->backing_max || a->blob_px < p->backing_min_blob)
         return a->ink_fraction;
     return fmax(0.0, (a->ink_fraction - b) / (1.0 - b));
 }
@@ -135,11 +136,10 @@ static double sheet_ink(const qr_analysis *a)
  * more on seeds 12-14, where 15 such pages had been called too light because
  * they stayed under dark_ink_max). Clean pages have larger marks (22.9 px or
  * more). */
-#define SPECKLE_INK_MIN 0.12
 
 static bool speckled(const qr_analysis *a, const qr_profile *p)
 {
-    return a->blob_px >= 0 && a->blob_px < p->light_blob_min && sheet_ink(a) >= SPECKLE_INK_MIN;
+    return a->blob_px >= 0 && a->blob_px < p->light_blob_min && sheet_ink(a, p) >= p->speckle_ink_min;
 }
 
 /* Which test called a page too dark (the fault's message says which). */
@@ -148,13 +148,13 @@ typedef enum { NOT_DARK, DARK_PAPER, DARK_BLACK_SHARE, DARK_SPECKLE } darkness;
 static darkness too_dark(const qr_analysis *a, const qr_profile *p, double *value, double *thr)
 {
     if (a->bitonal) {
-        *value = sheet_ink(a);
+        *value = sheet_ink(a, p);
         *thr = p->dark_ink_max;
         if (*value > p->dark_ink_max && a->margin_ink_fraction >= p->dark_margin_min)
             return DARK_BLACK_SHARE;
         if (!speckled(a, p))
             return NOT_DARK;
-        *thr = SPECKLE_INK_MIN;
+        *thr = p->speckle_ink_min;
         return DARK_SPECKLE;
     }
     *value = a->paper_luma;
@@ -167,15 +167,13 @@ static darkness too_dark(const qr_analysis *a, const qr_profile *p, double *valu
  * page with little skew (a letter turned by 20 degrees has a box half as tall
  * again):
  * - hairlines: under light_stroke_min px at 300 dpi, and narrow for their
- *   letters (under HAIRLINE_RATIO); the thinnest clean source (a passport
+ *   letters (under light_hairline_ratio); the thinnest clean source (a passport
  *   form) has 2.12 px strokes but ratios of 0.136 and more there;
  * - narrow: under light_stroke_ratio for any width (seeds 11 and 12: clean
  *   pages 0.120 or more, faded music and typewriting 0.072-0.079).
  * Seeds 11 and 12 (8,910 clean bitonal pages): neither test fires on a clean
  * page; they find 7 of the 31 faded pages the mark size missed (seeds 13
  * and 14: 6 of 30, and no clean page). */
-#define HAIRLINE_RATIO 0.13
-#define RATIO_MAX_SKEW 5.0
 
 /* The letters' height where it can be trusted. A page turned by 90 or 270
  * is not judged: a wrong turn reads the letters' width as their height
@@ -200,11 +198,11 @@ static lightness thin_strokes(const qr_analysis *a, const qr_profile *p, double 
                               double *thr)
 {
     double letter = letter_px(a);
-    if (a->stroke_px <= 0 || letter <= 0 || fabs(a->skew_measured_deg) > RATIO_MAX_SKEW)
+    if (a->stroke_px <= 0 || letter <= 0 || fabs(a->skew_measured_deg) > p->stroke_max_skew_deg)
         return NOT_LIGHT;
     double ratio = a->stroke_px / letter;
     double px300 = a->dpi > 0 ? a->stroke_px * 300.0 / a->dpi : a->stroke_px;
-    if (px300 < p->light_stroke_min && ratio < HAIRLINE_RATIO) {
+    if (px300 < p->light_stroke_min && ratio < p->light_hairline_ratio) {
         *value = px300;
         *thr = p->light_stroke_min;
         return LIGHT_HAIRLINE;
@@ -238,7 +236,7 @@ static lightness too_light(const qr_analysis *a, const qr_profile *p, double *va
     if (a->faded && a->dot_px >= 0) {
         /* the page-wide marks were the black backing's (see analyze_ink.c) */
         *value = a->dot_px;
-        *thr = QR_VANISHED_DOT_MAX;
+        *thr = p->vanished_dot_max;
         return LIGHT_VANISHED;
     }
     return thin_strokes(a, p, value, thr);
@@ -328,11 +326,11 @@ static void geometry(fault_list *l, const qr_analysis *a, const qr_correction *c
                  SIDE[off], a->backing_mm[(off + 2) % 4], SIDE[(off + 2) % 4],
                  p->crop_min_backing_mm, SIDE[off]);
     else if (s < 0 && off < 0 && a->short_scan &&
-             (f = add(l, QR_FAULT_CROPPED, a->sheet_share, QR_SHORT_SCAN_SHARE)) != NULL)
+             (f = add(l, QR_FAULT_CROPPED, a->sheet_share, p->short_scan_share)) != NULL)
         snprintf(f->detail, sizeof f->detail,
                  "scan stopped early: %.0f%% of the length of the nearest longer standard "
                  "sheet of its width (under %.0f%%); the bottom of the sheet is missing",
-                 100 * a->sheet_share, 100 * QR_SHORT_SCAN_SHARE);
+                 100 * a->sheet_share, 100 * p->short_scan_share);
     else if (!dark && s < 0 && off < 0 && !a->short_scan)
         foot_fault(l, a, p);
 }
@@ -349,12 +347,8 @@ int qr_page_faults(const qr_analysis *a, const qr_correction *c, const qr_profil
         snprintf(f->detail, sizeof f->detail,
                  "%d dark vertical line%s, the longest over %.0f%% of the height at x=%.0f%%",
                  a->streaks, a->streaks > 1 ? "s" : "", 100 * a->streak_length, 100 * a->streak_x);
-    if (a->separator) {
-        if ((f = add(&l, QR_FAULT_EXTRA_PAGES, 1, 0)) != NULL)
-            snprintf(f->detail, sizeof f->detail,
-                     "a patch-code separator sheet left in the delivery, not a page of the file");
-        return l.n;
-    }
+    if (a->separator)
+        return l.n; /* not a page of the file: flagged, set aside (qr_file_faults) */
     if (a->blank) {
         if ((f = add(&l, QR_FAULT_BLANK, a->centre_ink_fraction, p->blank_ink_max)) != NULL)
             snprintf(f->detail, sizeof f->detail, "no content: %.3f%% ink in the centre (at most %.3f%%)",
@@ -365,4 +359,23 @@ int qr_page_faults(const qr_analysis *a, const qr_correction *c, const qr_profil
     exposure(&l, a, p, &dark);
     geometry(&l, a, c, p, dark);
     return l.n;
+}
+
+qr_fault qr_fault_duplicate(int page, double similarity, const qr_profile *p)
+{
+    qr_fault f;
+    memset(&f, 0, sizeof f);
+    f.kind = QR_FAULT_DUPLICATE;
+    f.page = page;
+    f.value = similarity;
+    f.threshold = p->dup_min_similarity;
+    snprintf(f.detail, sizeof f.detail, "page %d repeats page %d (similarity %.3f)", page,
+             page - 1, similarity);
+    return f;
+}
+
+bool qr_fault_waived(const qr_fault *f, const qr_profile *p)
+{
+    /* a duplex back side: blank by design (the metrics still say so) */
+    return f->kind == QR_FAULT_BLANK && f->page % 2 == 0 && p->allow_blank_backs;
 }

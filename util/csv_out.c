@@ -4,7 +4,8 @@
  * and the guard below are the same everywhere.
  *
  * Quoting is RFC 4180: a cell holding a comma, a double quote, CR or LF is
- * put in double quotes, its quotes doubled.
+ * put in double quotes, its quotes doubled; libcsv's csv_fwrite (the
+ * library that also reads the manifests) does the quoting.
  *
  * The guard is against formula injection. Spreadsheets (Excel, LibreOffice,
  * Google Sheets) take a cell that begins with = + - or @ as a formula, some
@@ -29,7 +30,9 @@
  *
  * Pure functions of their arguments; any thread.
  */
+#include <csv.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qr_util.h"
@@ -81,11 +84,25 @@ void qr_csv_cell(FILE *out, const char *s)
         fputs(s, out);
         return;
     }
-    fputs(guard ? "\"'" : "\"", out);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            fputc('"', out);
-        fputc(*p, out);
+    if (!guard) {
+        csv_fwrite(out, s, strlen(s));
+        return;
     }
-    fputc('"', out);
+    /* libcsv quotes a whole field; the guard's quote goes inside it. */
+    size_t n = strlen(s);
+    char *g = malloc(n + 2);
+    if (!g) { /* never unguarded: the guard's quote as a cell of its own would split the row */
+        fputs("\"'", out);
+        for (const char *p = s; *p; p++) {
+            if (*p == '"')
+                fputc('"', out);
+            fputc(*p, out);
+        }
+        fputc('"', out);
+        return;
+    }
+    g[0] = '\'';
+    memcpy(g + 1, s, n + 1);
+    csv_fwrite(out, g, n + 1);
+    free(g);
 }

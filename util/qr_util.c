@@ -216,18 +216,7 @@ int qr_buf_reserve(qr_buf *b, size_t extra)
     size_t need;
     if (!qr_add_size(b->len, extra, &need))
         return QR_ENOMEM;
-    if (need <= b->cap)
-        return QR_OK;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        if (!qr_mul_size(cap, 2, &cap))
-            return QR_ENOMEM;
-    uint8_t *p = realloc(b->data, cap);
-    if (!p)
-        return QR_ENOMEM;
-    b->data = p;
-    b->cap = cap;
-    return QR_OK;
+    return qr_grow(&b->data, &b->cap, need, 1);
 }
 
 /* Whether p points into b's storage (compared as integers: relational
@@ -388,4 +377,27 @@ int qr_natcmp(const char *a, const char *b)
         }
     }
     return *a ? 1 : (*b ? -1 : 0);
+}
+
+/* The pointer is read and written through memcpy, so that any T ** can be
+ * passed without converting it to void ** (which C does not allow to alias). */
+int qr_grow(void *pptr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return QR_OK;
+    size_t c = *cap ? *cap : 8;
+    while (c < need)
+        if (!qr_mul_size(c, 2, &c))
+            return QR_ENOMEM;
+    size_t bytes;
+    if (!qr_mul_size(c, elem, &bytes))
+        return QR_ENOMEM;
+    void *v;
+    memcpy(&v, pptr, sizeof v);
+    void *p = realloc(v, bytes);
+    if (!p)
+        return QR_ENOMEM;
+    memcpy(pptr, &p, sizeof p);
+    *cap = c;
+    return QR_OK;
 }

@@ -127,8 +127,10 @@ void qr_json_fputs(FILE *out, const char *s);
 /* The shortest "%g" text that reads back as the same double ("12.5", not
  * "12.500000000000000"); "nan", "inf" or "-inf" when not finite. */
 void qr_fmt_double(double v, char out[40]);
-/* Make room for `need` elements of `elem` bytes in *v (capacity *cap),
- * doubling; QR_OK or QR_ENOMEM (then *v and *cap are unchanged). */
-int qr_grow(void **v, size_t *cap, size_t need, size_t elem);
+/* Make room for `need` elements of `elem` bytes in the array whose pointer
+ * is at `pptr` (any T **, passed as is) and whose capacity is *cap,
+ * doubling from 8; sizes are overflow-checked. QR_OK or QR_ENOMEM (then the
+ * array and *cap are unchanged). */
+int qr_grow(void *pptr, size_t *cap, size_t need, size_t elem);
 
 #endif

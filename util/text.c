@@ -1,7 +1,8 @@
 /*
  * The small text toolkit every module shares: a JSON string literal (to a
- * buffer or a stream), the shortest decimal text of a double that reads
- * back as the same double, and growing an array. Each existed in several
+ * buffer or a stream) and the shortest decimal text of a double that reads
+ * back as the same double (growing an array, qr_grow, is in qr_util.c
+ * beside qr_buf, which uses it). Each existed in several
  * copies that had started to differ (one escaped DEL, one did not; one
  * wrote "\n", another "\u000a"); one copy cannot drift from itself.
  */
@@ -67,21 +68,3 @@ void qr_fmt_double(double v, char out[40])
     }
 }
 
-int qr_grow(void **v, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return QR_OK;
-    size_t c = *cap ? *cap : 8;
-    while (c < need)
-        if (!qr_mul_size(c, 2, &c))
-            return QR_ENOMEM;
-    size_t bytes;
-    if (!qr_mul_size(c, elem, &bytes))
-        return QR_ENOMEM;
-    void *p = realloc(*v, bytes);
-    if (!p)
-        return QR_ENOMEM;
-    *v = p;
-    *cap = c;
-    return QR_OK;
-}

@@ -34,7 +34,7 @@ OUTCOME_SETS = {
              " source_fingerprint, batch, pages, updated FROM files WHERE id = ?",
     "pages": "SELECT outcome, file_id, version, page, source, source_sha256, format, width,"
              " height, dpi, skew_deg, skew_applied_deg, orientation, rotation_applied, metrics,"
-             " verdict, batch, origin_batch, source_path, source_member, source_page"
+             " verdict, batch, origin_batch, source_path, source_member, source_page, separator"
              " FROM pages WHERE outcome = ? ORDER BY page",
     "faults": "SELECT id, outcome, file_id, version, page, kind, value, threshold, detail,"
               " batch, accepted FROM faults WHERE outcome = ? ORDER BY id",

@@ -255,6 +255,34 @@ static void test_formula_guard(void)
     qr_ledger_close(&l);
 }
 
+/* A separator sheet left in: flagged on its page, which reads "separator"
+ * (its streak still listed); the file's extra_pages fault is on page 0. */
+static void test_separator(void)
+{
+    qr_ledger *l = NULL;
+    qr_err err = {0};
+    CHECKF(qr_ledger_open(":memory:", &l, &err) == QR_OK, "%s", err.msg);
+    if (!l)
+        return;
+    int64_t b = 0;
+    CHECK(qr_ledger_batch_begin(l, NULL, &b, &err) == QR_OK);
+    qr_ledger_page pg[2] = {{.page = 1, .source = "s/1.tif", .format = "tiff-g4", .dpi = 300,
+                             .separator = true},
+                            {.page = 2, .source = "s/2.tif", .format = "tiff-g4", .dpi = 300}};
+    qr_fault f[2] = {{.kind = QR_FAULT_STREAKS, .page = 1, .value = 1, .threshold = 0.6},
+                     {.kind = QR_FAULT_EXTRA_PAGES, .page = 0, .value = 1, .threshold = 0}};
+    qr_ledger_outcome o = {.file_id = "S", .batch = b, .version = 1, .source_fingerprint = FP,
+                           .delivered_pages = 2, .pages = pg, .n_pages = 2, .faults = f,
+                           .n_faults = 2};
+    CHECKF(qr_ledger_commit_file(l, &o, &err) == QR_OK, "%s", err.msg);
+    expect_csv(l, QR_EXPORT_PAGES,
+               "file_id,page,source,format,width,height,dpi,skew_deg,skew_applied_deg,"
+               "orientation,verdict,faults,version,origin_batch\n"
+               "S,1,s/1.tif,tiff-g4,0,0,300,0,0,0,separator,streaks,1,1\n"
+               "S,2,s/2.tif,tiff-g4,0,0,300,0,0,0,ok,,1,1\n");
+    qr_ledger_close(&l);
+}
+
 int main(void)
 {
     qr_ledger *l = NULL;
@@ -273,5 +301,6 @@ int main(void)
     CHECK(qr_ledger_export_format_from_name("json") == QR_EXPORT_JSON);
     qr_ledger_close(&l);
     test_formula_guard();
+    test_separator();
     return qr_test_end();
 }

@@ -176,8 +176,9 @@ static void test_versions(void)
     if (g)
         fclose(g);
     free(s.data);
-    /* Undo migrations 3 to 5 (ledger/schema.c) to make a schema-2 ledger. */
-    sql(old, "DROP INDEX files_current_cover; DROP INDEX inventory_pages;"
+    /* Undo migrations 3 to 6 (ledger/schema.c) to make a schema-2 ledger. */
+    sql(old, "ALTER TABLE pages DROP COLUMN separator;"
+             " DROP INDEX files_current_cover; DROP INDEX inventory_pages;"
              " DROP INDEX faults_outcome_kind; DROP INDEX files_first_archive;"
              " DROP TABLE archive_writes; DROP TABLE ledger_info; DROP INDEX events_kind;"
              " PRAGMA user_version = 2;");
@@ -237,6 +238,43 @@ static void commit_faulty(qr_ledger *l, int64_t b, const char *file_id)
     qr_ledger_outcome o = {.file_id = file_id, .batch = b, .version = 1,
                            .source_fingerprint = "fp", .delivered_pages = 1};
     CHECKF(qr_ledger_commit_file(l, &o, &err) == QR_OK, "%s", err.msg);
+}
+
+/* Schema 4 recorded a separator sheet as an extra_pages fault on its page;
+ * the migration to 5 flags those pages (and no other: a count fault is on
+ * page 0, other faults are other kinds) and keeps the faults as recorded. */
+static void test_separator_migration(void)
+{
+    char p[600], got[512];
+    at("v4.db", p, sizeof p);
+    qr_ledger *l = NULL;
+    qr_err err = {0};
+    CHECKF(qr_ledger_open(p, &l, &err) == QR_OK, "%s", err.msg);
+    if (!l)
+        return;
+    qr_ledger_batch_info info = {.host = "h", .delivery = "/d"};
+    int64_t b = 0;
+    CHECK(qr_ledger_batch_begin(l, &info, &b, &err) == QR_OK);
+    qr_ledger_page pages[3] = {{.page = 1, .format = "jpeg"}, {.page = 2, .format = "tiff-g4"},
+                               {.page = 3, .format = "jpeg"}};
+    qr_fault f[3] = {{.kind = QR_FAULT_EXTRA_PAGES, .page = 2, .value = 1},
+                     {.kind = QR_FAULT_EXTRA_PAGES, .page = 0, .value = 3, .threshold = 2},
+                     {.kind = QR_FAULT_BLANK, .page = 3, .value = 0, .threshold = 0.0008}};
+    qr_ledger_outcome o = {.file_id = "S", .batch = b, .version = 1, .source_fingerprint = "fp",
+                           .delivered_pages = 3, .pages = pages, .n_pages = 3, .faults = f,
+                           .n_faults = 3};
+    CHECKF(qr_ledger_commit_file(l, &o, &err) == QR_OK, "%s", err.msg);
+    qr_ledger_close(&l);
+    sql(p, "ALTER TABLE pages DROP COLUMN separator; DROP TABLE ledger_info;"
+           " DROP INDEX events_kind; PRAGMA user_version = 4;");
+    probe_is(p, QR_LEDGER_OLDER);
+    CHECKF(qr_ledger_open(p, &l, &err) == QR_OK && l, "%s", err.msg);
+    CHECK(l && qr_ledger_schema_version(l) == QR_LEDGER_SCHEMA_VERSION);
+    qr_ledger_close(&l);
+    query(p, "SELECT page || ':' || separator FROM pages ORDER BY page", got, sizeof got);
+    CHECKF(!strcmp(got, "1:0|2:1|3:0"), "pages after the migration: %s", got);
+    query(p, "SELECT page || ':' || kind FROM faults ORDER BY id", got, sizeof got);
+    CHECKF(!strcmp(got, "2:extra_pages|0:extra_pages|3:blank"), "faults kept: %s", got);
 }
 
 /* A batch named by --by: its user and every event it records carry the name,
@@ -345,6 +383,7 @@ int main(void)
     test_versions();
     test_in_use();
     test_batch_actor();
+    test_separator_migration();
     test_upgrade_each();
     const char *who = qr_actor_default();
     CHECKF(who[0] && strcmp(who, "unknown") && strcmp(who, "not-the-actor"), "[%s]", who);

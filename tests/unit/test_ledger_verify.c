@@ -1,7 +1,7 @@
 /* Unit tests for quire verify's checks (ledger/qr_verify.h): every row the
  * figures depend on is covered by its event's digest, so an edit of any
  * table behind the ledger's back is found and named; rows of events written
- * before schema 5 are counted as not covered, not as tampering; the chain
+ * before schema 6 are counted as not covered, not as tampering; the chain
  * walk names the event that does not follow; and one real archive (G4, JPEG
  * and Flate pages) verifies deep, while its bytes changed at random offsets
  * or cut short are reported, never crash the reader. */
@@ -174,6 +174,8 @@ typedef struct tamper {
 static const tamper CASES[] = {
     {"UPDATE pages SET dpi = 1 WHERE file_id = 'A' AND page = 2", QR_VERIFY_ROWS,
      "A|1|file A version 1 (outcome 1): its page rows differ from what was recorded by event"},
+    {"UPDATE pages SET separator = 1 WHERE file_id = 'A' AND page = 2", QR_VERIFY_ROWS,
+     "A|1|file A version 1 (outcome 1): its page rows differ from what was recorded by event"},
     {"DELETE FROM pages WHERE file_id = 'A' AND page = 2", QR_VERIFY_ROWS,
      "file A version 1 (outcome 1): its page rows lost rows after event"},
     {"UPDATE faults SET value = 0 WHERE file_id = 'B'", QR_VERIFY_ROWS,
@@ -226,7 +228,7 @@ static void test_tampering(const char *pristine)
     }
 }
 
-/* ---- a ledger written before schema 5 --------------------------------------------- */
+/* ---- a ledger written before schema 6 --------------------------------------------- */
 
 /* Recompute the chain by the rule events.c documents. */
 static void rechain(const char *path)
@@ -274,7 +276,7 @@ static void rechain(const char *path)
     sqlite3_close(db);
 }
 
-static void test_before_schema5(const char *pristine)
+static void test_before_schema6(const char *pristine)
 {
     char old[600];
     snprintf(old, sizeof old, "%s/old.db", dir);
@@ -289,7 +291,7 @@ static void test_before_schema5(const char *pristine)
     seen s;
     qr_verify_summary sum;
     check(old, &s, &sum);
-    CHECKF(s.n == 0, "a ledger from before schema 5: %d findings", s.n);
+    CHECKF(s.n == 0, "a ledger from before schema 6: %d findings", s.n);
     show(&s);
     CHECKF(sum.events_old == sum.events && sum.rows_old >= 15 && sum.rows_checked == 0,
            "%" PRId64 " of %" PRId64 " events old, %" PRId64 " rows old, %" PRId64 " checked",
@@ -485,7 +487,7 @@ int main(void)
     build(pristine);
     test_clean(pristine);
     test_tampering(pristine);
-    test_before_schema5(pristine);
+    test_before_schema6(pristine);
     test_archive();
     return qr_test_end();
 }

@@ -306,7 +306,7 @@ static void test_separator(void)
         char what[64];
         snprintf(what, sizeof what, "patch-T sheet turned %.1f deg", turns[i]);
         if (t && judge(t, pg.xdpi, pg.ydpi, &v, what))
-            CHECKF(v.a.separator && has(&v, QR_FAULT_EXTRA_PAGES),
+            CHECKF(v.a.separator && v.n == has(&v, QR_FAULT_LOW_DPI) + has(&v, QR_FAULT_STREAKS),
                    "%s: separator %d (skew %.2f)", what, v.a.separator, v.a.skew_deg);
         pixDestroy(&t);
     }

@@ -478,7 +478,12 @@ static void test_separator(void)
     a.separator = true;
     a.margin_mm[0] = 0; /* its bars reach near the edges: not "cut" */
     a.edge_ink[0] = 0.5;
-    expect_one(&a, NULL, QR_FAULT_EXTRA_PAGES, 1, 0, "separator sheet");
+    a.paper_luma = 100; /* nor too dark: it is not a page of the file, not judged as one */
+    a.bitonal = false;
+    expect_none(&a, NULL, "separator sheet: a flag, no page fault");
+    a.streaks = 1; /* the scanner glass is still reported */
+    a.streak_length = 1;
+    expect_one(&a, NULL, QR_FAULT_STREAKS, 1.0, 0.6, "separator sheet with a streak");
 }
 
 static void test_capacity(void)

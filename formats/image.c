@@ -4,6 +4,7 @@
  * (the ingest ring owns all I/O), so opening is cheap and a worker thread can
  * decode pages of its own reader without any shared state.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +184,21 @@ void qr_image_close(qr_image_reader **rd)
     *rd = NULL;
 }
 
+void qr_page_note(qr_page *page, const char *fmt, ...)
+{
+    size_t n = strlen(page->note);
+    if (n > 0 && n + 2 < sizeof page->note) {
+        memcpy(page->note + n, "; ", 3);
+        n += 2;
+    }
+    if (n + 1 >= sizeof page->note)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(page->note + n, sizeof page->note - n, fmt, ap);
+    va_end(ap);
+}
+
 void qr_page_clear(qr_page *page)
 {
     if (!page)
@@ -191,6 +207,7 @@ void qr_page_clear(qr_page *page)
         PIX *p = page->pix;
         pixDestroy(&p);
     }
+    free(page->pass_owned);
     memset(page, 0, sizeof *page);
     page->scan_time = -1;
     page->orientation = 1;

@@ -74,10 +74,12 @@ qr_format qr_image_sniff(const uint8_t *buf, size_t len, const char **what);
 
 typedef enum qr_codec { QR_CODEC_NONE = 0, QR_CODEC_G4, QR_CODEC_JPEG } qr_codec;
 
-/* The original compressed payload of a page, valid while the input buffer lives. */
+/* The original compressed payload of a page, valid while the input buffer
+ * and the page live. */
 typedef struct qr_passthru {
     qr_codec codec;       /* QR_CODEC_NONE: the page must be re-encoded */
-    const uint8_t *data;  /* points into the caller's buffer */
+    const uint8_t *data;  /* points into the caller's buffer, or into the page's
+                             pass_owned copy */
     size_t len;
     int width, height;
     int components;       /* JPEG: 1 (gray) or 3 (YCbCr/RGB); G4: 1 */
@@ -104,11 +106,36 @@ typedef struct qr_page {
     long long scan_time;  /* from TIFF DateTime / EXIF DateTimeOriginal; -1 unknown */
     qr_scanner scanner;   /* the scanner's Make, Model and Software tags; "" unknown */
     qr_passthru pass;
+    uint8_t *pass_owned;  /* the bytes pass.data points into when they are not the
+                             caller's: a JPEG without the junk between its header
+                             segments (the same segments and image data); freed by
+                             qr_page_clear */
     bool banded;          /* qr_image_decode_bands sent the rows to its sink: pix is
                              NULL */
+    char note[400];       /* what the decoder set aside without losing a pixel, for
+                             the page's provenance ("" when nothing): junk dropped
+                             from a JPEG header, a TIFF entry libtiff dropped,
+                             reduced-resolution TIFF directories skipped, a resolution
+                             whose axes are far apart */
 } qr_page;
 
 typedef struct qr_image_reader qr_image_reader;
+
+/* The resolution taken for a page whose file gives none (--assume-dpi N
+ * changes it). */
+#define QR_ASSUMED_DPI 300.0
+
+/* The resolution a page of width x height pixels (as stored in the archive)
+ * is archived at: the file's (one axis standing in for a missing other),
+ * else assume_dpi (0: QR_ASSUMED_DPI) with *assumed set. QR_EUNSUPPORTED
+ * when the page would fall outside PDF's 3..14400 pt a side, saying whether
+ * the resolution was assumed ("unsupported: no resolution tag; at the
+ * assumed 300 dpi the page is 0.03 x 0.02 in (2.4 x 1.4 pt), under PDF's
+ * minimum of 3 pt a side: give the scan's resolution with --assume-dpi N").
+ * Axes more than 4 times apart (44 x 300 dpi) add a warning to page->note;
+ * the page is still made as the file says. */
+int qr_page_dpi(qr_page *page, int width, int height, double assume_dpi, double *xdpi,
+                double *ydpi, bool *assumed, qr_err *err);
 
 /* Open a buffer (not copied: it must outlive the reader and its pages'
  * passthrough). Fails with QR_EUNSUPPORTED ("unsupported: <what>") or

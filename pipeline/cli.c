@@ -5,6 +5,10 @@
  * The man pages (`quire help --man CMD`, built and installed by CMake) and
  * the shell completion (`quire help --commands`, `--options CMD`) are made
  * from the same rows, so they cannot drift from --help either.
+ *
+ * The helpers every command shares (option parsing, usage errors, terminal
+ * cells) are in cli_util.c: the dispatcher calls the commands, the commands
+ * call the helpers, and nothing calls back into this table.
  */
 #include "qr_cli.h"
 
@@ -17,7 +21,7 @@
 static const qr_command commands[] = {
     {"convert", qr_cmd_convert, "write images into one PDF/A archive",
      "usage: quire convert [--pdfa 2b|1b] [--title T] [--jpeg-quality Q] [--lossless]\n"
-     "                     -o OUT.pdf IMAGE...\n"
+     "                     [--assume-dpi N] -o OUT.pdf IMAGE...\n"
      "\n"
      "Writes every page of every IMAGE (TIFF, JPEG, PNG; a multi-page TIFF gives\n"
      "all its pages) into one PDF/A archive, in the order given. Unchanged G4 and\n"
@@ -29,6 +33,8 @@ static const qr_command commands[] = {
      "  --title T           document title (default: the output's base name)\n"
      "  --jpeg-quality Q    quality for re-encoded JPEG pages, 1-100 (default 85)\n"
      "  --lossless          store re-encoded gray/colour pages with Flate\n"
+     "  --assume-dpi N      resolution of pages whose file gives none, 1-100000\n"
+     "                      (default 300; recorded as assumed in the XMP)\n"
      "  --max-pixels N      cap on pixels per page (default 400000000)\n"
      "  --max-page-bytes N  cap on each IMAGE file and on decoded bytes per page\n"
      "                      (default 1610612736)\n"
@@ -40,7 +46,7 @@ static const qr_command commands[] = {
      "                    [--jobs N] [--pdfa 2b|1b] [--layout folders|multipage|zip|tar]\n"
      "                    [--retry] [--quiet] [--log-json FILE] [--profile FILE]\n"
      "                    [--set SECTION.KEY=VALUE]... [--allow-blank-backs] [--by NAME]\n"
-     "                    DELIVERY...\n"
+     "                    [--assume-dpi N] DELIVERY...\n"
      "\n"
      "Reads every file of each DELIVERY (a folder per file, one multi-page TIFF per\n"
      "file, or one zip/tar per box), checks it against the manifest, writes one\n"
@@ -69,6 +75,8 @@ static const qr_command commands[] = {
      "  --io-depth N         reads in flight (default 32)\n"
      "  --io-bytes N         bytes read ahead (default 32 MiB)\n"
      "  --max-pixels N, --max-page-bytes N   caps against decompression bombs\n"
+     "  --assume-dpi N       resolution of pages whose file gives none (default 300;\n"
+     "                       recorded as assumed)\n"
      "  -q, --quiet          no progress and no summary\n"
      "  --log-json FILE      append one JSON event per line\n"
      "\n"
@@ -329,55 +337,6 @@ static const qr_command commands[] = {
      "--profile FILE; every key is commented with its meaning and range.\n"},
 };
 
-/* The command being run, for the prefix of option errors ("quire rescan:"
- * also for "rescan submit", whose handler sees argv[0] = "submit"). */
-static const char *current_cmd = "quire";
-
-/* Optimal string alignment distance (Damerau-Levenshtein without repeated
- * edits of one substring), capped: typos of a command or option name are
- * one or two edits, a swap of two letters counting as one ("stauts"). */
-static int edit_distance(const char *a, const char *b)
-{
-    enum { N = 32 };
-    size_t la = strlen(a), lb = strlen(b);
-    if (la >= N || lb >= N)
-        return N;
-    int d[N + 1][N + 1];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int cost = a[i - 1] != b[j - 1];
-            int v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v)
-                v = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + cost < v)
-                v = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    return d[la][lb];
-}
-
-/* The candidate closest to word, when it is close enough to be a typo: at
- * most 2 edits and fewer than the word's length; NULL otherwise. */
-static const char *closest(const char *word, const char *const *cand, size_t n)
-{
-    const char *best = NULL;
-    int bd = 3;
-    for (size_t i = 0; i < n; i++) {
-        int dist = edit_distance(word, cand[i]);
-        if (dist < bd && dist < (int)strlen(word)) {
-            bd = dist;
-            best = cand[i];
-        }
-    }
-    return best;
-}
 
 static const qr_command *find_command(const char *name)
 {
@@ -399,22 +358,6 @@ static void print_help(FILE *out)
           out);
 }
 
-int qr_cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "quire %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    const qr_command *c = find_command(cmd);
-    if (c) {
-        const char *nl = strchr(c->usage, '\n');
-        fprintf(stderr, "%.*s\n", nl ? (int)(nl - c->usage) : (int)strlen(c->usage), c->usage);
-    }
-    return QR_EXIT_USAGE;
-}
-
 /* "quire: no such command: stauts; did you mean 'status'? (see quire --help)" */
 static int no_such_command(const char *name)
 {
@@ -422,7 +365,7 @@ static int no_such_command(const char *name)
     const char *names[NCMD];
     for (size_t i = 0; i < NCMD; i++)
         names[i] = commands[i].name;
-    const char *guess = closest(name, names, NCMD);
+    const char *guess = qr_cli_closest(name, names, NCMD);
     fprintf(stderr, "quire: no such command: %s", name);
     if (guess)
         fprintf(stderr, "; did you mean '%s'?", guess);
@@ -571,83 +514,6 @@ static int help_command(int argc, char **argv)
 
 /* ---- text for a terminal ------------------------------------------------ */
 
-/* How wide s shows: a UTF-8 character one column, a control character the
- * four of its \xNN. */
-int qr_cli_tty_width(const char *s)
-{
-    int w = 0;
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            w += 4;
-        else if ((*p & 0xC0) != 0x80)
-            w++;
-    }
-    return w;
-}
-
-void qr_cli_tty_cell(FILE *out, const char *s, int width)
-{
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\x%02x", *p);
-        else
-            fputc(*p, out);
-    }
-    for (int w = qr_cli_tty_width(s); w < width; w++)
-        fputc(' ', out);
-}
-
-/* "--ledger=x" -> "--ledger" into buf. */
-static const char *option_word(const char *arg, char *buf, size_t cap)
-{
-    size_t n = strcspn(arg, "=");
-    snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), arg);
-    return buf;
-}
-
-/* An unknown option, with the long option it most likely meant. */
-static void unknown_option(const char *arg, const struct option *longs)
-{
-    char word[64];
-    option_word(arg, word, sizeof word);
-    const char *names[64];
-    size_t n = 0;
-    for (const struct option *o = longs; o && o->name && n < 64; o++)
-        names[n++] = o->name;
-    const char *guess = word[0] == '-' && word[1] == '-' ? closest(word + 2, names, n) : NULL;
-    if (guess)
-        qr_cli_usage_error(current_cmd, "unknown option '%s'; did you mean '--%s'?", word,
-                           guess);
-    else
-        qr_cli_usage_error(current_cmd, "unknown option '%s'", word);
-}
-
-int qr_cli_getopt(int argc, char **argv, const char *shorts, const struct option *longs,
-                  int *idx)
-{
-    char spec[64];
-    /* A leading ':' makes getopt tell a missing value (':') from an unknown
-     * option ('?'); it goes after a leading '+' (stop at the first operand). */
-    if (shorts[0] == '+')
-        snprintf(spec, sizeof spec, "+:%s", shorts + 1);
-    else
-        snprintf(spec, sizeof spec, ":%s", shorts);
-    opterr = 0;
-    int c = getopt_long(argc, argv, spec, longs, idx);
-    if (c != '?' && c != ':')
-        return c;
-    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-    char word[64];
-    if (c == ':')
-        qr_cli_usage_error(current_cmd, "option '%s' needs a value",
-                           option_word(arg, word, sizeof word));
-    else if (optopt && arg[0] == '-' && arg[1] != '-')
-        qr_cli_usage_error(current_cmd, "unknown option '-%c'", optopt);
-    else
-        unknown_option(arg, longs);
-    return '?';
-}
-
 int qr_cli_main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -664,7 +530,7 @@ int qr_cli_main(int argc, char **argv)
     const qr_command *c = find_command(cmd);
     if (!c)
         return no_such_command(cmd);
-    current_cmd = c->name;
+    qr_cli_set_command(c->name, c->usage);
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--"))
             break;

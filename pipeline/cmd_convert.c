@@ -45,14 +45,13 @@
 #include "qr_pdf.h"
 #include "qr_util.h"
 
-#define CV_DEFAULT_DPI 300.0
-
 typedef struct cv_opts {
     qr_pdfa flavour;
     const char *title;    /* NULL: the output's base name */
     int quality;
     bool lossless;
     qr_limits lim;
+    double assume_dpi;    /* resolution of pages whose file gives none */
     const char *out;
 } cv_opts;
 
@@ -107,6 +106,11 @@ static int parse_option(int c, const char *arg, cv_opts *o)
         if (!parse_u64(arg, &o->lim.max_page_bytes))
             return qr_cli_usage_error("convert", "--max-page-bytes needs a positive number");
         return QR_EXIT_OK;
+    case 'd':
+        if (!parse_u64(arg, &v) || v > 100000)
+            return qr_cli_usage_error("convert", "--assume-dpi must be 1-100000, not '%s'", arg);
+        o->assume_dpi = (double)v;
+        return QR_EXIT_OK;
     case 'o': o->out = arg; return QR_EXIT_OK;
     default: return qr_cli_usage_error("convert", "unknown or incomplete option");
     }
@@ -122,9 +126,10 @@ static int parse_args(int argc, char **argv, cv_opts *o, int *first)
         {"lossless", no_argument, NULL, 'l'},
         {"max-pixels", required_argument, NULL, 'x'},
         {"max-page-bytes", required_argument, NULL, 'b'},
+        {"assume-dpi", required_argument, NULL, 'd'},
         {"output", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0}};
-    *o = (cv_opts){.flavour = QR_PDFA_2B, .quality = 85};
+    *o = (cv_opts){.flavour = QR_PDFA_2B, .quality = 85, .assume_dpi = QR_ASSUMED_DPI};
     qr_limits_default(&o->lim);
     optind = 1;
     int c;
@@ -247,25 +252,26 @@ static bool wants_passthrough(const qr_page *pg)
     return pg->pass.codec == QR_CODEC_JPEG && d != 1;
 }
 
-static void page_dpi(const qr_page *pg, qr_pdf_image *img, qr_pdf_prov *prov)
+/* The page's size in the archive: its resolution, or the assumed one. */
+static int page_dpi(const cv_opts *o, qr_page *pg, const cv_band *b, qr_pdf_image *img,
+                    qr_pdf_prov *prov, qr_err *err)
 {
-    double x = pg->xdpi, y = pg->ydpi;
-    if (x <= 0 && y > 0)
-        x = y;
-    if (y <= 0 && x > 0)
-        y = x;
-    prov->dpi_assumed = !pg->dpi_known || x <= 0;
-    if (prov->dpi_assumed)
-        x = y = CV_DEFAULT_DPI;
-    img->xdpi = prov->xdpi = x;
-    img->ydpi = prov->ydpi = y;
+    int w = pg->banded ? b->width : pixGetWidth(pg->pix);
+    int h = pg->banded ? b->height : pixGetHeight(pg->pix);
+    int rc = qr_page_dpi(pg, w, h, o->assume_dpi, &img->xdpi, &img->ydpi, &prov->dpi_assumed,
+                         err);
+    prov->xdpi = img->xdpi;
+    prov->ydpi = img->ydpi;
+    return rc;
 }
 
-static int add_page(cv_run *r, const qr_page *pg, cv_band *b, qr_pdf_prov *prov, qr_err *err)
+static int add_page(cv_run *r, qr_page *pg, cv_band *b, qr_pdf_prov *prov, qr_err *err)
 {
     qr_pdf_image img = {0};
     uint8_t *owned = NULL;
-    int rc = QR_OK;
+    int rc = page_dpi(r->opts, pg, b, &img, prov, err);
+    if (rc != QR_OK)
+        return rc;
     if (wants_passthrough(pg)) {
         passthrough_image(&pg->pass, &img);
         prov->stored = "passthrough";
@@ -275,7 +281,7 @@ static int add_page(cv_run *r, const qr_page *pg, cv_band *b, qr_pdf_prov *prov,
         rc = encode_image(r->opts, pg->pix, &img, &owned, &prov->stored, err);
     }
     prov->encoding = pg->encoding;
-    page_dpi(pg, &img, prov);
+    prov->note = pg->note[0] ? pg->note : NULL;
     if (rc == QR_OK && r->pdf) {
         rc = qr_pdf_add_page(r->pdf, &img, prov, err);
         /* a page the writer refuses (e.g. its size) is the input's fault */
@@ -389,6 +395,16 @@ static void report(cv_run *r, const char *path, qr_err *err)
     qr_pdf_abort(&r->pdf);
 }
 
+/* What a page's decoder set aside without losing a pixel (also in the
+ * page's XMP): the operator sees it too. */
+static void warn(const char *path, int page, const char *note)
+{
+    if (page > 0)
+        fprintf(stderr, "quire convert: %s: page %d: warning: %s\n", path, page, note);
+    else
+        fprintf(stderr, "quire convert: %s: warning: %s\n", path, note);
+}
+
 static int convert_pages(cv_run *r, qr_image_reader *rd, qr_pdf_prov *prov, qr_err *err)
 {
     int n = qr_image_pages(rd);
@@ -404,6 +420,8 @@ static int convert_pages(cv_run *r, qr_image_reader *rd, qr_pdf_prov *prov, qr_e
             }
             prov->source_page = i + 1;
             rc = add_page(r, &pg, &b, prov, err);
+            if (rc == QR_OK && pg.note[0])
+                warn(prov->source, n > 1 ? i + 1 : 0, pg.note);
         }
         qr_band_encoder_free(&b.enc);
         qr_page_clear(&pg);

@@ -13,7 +13,7 @@
 
 enum { OPT_LEDGER = 256, OPT_PDFA, OPT_LAYOUT, OPT_RETRY, OPT_LOGJSON, OPT_QUALITY,
        OPT_LOSSLESS, OPT_IODEPTH, OPT_IOBYTES, OPT_MAXPX, OPT_MAXBYTES, OPT_PROFILE, OPT_SET,
-       OPT_BLANK_BACKS, OPT_BY };
+       OPT_BLANK_BACKS, OPT_BY, OPT_ASSUME_DPI };
 
 static const struct option ingest_options[] = {
     {"manifest", required_argument, NULL, 'm'}, {"out", required_argument, NULL, 'o'},
@@ -27,6 +27,7 @@ static const struct option ingest_options[] = {
     {"io-bytes", required_argument, NULL, OPT_IOBYTES},
     {"max-pixels", required_argument, NULL, OPT_MAXPX},
     {"max-page-bytes", required_argument, NULL, OPT_MAXBYTES},
+    {"assume-dpi", required_argument, NULL, OPT_ASSUME_DPI},
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"set", required_argument, NULL, OPT_SET},
     {"allow-blank-backs", no_argument, NULL, OPT_BLANK_BACKS},
@@ -70,6 +71,7 @@ static int set_numeric(qr_ingest_opts *o, int c, const char *arg)
     case OPT_IOBYTES: if (!parse_count(arg, 1 << 20, 1LL << 40, &v)) return -1; o->io_bytes = (size_t)v; break;
     case OPT_MAXPX: if (!parse_count(arg, 1, 1LL << 40, &v)) return -1; o->limits.max_pixels = (uint64_t)v; break;
     case OPT_MAXBYTES: if (!parse_count(arg, 1, 1LL << 40, &v)) return -1; o->limits.max_page_bytes = (uint64_t)v; break;
+    case OPT_ASSUME_DPI: if (!parse_count(arg, 1, 100000, &v)) return -1; o->assume_dpi = (double)v; break;
     default: return -1;
     }
     return 0;

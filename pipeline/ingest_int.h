@@ -146,6 +146,8 @@ struct ing_page {
     int n_faults;
     long long scan_time;         /* from the page's tags; -1 unknown */
     qr_signature *sig;           /* for duplicate detection; NULL if none */
+    char note[sizeof(((qr_page *)0)->note)]; /* what the decoder set aside, for the
+                                    page's provenance ("" when nothing) */
     ing_page *next;
 };
 void ing_page_free(ing_page *p);

@@ -132,10 +132,7 @@ static void fill_record(ing_page *p, const qr_page *pg, const qr_analysis *an,
     snprintf(r->encoding, sizeof r->encoding, "%s", pg->encoding);
     r->width = p->img.width;
     r->height = p->img.height;
-    r->dpi_assumed = !pg->dpi_known;
-    double xd = pg->dpi_known ? pg->xdpi : 300, yd = pg->dpi_known ? pg->ydpi : 300;
-    p->img.xdpi = xd;
-    p->img.ydpi = yd;
+    double xd = p->img.xdpi, yd = p->img.ydpi; /* set by page_dpi */
     r->dpi = xd < yd ? xd : yd;
     r->skew_deg = an->skew_deg;
     r->skew_applied_deg = cor->skew_applied_deg;
@@ -162,13 +159,24 @@ static void lap(double *cpu, qr_ingest_stage s, double *t)
     *t = now;
 }
 
+/* The page's resolution in the archive (qr_page_dpi: the file's, else the
+ * assumed one, recorded as such); refuses a page PDF cannot hold. */
+static int page_dpi(ing_engine *e, ing_page *p, qr_page *pg, int w, int h, qr_err *err)
+{
+    return qr_page_dpi(pg, w, h, e->opts->assume_dpi, &p->img.xdpi, &p->img.ydpi,
+                       &p->rec.dpi_assumed, err);
+}
+
 /* analyse -> correct -> encode -> signature for one page already decoded. */
 static int run_stages(ing_engine *e, ing_page *p, qr_page *pg, double *cpu, qr_err *err)
 {
     qr_analysis an;
     qr_correction cor = {0};
     double t = ing_thread_cpu();
-    int rc = qr_analyze(pg->pix, pg->xdpi, pg->ydpi, &e->profile, &an, err);
+    int rc = page_dpi(e, p, pg, pixGetWidth(pg->pix), pixGetHeight(pg->pix), err);
+    if (rc)
+        return rc;
+    rc = qr_analyze(pg->pix, pg->xdpi, pg->ydpi, &e->profile, &an, err);
     lap(cpu, QR_STAGE_ANALYSE, &t);
     if (rc)
         return rc;
@@ -256,12 +264,15 @@ static int run_banded(ing_engine *e, ing_page *p, qr_page *pg, band_job *b, doub
                       qr_err *err)
 {
     double t = ing_thread_cpu(), rx = 0, ry = 0;
+    int rc = page_dpi(e, p, pg, b->width, b->height, err);
+    if (rc)
+        return rc;
     PIX *copy = qr_band_reducer_finish(&b->red, &rx, &ry, err);
     if (!copy)
         return err->code ? err->code : QR_ENOMEM;
     qr_analysis an;
     qr_correction cor = {0};
-    int rc = qr_analyze(copy, rx, ry, &e->profile, &an, err);
+    rc = qr_analyze(copy, rx, ry, &e->profile, &an, err);
     lap(cpu, QR_STAGE_ANALYSE, &t);
     p->sig = rc == QR_OK ? malloc(sizeof *p->sig) : NULL;
     if (p->sig && qr_signature_compute(copy, &an, p->sig, NULL)) {
@@ -300,6 +311,7 @@ static void process_page(ing_engine *e, ing_job *j, qr_image_reader *rd, int i, 
     if (!rc)
         rc = pg.banded ? run_banded(e, p, &pg, &b, cpu, &err) : run_stages(e, p, &pg, cpu, &err);
     band_job_free(&b);
+    snprintf(p->note, sizeof p->note, "%s", pg.note);
     qr_page_clear(&pg);
     if (rc) {
         p->failed = true;

@@ -101,7 +101,17 @@ struct option;
 int qr_cli_getopt(int argc, char **argv, const char *shorts, const struct option *longs,
                   int *idx);
 
-/* Shared usage-error reporter: prints "quire NAME: message" and the usage line. */
+/* Shared usage-error reporter: prints "quire NAME: message" and, when NAME
+ * is the command being run, the first line of its usage. */
 int qr_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The dispatcher names the command it runs and its usage text (cli_util.c
+ * keeps them for option and usage errors). */
+void qr_cli_set_command(const char *name, const char *usage);
+
+/* The candidate closest to word when it is close enough to be a typo (at
+ * most two edits, a swap of two letters counting as one, and fewer than the
+ * word's length); NULL otherwise. */
+const char *qr_cli_closest(const char *word, const char *const *cand, size_t n);
 
 #endif

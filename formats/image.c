@@ -212,3 +212,14 @@ void qr_page_clear(qr_page *page)
     page->scan_time = -1;
     page->orientation = 1;
 }
+
+void qr_scanner_text(char out[QR_SCANNER_TEXT], const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && s[i] && k + 1 < QR_SCANNER_TEXT; i++)
+        if ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f)
+            out[k++] = s[i];
+    while (k && out[k - 1] == ' ')
+        k--;
+    out[k] = '\0';
+}

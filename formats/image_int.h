@@ -154,6 +154,7 @@ typedef struct qr_exif {
     double xres, yres;   /* 0 when absent */
     int unit;            /* 2 inch (default), 3 cm, 1 none */
     long long time;      /* DateTimeOriginal, else DateTime; -1 */
+    qr_scanner scanner;  /* Make, Model, Software of IFD0; "" when absent */
 } qr_exif;
 void qr_exif_parse(const uint8_t *p, size_t n, qr_exif *out);
 

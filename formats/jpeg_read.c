@@ -311,6 +311,7 @@ static void set_meta(const jpeg_hdr *hd, const uint8_t *buf, size_t len, int w, 
     bool progressive = is_progressive(hd->sof);
     strcpy(page->encoding, progressive ? "jpeg-progressive" : "jpeg");
     page->scan_time = hd->exif.time;
+    page->scanner = hd->exif.scanner;
     *xdpi = *ydpi = 0;
     if (hd->jfif && (hd->jfif_unit == 1 || hd->jfif_unit == 2)) {
         *xdpi = qr_res_to_dpi(hd->jfx, hd->jfif_unit + 1);

@@ -86,6 +86,16 @@ typedef struct qr_passthru {
     bool invert;          /* G4 with min-is-black: the PDF needs /Decode [1 0] */
 } qr_passthru;
 
+/* What the scanner wrote into the image about itself (TIFF and EXIF tags
+ * Make 271, Model 272, Software 305), for the transfer note: printable
+ * ASCII only, trailing blanks dropped, at most QR_SCANNER_TEXT - 1 bytes. */
+#define QR_SCANNER_TEXT 64
+typedef struct qr_scanner {
+    char make[QR_SCANNER_TEXT], model[QR_SCANNER_TEXT], software[QR_SCANNER_TEXT];
+} qr_scanner;
+/* Copy tag text n bytes long (no NUL needed) into out as said above. */
+void qr_scanner_text(char out[QR_SCANNER_TEXT], const char *s, size_t n);
+
 typedef struct qr_page {
     struct Pix *pix;      /* owned: 1 bpp (1 = black), 8 bpp gray, or 32 bpp RGB */
     double xdpi, ydpi;    /* from the file; 0 when absent */
@@ -94,6 +104,7 @@ typedef struct qr_page {
                              "jpeg", "ojpeg", "jpeg-progressive", "png", ... */
     int orientation;      /* TIFF/EXIF orientation tag found (1..8), applied to pix */
     long long scan_time;  /* from TIFF DateTime / EXIF DateTimeOriginal; -1 unknown */
+    qr_scanner scanner;   /* the scanner's Make, Model and Software tags; "" unknown */
     qr_passthru pass;
     uint8_t *pass_owned;  /* the bytes pass.data points into when they are not the
                              caller's: a JPEG without the junk between its header

@@ -183,6 +183,18 @@ static long long read_time(TIFF *tif)
     return (long long)qr_parse_exif_time(s);
 }
 
+static void read_scanner(TIFF *tif, qr_scanner *sc)
+{
+    static const uint32_t tags[3] = {TIFFTAG_MAKE, TIFFTAG_MODEL, TIFFTAG_SOFTWARE};
+    char *out[3] = {sc->make, sc->model, sc->software};
+    for (int i = 0; i < 3; i++) {
+        char *s = NULL;
+        out[i][0] = '\0';
+        if (TIFFGetField(tif, tags[i], &s) && s)
+            qr_scanner_text(out[i], s, strnlen(s, QR_SCANNER_TEXT - 1));
+    }
+}
+
 /* The page's single G4 strip, bounds-checked against the input buffer. */
 static void set_passthru(TIFF *tif, const qr_tiff_info *ti, const qr_image_reader *rd,
                          qr_passthru *pass)
@@ -257,6 +269,7 @@ static void read_meta(TIFF *tif, const qr_tiff_info *ti, qr_page *page, double *
     read_resolution(tif, xdpi, ydpi);
     snprintf(page->encoding, sizeof page->encoding, "%s", encoding_name(ti->compression));
     page->scan_time = read_time(tif);
+    read_scanner(tif, &page->scanner);
     qr_page_meta(page, *xdpi, *ydpi);
 }
 

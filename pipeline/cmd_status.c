@@ -75,7 +75,9 @@ static void status_text(const qr_ledger_status *s)
     if (s->rescan_oldest[0])
         printf(", oldest submitted %.10s (%lld days ago)", s->rescan_oldest,
                (long long)s->rescan_oldest_days);
-    putchar('\n');
+    printf("\npaper:         %lld box%s released, %lld ready for release (quire release "
+           "check)\n", (long long)s->boxes_released, s->boxes_released == 1 ? "" : "es",
+           (long long)s->boxes_ready);
 }
 
 static void groups_text(const qr_ledger_status_groups *g)

@@ -70,6 +70,8 @@ typedef struct ing_page_rec {
     double skew_deg, skew_applied_deg;
     int orientation;             /* delivered rotation, clockwise degrees */
     double metrics[8];           /* see ingest_work.c for the order */
+    long long scan_time;         /* the image's own date (TIFF/EXIF); <= 0 unknown */
+    qr_scanner scanner;          /* the image's Make, Model, Software tags */
     bool corrupt;
     bool separator;              /* a patch-code separator sheet: not a page of the file */
 } ing_page_rec;

@@ -108,6 +108,8 @@ static void fill_record(ing_page *p, const qr_page *pg, const qr_analysis *an,
     r->metrics[7] = an->blank;
     r->separator = an->separator;
     p->scan_time = pg->scan_time;
+    r->scan_time = pg->scan_time;
+    r->scanner = pg->scanner;
 }
 
 /* Charge the CPU time since *t to a stage and restart the clock. */

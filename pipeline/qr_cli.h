@@ -40,6 +40,11 @@ int qr_cmd_log(int argc, char **argv);
 int qr_cmd_inventory(int argc, char **argv);
 int qr_cmd_plan(int argc, char **argv);
 int qr_cmd_report(int argc, char **argv);
+int qr_cmd_verify(int argc, char **argv);
+int qr_cmd_seal(int argc, char **argv);
+int qr_cmd_keygen(int argc, char **argv);
+int qr_cmd_release(int argc, char **argv);
+int qr_cmd_evidence(int argc, char **argv);
 
 /* The effective profile of a command: built-in defaults, then the INI file
  * (NULL = none), then each "SECTION.KEY=VALUE" of sets in order. Returns 0, or
@@ -82,11 +87,10 @@ int qr_cli_open_ledger_ro(const char *cmd, const char *given, struct qr_ledger *
 void qr_cli_tty_cell(FILE *out, const char *s, int width);
 int qr_cli_tty_width(const char *s);
 
-/* stdout writers shared by the listing commands: one CSV field (qr_csv_cell:
- * RFC 4180 quoting when needed, a formula guarded with a leading ') and one
- * JSON string literal. */
+/* One CSV field to stdout for the listing commands (qr_csv_cell: RFC 4180
+ * quoting when needed, a formula guarded with a leading '); JSON string
+ * literals are qr_json_fputs. */
 void qr_cli_csv_field(const char *s);
-void qr_cli_json_string(const char *s);
 
 /* getopt_long for every command: the same arguments and results, but an
  * unknown option or a missing value is reported here, the same way for

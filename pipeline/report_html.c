@@ -174,6 +174,11 @@ static void figs_state(FILE *out, const qr_ledger_status *s)
     else
         fig_span(out, "", "rescan_oldest_days", "null", "\xe2\x80\x94");
     fputs(" days old</div></div>\n", out);
+    box_open(out);
+    fig_count(out, "big", "boxes_released", s->boxes_released);
+    fputs("<div class=\"lab\">boxes released (paper returned or destroyed); ", out);
+    fig_count(out, "", "boxes_ready", s->boxes_ready);
+    fputs(" ready for release</div></div>\n", out);
 }
 
 static void figs_pace(FILE *out, const qr_ledger_status *s)

@@ -130,6 +130,8 @@ static void status_progress(FILE *out, const qr_ledger_status *s)
 
 static void status_rescans(FILE *out, const qr_ledger_status *s)
 {
+    json_int(out, "boxes_released", s->boxes_released);
+    json_int(out, "boxes_ready", s->boxes_ready);
     json_int(out, "rescan_open", s->rescan_open);
     json_date(out, "rescan_oldest", s->rescan_oldest);
     fputs(",\"rescan_oldest_days\":", out);

@@ -34,6 +34,7 @@
 static int read_at(vp_doc *d, uint64_t off, void *buf, size_t len, size_t *got, qr_err *err)
 {
     size_t n = 0;
+    *got = 0; /* a read error leaves nothing read */
     while (n < len) {
         ssize_t r = pread(d->fd, (char *)buf + n, len - n, (off_t)(off + n));
         if (r < 0 && errno == EINTR)
@@ -61,7 +62,7 @@ int vp_read(vp_doc *d, uint64_t off, uint64_t len, uint64_t cap, uint8_t **out, 
     uint8_t *b = malloc(len + 1);
     if (!b)
         return qr_err_set(err, QR_ENOMEM, "out of memory");
-    size_t got;
+    size_t got = 0;
     int rc = read_at(d, off, b, (size_t)len, &got, err);
     if (rc == QR_OK && got != len)
         rc = qr_err_set(err, QR_ECORRUPT, "the file ends at %" PRIu64 " bytes, shorter than "
@@ -490,7 +491,7 @@ void vp_obj_free(vp_obj *o)
 static int xref_entry(vp_doc *d, uint32_t num, uint64_t *off, int64_t *gen, qr_err *err)
 {
     char e[21];
-    size_t got;
+    size_t got = 0;
     if (num == 0 || num >= d->n)
         return qr_err_set(err, QR_ECORRUPT, "object %" PRIu32 " is not in the cross-reference "
                           "table (%" PRIu32 " objects)", num, d->n);
@@ -585,7 +586,7 @@ static int object_tail(vp_doc *d, lex *x, uint64_t base, const uint8_t *buf, vp_
         return qr_err_set(err, QR_ECORRUPT, "a stream of %" PRIu64 " bytes at offset %" PRIu64
                           " runs past the end of the file", o->length, o->data);
     char t[16];
-    size_t got;
+    size_t got = 0;
     rc = read_at(d, o->data + o->length, t, sizeof t - 1, &got, err);
     t[got] = '\0';
     const char *e = t + (t[0] == '\r') + (t[t[0] == '\r'] == '\n');
@@ -679,7 +680,7 @@ static int find_startxref(vp_doc *d, uint64_t *xref, qr_err *err)
 static int xref_header(vp_doc *d, qr_err *err)
 {
     uint8_t h[64];
-    size_t got;
+    size_t got = 0;
     int rc = read_at(d, d->xref, h, sizeof h, &got, err);
     if (rc != QR_OK)
         return rc;

@@ -184,19 +184,6 @@ int qr_ledger_schema_version(qr_ledger *l)
     return v;
 }
 
-/* Why a ledger of schema version v cannot be used without a migration. */
-int lg_version_refusal(const char *path, int v, qr_err *err)
-{
-    if (v > N_MIGRATIONS)
-        return qr_err_set(err, QR_EFATAL,
-                          "ledger %s has schema version %d; this quire knows up to %d", path, v,
-                          N_MIGRATIONS);
-    return qr_err_set(err, QR_EFATAL,
-                      "ledger %s has schema version %d, older than this quire's %d: the next "
-                      "quire ingest, quire inventory import or quire plan set|import on it "
-                      "upgrades it", path, v, N_MIGRATIONS);
-}
-
 static int migrate_one(qr_ledger *l, int to, qr_err *err)
 {
     char pragma[64];

@@ -169,14 +169,9 @@ int qr_ledger_seals_of(qr_ledger *l, qr_seal_list *out, qr_err *err)
     int rc = QR_OK, s, format;
     size_t cap = 0;
     while (rc == QR_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            cap = cap ? 2 * cap : 8;
-            qr_seal *v = realloc(out->v, cap * sizeof *v);
-            if (!v) {
-                rc = qr_err_set(err, QR_ENOMEM, "out of memory");
-                break;
-            }
-            out->v = v;
+        if (qr_grow(&out->v, &cap, out->n + 1, sizeof *out->v) != QR_OK) {
+            rc = qr_err_set(err, QR_ENOMEM, "out of memory");
+            break;
         }
         qr_seal *x = &out->v[out->n];
         qr_err e = {0};

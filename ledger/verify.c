@@ -1,8 +1,7 @@
 /*
- * quire verify's ledger half and its driver: the finding writer, the walk
- * of the event chain, and qr_verify_ledger, which runs the chain, the rows
- * (verify_rows.c), the archives (verify_archive.c) and the seals (seal.c)
- * in that order.
+ * quire verify's ledger half: the finding writer and the walk of the event
+ * chain, which every part of the check uses (qr_verify_ledger, in
+ * verify_run.c, runs the chain, the rows, the archives and the seals).
  *
  * Why the chain walk is here and not qr_ledger_verify_events: a verifier
  * must say why the chain breaks where it does (an id missing, a prev_hash
@@ -131,23 +130,4 @@ int qr_verify_chain(qr_ledger *l, qr_verify_sink sink, void *user, qr_verify_sum
     sum->chain_ok_to = good;
     memcpy(sum->head, good ? prev : "", good ? QR_SHA256_HEX : 1);
     return o.stop ? o.stop : QR_OK;
-}
-
-/* ---- The whole check ---------------------------------------------------------- */
-
-int qr_verify_ledger(qr_ledger *l, const qr_verify_opts *o, qr_verify_sink sink, void *user,
-                     qr_verify_summary *sum, qr_err *err)
-{
-    qr_verify_opts none = {0};
-    if (!o)
-        o = &none;
-    memset(sum, 0, sizeof *sum);
-    int rc = qr_verify_chain(l, sink, user, sum, err);
-    if (rc == QR_OK)
-        rc = qr_verify_rows(l, sink, user, sum, err);
-    if (rc == QR_OK)
-        rc = qr_verify_archives(l, o, sink, user, sum, err);
-    if (rc == QR_OK)
-        rc = qr_verify_seals(l, o, sink, user, sum, err);
-    return rc;
 }

@@ -82,14 +82,8 @@ typedef struct arch_ctx {
 
 static int keys_add(key_set *s, dev_t dev, ino_t ino)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 256;
-        file_key *v = realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return QR_ENOMEM;
-        s->v = v;
-        s->cap = cap;
-    }
+    if (qr_grow(&s->v, &s->cap, s->n + 1, sizeof *s->v) != QR_OK)
+        return QR_ENOMEM;
     s->v[s->n++] = (file_key){dev, ino};
     return QR_OK;
 }
@@ -113,14 +107,8 @@ static int add_dir(arch_ctx *c, const char *dir)
     for (size_t i = c->n_dirs; i-- > 0;)
         if (!strcmp(c->dirs[i], dir))
             return QR_OK;
-    if (c->n_dirs == c->cap_dirs) {
-        size_t cap = c->cap_dirs ? 2 * c->cap_dirs : 8;
-        char **v = realloc(c->dirs, cap * sizeof *v);
-        if (!v)
-            return QR_ENOMEM;
-        c->dirs = v;
-        c->cap_dirs = cap;
-    }
+    if (qr_grow(&c->dirs, &c->cap_dirs, c->n_dirs + 1, sizeof *c->dirs) != QR_OK)
+        return QR_ENOMEM;
     if (!(c->dirs[c->n_dirs] = qr_strdup(dir)))
         return QR_ENOMEM;
     c->n_dirs++;
@@ -129,14 +117,8 @@ static int add_dir(arch_ctx *c, const char *dir)
 
 static int add_lost(arch_ctx *c, const version_rec *v)
 {
-    if (c->n_lost == c->cap_lost) {
-        size_t cap = c->cap_lost ? 2 * c->cap_lost : 16;
-        lost *n = realloc(c->lost, cap * sizeof *n);
-        if (!n)
-            return QR_ENOMEM;
-        c->lost = n;
-        c->cap_lost = cap;
-    }
+    if (qr_grow(&c->lost, &c->cap_lost, c->n_lost + 1, sizeof *c->lost) != QR_OK)
+        return QR_ENOMEM;
     lost *m = &c->lost[c->n_lost];
     *m = (lost){qr_strdup(v->file_id), qr_strdup(v->path), v->version, ""};
     snprintf(m->sha, sizeof m->sha, "%s", v->sha ? v->sha : "");
@@ -482,14 +464,8 @@ static int add_stray(stray_list *s, const char *path, const struct stat *st)
     for (size_t i = 0; i < s->n; i++)
         if (s->v[i].key.dev == st->st_dev && s->v[i].key.ino == st->st_ino)
             return QR_OK;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 16;
-        stray *v = realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return QR_ENOMEM;
-        s->v = v;
-        s->cap = cap;
-    }
+    if (qr_grow(&s->v, &s->cap, s->n + 1, sizeof *s->v) != QR_OK)
+        return QR_ENOMEM;
     s->v[s->n] = (stray){qr_strdup(path), {st->st_dev, st->st_ino}};
     if (!s->v[s->n].path)
         return QR_ENOMEM;

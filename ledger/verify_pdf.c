@@ -389,13 +389,8 @@ static int parse_items(lex *x, vp_val *v, char close, qr_err *err)
         }
         if (v->len >= VP_MAX_ITEMS)
             return bad(err, "an array or dictionary has more than 100000 items");
-        if ((v->len + 1) * per > cap) {
-            cap = cap ? 2 * cap : 16 * per;
-            vp_val *nv = realloc(v->v, cap * sizeof *nv);
-            if (!nv)
-                return QR_ENOMEM;
-            v->v = nv;
-        }
+        if (qr_grow(&v->v, &cap, (v->len + 1) * per, sizeof *v->v) != QR_OK)
+            return QR_ENOMEM;
         vp_val *item = &v->v[v->len * per];
         memset(item, 0, per * sizeof *item);
         v->len++;

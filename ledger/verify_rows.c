@@ -53,14 +53,8 @@ typedef struct rows_ctx {
 
 static cover *cover_add(cover_list *c)
 {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 256;
-        cover *v = realloc(c->v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        c->v = v;
-        c->cap = cap;
-    }
+    if (qr_grow(&c->v, &c->cap, c->n + 1, sizeof *c->v) != QR_OK)
+        return NULL;
     cover *e = &c->v[c->n++];
     memset(e, 0, sizeof *e);
     e->n = -1;

@@ -155,14 +155,8 @@ static bool next_li(span s, const char **at, span *li)
 
 static int take_page(vx_doc *d, span li, size_t *cap)
 {
-    if (d->n_pages == *cap) {
-        size_t c = *cap ? *cap * 2 : 64;
-        vx_page *v = realloc(d->pages, c * sizeof *v);
-        if (!v)
-            return QR_ENOMEM;
-        d->pages = v;
-        *cap = c;
-    }
+    if (qr_grow(&d->pages, cap, d->n_pages + 1, sizeof *d->pages) != QR_OK)
+        return QR_ENOMEM;
     vx_page *p = &d->pages[d->n_pages++];
     p->page = int_of(li, "quirePage:page");
     p->source = text_of(li, "quirePage:source");

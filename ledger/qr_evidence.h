@@ -14,7 +14,7 @@
  * values keep their type (number, text, JSON, none), so the same note is
  * rendered as JSON for machines (qr_evidence_json, byte for byte the same
  * for the same ledger: no time of printing in it) and as text or HTML for
- * people (pipeline/cmd_evidence.c). Nothing is checked here: quire verify
+ * people (cli/cmd_evidence.c). Nothing is checked here: quire verify
  * checks the archive and the seal's signature.
  */
 #ifndef QR_EVIDENCE_H

@@ -499,11 +499,16 @@ static int describe_fault(job_text *t, const qr_fault *f)
         qr_fmt_double(f->threshold, th);
     int rc = qr_buf_printf(&t->detail, "%s{\"page\":%d,\"kind\":\"%s\",\"value\":%s,"
                            "\"threshold\":%s}", t->n ? "," : "", f->page, k, v, th);
+    /* The reason is for people: the check's own words, with the unit and
+     * the threshold it crossed (the raw numbers stay in the JSON detail). */
+    char where[32] = "";
+    if (f->page)
+        snprintf(where, sizeof where, " on page %d", f->page);
     if (rc == QR_OK && t->reason.len < 900)
-        rc = f->page ? qr_buf_printf(&t->reason, "%s%s on page %d (%s, threshold %s)",
-                                     t->n ? "; " : "", k, f->page, v, th)
-                     : qr_buf_printf(&t->reason, "%s%s (%s, threshold %s)", t->n ? "; " : "",
-                                     k, v, th);
+        rc = f->detail[0] ? qr_buf_printf(&t->reason, "%s%s%s: %s", t->n ? "; " : "", k, where,
+                                          f->detail)
+                          : qr_buf_printf(&t->reason, "%s%s%s (%s, threshold %s)",
+                                          t->n ? "; " : "", k, where, v, th);
     if (rc == QR_OK && !strstr(t->kinds.data ? (const char *)t->kinds.data : "", k))
         rc = qr_buf_printf(&t->kinds, "%s%s", t->kinds.len ? "," : "", k);
     t->n++;

@@ -194,14 +194,15 @@ static void test_lifecycle(qr_ledger *l)
     qr_err err = {0};
     int64_t b1 = begin(l);
     qr_fault f1 = {.kind = QR_FAULT_BLANK, .page = 3, .value = 0.0001, .threshold = 0.0008,
-                   .detail = "blank"};
+                   .detail = "no content: 0.010% ink in the centre (at most 0.080%)"};
     commit_a(l, b1, 1, false, &f1, 1, 0, 0);
     qr_ledger_rescan_list jobs;
     qr_ledger_rescan_job *j = only_job(l, "A", true, &jobs);
     CHECK(j && strcmp(j->pages, "3") == 0 && strcmp(j->kinds, "blank") == 0);
     CHECK(j && j->created_batch == b1 && strcmp(j->actor, "op") == 0);
-    CHECKF(j && strstr(j->reason, "blank on page 3 (0.0001, threshold 0.0008)"), "%s",
-           j ? j->reason : "");
+    /* the reason in the check's words, with units; the raw numbers in detail */
+    CHECKF(j && !strcmp(j->reason, "ingest found blank on page 3: no content: 0.010% ink in "
+                                   "the centre (at most 0.080%)"), "%s", j ? j->reason : "");
     CHECKF(j && strstr(j->detail, "\"page\":3,\"kind\":\"blank\",\"value\":0.0001"), "%s",
            j ? j->detail : "");
     qr_ledger_rescan_list_free(&jobs);

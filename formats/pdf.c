@@ -12,8 +12,10 @@
  *   3: sRGB ICC profile (output intent and ICCBased RGB)
  *   per page: [gray ICC profile, once], image, content, page; every 1024
  *             pages an intermediate /Pages node
- *   at finish: last node, 2: root /Pages, Info, Metadata, 1: Catalog,
- *              xref, trailer (ID = digest of the body), %%EOF
+ *   at finish: last node, 2: root /Pages, Info, Metadata, [PDF/A-3b: the
+ *              associated file's stream and file specification,
+ *              pdf_attach.c], 1: Catalog, xref, trailer (ID = digest of the
+ *              body), %%EOF
  * Objects 1 and 2 are reserved at open because pages point at them.
  *
  * Colour: 3-component images use [/ICCBased <sRGB>] with the very profile

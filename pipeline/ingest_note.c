@@ -15,8 +15,7 @@
  * It must be the same bytes when a killed run is rerun (archives are
  * compared byte for byte), and it cannot hold the archive's own digest. So
  * it carries only what the same delivery, profile and ledger state give:
- *   file         file_id, version, expected_pages, pages, archive,
- *                source_fingerprint
+ *   file         file_id, version, expected_pages, pages, source_fingerprint
  *   pages        every column but batch and origin_batch
  *   scan, measurements   every column
  *   ingest       quire_version only
@@ -25,7 +24,9 @@
  * delivery and command line of the ingest (a rerun after a kill is another
  * batch, maybe on another host, with other options such as --jobs);
  * archive_sha256 and the integrity section (the archive cannot contain its
- * own digest; its event, seal and time-stamp come later); archived_at and
+ * own digest; its event, seal and time-stamp come later); archive, its path
+ * (it depends on how --out was spelled, "out" or "/srv/out": a rerun may
+ * spell it otherwise; the name is the file id's); archived_at and
  * current_version (when the ledger recorded it, and what later versions
  * changed); the manifest columns, box, title and listed_by (the inventory's;
  * the XMP carries the manifest row as quire:meta); faults, overrides,
@@ -45,7 +46,7 @@
 #endif
 
 static const char *const FILE_COLS[] = {"file_id", "version", "expected_pages", "pages",
-                                        "archive", "source_fingerprint"};
+                                        "source_fingerprint"};
 static const char *const INGEST_COLS[] = {"quire_version"};
 static const char *const PAGE_COLS[] = {
     "page", "source", "source_member", "source_page", "source_sha256", "format", "stored_as",
@@ -133,9 +134,7 @@ static int file_section(qr_evidence *ev, const ing_file *f)
         rc = v_int(&c[2], f->expected_pages);
     if (rc == QR_OK)
         rc = v_int(&c[3], f->pages_written);
-    if (rc == QR_OK)
-        rc = v_text(&c[4], f->archive_path);
-    return rc == QR_OK ? v_opt(&c[5], f->fingerprint) : rc;
+    return rc == QR_OK ? v_opt(&c[4], f->fingerprint) : rc;
 }
 
 /* As the ledger's page_verdict: "faulty" when a fault of the page is not

@@ -8,7 +8,7 @@
 # equals `quire evidence FILE_ID --format json` on every field it carries:
 # the sections file, ingest, pages, scan, measurements and profile, value
 # for value. Left out of the embedded note, by design (README, "PDF/A-3b"):
-# file.box, title, manifest_columns, listed_by, archive_sha256, archived_at,
+# file.box, title, manifest_columns, listed_by, archive, archive_sha256, archived_at,
 # current_version; ingest.batch, started, ended, status, host, operator,
 # delivery, command; pages.batch, origin_batch; and the sections faults,
 # overrides, rescans, lineage, events, integrity and release.
@@ -101,6 +101,10 @@ same() { # DIR: its archives are a's, byte for byte
   [ "$d" -eq 0 ] && [ "$(ls "$1/out" | wc -l)" -eq "$(ls a/out | wc -l)" ]
 }
 same b && ok "a second run writes the same 3b archives" || bad "second run differs"
+mkdir -p o
+(cd o && "$QUIRE_BIN" ingest --manifest ../dlv/manifest.csv --out "$PWD/out" --ledger q.db \
+  --quiet --jobs 2 --pdfa 3b ../dlv/scans) >/dev/null 2>&1
+same o && ok "--out spelled as an absolute path: the same 3b archives" || bad "--out spelling changes the archives"
 mkdir -p c
 (cd c && exec "$QUIRE_BIN" ingest --manifest ../dlv/manifest.csv --out out --ledger q.db \
   --quiet --jobs 2 --pdfa 3b ../dlv/scans) >/dev/null 2>&1 &

@@ -12,8 +12,11 @@
 # current_version; ingest.batch, started, ended, status, host, operator,
 # delivery, command; pages.batch, origin_batch; and the sections faults,
 # overrides, rescans, lineage, events, integrity and release.
-# Determinism: a second ingest of the same delivery into a fresh ledger and
-# one killed with kill -9 and rerun write the same archive bytes. A 2b
+# Determinism: a second ingest of the same delivery into a fresh ledger, one
+# with --out spelled as an absolute path, and runs killed with kill -9 at
+# five points (mid-archive, after 1, 4, 9, 13 archives) and rerun write the
+# same archive bytes; quire verify --deep accepts
+# the 3b archives. A 2b
 # archive of the same delivery carries no attachment and says part 2.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -105,15 +108,34 @@ mkdir -p o
 (cd o && "$QUIRE_BIN" ingest --manifest ../dlv/manifest.csv --out "$PWD/out" --ledger q.db \
   --quiet --jobs 2 --pdfa 3b ../dlv/scans) >/dev/null 2>&1
 same o && ok "--out spelled as an absolute path: the same 3b archives" || bad "--out spelling changes the archives"
-mkdir -p c
-(cd c && exec "$QUIRE_BIN" ingest --manifest ../dlv/manifest.csv --out out --ledger q.db \
-  --quiet --jobs 2 --pdfa 3b ../dlv/scans) >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do [ -n "$(ls c/out/*.pdf 2>/dev/null)" ] && break; sleep 0.01; done
-kill -9 "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-ingest c dlv --pdfa 3b >/dev/null 2>&1
-same c && ok "killed and rerun: the same 3b archives" || bad "killed and rerun: archives differ"
+# kill -9 once N archives are in place (N = 0: once the first temporary
+# file exists, mid-archive), rerun, compare with an uninterrupted run.
+$PY "$QUIRE_SRC/tools/make_sample.py" --delivery --files 16 --pages-min 2 --pages-max 5 \
+  --seed 9 --out kdlv >/dev/null || bad "make_sample.py (kill delivery)"
+ingest kref kdlv --pdfa 3b >/dev/null 2>&1
+nref=$(ls kref/out | wc -l)
+for at in 0 1 4 9 13; do
+  mkdir -p "k$at"
+  (cd "k$at" && exec "$QUIRE_BIN" ingest --manifest ../kdlv/manifest.csv --out out \
+    --ledger q.db --quiet --jobs 2 --pdfa 3b ../kdlv/scans) >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 2000); do
+    if [ "$at" -eq 0 ]; then [ -n "$(find "k$at/out/.quire-tmp" -type f 2>/dev/null)" ] && break
+    else [ "$(ls "k$at/out" 2>/dev/null | wc -l)" -ge "$at" ] && break; fi
+    sleep 0.005
+  done
+  kill -9 "$pid" 2>/dev/null && killed="killed with $(ls "k$at/out" | wc -l) archives" ||
+    killed="finished before the kill"
+  wait "$pid" 2>/dev/null
+  ingest "k$at" kdlv --pdfa 3b >/dev/null 2>&1
+  d=0
+  for f in kref/out/*.pdf; do cmp -s "$f" "k$at/out/$(basename "$f")" || d=$((d + 1)); done
+  [ "$d" -eq 0 ] && [ "$(ls "k$at/out" | wc -l)" -eq "$nref" ] &&
+    ok "kill -9 at $at ($killed), rerun: the same $nref 3b archives" ||
+    bad "kill -9 at $at ($killed), rerun: $d of $nref archives differ"
+done
+(cd a && "$QUIRE_BIN" verify --deep --ledger q.db --archives out) >verify.out 2>&1 &&
+  ok "quire verify --deep: $(grep 'result:' verify.out)" || bad "verify --deep: $(tail -3 verify.out)"
 
 # --- 2b stays 2b ----------------------------------------------------------------------------
 ingest d dlv >/dev/null 2>&1

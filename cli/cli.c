@@ -43,7 +43,7 @@ static const qr_command commands[] = {
      "Exit: 0 written; 1 an input was unreadable (nothing written); 2 usage; 3 fatal.\n"},
     {"ingest", qr_cmd_ingest, "archive a scanner delivery against its manifest",
      "usage: quire ingest --manifest MANIFEST.csv --out ARCHIVE_DIR [--ledger PATH]\n"
-     "                    [--jobs N] [--pdfa 2b|1b] [--layout folders|multipage|zip|tar]\n"
+     "                    [--jobs N] [--pdfa 2b|1b|3b] [--layout folders|multipage|zip|tar]\n"
      "                    [--retry] [--quiet] [--log-json FILE] [--profile FILE]\n"
      "                    [--set SECTION.KEY=VALUE]... [--allow-blank-backs] [--by NAME]\n"
      "                    [--assume-dpi N] DELIVERY...\n"
@@ -63,7 +63,8 @@ static const qr_command commands[] = {
      "  --by NAME            who runs it, recorded on the batch and its events\n"
      "                       (default: the login name, else the user of the uid)\n"
      "  -j, --jobs N         worker threads (default: number of CPUs)\n"
-     "  --pdfa 2b|1b         archive flavour (default 2b)\n"
+     "  --pdfa 2b|1b|3b      archive flavour (default 2b); 3b also embeds the\n"
+     "                       transfer note as transfer-note.json (see README)\n"
      "  --layout NAME        force the delivery layout instead of detecting it\n"
      "  --retry              process files recorded as faulty again\n"
      "  --profile FILE       INI profile of thresholds (see quire profile show)\n"

@@ -99,9 +99,10 @@ static int parse_args(int argc, char **argv, qr_ingest_opts *o, ingest_args *a)
         case OPT_SET: a->sets[a->n_sets++] = optarg; break;
         case OPT_BLANK_BACKS: a->allow_blank_backs = true; break;
         case OPT_PDFA:
-            if (strcmp(optarg, "2b") && strcmp(optarg, "1b"))
-                return qr_cli_usage_error("ingest", "--pdfa must be 2b or 1b");
-            o->flavour = strcmp(optarg, "1b") ? QR_PDFA_2B : QR_PDFA_1B;
+            if (strcmp(optarg, "2b") && strcmp(optarg, "1b") && strcmp(optarg, "3b"))
+                return qr_cli_usage_error("ingest", "--pdfa must be 2b, 1b or 3b");
+            o->flavour = !strcmp(optarg, "1b") ? QR_PDFA_1B
+                       : !strcmp(optarg, "3b") ? QR_PDFA_3B : QR_PDFA_2B;
             break;
         case OPT_LAYOUT: o->layout = optarg; break;
         case OPT_RETRY: o->retry = true; break;

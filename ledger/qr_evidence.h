@@ -14,7 +14,11 @@
  * values keep their type (number, text, JSON, none), so the same note is
  * rendered as JSON for machines (qr_evidence_json, byte for byte the same
  * for the same ledger: no time of printing in it) and as text or HTML for
- * people (cli/cmd_evidence.c). Nothing is checked here: quire verify
+ * people (cli/cmd_evidence.c). A PDF/A-3b archive embeds the part of the
+ * note that is known before it is written, built from the ingest's memory
+ * in this same structure and written by qr_evidence_json
+ * (pipeline/ingest_note.c says which fields it leaves out and why).
+ * Nothing is checked here: quire verify
  * checks the archive and the seal's signature.
  */
 #ifndef QR_EVIDENCE_H

@@ -197,13 +197,32 @@ static const char *archive_title(const ing_file *f)
     return f->file_id;
 }
 
+/* PDF/A-3b: the transfer note the archive embeds (ingest_note.c). */
+static int note_attachment(const ing_engine *e, const ing_file *f, qr_buf *json,
+                           qr_pdf_attachment *a)
+{
+    if (e->opts->flavour != QR_PDFA_3B)
+        return QR_OK;
+    int rc = ing_note_json(e, f, json);
+    *a = (qr_pdf_attachment){.name = "transfer-note.json", .mime = "application/json",
+                             .desc = "Transfer note (BSI TR-03138): what was digitized, how, "
+                                     "and its checks",
+                             .relationship = "Supplement", .data = json->data,
+                             .len = json->len};
+    return rc;
+}
+
 /* Complete the document under its temporary name; the ledger thread puts
  * it in place once its digest is recorded. */
 static void finish_pdf(ing_engine *e, ing_file *f)
 {
     size_t n_ovr = 0;
     qr_pdf_override *ovr = applied_overrides(f, &n_ovr);
-    if (f->accepts.n && !ovr) {
+    qr_buf note = {0};
+    qr_pdf_attachment att = {0};
+    if ((f->accepts.n && !ovr) || note_attachment(e, f, &note, &att) != QR_OK) {
+        free(ovr);
+        qr_buf_free(&note);
         qr_err_set(&f->pdf_err, QR_ENOMEM, "%s: out of memory", f->file_id);
         pdf_error(e, f, QR_ENOMEM, 0, NULL);
         return;
@@ -211,10 +230,12 @@ static void finish_pdf(ing_engine *e, ing_file *f)
     time_t t = f->scan_time >= 0 ? f->scan_time : e->ref_time;
     qr_pdf_meta meta = {.title = archive_title(f), .name = f->file_id, .created = t, .modified = t,
                         .extra = f->meta, .n_extra = f->n_meta,
-                        .overrides = ovr, .n_overrides = n_ovr};
+                        .overrides = ovr, .n_overrides = n_ovr,
+                        .attachment = e->opts->flavour == QR_PDFA_3B ? &att : NULL};
     int rc = f->pdf ? qr_pdf_seal(&f->pdf, &meta, f->archive_sha, &f->pdf_err)
                     : qr_err_set(&f->pdf_err, QR_EINVAL, "no page could be archived");
     free(ovr);
+    qr_buf_free(&note);
     if (rc) {
         pdf_error(e, f, rc, 0, NULL);
         return;

@@ -119,17 +119,8 @@ int qr_delivery_note(qr_delivery *d, qr_delivery_issue_kind kind, const char *fi
                       const char *path, const char *fmt, ...)
 {
     qr_dv_priv *p = priv(d);
-    if (d->n_issues == p->cap_issues) {
-        size_t cap = p->cap_issues ? 2 * p->cap_issues : 16;
-        qr_delivery_issue *ni = qr_malloc_array(cap, sizeof *ni);
-        if (!ni)
-            return QR_ENOMEM;
-        if (d->n_issues)
-            memcpy(ni, d->issues, d->n_issues * sizeof *ni);
-        free(d->issues);
-        d->issues = ni;
-        p->cap_issues = cap;
-    }
+    if (qr_grow(&d->issues, &p->cap_issues, d->n_issues + 1, sizeof *d->issues) != QR_OK)
+        return QR_ENOMEM;
     qr_delivery_issue *is = &d->issues[d->n_issues];
     char reason[400];
     va_list ap;
@@ -166,17 +157,8 @@ static void source_free(qr_delivery_source *s)
 int qr_delivery_add(qr_delivery *d, const char *file_id, const qr_delivery_source *src)
 {
     qr_dv_priv *p = priv(d);
-    if (p->n_items == p->cap_items) {
-        size_t cap = p->cap_items ? 2 * p->cap_items : 64;
-        qr_dv_item *ni = qr_malloc_array(cap, sizeof *ni);
-        if (!ni)
-            return QR_ENOMEM;
-        if (p->n_items)
-            memcpy(ni, p->items, p->n_items * sizeof *ni);
-        free(p->items);
-        p->items = ni;
-        p->cap_items = cap;
-    }
+    if (qr_grow(&p->items, &p->cap_items, p->n_items + 1, sizeof *p->items) != QR_OK)
+        return QR_ENOMEM;
     qr_dv_item *it = &p->items[p->n_items];
     memset(it, 0, sizeof *it);
     it->file_id = qr_strdup(file_id);

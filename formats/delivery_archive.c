@@ -400,7 +400,13 @@ static void cursor_free(void *c)
     free(cur);
 }
 
-/* Position the cursor on member s (reopening when needed); returns its entry. */
+/* Position the cursor on member s (reopening when needed); returns its entry.
+ * A cursor that has read members' data may stand elsewhere than enumeration,
+ * which only skipped: in a damaged box (a stored zip member whose sizes
+ * disagree) libarchive skips one length and reads another, and the next
+ * header is then not the one enumeration found. So a cursor that misses the
+ * member is dropped and the box read again from its start, skipping like
+ * enumeration; only a fresh miss means the archive changed. */
 static int cursor_seek(qr_delivery *d, const qr_delivery_source *s, struct archive_entry **e,
                        qr_err *err)
 {
@@ -410,6 +416,7 @@ static int cursor_seek(qr_delivery *d, const qr_delivery_source *s, struct archi
         cursor_free(cur);
         cur = p->cursor = NULL;
     }
+    bool fresh = !cur;
     if (!cur) {
         cur = calloc(1, sizeof *cur);
         if (!cur || !(cur->path = qr_strdup(s->abs_path))) {
@@ -425,19 +432,25 @@ static int cursor_seek(qr_delivery *d, const qr_delivery_source *s, struct archi
             return qr_err_set(err, QR_ECORRUPT, "%s: cannot open the archive: %s", s->name,
                               arc_reason(cur->a, "libarchive gives no reason"));
     }
+    int r = ARCHIVE_OK;
     while (cur->next_index <= s->index) {
-        int r = archive_read_next_header(cur->a, e);
-        if (r == ARCHIVE_EOF)
-            return qr_err_set(err, QR_EIO, "%s: archive changed since it was enumerated", s->name);
+        r = archive_read_next_header(cur->a, e);
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-            return qr_err_set(err, QR_ECORRUPT, "%s: %s", s->name,
-                              arc_reason(cur->a, "unreadable member header"));
+            break;
         cur->next_index++;
     }
-    const char *nm = archive_entry_pathname(*e);
-    if (!nm || strcmp(nm, s->member) != 0)
-        return qr_err_set(err, QR_EIO, "%s: archive changed since it was enumerated", s->name);
-    return QR_OK;
+    const char *nm = cur->next_index > s->index ? archive_entry_pathname(*e) : NULL;
+    if (nm && strcmp(nm, s->member) == 0)
+        return QR_OK;
+    if (!fresh) {
+        cursor_free(cur);
+        p->cursor = NULL;
+        return cursor_seek(d, s, e, err);
+    }
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN && r != ARCHIVE_EOF)
+        return qr_err_set(err, QR_ECORRUPT, "%s: %s", s->name,
+                          arc_reason(cur->a, "unreadable member header"));
+    return qr_err_set(err, QR_EIO, "%s: archive changed since it was enumerated", s->name);
 }
 
 /* A member whose header declares more than the cap is refused before any
@@ -504,9 +517,11 @@ static int arc_read_source(qr_delivery *d, const qr_delivery_source *s, size_t m
     int rc = cursor_seek(d, s, &e, err);
     if (rc == QR_OK)
         rc = cursor_read(p->cursor, e, s, max_bytes, data, len, err);
-    else if (p->cursor) {
+    if (rc != QR_OK && p->cursor) {
+        /* start afresh next time: after a failed read libarchive may stand
+         * anywhere, and its next member could come with another's bytes */
         cursor_free(p->cursor);
-        p->cursor = NULL; /* start afresh next time */
+        p->cursor = NULL;
     }
     utf8_leave(&u);
     return rc;

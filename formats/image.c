@@ -4,6 +4,7 @@
  * (the ingest ring owns all I/O), so opening is cheap and a worker thread can
  * decode pages of its own reader without any shared state.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,27 +64,6 @@ qr_format qr_image_sniff(const uint8_t *buf, size_t len, const char **what)
     if (what)
         *what = len == 0 ? "empty file" : "unknown format";
     return QR_FMT_UNKNOWN;
-}
-
-int qr_check_caps(const qr_limits *lim, uint64_t w, uint64_t h, unsigned out_bits,
-                  qr_err *err)
-{
-    if (w == 0 || h == 0)
-        return qr_err_set(err, QR_ECORRUPT, "corrupt: page is %llu x %llu pixels",
-                          (unsigned long long)w, (unsigned long long)h);
-    if (w > INT32_MAX || h > INT32_MAX || w * h > lim->max_pixels)
-        return qr_err_set(err, QR_ELIMIT,
-                          "limit: page is %llu x %llu = %llu pixels, above the cap of %llu",
-                          (unsigned long long)w, (unsigned long long)h,
-                          (unsigned long long)(w * h), (unsigned long long)lim->max_pixels);
-    uint64_t row = (w * out_bits + 31) / 32 * 4; /* a PIX row, 32-bit aligned */
-    uint64_t bytes;
-    if (__builtin_mul_overflow(row, h, &bytes) || bytes > lim->max_page_bytes)
-        return qr_err_set(err, QR_ELIMIT,
-                          "limit: page needs %llu x %llu decoded bytes, above the cap of %llu",
-                          (unsigned long long)row, (unsigned long long)h,
-                          (unsigned long long)lim->max_page_bytes);
-    return QR_OK;
 }
 
 int qr_image_open(const uint8_t *buf, size_t len, const qr_limits *lim,
@@ -183,15 +163,3 @@ void qr_image_close(qr_image_reader **rd)
     *rd = NULL;
 }
 
-void qr_page_clear(qr_page *page)
-{
-    if (!page)
-        return;
-    if (page->pix) {
-        PIX *p = page->pix;
-        pixDestroy(&p);
-    }
-    memset(page, 0, sizeof *page);
-    page->scan_time = -1;
-    page->orientation = 1;
-}

@@ -33,6 +33,8 @@ typedef struct qr_tiff_log {
     char first_error[200];
     char last_warning[200];
     int errors, warnings;
+    char first_dropped[200]; /* a tag libtiff could not read and went on without */
+    int dropped;
 } qr_tiff_log;
 
 struct tiff; /* libtiff's TIFF */
@@ -102,6 +104,9 @@ void qr_rows_end(qr_rows *r);
 /* n bytes of a row (pixels MSB first) into a PIX line's 32-bit words. */
 void qr_line_from_bytes(uint32_t *line, const uint8_t *src, size_t n);
 
+/* Add a remark to page->note ("; " between remarks; cut short when full). */
+void qr_page_note(qr_page *page, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Caps: refuse a page of w x h at out_bits per pixel before allocating it. */
 int qr_check_caps(const qr_limits *lim, uint64_t w, uint64_t h, unsigned out_bits,
                   qr_err *err);
@@ -149,7 +154,12 @@ typedef struct qr_exif {
     double xres, yres;   /* 0 when absent */
     int unit;            /* 2 inch (default), 3 cm, 1 none */
     long long time;      /* DateTimeOriginal, else DateTime; -1 */
+    qr_scanner scanner;  /* Make, Model, Software of IFD0; "" when absent */
 } qr_exif;
 void qr_exif_parse(const uint8_t *p, size_t n, qr_exif *out);
+
+/* PNG orientation (png_meta.c): from the eXIf chunk, else the XMP packet's
+ * tiff:Orientation; 1 when neither gives 1..8. */
+int qr_png_orientation(const uint8_t *buf, size_t len);
 
 #endif

@@ -154,3 +154,17 @@ int qr_jpeg_bands(const uint8_t *buf, size_t len, const qr_limits *lim, int dept
     free(b);
     return rc;
 }
+
+void qr_cmyk_row(const uint8_t *s, int w, bool inverted, uint32_t *line)
+{
+    for (int x = 0; x < w; x++, s += 4) {
+        unsigned c = s[0], m = s[1], ye = s[2], k = s[3];
+        if (!inverted) {
+            c = 255 - c, m = 255 - m, ye = 255 - ye, k = 255 - k;
+        }
+        l_uint32 px;
+        composeRGBPixel((l_int32)((c * k + 127) / 255), (l_int32)((m * k + 127) / 255),
+                        (l_int32)((ye * k + 127) / 255), &px);
+        line[x] = px;
+    }
+}

@@ -73,6 +73,19 @@ static long long ascii_time(const exif_src *s, size_t entry)
     return (long long)qr_parse_exif_time(text);
 }
 
+/* An ASCII entry's text (inline up to 4 bytes, else at its offset). */
+static void ascii_text(const exif_src *s, size_t entry, char out[QR_SCANNER_TEXT])
+{
+    uint32_t count = rd32(s, entry + 4);
+    if (rd16(s, entry + 2) != 2 || count == 0)
+        return;
+    uint64_t off = count <= 4 ? entry + 8 : rd32(s, entry + 8);
+    if (count > QR_SCANNER_TEXT - 1)
+        count = QR_SCANNER_TEXT - 1;
+    if (in_range(s, off, count))
+        qr_scanner_text(out, (const char *)s->p + off, count);
+}
+
 /* Walk one IFD; returns the Exif sub-IFD offset found there (0 if none). */
 static uint32_t walk_ifd(const exif_src *s, uint32_t ifd, qr_exif *out, long long *original)
 {
@@ -89,6 +102,9 @@ static uint32_t walk_ifd(const exif_src *s, uint32_t ifd, qr_exif *out, long lon
         case 0x011B: out->yres = rational(s, e); break;
         case 0x0128: out->unit = (int)short_value(s, e); break;
         case 0x0132: out->time = ascii_time(s, e); break;
+        case 0x010F: ascii_text(s, e, out->scanner.make); break;
+        case 0x0110: ascii_text(s, e, out->scanner.model); break;
+        case 0x0131: ascii_text(s, e, out->scanner.software); break;
         case 0x9003: *original = ascii_time(s, e); break;
         case 0x8769: sub = short_value(s, e) > 0 ? (uint32_t)short_value(s, e) : 0; break;
         default: break;

@@ -7,8 +7,25 @@
  * that says CMYK samples are stored inverted. Colour decodes straight into the
  * PIX raster; CMYK is decoded by libjpeg a band at a time (jpeg_band.c) and
  * converted to RGB as it comes.
- * Any libjpeg warning (e.g. a truncated file) counts as corruption: an
- * archive must not silently keep a half-grey page. Besides the page itself,
+ *
+ * Junk between header segments: real files carry bytes that are no marker
+ * between two segments of the header (a stuffed FF 00, text, the tail of an
+ * APP13 or APP14 segment whose length was edited short). libjpeg skips them
+ * with the warning JWRN_EXTRANEOUS_DATA and loses nothing, and Pillow,
+ * ImageMagick and PDF readers show such files. Our walk skips them by
+ * libjpeg's own rule (next_marker in jdmarker.c); when there are any before
+ * the first SOS, the file is rebuilt without them (its segments and its
+ * image data byte for byte, so not a pixel changes) and that copy is what
+ * is decoded and passed through: PDF readers then get a clean stream, not
+ * one that makes each of them print "Corrupt JPEG data". The page's note
+ * says what was dropped. The copy costs the file's size once more.
+ *
+ * Any libjpeg warning while the image data is decoded still counts as
+ * corruption: an archive must not silently keep a half-grey page. That
+ * includes "extraneous bytes" there, since junk after the image data cannot
+ * be told from bytes inserted into it: a scan with 15 bytes inserted
+ * mid-stream decodes to garbage with no other warning than "113 extraneous
+ * bytes before marker 0xd9". Besides the page itself,
  * the coefficient buffer a progressive file needs is checked against the
  * caps before decoding (see coefficient_bytes).
  */
@@ -23,6 +40,7 @@
 typedef struct jpeg_hdr {
     int sof;             /* the SOFn marker (0xC0..0xCF), 0 if none */
     bool sos;            /* the walk reached SOS: the header is all there */
+    size_t sos_at;       /* where the SOS marker starts */
     int nf;              /* components in the frame (at most 4 counted) */
     int hs[4], vs[4];    /* their sampling factors */
     int scan_comps;      /* components in the first scan; 0 if no scan */
@@ -30,6 +48,9 @@ typedef struct jpeg_hdr {
     bool jfif;
     int jfif_unit, jfx, jfy;
     qr_exif exif;
+    size_t junk;         /* bytes between header segments that are no marker */
+    int junk_runs;       /* in how many places */
+    int junk_marker;     /* the marker the first of them precedes */
 } jpeg_hdr;
 
 static void parse_app(uint8_t m, const uint8_t *seg, size_t n, jpeg_hdr *hd)
@@ -70,21 +91,51 @@ static void parse_sof(const uint8_t *seg, size_t n, jpeg_hdr *hd)
     }
 }
 
-/* Scan segments up to the first SOS. */
-static void scan_markers(const uint8_t *b, size_t len, jpeg_hdr *hd)
+/* Where the next marker is, from i on, skipping what libjpeg's next_marker
+ * skips: bytes other than 0xFF and stuffed FF 00 pairs (junk, counted in
+ * *junk) and fill bytes (FF FF ..., not junk). Returns the offset of the
+ * marker's last FF, or len when none follows. */
+static size_t next_marker(const uint8_t *b, size_t len, size_t i, size_t *junk)
+{
+    for (;;) {
+        while (i < len && b[i] != 0xFF) {
+            i++;
+            (*junk)++;
+        }
+        while (i + 1 < len && b[i + 1] == 0xFF)
+            i++;
+        if (i + 1 >= len)
+            return len;
+        if (b[i + 1] != 0x00)
+            return i;
+        *junk += 2;
+        i += 2;
+    }
+}
+
+static bool parameterless(uint8_t m)
+{
+    return m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7);
+}
+
+/* Walk the segments up to the first SOS. keep, when given, receives the
+ * header without its junk (SOI, then each segment as stored). */
+static int scan_markers(const uint8_t *b, size_t len, jpeg_hdr *hd, qr_buf *keep)
 {
     memset(hd, 0, sizeof *hd);
     qr_exif_parse(NULL, 0, &hd->exif);
     size_t i = 2;
-    while (i + 4 <= len) {
-        if (b[i] != 0xFF)
-            return;
+    int ok = keep ? qr_buf_append(keep, b, 2) : QR_OK;
+    while (ok == QR_OK) {
+        size_t before = hd->junk;
+        i = next_marker(b, len, i, &hd->junk);
+        if (i + 4 > len)
+            return QR_OK;
         uint8_t m = b[i + 1];
-        if (m == 0xFF) { /* fill byte */
-            i++;
-            continue;
-        }
-        if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+        if (hd->junk > before && hd->junk_runs++ == 0)
+            hd->junk_marker = m;
+        if (parameterless(m)) {
+            ok = keep ? qr_buf_append(keep, b + i, 2) : QR_OK;
             i += 2;
             continue;
         }
@@ -92,32 +143,62 @@ static void scan_markers(const uint8_t *b, size_t len, jpeg_hdr *hd)
             hd->scan_comps = b[i + 4];
         if (m == 0xDA || m == 0xD9) {
             hd->sos = m == 0xDA;
-            return;
+            hd->sos_at = i;
+            return QR_OK;
         }
         size_t seglen = (size_t)b[i + 2] << 8 | b[i + 3];
         if (seglen < 2 || seglen > len - i - 2)
-            return;
+            return QR_OK;
         if (is_sof(m) && hd->sof == 0) {
             hd->sof = m;
             parse_sof(b + i + 4, seglen - 2, hd);
         }
         parse_app(m, b + i + 4, seglen - 2, hd);
+        ok = keep ? qr_buf_append(keep, b + i, 2 + seglen) : QR_OK;
         i += 2 + seglen;
     }
+    return ok;
 }
 
-void qr_cmyk_row(const uint8_t *s, int w, bool inverted, uint32_t *line)
+/*
+ * The file without the junk between its header segments: the header as the
+ * walk kept it, then everything from the first SOS on, byte for byte. Left
+ * empty when there is no such junk, or when the header is cut short (the
+ * decoder then says what is wrong with the file as it is).
+ */
+static int drop_header_junk(const uint8_t *buf, size_t len, const jpeg_hdr *hd, qr_buf *out,
+                            qr_err *err)
 {
-    for (int x = 0; x < w; x++, s += 4) {
-        unsigned c = s[0], m = s[1], ye = s[2], k = s[3];
-        if (!inverted) {
-            c = 255 - c, m = 255 - m, ye = 255 - ye, k = 255 - k;
-        }
-        l_uint32 px;
-        composeRGBPixel((l_int32)((c * k + 127) / 255), (l_int32)((m * k + 127) / 255),
-                        (l_int32)((ye * k + 127) / 255), &px);
-        line[x] = px;
+    if (!hd->sos || hd->junk == 0)
+        return QR_OK;
+    jpeg_hdr again;
+    if (scan_markers(buf, len, &again, out) != QR_OK ||
+        qr_buf_append(out, buf + hd->sos_at, len - hd->sos_at) != QR_OK) {
+        qr_buf_free(out);
+        return qr_err_set(err, QR_ENOMEM, "out of memory for a JPEG of %zu bytes", len);
     }
+    return QR_OK;
+}
+
+/* Decode the junk-free copy instead, which the page owns (its passthrough
+ * points into it), and say so in the page's note. */
+static int use_clean_copy(const uint8_t **buf, size_t *len, const jpeg_hdr *hd, qr_page *page,
+                          qr_err *err)
+{
+    qr_buf clean = {0};
+    int rc = drop_header_junk(*buf, *len, hd, &clean, err);
+    if (rc != QR_OK || !clean.data)
+        return rc;
+    page->pass_owned = clean.data;
+    *buf = clean.data;
+    *len = clean.len;
+    char where[40] = "";
+    if (hd->junk_runs > 1)
+        snprintf(where, sizeof where, " in %d places, the first", hd->junk_runs);
+    qr_page_note(page, "JPEG: %zu junk byte%s between header segments dropped%s before marker "
+                 "0x%02x (libjpeg: extraneous bytes before marker); image data unchanged",
+                 hd->junk, hd->junk == 1 ? "" : "s", where, hd->junk_marker);
+    return QR_OK;
 }
 
 /*
@@ -170,7 +251,7 @@ static int tj_fail(tjhandle tj, qr_err *err)
 static int header_fail(tjhandle tj, bool failed, const uint8_t *buf, size_t len, qr_err *err)
 {
     jpeg_hdr hd;
-    scan_markers(buf, len, &hd);
+    scan_markers(buf, len, &hd, NULL);
     const char *why = failed ? tjGetErrorStr2(tj) : "no frame header giving the page size";
     if (!hd.sos)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: JPEG truncated in its header: its %zu "
@@ -216,6 +297,7 @@ static void set_meta(const jpeg_hdr *hd, const uint8_t *buf, size_t len, int w, 
     bool progressive = is_progressive(hd->sof);
     strcpy(page->encoding, progressive ? "jpeg-progressive" : "jpeg");
     page->scan_time = hd->exif.time;
+    page->scanner = hd->exif.scanner;
     *xdpi = *ydpi = 0;
     if (hd->jfif && (hd->jfif_unit == 1 || hd->jfif_unit == 2)) {
         *xdpi = qr_res_to_dpi(hd->jfx, hd->jfif_unit + 1);
@@ -236,14 +318,17 @@ static int decode_with(tjhandle tj, const uint8_t *buf, size_t len, const qr_lim
     int w = 0, h = 0, sub = 0, cs = 0;
     if (len > (size_t)UINT32_MAX)
         return qr_err_set(err, QR_ELIMIT, "limit: JPEG file of %zu bytes", len);
+    jpeg_hdr hd;
+    scan_markers(buf, len, &hd, NULL);
+    int rc = use_clean_copy(&buf, &len, &hd, page, err);
+    if (rc != QR_OK)
+        return rc;
     bool failed = tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &sub, &cs) != 0;
     if (failed || w <= 0 || h <= 0)
         return header_fail(tj, failed, buf, len, err);
-    jpeg_hdr hd;
-    scan_markers(buf, len, &hd);
     if (hd.sof == 0xC3 || hd.sof == 0xC7 || hd.sof == 0xCB || hd.sof == 0xCF)
         return qr_err_set(err, QR_EUNSUPPORTED, "unsupported: lossless JPEG (SOF%d)", hd.sof - 0xC0);
-    int rc = qr_check_caps(lim, (uint64_t)w, (uint64_t)h, cs == TJCS_GRAY ? 8 : 32, err);
+    rc = qr_check_caps(lim, (uint64_t)w, (uint64_t)h, cs == TJCS_GRAY ? 8 : 32, err);
     if (rc == QR_OK)
         rc = check_coefficients(&hd, w, h, lim, err);
     if (rc != QR_OK)

@@ -12,8 +12,10 @@
  *   3: sRGB ICC profile (output intent and ICCBased RGB)
  *   per page: [gray ICC profile, once], image, content, page; every 1024
  *             pages an intermediate /Pages node
- *   at finish: last node, 2: root /Pages, Info, Metadata, 1: Catalog,
- *              xref, trailer (ID = digest of the body), %%EOF
+ *   at finish: last node, 2: root /Pages, Info, Metadata, [PDF/A-3b: the
+ *              associated file's stream and file specification,
+ *              pdf_attach.c], 1: Catalog, xref, trailer (ID = digest of the
+ *              body), %%EOF
  * Objects 1 and 2 are reserved at open because pages point at them.
  *
  * Colour: 3-component images use [/ICCBased <sRGB>] with the very profile
@@ -180,7 +182,7 @@ static int write_head(qr_pdf *p)
     if (rc != QR_OK)
         return rc;
     p->tree.root = OBJ_PAGES;
-    qr_pdf_out_puts(&p->out, p->flavour == QR_PDFA_1B ? "%PDF-1.4\n" : "%PDF-1.7\n");
+    qr_pdf_out_puts(&p->out, p->flavour == QR_PDFA_1B ? "%PDF-1.4\n" : "%PDF-1.7\n"); /* 2b, 3b */
     qr_pdf_out_puts(&p->out, "%\xE2\xE3\xCF\xD3\n");
     return write_icc(p, OBJ_SRGB, false);
 }
@@ -196,7 +198,8 @@ int qr_pdf_open_tmp(const char *final_path, const char *tmp_path, qr_pdfa flavou
                     qr_pdf **out, qr_err *err)
 {
     *out = NULL;
-    if (!final_path || !*final_path || (flavour != QR_PDFA_2B && flavour != QR_PDFA_1B))
+    if (!final_path || !*final_path || (flavour != QR_PDFA_2B && flavour != QR_PDFA_1B &&
+                                         flavour != QR_PDFA_3B))
         return qr_err_set(err, QR_EINVAL, "qr_pdf_open: invalid arguments");
     qr_pdf *p = calloc(1, sizeof *p);
     if (!p)
@@ -475,23 +478,54 @@ static int write_info(qr_pdf *p, uint32_t num, const qr_xmp_doc *d)
     return rc;
 }
 
-static void write_catalog(qr_pdf *p, uint32_t metadata)
+/* The catalog; with an associated file (PDF/A-3b) also its /AF and
+ * /Names entries (a 2b or 1b catalog is as it always was). */
+static int write_catalog(qr_pdf *p, uint32_t metadata, const qr_pdf_attachment *a,
+                         uint32_t filespec)
 {
+    qr_buf extra = {0};
+    int rc = filespec ? qr_pdf_attach_catalog(&extra, a, filespec) : QR_OK;
+    if (rc != QR_OK) {
+        qr_buf_free(&extra);
+        return rc;
+    }
     qr_pdf_obj_begin(&p->out, &p->xref, OBJ_CATALOG);
     qr_pdf_out_printf(&p->out,
                       "<< /Type /Catalog /Pages %d 0 R /Metadata %" PRIu32 " 0 R\n"
                       "/OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1\n"
                       "/OutputConditionIdentifier (sRGB IEC61966-2.1) "
                       "/RegistryName (http://www.color.org)\n"
-                      "/Info (sRGB IEC61966-2.1) /DestOutputProfile %d 0 R >>] >>",
+                      "/Info (sRGB IEC61966-2.1) /DestOutputProfile %d 0 R >>]",
                       OBJ_PAGES, metadata, OBJ_SRGB);
+    qr_pdf_out_write(&p->out, extra.data, extra.len);
+    qr_pdf_out_puts(&p->out, " >>");
     qr_pdf_obj_end(&p->out);
+    qr_buf_free(&extra);
+    return QR_OK;
+}
+
+/* The associated file, PDF/A-3b only: its stream and file specification
+ * (*filespec = 0 when there is none). */
+static int write_attachment(qr_pdf *p, const qr_xmp_doc *doc, const qr_pdf_attachment *a,
+                            uint32_t *filespec, qr_err *err)
+{
+    *filespec = 0;
+    if (p->flavour != QR_PDFA_3B || !a)
+        return QR_OK;
+    int rc = qr_pdf_attach_write(&p->out, &p->xref, a, doc->modified, filespec);
+    if (rc != QR_OK)
+        return qr_err_set(err, rc, "%s: cannot embed %s: %s", p->final_path,
+                          a->name ? a->name : "a file",
+                          rc == QR_EINVAL ? "invalid name, type or relationship"
+                          : rc == QR_ELIMIT ? "too many objects for PDF/A" : "out of memory");
+    return QR_OK;
 }
 
 /* Info, metadata, catalog, xref: everything after the last page. */
-static int write_tail(qr_pdf *p, const qr_xmp_doc *doc, qr_err *err)
+static int write_tail(qr_pdf *p, const qr_xmp_doc *doc, const qr_pdf_attachment *a,
+                      qr_err *err)
 {
-    uint32_t info = 0, meta = 0;
+    uint32_t info = 0, meta = 0, filespec = 0;
     int rc = qr_pdf_tree_finish(&p->tree, &p->out, &p->xref);
     if (rc == QR_OK)
         rc = qr_pdf_xref_reserve(&p->xref, &info);
@@ -505,7 +539,10 @@ static int write_tail(qr_pdf *p, const qr_xmp_doc *doc, qr_err *err)
         qr_err_prefix(err, "%s", p->final_path);
         return rc;
     }
-    write_catalog(p, meta);
+    if ((rc = write_attachment(p, doc, a, &filespec, err)) != QR_OK)
+        return rc;
+    if (write_catalog(p, meta, a, filespec) != QR_OK)
+        return qr_err_set(err, QR_ENOMEM, "%s: out of memory", p->final_path);
     if ((rc = qr_pdf_xref_finish(&p->out, &p->xref, OBJ_CATALOG, info)) != QR_OK)
         return qr_err_set(err, rc, "%s: cannot write the cross-reference table",
                           p->final_path);
@@ -629,7 +666,7 @@ static int finish(qr_pdf **pp, const qr_pdf_meta *meta, uint8_t sha256[32], bool
         rc = qr_err_set(err, QR_EINVAL, "%s: title longer than %d bytes once its control "
                         "characters are written as \\uXXXX", p->final_path, QR_PDF_MAX_TITLE);
     if (rc == QR_OK)
-        rc = write_tail(p, &doc, err);
+        rc = write_tail(p, &doc, meta->attachment, err);
     if (rc == QR_OK)
         rc = check_out(p, err);
     if (rc == QR_OK)

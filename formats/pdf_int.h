@@ -121,6 +121,16 @@ int qr_xml_escape(qr_buf *b, const char *s);
  * independent of the locale ("595.2", "841.92", "300"). */
 void qr_pdf_num(double v, char out[40]);
 
+/* ---- associated files (pdf_attach.c) ------------------------------------ */
+
+/* Write a's EmbeddedFile stream and its file specification; *filespec gets
+ * the latter's number. QR_EINVAL for a name, MIME type or relationship that
+ * is not plain; QR_ENOMEM; QR_ELIMIT. */
+int qr_pdf_attach_write(qr_pdf_out *o, qr_pdf_xref *x, const qr_pdf_attachment *a,
+                        time_t modified, uint32_t *filespec);
+/* Append the catalog's entries for it: /AF and /Names /EmbeddedFiles. */
+int qr_pdf_attach_catalog(qr_buf *b, const qr_pdf_attachment *a, uint32_t filespec);
+
 /* ---- XMP (xmp.c) -------------------------------------------------------- */
 
 /* Whom a warning about a metadata value names: the archive (its final

@@ -38,17 +38,8 @@ static void write_kids(qr_pdf_out *o, const uint32_t *kids, size_t n)
 
 static int close_node(qr_pdf_tree *t, qr_pdf_out *o, qr_pdf_xref *x)
 {
-    if (t->n_nodes == t->cap_nodes) {
-        size_t cap = t->cap_nodes ? t->cap_nodes * 2 : 16;
-        uint32_t *p = qr_malloc_array(cap, sizeof *p);
-        if (!p)
-            return QR_ENOMEM;
-        for (size_t i = 0; i < t->n_nodes; i++)
-            p[i] = t->nodes[i];
-        free(t->nodes);
-        t->nodes = p;
-        t->cap_nodes = cap;
-    }
+    if (qr_grow(&t->nodes, &t->cap_nodes, t->n_nodes + 1, sizeof *t->nodes) != QR_OK)
+        return QR_ENOMEM;
     qr_pdf_obj_begin(o, x, t->node);
     qr_pdf_out_printf(o, "<< /Type /Pages /Parent %" PRIu32 " 0 R /Count %d\n", t->root,
                       t->n_kids);

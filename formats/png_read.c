@@ -8,10 +8,11 @@
  * into the page, or into bands for a sink (an interlaced image only whole:
  * libpng needs all its rows at once).
  *
- * Metadata chunks are never read (text, ICC, sPLT, eXIf, unknown ones): libpng
- * would inflate each zTXt or iTXt up to its own 8 MB limit and keep up to
- * 1000 of them, 2.3 GB and 34 s of work for a 2.3 MB file. Nothing of
- * quire uses them; libpng skips them unread.
+ * Metadata chunks are never read by libpng (text, ICC, sPLT, eXIf, unknown
+ * ones): it would inflate each zTXt or iTXt up to its own 8 MB limit and
+ * keep up to 1000 of them, 2.3 GB and 34 s of work for a 2.3 MB file. The
+ * one thing quire takes from them, the orientation (eXIf, XMP), png_meta.c
+ * finds in the buffer itself, inflating the XMP packet alone.
  */
 #include <setjmp.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@ typedef struct png_ctx {
     bool out_open;
     int ch;            /* samples per pixel in libpng's rows */
     char msg[200];
+    int orientation;   /* from eXIf or XMP (png_meta.c); 1 when none */
     uint32_t lut[256]; /* palette flattened onto white */
     int lut_n;
 } png_ctx;
@@ -234,7 +236,8 @@ static int read_pixels(png_ctx *c, const qr_limits *lim, qr_page *page,
     if (!(c->buf = qr_malloc_array((size_t)unit, stride ? stride : 1)) ||
         !(c->rows = qr_malloc_array((size_t)unit, sizeof *c->rows)))
         return qr_err_set(err, QR_ENOMEM, "out of memory for a %u x %u PNG", w, h);
-    bool band = !interlaced && qr_band_wanted(sink, lim, w, h, (unsigned)od, 1);
+    bool band = !interlaced && qr_band_wanted(sink, lim, w, h, (unsigned)od,
+                                                   c->orientation);
     int rc = qr_rows_begin(&c->out, band ? sink : NULL, page, (int)w, (int)h, od, unit, err);
     c->out_open = rc == QR_OK;
     if (rc == QR_OK)
@@ -270,7 +273,7 @@ static int read_body(png_ctx *c, const qr_limits *lim, qr_page *page, const qr_b
     if (page->banded)
         return QR_OK;
     read_dpi(c, &xdpi, &ydpi);
-    return qr_page_finish(page, qr_rows_take(&c->out), 1, xdpi, ydpi, err);
+    return qr_page_finish(page, qr_rows_take(&c->out), c->orientation, xdpi, ydpi, err);
 }
 
 int qr_png_decode(const uint8_t *buf, size_t len, const qr_limits *lim, qr_page *page,
@@ -281,6 +284,7 @@ int qr_png_decode(const uint8_t *buf, size_t len, const qr_limits *lim, qr_page 
         return qr_err_set(err, QR_ENOMEM, "out of memory opening a PNG");
     c->data = buf;
     c->len = len;
+    c->orientation = qr_png_orientation(buf, len);
     int rc = QR_ENOMEM;
     c->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, c, on_error, on_warning);
     if (c->png)

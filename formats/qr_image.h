@@ -74,15 +74,27 @@ qr_format qr_image_sniff(const uint8_t *buf, size_t len, const char **what);
 
 typedef enum qr_codec { QR_CODEC_NONE = 0, QR_CODEC_G4, QR_CODEC_JPEG } qr_codec;
 
-/* The original compressed payload of a page, valid while the input buffer lives. */
+/* The original compressed payload of a page, valid while the input buffer
+ * and the page live. */
 typedef struct qr_passthru {
     qr_codec codec;       /* QR_CODEC_NONE: the page must be re-encoded */
-    const uint8_t *data;  /* points into the caller's buffer */
+    const uint8_t *data;  /* points into the caller's buffer, or into the page's
+                             pass_owned copy */
     size_t len;
     int width, height;
     int components;       /* JPEG: 1 (gray) or 3 (YCbCr/RGB); G4: 1 */
     bool invert;          /* G4 with min-is-black: the PDF needs /Decode [1 0] */
 } qr_passthru;
+
+/* What the scanner wrote into the image about itself (TIFF and EXIF tags
+ * Make 271, Model 272, Software 305), for the transfer note: printable
+ * ASCII only, trailing blanks dropped, at most QR_SCANNER_TEXT - 1 bytes. */
+#define QR_SCANNER_TEXT 64
+typedef struct qr_scanner {
+    char make[QR_SCANNER_TEXT], model[QR_SCANNER_TEXT], software[QR_SCANNER_TEXT];
+} qr_scanner;
+/* Copy tag text n bytes long (no NUL needed) into out as said above. */
+void qr_scanner_text(char out[QR_SCANNER_TEXT], const char *s, size_t n);
 
 typedef struct qr_page {
     struct Pix *pix;      /* owned: 1 bpp (1 = black), 8 bpp gray, or 32 bpp RGB */
@@ -92,12 +104,38 @@ typedef struct qr_page {
                              "jpeg", "ojpeg", "jpeg-progressive", "png", ... */
     int orientation;      /* TIFF/EXIF orientation tag found (1..8), applied to pix */
     long long scan_time;  /* from TIFF DateTime / EXIF DateTimeOriginal; -1 unknown */
+    qr_scanner scanner;   /* the scanner's Make, Model and Software tags; "" unknown */
     qr_passthru pass;
+    uint8_t *pass_owned;  /* the bytes pass.data points into when they are not the
+                             caller's: a JPEG without the junk between its header
+                             segments (the same segments and image data); freed by
+                             qr_page_clear */
     bool banded;          /* qr_image_decode_bands sent the rows to its sink: pix is
                              NULL */
+    char note[400];       /* what the decoder set aside without losing a pixel, for
+                             the page's provenance ("" when nothing): junk dropped
+                             from a JPEG header, a TIFF entry libtiff dropped,
+                             reduced-resolution TIFF directories skipped, a resolution
+                             whose axes are far apart */
 } qr_page;
 
 typedef struct qr_image_reader qr_image_reader;
+
+/* The resolution taken for a page whose file gives none (--assume-dpi N
+ * changes it). */
+#define QR_ASSUMED_DPI 300.0
+
+/* The resolution a page of width x height pixels (as stored in the archive)
+ * is archived at: the file's (one axis standing in for a missing other),
+ * else assume_dpi (0: QR_ASSUMED_DPI) with *assumed set. QR_EUNSUPPORTED
+ * when the page would fall outside PDF's 3..14400 pt a side, saying whether
+ * the resolution was assumed ("unsupported: no resolution tag; at the
+ * assumed 300 dpi the page is 0.03 x 0.02 in (2.4 x 1.4 pt), under PDF's
+ * minimum of 3 pt a side: give the scan's resolution with --assume-dpi N").
+ * Axes more than 4 times apart (44 x 300 dpi) add a warning to page->note;
+ * the page is still made as the file says. */
+int qr_page_dpi(qr_page *page, int width, int height, double assume_dpi, double *xdpi,
+                double *ydpi, bool *assumed, qr_err *err);
 
 /* Open a buffer (not copied: it must outlive the reader and its pages'
  * passthrough). Fails with QR_EUNSUPPORTED ("unsupported: <what>") or
@@ -173,5 +211,34 @@ int qr_band_encoder_new(qr_band_codec codec, int width, int height, int depth, i
 int qr_band_encoder_rows(qr_band_encoder *enc, const struct Pix *band, qr_err *err);
 int qr_band_encoder_finish(qr_band_encoder **enc, uint8_t **out, size_t *len, qr_err *err);
 void qr_band_encoder_free(qr_band_encoder **enc);
+
+/* ---- a decoded page into a PDF (page_image.c) ---------------------------
+ * One rule for every command: a page keeps its original bytes when it has a
+ * passthrough codec that gives the pixels analysed (a G4 page decoded to 1
+ * bit, a JPEG page to gray or colour; a banded page whenever it has one);
+ * otherwise bitonal -> G4, gray and colour -> JPEG at jpeg_quality, or Flate
+ * with lossless; banded pages are encoded band by band (JPEG, or Flate when
+ * lossless or bitonal). *stored names what the archive holds
+ * ("passthrough", "g4", "jpeg", "flate"); *owned is the buffer img->data
+ * points to when it is not the page's own (free() it), else NULL. */
+struct qr_pdf_image;
+typedef struct qr_store_opts {
+    bool lossless;
+    int jpeg_quality;        /* 1..100 */
+    uint64_t max_bytes;      /* cap of a banded page's stream; 0 = none */
+    bool copy_original;      /* copy a kept original into *owned (the page's
+                              * buffer is freed before the PDF is written) */
+} qr_store_opts;
+
+bool qr_page_keeps_original(const qr_page *pg);
+int qr_page_pdf_image(const qr_page *pg, const qr_store_opts *o, struct qr_pdf_image *img,
+                      uint8_t **owned, const char **stored, qr_err *err);
+/* A banded page: the encoder its bands go to (NULL when the original is
+ * kept), then the image once the last band went in (*enc freed either way). */
+int qr_page_band_encoder(const qr_page *pg, const qr_store_opts *o, int w, int h, int depth,
+                         qr_band_encoder **enc, qr_err *err);
+int qr_page_pdf_image_banded(const qr_page *pg, const qr_store_opts *o, qr_band_encoder **enc,
+                             int w, int h, int depth, struct qr_pdf_image *img,
+                             uint8_t **owned, const char **stored, qr_err *err);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * qr_pdf: a streaming PDF/A-2b / PDF/A-1b writer for scanned pages.
+ * qr_pdf: a streaming PDF/A-2b / PDF/A-1b / PDF/A-3b writer for scanned pages.
  *
  * One image XObject per page, written as the page arrives: memory does not
  * grow with the number of pages (per-page provenance for the XMP packet is
@@ -39,7 +39,9 @@
 
 #include "qr_util.h"
 
-typedef enum qr_pdfa { QR_PDFA_2B = 0, QR_PDFA_1B } qr_pdfa;
+/* PDF/A-3b is PDF/A-2b plus associated files: the one flavour that may
+ * embed a file that is not PDF/A (quire's transfer note, as JSON). */
+typedef enum qr_pdfa { QR_PDFA_2B = 0, QR_PDFA_1B, QR_PDFA_3B } qr_pdfa;
 typedef enum qr_filter { QR_FILTER_CCITT_G4 = 0, QR_FILTER_DCT, QR_FILTER_FLATE } qr_filter;
 
 typedef struct qr_pdf_image {
@@ -93,6 +95,16 @@ typedef struct qr_pdf_override {
     const char *at;           /* when, "YYYY-MM-DDTHH:MM:SSZ" */
 } qr_pdf_override;
 
+/* A file the archive carries (PDF/A-3 associated file). */
+typedef struct qr_pdf_attachment {
+    const char *name;         /* file name, printable ASCII ("transfer-note.json") */
+    const char *mime;         /* MIME type ("application/json") */
+    const char *desc;         /* /Desc, printable ASCII */
+    const char *relationship; /* /AFRelationship: "Supplement", "Data", "Source", ... */
+    const void *data;
+    size_t len;
+} qr_pdf_attachment;
+
 typedef struct qr_pdf_meta {
     const char *title;        /* the document's title (the manifest's, else the file id) */
     const char *name;         /* what warnings call the document (the file id); NULL = title */
@@ -103,6 +115,10 @@ typedef struct qr_pdf_meta {
     size_t n_extra;
     const qr_pdf_override *overrides; /* recorded as quire:overrides; may be NULL */
     size_t n_overrides;
+    /* PDF/A-3b only (ignored otherwise): a file embedded as an associated
+     * file of the document (catalog /AF, /Names /EmbeddedFiles), Flate
+     * compressed, its ModDate the document's modified date. NULL = none. */
+    const qr_pdf_attachment *attachment;
 } qr_pdf_meta;
 
 typedef struct qr_pdf qr_pdf;

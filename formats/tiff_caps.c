@@ -178,3 +178,40 @@ int qr_tiff_check_tile(TIFF *tif, const qr_tiff_info *ti, const qr_limits *lim, 
                           (unsigned long long)(page > QR_TILE_SLACK ? page : QR_TILE_SLACK));
     return QR_OK;
 }
+
+/* Whether the directory at off is a reduced-resolution image: NewSubfileType
+ * (254) with bit 0 set, or the old SubfileType (255) of 2. */
+static bool dir_reduced(const tiff_src *s, uint64_t off, uint64_t count)
+{
+    unsigned cw = s->big ? 8 : 2, ew = s->big ? 20 : 12;
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t e = off + cw + i * ew, tag = rd(s, e, 2), type = rd(s, e + 2, 2);
+        uint64_t v = type == 3 ? rd(s, e + (s->big ? 12 : 8), 2)
+                   : type == 4 ? rd(s, e + (s->big ? 12 : 8), 4) : 0;
+        if ((tag == 254 && (v & 1)) || (tag == 255 && v == 2))
+            return true;
+    }
+    return false;
+}
+
+int qr_tiff_full_dirs(const qr_tiff_mem *mem, int n, int *dirs)
+{
+    tiff_src s;
+    uint64_t off, count, next;
+    if (!read_header(mem->data, mem->len, &s, &off)) {
+        for (int i = 0; i < n; i++)
+            dirs[i] = i;
+        return n;
+    }
+    int pages = 0;
+    for (int i = 0; i < n; i++, off = next) {
+        if (!dir_shape(&s, off, &count, &next)) { /* libtiff counted it: keep it */
+            dirs[pages++] = i;
+            next = 0;
+            continue;
+        }
+        if (!dir_reduced(&s, off, count))
+            dirs[pages++] = i;
+    }
+    return pages;
+}

@@ -88,16 +88,33 @@ static void mem_unmap(thandle_t h, void *base, toff_t size)
     (void)size;
 }
 
+/*
+ * libtiff reports a directory entry it cannot read (a zeroed entry, a custom
+ * tag of an unknown type) as an error, drops that tag and loads the rest of
+ * the directory. The tags that steer decoding are known ones, so a page
+ * that then decodes has lost nothing: the entry is kept apart as a warning
+ * (dropped), not as an error that makes the page corrupt.
+ */
+static bool tag_dropped(const char *module, const char *msg)
+{
+    return module && strcmp(module, "TIFFFetchNormalTag") == 0 &&
+           strstr(msg, "tag is not read") != NULL;
+}
+
 static int on_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
 {
     (void)tif;
     qr_tiff_log *log = user;
-    if (log->errors++ == 0) {
-        char msg[160];
-        vsnprintf(msg, sizeof msg, fmt, ap);
+    char msg[160];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (tag_dropped(module, msg)) {
+        if (log->dropped++ == 0)
+            snprintf(log->first_dropped, sizeof log->first_dropped, "%s: %s", module, msg);
+        return 1;
+    }
+    if (log->errors++ == 0)
         snprintf(log->first_error, sizeof log->first_error, "%s: %s", module ? module : "TIFF",
                  msg);
-    }
     return 1; /* handled: never reaches libtiff's global printer */
 }
 

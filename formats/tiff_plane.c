@@ -1,7 +1,8 @@
 /*
  * TIFF pages read from their samples: one-sample pages (bitonal, gray at
  * 1/2/4/8/16 bits, min-is-white or min-is-black, palette) and 8-bit RGB
- * (also JPEG-compressed YCbCr, which libjpeg turns into RGB). Each page is
+ * (also JPEG-compressed YCbCr, which libjpeg turns into RGB), and CIELab
+ * converted to sRGB by tiff_lab.c. Each page is
  * read a unit at a time (a strip of up to QR_STRIP_ROWS rows, QR_BAND_ROWS
  * scanlines of a taller strip, or one row of tiles) and every row is mapped
  * straight into the smallest faithful PIX row: 1 bpp for black-and-white,
@@ -33,7 +34,7 @@ bool qr_tiff_is_plane(const qr_tiff_info *ti)
     bool depth = ti->bps == 1 || ti->bps == 2 || ti->bps == 4 || ti->bps == 8 || ti->bps == 16;
     bool plane = ti->spp == 1 && photo && depth && ti->compression != COMPRESSION_OJPEG &&
                  ti->sampleformat != SAMPLEFORMAT_INT;
-    return plane || is_rgb8(ti);
+    return plane || is_rgb8(ti) || qr_tiff_is_lab(ti);
 }
 
 /* libtiff 4.5 cannot decode Group 3 1-D data that omits the EOL codes (it
@@ -151,12 +152,13 @@ static int unit_read(unit_src *s, uint32_t y0, uint32_t n, qr_err *err)
 
 /* ---- rows: samples to PIX rows ---- */
 
-typedef enum row_kind { R_BLACK1, R_WHITE1, R_GRAY, R_LUT8, R_LUT32, R_RGB } row_kind;
+typedef enum row_kind { R_BLACK1, R_WHITE1, R_GRAY, R_LUT8, R_LUT32, R_RGB, R_LAB } row_kind;
 
 typedef struct row_map {
     row_kind kind;
     const qr_tiff_info *ti;
     uint32_t *lut;   /* palette as 32 bpp RGB; NULL without one */
+    void *lab;       /* CIELab: the lcms2 transform to sRGB */
     uint32_t pad;    /* 1 bpp: the bits of a row's last word that are pixels */
 } row_map;
 
@@ -285,6 +287,10 @@ static int plan_rows(TIFF *tif, const qr_tiff_info *ti, const qr_limits *lim, ro
     m->pad = ti->w % 32 ? ~0u << (32 - ti->w % 32) : ~0u;
     if (is_rgb8(ti)) {
         m->kind = R_RGB;
+    } else if (qr_tiff_is_lab(ti)) {
+        m->kind = R_LAB;
+        if (!(m->lab = qr_tiff_lab_new(tif, ti, err)))
+            return err->code;
     } else if (ti->photometric == PHOTOMETRIC_PALETTE) {
         if (!(m->lut = palette_lut(tif, ti->bps, lim, err)))
             return err->code;
@@ -304,8 +310,14 @@ static int read_rows(unit_src *s, const row_map *m, qr_rows *rows, qr_err *err)
     for (uint32_t y0 = 0; y0 < s->ti->h && rc == QR_OK; y0 += s->unit) {
         uint32_t n = s->ti->h - y0 < s->unit ? s->ti->h - y0 : s->unit;
         rc = unit_read(s, y0, n, err);
-        for (uint32_t r = 0; rc == QR_OK && r < n; r++)
-            map_row(m, s->buf + r * s->stride, qr_rows_line(rows, (int)(y0 + r)));
+        for (uint32_t r = 0; rc == QR_OK && r < n; r++) {
+            uint8_t *row = s->buf + r * s->stride;
+            uint32_t *line = qr_rows_line(rows, (int)(y0 + r));
+            if (m->kind == R_LAB)
+                qr_tiff_lab_row(m->lab, s->ti, row, line);
+            else
+                map_row(m, row, line);
+        }
         if (rc == QR_OK)
             rc = qr_rows_put(rows, (int)n, err);
     }
@@ -352,5 +364,6 @@ int qr_tiff_read_plane(TIFF *tif, const qr_tiff_info *ti, const qr_limits *lim,
     if (rc == QR_OK)
         rc = decode_rows(tif, ti, lim, log, page, sink, &m, depth, out, err);
     free(m.lut);
+    qr_tiff_lab_free(m.lab);
     return rc;
 }

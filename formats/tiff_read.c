@@ -30,6 +30,26 @@ static void note_broken_chain(qr_image_reader *rd, tdir_t n)
              (unsigned)n, rd->tiff->log.first_error);
 }
 
+/*
+ * Reduced-resolution directories (NewSubfileType bit 0: the overviews GDAL
+ * writes, the thumbnail after each page some scanners write) are copies of
+ * a page, not pages: a file of one page and four overviews is one page. The
+ * first page's note says how many were skipped. A file of nothing else has
+ * no page to archive.
+ */
+static int page_dirs(qr_image_reader *rd, int n, qr_err *err)
+{
+    struct qr_tiff_state *st = rd->tiff;
+    if (!(st->dirs = qr_malloc_array((size_t)n, sizeof *st->dirs)))
+        return qr_err_set(err, QR_ENOMEM, "out of memory for %d TIFF directories", n);
+    rd->pages = qr_tiff_full_dirs(&st->mem, n, st->dirs);
+    st->skipped = n - rd->pages;
+    if (rd->pages == 0)
+        return qr_err_set(err, QR_EUNSUPPORTED, "unsupported: TIFF: all %d directories are "
+                          "reduced-resolution images (NewSubfileType 1), no full page", n);
+    return QR_OK;
+}
+
 int qr_tiff_open(qr_image_reader *rd, qr_err *err)
 {
     struct qr_tiff_state *st = calloc(1, sizeof *st);
@@ -50,7 +70,9 @@ int qr_tiff_open(qr_image_reader *rd, qr_err *err)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF: %s", st->log.first_error);
     if (n < 1 || n > 65535)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF: %u directories", (unsigned)n);
-    rd->pages = (int)n;
+    rc = page_dirs(rd, (int)n, err);
+    if (rc != QR_OK)
+        return rc;
     if (st->log.errors) {
         note_broken_chain(rd, n);
         rd->pages++; /* the page after the break stands for the pages lost */
@@ -65,6 +87,7 @@ void qr_tiff_close(qr_image_reader *rd)
         return;
     if (rd->tiff->tif)
         TIFFClose(rd->tiff->tif);
+    free(rd->tiff->dirs);
     free(rd->tiff);
     rd->tiff = NULL;
 }
@@ -160,6 +183,18 @@ static long long read_time(TIFF *tif)
     return (long long)qr_parse_exif_time(s);
 }
 
+static void read_scanner(TIFF *tif, qr_scanner *sc)
+{
+    static const uint32_t tags[3] = {TIFFTAG_MAKE, TIFFTAG_MODEL, TIFFTAG_SOFTWARE};
+    char *out[3] = {sc->make, sc->model, sc->software};
+    for (int i = 0; i < 3; i++) {
+        char *s = NULL;
+        out[i][0] = '\0';
+        if (TIFFGetField(tif, tags[i], &s) && s)
+            qr_scanner_text(out[i], s, strnlen(s, QR_SCANNER_TEXT - 1));
+    }
+}
+
 /* The page's single G4 strip, bounds-checked against the input buffer. */
 static void set_passthru(TIFF *tif, const qr_tiff_info *ti, const qr_image_reader *rd,
                          qr_passthru *pass)
@@ -234,6 +269,7 @@ static void read_meta(TIFF *tif, const qr_tiff_info *ti, qr_page *page, double *
     read_resolution(tif, xdpi, ydpi);
     snprintf(page->encoding, sizeof page->encoding, "%s", encoding_name(ti->compression));
     page->scan_time = read_time(tif);
+    read_scanner(tif, &page->scanner);
     qr_page_meta(page, *xdpi, *ydpi);
 }
 
@@ -242,12 +278,20 @@ int qr_tiff_decode(qr_image_reader *rd, int index, qr_page *page, const qr_band_
 {
     struct qr_tiff_state *st = rd->tiff;
     qr_tiff_log_reset(&st->log);
-    int rc = qr_tiff_check_page(st, index, &rd->lim, err);
+    int dir = st->dirs[index];
+    int rc = qr_tiff_check_page(st, dir, &rd->lim, err);
     if (rc != QR_OK)
         return rc;
-    if (!TIFFSetDirectory(st->tif, (tdir_t)index) || st->log.errors)
+    if (index == 0 && st->skipped > 0)
+        qr_page_note(page, "TIFF: %d reduced-resolution director%s (overviews or thumbnails, "
+                     "NewSubfileType 1) skipped", st->skipped, st->skipped == 1 ? "y" : "ies");
+    if (!TIFFSetDirectory(st->tif, (tdir_t)dir) || st->log.errors)
         return qr_err_set(err, QR_ECORRUPT, "corrupt: TIFF page %d: %s", index + 1,
                           qr_tiff_log_text(&st->log, "cannot read the directory"));
+    if (st->log.dropped)
+        qr_page_note(page, "TIFF directory entr%s not read, the page read without %s (libtiff: "
+                     "%s)", st->log.dropped == 1 ? "y" : "ies", st->log.dropped == 1 ? "it" : "them",
+                     st->log.first_dropped);
     qr_tiff_info ti;
     read_info(st->tif, &ti);
     double xdpi, ydpi;

@@ -330,7 +330,8 @@ static int identity(qr_buf *b, const qr_xmp_doc *d)
         rc = qr_buf_printf(b, "</pdf:Producer>\n </rdf:Description>\n"
             " <rdf:Description rdf:about=\"\" xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">\n"
             "  <pdfaid:part>%d</pdfaid:part>\n  <pdfaid:conformance>B</pdfaid:conformance>\n"
-            " </rdf:Description>\n", d->flavour == QR_PDFA_1B ? 1 : 2);
+            " </rdf:Description>\n",
+            d->flavour == QR_PDFA_1B ? 1 : d->flavour == QR_PDFA_3B ? 3 : 2);
     return rc;
 }
 

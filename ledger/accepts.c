@@ -37,7 +37,9 @@
  *
  * Also here: the open faults (qr_ledger.h defines them), the reviewer's work
  * list. Runs on the handle's owning thread; quire accept may run beside an
- * ingest (WAL and busy_timeout serialise the writers).
+ * ingest (WAL and busy_timeout serialise the writers). The accept's event
+ * carries the digest of its row, a job's event that of the job as it leaves
+ * it (digest.c); used_batch is left out: no figure depends on it.
  */
 #include "ledger_int.h"
 #include "qr_verdict.h"
@@ -333,7 +335,9 @@ static int accept_event(qr_ledger *l, const char *file_id, int page, qr_fault_ki
         qr_buf_free(&b);
         return qr_err_set(err, QR_ENOMEM, "out of memory");
     }
-    rc = lg_event_append(l, 0, file_id, "accept", actor, (const char *)b.data, err);
+    static const lg_rowset row = LG_ROWS_ACCEPTS;
+    rc = lg_event_append_rows(l, 0, file_id, "accept", actor, (const char *)b.data, &row, 1, id,
+                              err);
     qr_buf_free(&b);
     return rc;
 }
@@ -374,7 +378,9 @@ static int job_event(qr_ledger *l, const char *file_id, const char *kind, int64_
         rc = qr_json_str(&b, pages);
     if (rc == QR_OK)
         rc = qr_buf_printf(&b, ",%s\"accept\":%lld}", extra, (long long)accept);
-    rc = rc == QR_OK ? lg_event_append(l, 0, file_id, kind, actor, (const char *)b.data, err)
+    static const lg_rowset row = LG_ROWS_JOBS; /* the job as this change leaves it */
+    rc = rc == QR_OK ? lg_event_append_rows(l, 0, file_id, kind, actor, (const char *)b.data,
+                                            &row, 1, job, err)
                      : qr_err_set(err, QR_ENOMEM, "out of memory");
     qr_buf_free(&b);
     return rc;

@@ -4,7 +4,9 @@
  * rename) and then calls qr_ledger_commit_file, which records the outcome row
  * with the archive's SHA-256, its pages, its faults and the event in one
  * transaction. The version check (version must be the file's next version)
- * makes a duplicated commit fail instead of recording the file twice.
+ * makes a duplicated commit fail instead of recording the file twice. The
+ * event carries the digest of the rows it records (digest.c), computed in
+ * the same transaction.
  * Runs on the handle's owning thread.
  */
 #include "ledger_int.h"
@@ -264,8 +266,12 @@ static int insert_faults(qr_ledger *l, const qr_ledger_outcome *o, int64_t row, 
     return rc;
 }
 
-static int outcome_event(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err)
+/* The outcome's event, carrying the digest of the rows just written: the
+ * files row, its pages and its faults (digest.c), so that quire verify finds
+ * any of them edited, removed or added later. */
+static int outcome_event(qr_ledger *l, const qr_ledger_outcome *o, int64_t row, qr_err *err)
 {
+    static const lg_rowset sets[] = {LG_ROWS_FILES, LG_ROWS_PAGES, LG_ROWS_FAULTS};
     qr_buf d = {0};
     qr_buf_printf(&d, "{\"version\":%d,\"pages\":%d", o->version, o->delivered_pages);
     if (o->archived) {
@@ -278,8 +284,8 @@ static int outcome_event(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err)
         qr_buf_printf(&d, "%s\"%s\"", i ? "," : "", qr_fault_name(o->faults[i].kind));
     int rc = qr_buf_printf(&d, "]}");
     if (rc == QR_OK)
-        rc = lg_event_append(l, o->batch, o->file_id, o->archived ? "archived" : "faulty",
-                             o->actor, (const char *)d.data, err);
+        rc = lg_event_append_rows(l, o->batch, o->file_id, o->archived ? "archived" : "faulty",
+                                  o->actor, (const char *)d.data, sets, 3, row, err);
     else
         rc = qr_err_set(err, QR_ENOMEM, "ledger: out of memory");
     qr_buf_free(&d);
@@ -299,7 +305,7 @@ static int commit_body(qr_ledger *l, const qr_ledger_outcome *o, qr_err *err)
     rc = insert_outcome(l, o, &row, err);
     if (rc == QR_OK) rc = insert_pages(l, o, row, err);
     if (rc == QR_OK) rc = insert_faults(l, o, row, err);
-    if (rc == QR_OK) rc = outcome_event(l, o, err);
+    if (rc == QR_OK) rc = outcome_event(l, o, row, err);
     if (rc == QR_OK) rc = lg_rescan_on_outcome(l, o, err);
     return rc;
 }

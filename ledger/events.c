@@ -10,6 +10,12 @@
  * detail. Appending runs inside the caller's write transaction, which holds
  * SQLite's write lock, so reading the last hash and appending cannot race
  * another writer process.
+ *
+ * The chain covers the events only. The rows the figures come from are
+ * tied to it by the digest of those rows that each event writing them
+ * carries in its detail (digest.c); quire verify walks both (verify.c), and
+ * a seal signs the chain's head so that a chain recomputed from scratch is
+ * found too (seal.c).
  */
 #include "ledger_int.h"
 
@@ -18,6 +24,8 @@
 #include <string.h>
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+const char LG_GENESIS[QR_SHA256_HEX] = GENESIS;
 
 static void hash_field(qr_sha256 *h, const char *s)
 {
@@ -32,7 +40,7 @@ static void hash_field(qr_sha256 *h, const char *s)
 }
 
 /* fields: id, ts, batch, file_id, kind, actor, detail (text, NULL allowed). */
-static int event_hash(const char *prev, const char *const f[7], char out[QR_SHA256_HEX])
+int lg_event_hash(const char *prev, const char *const f[7], char out[QR_SHA256_HEX])
 {
     qr_sha256 *h = qr_sha256_new();
     if (!h)
@@ -93,7 +101,7 @@ int lg_event_append(qr_ledger *l, int64_t batch, const char *file_id, const char
         lg_batch_user(l, batch, user, sizeof user);
     const char *who = actor ? actor : user;
     const char *f[7] = {ids, ts, batch ? bs : NULL, file_id, kind, who, detail};
-    if ((rc = event_hash(prev, f, hash)) != QR_OK)
+    if ((rc = lg_event_hash(prev, f, hash)) != QR_OK)
         return qr_err_set(err, rc, "ledger %s: hashing an event", l->path);
     sqlite3_stmt *st = lg_prepare(l, "INSERT INTO events(id, ts, batch, file_id, kind, actor,"
                                      " detail, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?)", err);
@@ -135,7 +143,7 @@ static bool verify_row(sqlite3_stmt *st, char prev[QR_SHA256_HEX])
     char hash[QR_SHA256_HEX];
     if (!stored_prev || !stored || strcmp(stored_prev, prev) != 0)
         return false;
-    if (event_hash(prev, f, hash) != QR_OK || strcmp(hash, stored) != 0)
+    if (lg_event_hash(prev, f, hash) != QR_OK || strcmp(hash, stored) != 0)
         return false;
     memcpy(prev, hash, QR_SHA256_HEX);
     return true;

@@ -7,7 +7,8 @@
  * Who: a batch's user is the name its ingest was given (--by), else
  * qr_actor_default(), the same rule as every other record of who; an import
  * names its own actor the same way. Runs on the handle's owning thread; each
- * call is one transaction.
+ * call is one transaction. The batch's events carry the digest of its row as
+ * they leave it, an import's event that of the whole inventory (digest.c).
  */
 #include "ledger_int.h"
 
@@ -16,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The batch's row, covered by each event that writes it (digest.c). */
+static const lg_rowset BATCH_ROWS = LG_ROWS_BATCHES;
 
 static void system_host(char host[256])
 {
@@ -73,8 +77,9 @@ int qr_ledger_batch_begin(qr_ledger *l, const qr_ledger_batch_info *info, int64_
         qr_buf_printf(&d, "{\"delivery\":");
         qr_json_str(&d, in->delivery);
         qr_buf_printf(&d, "}");
-        rc = lg_event_append(l, *batch_id, NULL, "batch_started", user,
-                             d.data ? (const char *)d.data : "{}", err);
+        rc = lg_event_append_rows(l, *batch_id, NULL, "batch_started", user,
+                                  d.data ? (const char *)d.data : "{}", &BATCH_ROWS, 1,
+                                  *batch_id, err);
     }
     qr_buf_free(&d);
     int rc2 = lg_tx_close(l, rc == QR_OK, rc == QR_OK ? err : NULL);
@@ -115,7 +120,8 @@ int qr_ledger_batch_end(qr_ledger *l, int64_t batch_id, const char *status,
              status ? status : "done", c->files_archived, c->files_faulty, c->files_uptodate,
              c->pages);
     if (rc == QR_OK)
-        rc = lg_event_append(l, batch_id, NULL, "batch_ended", NULL, detail, err);
+        rc = lg_event_append_rows(l, batch_id, NULL, "batch_ended", NULL, detail, &BATCH_ROWS, 1,
+                                  batch_id, err);
     int rc2 = lg_tx_close(l, rc == QR_OK, rc == QR_OK ? err : NULL);
     return rc != QR_OK ? rc : rc2;
 }
@@ -263,8 +269,9 @@ static int import_event(upsert_ctx *u, const qr_manifest *m, qr_err *err)
     qr_buf_printf(&d, ",\"added\":%zu,\"filled\":%zu,\"unchanged\":%zu,\"conflicts\":%zu}",
                   u->res->added, u->res->filled, u->res->unchanged, u->res->n_conflicts);
     const char *who = u->actor && *u->actor ? u->actor : u->batch ? NULL : qr_actor_default();
-    int rc = d.data ? lg_event_append(u->l, u->batch, NULL, "inventory_import", who,
-                                      (const char *)d.data, err)
+    static const lg_rowset whole = LG_ROWS_INVENTORY; /* the inventory as the import leaves it */
+    int rc = d.data ? lg_event_append_rows(u->l, u->batch, NULL, "inventory_import", who,
+                                           (const char *)d.data, &whole, 1, 0, err)
                     : qr_err_set(err, QR_ENOMEM, "ledger: out of memory");
     qr_buf_free(&d);
     return rc;

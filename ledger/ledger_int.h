@@ -37,6 +37,54 @@ void lg_now(qr_ledger *l, char out[32]);
 int lg_event_append(qr_ledger *l, int64_t batch, const char *file_id, const char *kind,
                     const char *actor, const char *detail_json, qr_err *err);
 
+/* The hash of one event from its predecessor's hash and its fields (id, ts,
+ * batch, file_id, kind, actor, detail as text, NULL allowed): the rule of
+ * the chain, also for quire verify. */
+int lg_event_hash(const char *prev, const char *const f[7], char out[QR_SHA256_HEX]);
+/* The first event's prev_hash: 64 zeros. */
+extern const char LG_GENESIS[QR_SHA256_HEX];
+
+/* ---- Row digests (digest.c) ----------------------------------------------- */
+
+/* The sets of rows an event can cover. Keyed sets are the rows of one id
+ * (files/pages/faults of one outcome, one batch, accept or rescan job);
+ * inventory and plan are covered whole. */
+typedef enum lg_rowset {
+    LG_ROWS_FILES = 0, /* the files row id = key (all but current) */
+    LG_ROWS_PAGES,     /* the pages of outcome key */
+    LG_ROWS_FAULTS,    /* the faults of outcome key */
+    LG_ROWS_BATCHES,   /* the batches row id = key */
+    LG_ROWS_INVENTORY, /* the whole inventory */
+    LG_ROWS_PLAN,      /* the whole plan */
+    LG_ROWS_ACCEPTS,   /* the accepts row id = key (all but used_batch) */
+    LG_ROWS_JOBS,      /* the rescan_jobs row id = key */
+    LG_ROWS__COUNT
+} lg_rowset;
+
+/* Its name in an event's "rows" object ("files", ..., "rescan_jobs"), and back
+ * (-1 when unknown). */
+const char *lg_rowset_name(lg_rowset set);
+int lg_rowset_from_name(const char *name);
+bool lg_rowset_keyed(lg_rowset set);
+/* The digest of a set's rows as stored now (key ignored for a whole set);
+ * *n_rows (may be NULL) = how many rows. */
+int lg_rows_digest(qr_ledger *l, lg_rowset set, int64_t key, char hex[QR_SHA256_HEX],
+                   int64_t *n_rows, qr_err *err);
+/* The same with the set's statement kept in *cache between calls (NULL at
+ * first; the caller finalizes it): for checking many keys. */
+int lg_rows_digest_with(qr_ledger *l, lg_rowset set, int64_t key, sqlite3_stmt **cache,
+                        char hex[QR_SHA256_HEX], int64_t *n_rows, qr_err *err);
+/* Append "rows":{"key":K,"<set>":"<hex>","n_<set>":N,...} (a comma first
+ * unless first) for the given sets, all of one key. */
+int lg_rows_json(qr_ledger *l, qr_buf *b, const lg_rowset *sets, size_t n_sets, int64_t key,
+                 bool first, qr_err *err);
+/* lg_event_append with the rows member added to detail_json (a JSON object):
+ * what every event that writes rows the figures depend on uses, inside the
+ * transaction that wrote them, after writing them. */
+int lg_event_append_rows(qr_ledger *l, int64_t batch, const char *file_id, const char *kind,
+                         const char *actor, const char *detail_json, const lg_rowset *sets,
+                         size_t n_sets, int64_t key, qr_err *err);
+
 /* Whether the inventory or any outcome knows file_id: 1 known, 0 unknown,
  * -1 error (err set). */
 int lg_file_known(qr_ledger *l, const char *file_id, qr_err *err);
@@ -86,5 +134,10 @@ int lg_write_refusal(const char *path, qr_err *err);
  * saying why the ledger cannot be read there when the folder is the cause,
  * untouched when it is not. The caller frees the URI. (probe.c) */
 char *lg_readonly_uri(const char *path, qr_err *err);
+
+/* A box's state for the release (release.c): its files' current versions,
+ * statuses and SHA-256s, its jobs not closed, an earlier release; compared
+ * under the write lock with the state the check saw. *out is malloc'd. */
+int lg_box_state(qr_ledger *l, const char *box, char **out, qr_err *err);
 
 #endif

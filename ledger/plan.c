@@ -11,7 +11,9 @@
  *
  * Dates are plain calendar days ("YYYY-MM-DD", no time zone): they are
  * compared as day numbers, which also keeps the text order of the plan
- * table's primary key equal to date order. Runs on the handle's owning thread.
+ * table's primary key equal to date order. Each change's plan_set event
+ * carries the digest of the whole plan it leaves (digest.c). Runs on the
+ * handle's owning thread.
  */
 #include "ledger_int.h"
 
@@ -231,9 +233,10 @@ static int plan_event(qr_ledger *l, const qr_ledger_plan_point *pts, size_t n,
         qr_buf_printf(&b, "%s}", isnan(prev[i]) ? "null" : v);
     }
     qr_buf_printf(&b, "]}");
-    int rc = b.data ? lg_event_append(l, 0, NULL, "plan_set",
-                                      actor && *actor ? actor : qr_actor_default(),
-                                      (const char *)b.data, err)
+    static const lg_rowset whole = LG_ROWS_PLAN; /* the plan as this change leaves it */
+    int rc = b.data ? lg_event_append_rows(l, 0, NULL, "plan_set",
+                                           actor && *actor ? actor : qr_actor_default(),
+                                           (const char *)b.data, &whole, 1, 0, err)
                     : qr_err_set(err, QR_ENOMEM, "ledger: out of memory");
     qr_buf_free(&b);
     return rc;

@@ -285,3 +285,16 @@ int qr_ledger_probe(const char *path, qr_ledger_state *state, qr_err *err)
         *state = rc == QR_OK ? s : QR_LEDGER_REJECTED;
     return rc;
 }
+
+/* Why a ledger of schema version v cannot be used without a migration. */
+int lg_version_refusal(const char *path, int v, qr_err *err)
+{
+    if (v > QR_LEDGER_SCHEMA_VERSION)
+        return qr_err_set(err, QR_EFATAL,
+                          "ledger %s has schema version %d; this quire knows up to %d", path, v,
+                          QR_LEDGER_SCHEMA_VERSION);
+    return qr_err_set(err, QR_EFATAL,
+                      "ledger %s has schema version %d, older than this quire's %d: the next "
+                      "quire ingest, quire inventory import or quire plan set|import on it "
+                      "upgrades it", path, v, QR_LEDGER_SCHEMA_VERSION);
+}

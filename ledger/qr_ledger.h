@@ -13,7 +13,9 @@
  * faults and its event in ONE transaction: after a crash either all of it is
  * there or none. The schema is versioned (PRAGMA user_version) and migrated
  * forward by qr_ledger_open, one transaction per migration. Only ledger/
- * includes sqlite3.h.
+ * includes sqlite3.h. Every event that writes rows the figures depend on
+ * carries their digest (ledger/digest.c), so the chain covers them too;
+ * checking all of it, the archives and the seals is qr_verify.h.
  *
  * Versions: a file's archive versions are numbered 1, 2, ... per file. An
  * outcome (archived or faulty) is recorded against the version it attempted:
@@ -37,7 +39,7 @@
 #include "qr_manifest.h"
 #include "qr_util.h"
 
-#define QR_LEDGER_SCHEMA_VERSION 5
+#define QR_LEDGER_SCHEMA_VERSION 6
 
 typedef struct qr_ledger qr_ledger;
 
@@ -90,6 +92,10 @@ int qr_ledger_open_readonly(const char *path, qr_ledger **out, qr_err *err);
 void qr_ledger_close(qr_ledger **l);
 /* The schema version of the open ledger (PRAGMA user_version). */
 int qr_ledger_schema_version(qr_ledger *l);
+/* The SQL that takes a ledger from schema version to - 1 to to (1 ..
+ * QR_LEDGER_SCHEMA_VERSION), NULL for any other to: for tests that build a
+ * ledger of every older schema and upgrade it. */
+const char *qr_ledger_migration_sql(int to);
 /* Pin the clock used for timestamps (0 = the real clock). For tests and for
  * reproducible reports. */
 void qr_ledger_set_time(qr_ledger *l, time_t t);
@@ -351,7 +357,8 @@ int qr_ledger_open_faults_of(qr_ledger *l, const char *file_id,
  * only by an archive after a delivery came for it: neither an accept nor an
  * archive made again from the same scans answers it. Every change is an
  * event: rescan_submitted, rescan_delivered, rescan_closed,
- * rescan_closed_by_accept, rescan_narrowed_by_accept, rescan_reopened.
+ * rescan_closed_by_accept, rescan_narrowed_by_accept, rescan_reopened,
+ * rescan_widened (a faulty outcome added pages or kinds to an open job).
  *
  * Contract for ingest: processing the same sources again is not a delivery.
  * Call qr_ledger_rescan_mark_delivered for a planned file only when its
@@ -535,6 +542,10 @@ typedef struct qr_ledger_status {
     int64_t pages_7d, pages_30d;   /* pages newly digitized in the last 7 / 30 days */
     double pages_per_day_7d, pages_per_day_30d;
     char projected[11];            /* the day 100 % is reached; "" = none */
+    int64_t boxes_released;        /* boxes whose paper release is recorded */
+    int64_t boxes_ready;           /* boxes not released that look releasable from the
+                                    * ledger alone (qr_release_counts); quire release
+                                    * check re-hashes and checks the signatures */
 } qr_ledger_status;
 
 /* The figures for `today` ("YYYY-MM-DD"; NULL = the day of the ledger's

@@ -8,9 +8,14 @@
  * either the outcome and the job's new state are both there or neither is.
  *
  * One file has at most one job that is not closed: a new fault on a file
- * with an open job widens that job (pages and kinds) instead of adding a
- * second line for the contractor. A person's submit on such a file is
- * refused with the open job's id, for the same reason.
+ * with an open job widens that job (pages and kinds; event rescan_widened,
+ * or rescan_reopened when it was delivered) instead of adding a second line
+ * for the contractor. A person's submit on such a file is refused with the
+ * open job's id, for the same reason.
+ *
+ * Every change of a job is an event that names it and carries the digest
+ * of its row as the change leaves it (digest.c), so quire verify finds a
+ * job row edited behind the ledger's back.
  *
  * Page lists are stored in canonical form ("3-5,9"), "" meaning the whole
  * file, so the list the contractor reads is the list ingest compares with.
@@ -288,7 +293,9 @@ static int job_event(qr_ledger *l, int64_t batch, const char *file_id, const cha
         qr_buf_free(&b);
         return qr_err_set(err, QR_ENOMEM, "out of memory");
     }
-    rc = lg_event_append(l, batch, file_id, kind, actor, (const char *)b.data, err);
+    static const lg_rowset row = LG_ROWS_JOBS; /* the job as this change leaves it */
+    rc = lg_event_append_rows(l, batch, file_id, kind, actor, (const char *)b.data, &row, 1, job,
+                              err);
     qr_buf_free(&b);
     return rc;
 }
@@ -492,11 +499,16 @@ static int describe_fault(job_text *t, const qr_fault *f)
         qr_fmt_double(f->threshold, th);
     int rc = qr_buf_printf(&t->detail, "%s{\"page\":%d,\"kind\":\"%s\",\"value\":%s,"
                            "\"threshold\":%s}", t->n ? "," : "", f->page, k, v, th);
+    /* The reason is for people: the check's own words, with the unit and
+     * the threshold it crossed (the raw numbers stay in the JSON detail). */
+    char where[32] = "";
+    if (f->page)
+        snprintf(where, sizeof where, " on page %d", f->page);
     if (rc == QR_OK && t->reason.len < 900)
-        rc = f->page ? qr_buf_printf(&t->reason, "%s%s on page %d (%s, threshold %s)",
-                                     t->n ? "; " : "", k, f->page, v, th)
-                     : qr_buf_printf(&t->reason, "%s%s (%s, threshold %s)", t->n ? "; " : "",
-                                     k, v, th);
+        rc = f->detail[0] ? qr_buf_printf(&t->reason, "%s%s%s: %s", t->n ? "; " : "", k, where,
+                                          f->detail)
+                          : qr_buf_printf(&t->reason, "%s%s%s (%s, threshold %s)",
+                                          t->n ? "; " : "", k, where, v, th);
     if (rc == QR_OK && !strstr(t->kinds.data ? (const char *)t->kinds.data : "", k))
         rc = qr_buf_printf(&t->kinds, "%s%s", t->kinds.len ? "," : "", k);
     t->n++;
@@ -560,15 +572,18 @@ static int widen_job(qr_ledger *l, const qr_ledger_outcome *o, int64_t job, cons
     lg_bind_text(st, 4, (const char *)t->detail.data);
     int rc = sqlite3_step(st) == SQLITE_DONE ? QR_OK : lg_fail(l, err, "updating a rescan job");
     sqlite3_finalize(st);
-    if (rc != QR_OK || strcmp(old_status, "delivered"))
+    if (rc != QR_OK)
         return rc;
+    /* A delivered job goes back to open; an open one only grows. Both are
+     * a change of the contractor's list, so both are events. */
+    const char *kind = strcmp(old_status, "delivered") ? "rescan_widened" : "rescan_reopened";
     qr_buf x = {0};
     rc = qr_buf_printf(&x, "\"version\":%d,\"reason\":", o->version);
     if (rc == QR_OK)
         rc = qr_json_str(&x, (const char *)t->reason.data);
     if (rc == QR_OK)
         rc = qr_buf_append(&x, "", 1);
-    rc = rc == QR_OK ? job_event(l, o->batch, o->file_id, "rescan_reopened", o->actor, job, pages,
+    rc = rc == QR_OK ? job_event(l, o->batch, o->file_id, kind, o->actor, job, pages,
                                  (const char *)x.data, err)
                      : qr_err_set(err, QR_ENOMEM, "out of memory");
     qr_buf_free(&x);

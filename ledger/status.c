@@ -17,6 +17,7 @@
  * Runs on the handle's thread.
  */
 #include "ledger_int.h"
+#include "qr_release.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -218,6 +219,7 @@ static int read_all(qr_ledger *l, qr_ledger_status *st, int32_t today, qr_err *e
     if (rc == QR_OK) rc = throughput(l, st, today, err);
     if (rc == QR_OK) rc = projection(l, st, today, err);
     if (rc == QR_OK) rc = plan(l, st, today, err);
+    if (rc == QR_OK) rc = qr_release_counts(l, &st->boxes_released, &st->boxes_ready, err);
     return rc;
 }
 

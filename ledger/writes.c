@@ -18,7 +18,8 @@
  * deleted a real archive whose file id happened to contain ".tmp-2024".
  *
  * The same ingest marks batches still "running" as "interrupted", each with
- * an event, so `status --by batch` never shows a dead run as live.
+ * an event (carrying the digest of the batch's row, digest.c), so `status
+ * --by batch` never shows a dead run as live.
  */
 #include "ledger_int.h"
 
@@ -187,9 +188,10 @@ static int interrupt_one(qr_ledger *l, int64_t batch, qr_err *err)
     lg_now(l, ts);
     int rc = exec_id(l, "UPDATE batches SET status='interrupted', ended=? WHERE id=?", batch,
                      ts, "marking a batch interrupted", err);
+    static const lg_rowset row = LG_ROWS_BATCHES;
     if (rc == QR_OK)
-        rc = lg_event_append(l, batch, NULL, "batch_interrupted", NULL,
-                             "{\"status\":\"interrupted\"}", err);
+        rc = lg_event_append_rows(l, batch, NULL, "batch_interrupted", NULL,
+                                  "{\"status\":\"interrupted\"}", &row, 1, batch, err);
     return rc;
 }
 

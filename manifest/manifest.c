@@ -97,17 +97,8 @@ static bool row_meta(qr_manifest *m, qr_manifest_row *r, char *const *fields)
 
 bool mf_row_add(qr_manifest *m, char *const *fields, int line, int pages)
 {
-    if (m->n_rows == m->cap_rows) {
-        size_t cap = m->cap_rows ? 2 * m->cap_rows : 64;
-        qr_manifest_row *r = qr_malloc_array(cap, sizeof *r);
-        if (!r)
-            return false;
-        if (m->n_rows)
-            memcpy(r, m->rows, m->n_rows * sizeof *r);
-        free(m->rows);
-        m->rows = r;
-        m->cap_rows = cap;
-    }
+    if (qr_grow(&m->rows, &m->cap_rows, m->n_rows + 1, sizeof *m->rows) != QR_OK)
+        return false;
     qr_manifest_row *r = &m->rows[m->n_rows];
     r->file_id = m->col_id >= 0 ? fields[m->col_id] : "";
     r->box = m->col_box >= 0 ? fields[m->col_box] : "";

@@ -68,15 +68,9 @@ static size_t utf8_bad_column(const unsigned char *s, size_t n)
 static void on_field(void *s, size_t len, void *data)
 {
     parse_ctx *c = data;
-    if (c->n_fields == c->cap_fields) {
-        size_t cap = c->cap_fields ? 2 * c->cap_fields : 16;
-        char **f = qr_malloc_array(cap, sizeof *f);
-        if (!f) { c->m->oom = true; return; }
-        if (c->n_fields)
-            memcpy(f, c->fields, c->n_fields * sizeof *f);
-        free(c->fields);
-        c->fields = f;
-        c->cap_fields = cap;
+    if (qr_grow(&c->fields, &c->cap_fields, c->n_fields + 1, sizeof *c->fields) != QR_OK) {
+        c->m->oom = true;
+        return;
     }
     char *v = mf_strndup(c->m, s ? s : "", s ? len : 0);
     if (v)
@@ -112,6 +106,33 @@ static int find_col(const qr_manifest *m, const char *name)
     return -1;
 }
 
+static int cmp_header(const void *a, const void *b, void *arg)
+{
+    char *const *h = arg;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int d = strcmp(h[i], h[j]);
+    return d ? d : (i > j) - (i < j);
+}
+
+/* dup[i] = header column i repeats an earlier column's name. Sorted, not
+ * pairwise: a header line is as long as the file may be (256 MiB), and
+ * comparing every pair of a few hundred thousand columns took minutes.
+ * Returns false when out of memory. */
+static bool mark_repeated(char **header, size_t n, bool *dup)
+{
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    qsort_r(order, n, sizeof *order, cmp_header, header);
+    for (size_t k = 1; k < n; k++)
+        if (strcmp(header[order[k]], header[order[k - 1]]) == 0)
+            dup[order[k]] = true; /* equal names sort by column: k - 1 is earlier */
+    free(order);
+    return true;
+}
+
 static void take_header(parse_ctx *c)
 {
     qr_manifest *m = c->m;
@@ -121,13 +142,19 @@ static void take_header(parse_ctx *c)
     c->n_fields = c->cap_fields = 0;
     for (size_t i = 0; i < m->n_header; i++)
         trim(m->header[i]);
+    bool *dup = calloc(m->n_header ? m->n_header : 1, sizeof *dup);
+    if (!dup || !mark_repeated(m->header, m->n_header, dup)) {
+        free(dup);
+        m->oom = true;
+        return;
+    }
     for (size_t i = 0; i < m->n_header; i++) {
         if (m->header[i][0] == '\0')
             mf_error_add(m, c->rec_line, "header column %zu has no name", i + 1);
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(m->header[i], m->header[j]) == 0 && m->header[i][0])
-                mf_error_add(m, c->rec_line, "header column '%s' appears twice", m->header[i]);
+        else if (dup[i])
+            mf_error_add(m, c->rec_line, "header column '%s' appears twice", m->header[i]);
     }
+    free(dup);
     if (m->flags & QR_MANIFEST_TABLE)
         return; /* every column is meta */
     m->col_id = find_col(m, "file_id");

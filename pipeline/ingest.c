@@ -52,25 +52,6 @@ void qr_ingest_opts_default(qr_ingest_opts *o)
     o->diag = stderr;
 }
 
-void ing_engine_fail(ing_engine *e, const qr_err *err)
-{
-    pthread_mutex_lock(&e->mu);
-    if (!e->fatal) {
-        e->fatal = err && err->code ? err->code : QR_EFATAL;
-        if (err)
-            e->fatal_err = *err;
-    }
-    pthread_mutex_unlock(&e->mu);
-}
-
-bool ing_engine_failed(ing_engine *e)
-{
-    pthread_mutex_lock(&e->mu);
-    bool f = e->fatal != 0;
-    pthread_mutex_unlock(&e->mu);
-    return f;
-}
-
 static int mkdir_p(const char *path, qr_err *err)
 {
     char buf[4096];

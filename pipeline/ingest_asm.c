@@ -27,51 +27,10 @@
 
 #include "ingest_int.h"
 
-int ing_faults_push(ing_faults *f, const qr_fault *x)
-{
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        qr_fault *v = qr_malloc_array(cap, sizeof *v);
-        if (!v)
-            return QR_ENOMEM;
-        if (f->n)
-            memcpy(v, f->v, f->n * sizeof *v);
-        free(f->v);
-        f->v = v;
-        f->cap = cap;
-    }
-    f->v[f->n++] = *x;
-    return QR_OK;
-}
-
-void ing_faults_free(ing_faults *f)
-{
-    free(f->v);
-    memset(f, 0, sizeof *f);
-}
-
-void ing_page_free(ing_page *p)
-{
-    if (p) {
-        free(p->sig);
-        free(p->payload);
-        free(p);
-    }
-}
-
 static int add_rec(ing_file *f, const ing_page_rec *r)
 {
-    if (f->n_recs == f->cap_recs) {
-        size_t cap = f->cap_recs ? f->cap_recs * 2 : 16;
-        ing_page_rec *v = qr_malloc_array(cap, sizeof *v);
-        if (!v)
-            return QR_ENOMEM;
-        if (f->n_recs)
-            memcpy(v, f->recs, f->n_recs * sizeof *v);
-        free(f->recs);
-        f->recs = v;
-        f->cap_recs = cap;
-    }
+    if (qr_grow(&f->recs, &f->cap_recs, f->n_recs + 1, sizeof *f->recs) != QR_OK)
+        return QR_ENOMEM;
     f->recs[f->n_recs++] = *r;
     return QR_OK;
 }
@@ -115,7 +74,8 @@ static void pdf_add(ing_engine *e, ing_file *f, ing_page *p, const ing_source *s
     qr_pdf_prov prov = {
         .source = src->src->name, .sha256 = src->sha256, .encoding = p->rec.encoding,
         .stored = p->rec.stored, .xdpi = p->img.xdpi, .ydpi = p->img.ydpi,
-        .dpi_assumed = p->rec.dpi_assumed, .source_page = p->rec.source_page, .note = NULL};
+        .dpi_assumed = p->rec.dpi_assumed, .source_page = p->rec.source_page,
+        .note = p->note[0] ? p->note : NULL};
     int rc = qr_pdf_add_page(f->pdf, &p->img, &prov, &f->pdf_err);
     if (rc)
         pdf_error(e, f, rc, p->rec.page, src->src->name);
@@ -124,18 +84,9 @@ static void pdf_add(ing_engine *e, ing_file *f, ing_page *p, const ing_source *s
 /* A page set aside from the count (qr_file_faults names it). */
 static void set_aside(ing_file *f, int page, qr_aside_kind why)
 {
-    if (f->n_aside == f->cap_aside) {
-        size_t cap = f->cap_aside ? f->cap_aside * 2 : 4;
-        qr_aside *v = qr_malloc_array(cap, sizeof *v);
-        if (!v) {
-            f->aside_lost = true;
-            return;
-        }
-        if (f->n_aside)
-            memcpy(v, f->aside, f->n_aside * sizeof *v);
-        free(f->aside);
-        f->aside = v;
-        f->cap_aside = cap;
+    if (qr_grow(&f->aside, &f->cap_aside, f->n_aside + 1, sizeof *f->aside) != QR_OK) {
+        f->aside_lost = true;
+        return;
     }
     f->aside[f->n_aside++] = (qr_aside){.page = page, .why = why};
 }
@@ -246,13 +197,32 @@ static const char *archive_title(const ing_file *f)
     return f->file_id;
 }
 
+/* PDF/A-3b: the transfer note the archive embeds (ingest_note.c). */
+static int note_attachment(const ing_engine *e, const ing_file *f, qr_buf *json,
+                           qr_pdf_attachment *a)
+{
+    if (e->opts->flavour != QR_PDFA_3B)
+        return QR_OK;
+    int rc = ing_note_json(e, f, json);
+    *a = (qr_pdf_attachment){.name = "transfer-note.json", .mime = "application/json",
+                             .desc = "Transfer note (BSI TR-03138): what was digitized, how, "
+                                     "and its checks",
+                             .relationship = "Supplement", .data = json->data,
+                             .len = json->len};
+    return rc;
+}
+
 /* Complete the document under its temporary name; the ledger thread puts
  * it in place once its digest is recorded. */
 static void finish_pdf(ing_engine *e, ing_file *f)
 {
     size_t n_ovr = 0;
     qr_pdf_override *ovr = applied_overrides(f, &n_ovr);
-    if (f->accepts.n && !ovr) {
+    qr_buf note = {0};
+    qr_pdf_attachment att = {0};
+    if ((f->accepts.n && !ovr) || note_attachment(e, f, &note, &att) != QR_OK) {
+        free(ovr);
+        qr_buf_free(&note);
         qr_err_set(&f->pdf_err, QR_ENOMEM, "%s: out of memory", f->file_id);
         pdf_error(e, f, QR_ENOMEM, 0, NULL);
         return;
@@ -260,10 +230,12 @@ static void finish_pdf(ing_engine *e, ing_file *f)
     time_t t = f->scan_time >= 0 ? f->scan_time : e->ref_time;
     qr_pdf_meta meta = {.title = archive_title(f), .name = f->file_id, .created = t, .modified = t,
                         .extra = f->meta, .n_extra = f->n_meta,
-                        .overrides = ovr, .n_overrides = n_ovr};
+                        .overrides = ovr, .n_overrides = n_ovr,
+                        .attachment = e->opts->flavour == QR_PDFA_3B ? &att : NULL};
     int rc = f->pdf ? qr_pdf_seal(&f->pdf, &meta, f->archive_sha, &f->pdf_err)
                     : qr_err_set(&f->pdf_err, QR_EINVAL, "no page could be archived");
     free(ovr);
+    qr_buf_free(&note);
     if (rc) {
         pdf_error(e, f, rc, 0, NULL);
         return;

@@ -70,6 +70,8 @@ typedef struct ing_page_rec {
     double skew_deg, skew_applied_deg;
     int orientation;             /* delivered rotation, clockwise degrees */
     double metrics[8];           /* see ingest_work.c for the order */
+    long long scan_time;         /* the image's own date (TIFF/EXIF); <= 0 unknown */
+    qr_scanner scanner;          /* the image's Make, Model, Software tags */
     bool corrupt;
     bool separator;              /* a patch-code separator sheet: not a page of the file */
 } ing_page_rec;
@@ -144,6 +146,8 @@ struct ing_page {
     int n_faults;
     long long scan_time;         /* from the page's tags; -1 unknown */
     qr_signature *sig;           /* for duplicate detection; NULL if none */
+    char note[sizeof(((qr_page *)0)->note)]; /* what the decoder set aside, for the
+                                    page's provenance ("" when nothing) */
     ing_page *next;
 };
 void ing_page_free(ing_page *p);
@@ -188,6 +192,15 @@ struct qr_ledger;
 /* Record one finished file (ledger thread, or the main thread before/after). */
 int ing_record_file(ing_engine *e, struct qr_ledger *l, ing_file *f, qr_err *err);
 void ing_file_release(ing_file *f);
+/* A page's metrics as the ledger records them (JSON, at most n bytes), and
+ * its scan date ("YYYY-MM-DDTHH:MM:SSZ", "" when unknown). */
+void ing_metrics_json(const ing_page_rec *r, char *buf, size_t n);
+void ing_scan_date(const ing_page_rec *r, char out[32]);
+/* The transfer note a PDF/A-3b archive embeds (ingest_note.c): the same
+ * JSON writer and keys as quire evidence, from the file in memory, without
+ * what only the ledger knows after the archive is written. out is cleared
+ * first. QR_OK or QR_ENOMEM. */
+int ing_note_json(const ing_engine *e, const ing_file *f, qr_buf *out);
 
 /* A delivery of only some pages of a file with an open rescan job (names
  * "0003.tif" = page 3): rebuild f's source list from the delivered pages and

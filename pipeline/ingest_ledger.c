@@ -21,26 +21,62 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ingest_int.h"
 #include "qr_ledger.h"
 #include "qr_progress.h"
 
-static void metrics_json(const ing_page_rec *r, char *buf, size_t n)
+void ing_scan_date(const ing_page_rec *r, char out[32])
 {
-    snprintf(buf, n,
+    out[0] = '\0';
+    time_t t = (time_t)r->scan_time;
+    struct tm tm;
+    if (r->scan_time > 0 && gmtime_r(&t, &tm))
+        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ,"key":"text" when text is known; the text is printable ASCII
+ * (qr_scanner_text), so only " and \ need escaping. */
+static size_t put_text(char *buf, size_t at, size_t n, const char *key, const char *text)
+{
+    if (!text[0] || at >= n)
+        return at;
+    at += (size_t)snprintf(buf + at, n - at, ",\"%s\":\"", key);
+    for (; *text && at + 3 < n; text++) {
+        if (*text == '"' || *text == '\\')
+            buf[at++] = '\\';
+        buf[at++] = *text;
+    }
+    return at + (size_t)snprintf(buf + at, at < n ? n - at : 0, "\"");
+}
+
+/* The measured values, and what the image says about its scan: its date and
+ * the scanner's make, model and software (for the transfer note). The
+ * ledger's page row and the note a PDF/A-3b archive embeds both use this. */
+void ing_metrics_json(const ing_page_rec *r, char *buf, size_t n)
+{
+    size_t at = (size_t)snprintf(buf, n,
              "{\"skew_conf\":%.3f,\"orient_conf\":%.3f,\"ink\":%.6f,\"centre_ink\":%.6f,"
              "\"mean_luma\":%.1f,\"paper_luma\":%.0f,\"contrast\":%.0f,\"blank\":%s,"
-             "\"stored\":\"%s\",\"dpi_assumed\":%s}",
+             "\"stored\":\"%s\",\"dpi_assumed\":%s",
              r->metrics[0], r->metrics[1], r->metrics[2], r->metrics[3], r->metrics[4],
              r->metrics[5], r->metrics[6], r->metrics[7] ? "true" : "false", r->stored,
              r->dpi_assumed ? "true" : "false");
+    char when[32];
+    ing_scan_date(r, when);
+    at = put_text(buf, at, n, "scanned", when);
+    at = put_text(buf, at, n, "scanner_make", r->scanner.make);
+    at = put_text(buf, at, n, "scanner_model", r->scanner.model);
+    at = put_text(buf, at, n, "scanner_software", r->scanner.software);
+    if (at + 1 < n)
+        snprintf(buf + at, n - at, "}");
 }
 
 typedef struct page_rows {
     qr_ledger_page *pages;
-    char (*json)[320];
+    char (*json)[1024];
 } page_rows;
 
 static int build_pages(const ing_file *f, page_rows *pr)
@@ -53,7 +89,7 @@ static int build_pages(const ing_file *f, page_rows *pr)
     for (size_t i = 0; i < f->n_recs; i++) {
         const ing_page_rec *r = &f->recs[i];
         const ing_source *s = &f->sources[r->source_idx];
-        metrics_json(r, pr->json[i], sizeof pr->json[i]);
+        ing_metrics_json(r, pr->json[i], sizeof pr->json[i]);
         pr->pages[i] = (qr_ledger_page){
             .page = r->page, .source = s->src->name,
             .source_sha256 = s->sha256[0] ? s->sha256 : NULL,

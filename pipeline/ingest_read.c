@@ -17,15 +17,6 @@
 #include "ingest_int.h"
 #include "qr_io.h"
 
-void ing_job_release(ing_engine *e, ing_job *j)
-{
-    if (j->from_io)
-        qr_io_release(e->io, j->data);
-    else
-        free(j->data);
-    free(j);
-}
-
 static void send_job(ing_engine *e, ing_job *j)
 {
     void *item = j;

@@ -59,61 +59,22 @@ static void send_failed(ing_engine *e, ing_job *j, int source_page, bool last, c
     send_page(e, p);
 }
 
-static int copy_payload(ing_page *p, const uint8_t *data, size_t len)
+/* How the engine stores pages (page_image.c has the rule); the job's
+ * buffer is released before the archive is written, so a kept original is
+ * copied. */
+static qr_store_opts store_opts(const ing_engine *e)
 {
-    p->payload = malloc(len ? len : 1);
-    if (!p->payload)
-        return QR_ENOMEM;
-    memcpy(p->payload, data, len);
-    p->img.data = p->payload;
-    p->img.len = len;
-    return QR_OK;
+    const qr_ingest_opts *o = e->opts;
+    return (qr_store_opts){o->lossless, o->jpeg_quality, o->limits.max_page_bytes, true};
 }
 
-static int passthrough(ing_page *p, const qr_passthru *pass)
+/* The page's image for the archive, and what the archive holds. */
+static int page_image(ing_engine *e, ing_page *p, const qr_page *pg, qr_err *err)
 {
-    qr_pdf_image *img = &p->img;
-    img->width = pass->width;
-    img->height = pass->height;
-    img->invert = pass->invert;
-    if (pass->codec == QR_CODEC_G4) {
-        img->filter = QR_FILTER_CCITT_G4;
-        img->components = 1;
-        img->bpc = 1;
-    } else {
-        img->filter = QR_FILTER_DCT;
-        img->components = pass->components;
-        img->bpc = 8;
-    }
-    snprintf(p->rec.stored, sizeof p->rec.stored, "passthrough");
-    return copy_payload(p, pass->data, pass->len);
-}
-
-/* The image fields of a page re-encoded at w x h from rows of depth d. */
-static void encoded_image(ing_engine *e, ing_page *p, int w, int h, int d)
-{
-    qr_pdf_image *img = &p->img;
-    img->width = w;
-    img->height = h;
-    img->components = d == 32 ? 3 : 1;
-    img->bpc = d == 1 ? 1 : 8;
-    img->filter = d == 1 ? QR_FILTER_CCITT_G4 : e->opts->lossless ? QR_FILTER_FLATE : QR_FILTER_DCT;
-    snprintf(p->rec.stored, sizeof p->rec.stored, "%s",
-             d == 1 ? "g4" : e->opts->lossless ? "flate" : "jpeg");
-}
-
-static int reencode(ing_engine *e, ing_page *p, PIX *pix, qr_err *err)
-{
-    qr_pdf_image *img = &p->img;
-    int d = pixGetDepth(pix), rc;
-    encoded_image(e, p, pixGetWidth(pix), pixGetHeight(pix), d);
-    if (img->filter == QR_FILTER_CCITT_G4)
-        rc = qr_encode_g4(pix, &p->payload, &img->len, err);
-    else if (img->filter == QR_FILTER_FLATE)
-        rc = qr_encode_flate(pix, &p->payload, &img->len, err);
-    else
-        rc = qr_encode_jpeg(pix, e->opts->jpeg_quality, &p->payload, &img->len, err);
-    img->data = p->payload;
+    qr_store_opts so = store_opts(e);
+    const char *stored = "";
+    int rc = qr_page_pdf_image(pg, &so, &p->img, &p->payload, &stored, err);
+    snprintf(p->rec.stored, sizeof p->rec.stored, "%s", stored);
     return rc;
 }
 
@@ -132,10 +93,7 @@ static void fill_record(ing_page *p, const qr_page *pg, const qr_analysis *an,
     snprintf(r->encoding, sizeof r->encoding, "%s", pg->encoding);
     r->width = p->img.width;
     r->height = p->img.height;
-    r->dpi_assumed = !pg->dpi_known;
-    double xd = pg->dpi_known ? pg->xdpi : 300, yd = pg->dpi_known ? pg->ydpi : 300;
-    p->img.xdpi = xd;
-    p->img.ydpi = yd;
+    double xd = p->img.xdpi, yd = p->img.ydpi; /* set by page_dpi */
     r->dpi = xd < yd ? xd : yd;
     r->skew_deg = an->skew_deg;
     r->skew_applied_deg = cor->skew_applied_deg;
@@ -150,6 +108,8 @@ static void fill_record(ing_page *p, const qr_page *pg, const qr_analysis *an,
     r->metrics[7] = an->blank;
     r->separator = an->separator;
     p->scan_time = pg->scan_time;
+    r->scan_time = pg->scan_time;
+    r->scanner = pg->scanner;
 }
 
 /* Charge the CPU time since *t to a stage and restart the clock. */
@@ -160,13 +120,24 @@ static void lap(double *cpu, qr_ingest_stage s, double *t)
     *t = now;
 }
 
+/* The page's resolution in the archive (qr_page_dpi: the file's, else the
+ * assumed one, recorded as such); refuses a page PDF cannot hold. */
+static int page_dpi(ing_engine *e, ing_page *p, qr_page *pg, int w, int h, qr_err *err)
+{
+    return qr_page_dpi(pg, w, h, e->opts->assume_dpi, &p->img.xdpi, &p->img.ydpi,
+                       &p->rec.dpi_assumed, err);
+}
+
 /* analyse -> correct -> encode -> signature for one page already decoded. */
 static int run_stages(ing_engine *e, ing_page *p, qr_page *pg, double *cpu, qr_err *err)
 {
     qr_analysis an;
     qr_correction cor = {0};
     double t = ing_thread_cpu();
-    int rc = qr_analyze(pg->pix, pg->xdpi, pg->ydpi, &e->profile, &an, err);
+    int rc = page_dpi(e, p, pg, pixGetWidth(pg->pix), pixGetHeight(pg->pix), err);
+    if (rc)
+        return rc;
+    rc = qr_analyze(pg->pix, pg->xdpi, pg->ydpi, &e->profile, &an, err);
     lap(cpu, QR_STAGE_ANALYSE, &t);
     if (rc)
         return rc;
@@ -176,10 +147,7 @@ static int run_stages(ing_engine *e, ing_page *p, qr_page *pg, double *cpu, qr_e
     p->img.view_turn = (360 - cor.rotation) % 360;
     p->img.view_rotate_deg = cor.skew_applied_deg;
     lap(cpu, QR_STAGE_CORRECT, &t);
-    if (pg->pass.codec != QR_CODEC_NONE)
-        rc = passthrough(p, &pg->pass);
-    else
-        rc = reencode(e, p, pg->pix, err);
+    rc = page_image(e, p, pg, err);
     lap(cpu, QR_STAGE_ENCODE, &t);
     p->sig = malloc(sizeof *p->sig);
     if (p->sig && qr_signature_compute(pg->pix, &an, p->sig, NULL)) {
@@ -213,10 +181,9 @@ static int band_start(void *ctx, const qr_page *pg, int w, int h, int depth, qr_
     b->height = h;
     b->depth = depth;
     int rc = qr_band_reducer_new(w, h, depth, pg->xdpi, pg->ydpi, &b->e->profile, &b->red, err);
-    const qr_ingest_opts *o = b->e->opts;
-    if (rc == QR_OK && pg->pass.codec == QR_CODEC_NONE)
-        rc = qr_band_encoder_new(o->lossless ? QR_BAND_FLATE : QR_BAND_JPEG, w, h, depth,
-                                 o->jpeg_quality, o->limits.max_page_bytes, &b->enc, err);
+    qr_store_opts so = store_opts(b->e);
+    if (rc == QR_OK)
+        rc = qr_page_band_encoder(pg, &so, w, h, depth, &b->enc, err);
     return rc;
 }
 
@@ -241,11 +208,11 @@ static void band_job_free(band_job *b)
 
 static int banded_payload(ing_engine *e, ing_page *p, qr_page *pg, band_job *b, qr_err *err)
 {
-    if (pg->pass.codec != QR_CODEC_NONE)
-        return passthrough(p, &pg->pass);
-    encoded_image(e, p, b->width, b->height, b->depth);
-    int rc = qr_band_encoder_finish(&b->enc, &p->payload, &p->img.len, err);
-    p->img.data = p->payload;
+    qr_store_opts so = store_opts(e);
+    const char *stored = "";
+    int rc = qr_page_pdf_image_banded(pg, &so, &b->enc, b->width, b->height, b->depth, &p->img,
+                                      &p->payload, &stored, err);
+    snprintf(p->rec.stored, sizeof p->rec.stored, "%s", stored);
     return rc;
 }
 
@@ -254,12 +221,15 @@ static int run_banded(ing_engine *e, ing_page *p, qr_page *pg, band_job *b, doub
                       qr_err *err)
 {
     double t = ing_thread_cpu(), rx = 0, ry = 0;
+    int rc = page_dpi(e, p, pg, b->width, b->height, err);
+    if (rc)
+        return rc;
     PIX *copy = qr_band_reducer_finish(&b->red, &rx, &ry, err);
     if (!copy)
         return err->code ? err->code : QR_ENOMEM;
     qr_analysis an;
     qr_correction cor = {0};
-    int rc = qr_analyze(copy, rx, ry, &e->profile, &an, err);
+    rc = qr_analyze(copy, rx, ry, &e->profile, &an, err);
     lap(cpu, QR_STAGE_ANALYSE, &t);
     p->sig = rc == QR_OK ? malloc(sizeof *p->sig) : NULL;
     if (p->sig && qr_signature_compute(copy, &an, p->sig, NULL)) {
@@ -298,6 +268,7 @@ static void process_page(ing_engine *e, ing_job *j, qr_image_reader *rd, int i, 
     if (!rc)
         rc = pg.banded ? run_banded(e, p, &pg, &b, cpu, &err) : run_stages(e, p, &pg, cpu, &err);
     band_job_free(&b);
+    snprintf(p->note, sizeof p->note, "%s", pg.note);
     qr_page_clear(&pg);
     if (rc) {
         p->failed = true;

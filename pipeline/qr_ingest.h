@@ -33,6 +33,8 @@ typedef struct qr_ingest_opts {
     qr_pdfa flavour;
     int jpeg_quality;
     bool lossless;               /* Flate instead of JPEG for re-encoded pages */
+    double assume_dpi;           /* resolution of pages whose file gives none;
+                                    0 = QR_ASSUMED_DPI */
     bool retry;                  /* re-process files recorded as faulty */
     bool quiet;
     const char *log_json;        /* NULL = none */

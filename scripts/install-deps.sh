@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages quire needs to build, test and benchmark.
+# Installs the Debian 12 packages quire needs to build, test, benchmark and fuzz.
 # Idempotent: packages already present are skipped, so a second run costs a
 # dpkg query and nothing else. Needs root (or sudo) only when something is missing.
 set -euo pipefail
@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config
   libtiff-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
   libleptonica-dev libarchive-dev libsqlite3-dev liburing-dev
-  libssl-dev libinih-dev libcsv-dev)
+  libssl-dev libinih-dev libcsv-dev liblcms2-dev)
 # Test: independent PDF readers and the PDF/A checker's Python modules,
 # plus Pillow/numpy for the sample-delivery generator and Little CMS's transicc
 # (liblcms2-utils) for the ICC profile test, and Chromium (headless) for the
@@ -19,13 +19,18 @@ test_pkgs=(qpdf poppler-utils mupdf-tools ghostscript libtiff-tools
 # Bench (bench/run, on top of test): the peers quire is measured against and
 # GNU time for CPU time and peak RSS.
 bench_pkgs=(img2pdf ocrmypdf tesseract-ocr-eng imagemagick leptonica-progs time)
+# Fuzz (tests/fuzz/run and the fuzz step of .ci/run, on top of build): clang
+# with libFuzzer and the sanitizer runtimes, and llvm for llvm-symbolizer
+# (readable crash stacks). The replay tests of `./run.sh test` need none of it.
+fuzz_pkgs=(clang libclang-rt-14-dev llvm)
 
 want=("${build_pkgs[@]}")
 case "${1:-all}" in
   build) ;;
   all|test) want+=("${test_pkgs[@]}") ;;
   bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|test|all|bench]" >&2; exit 2 ;;
+  fuzz) want+=("${fuzz_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|all|bench|fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -321,17 +321,28 @@ time_t qr_reference_time(bool *from_env)
     return time(NULL);
 }
 
+/* t's UTC fields, t clamped to 1900-01-01 .. 9999-12-31T23:59:59 so that the
+ * year has four digits: beyond an int year gmtime_r fails and leaves tm
+ * unset, and strftime then wrote garbage that could fill the 32 bytes with
+ * no terminating NUL (SOURCE_DATE_EPOCH=99999999999999999). */
+static void utc_fields(time_t t, struct tm *tm)
+{
+    const time_t lo = (time_t)-2208988800LL, hi = (time_t)253402300799LL;
+    t = t < lo ? lo : t > hi ? hi : t;
+    gmtime_r(&t, tm);
+}
+
 void qr_time_xmp(time_t t, char out[32])
 {
     struct tm tm;
-    gmtime_r(&t, &tm);
+    utc_fields(t, &tm);
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 void qr_time_pdf(time_t t, char out[32])
 {
     struct tm tm;
-    gmtime_r(&t, &tm);
+    utc_fields(t, &tm);
     strftime(out, 32, "D:%Y%m%d%H%M%SZ", &tm);
 }
 

@@ -4,13 +4,13 @@
 # (qpdf, poppler's pdfinfo and pdftoppm, MuPDF, Ghostscript). Any non-zero
 # exit, any output on stderr, and any warning a renderer prints, fails.
 #
-# usage: check_archive.sh ARCHIVE.pdf [2b|1b]    (exit 0 pass, 1 fail, 2 usage)
+# usage: check_archive.sh ARCHIVE.pdf [2b|1b|3b]    (exit 0 pass, 1 fail, 2 usage)
 # Prints one line: "ok: ARCHIVE (2b): pdfa_check qpdf pdfinfo[N pages] pdftoppm mutool gs".
 set -uo pipefail
 pdf=${1:-}
 flavour=${2:-2b}
-[ -f "$pdf" ] || { echo "usage: $0 ARCHIVE.pdf [2b|1b]" >&2; exit 2; }
-case "$flavour" in 1b|2b) ;; *) echo "check_archive.sh: flavour must be 1b or 2b" >&2; exit 2 ;; esac
+[ -f "$pdf" ] || { echo "usage: $0 ARCHIVE.pdf [2b|1b|3b]" >&2; exit 2; }
+case "$flavour" in 1b|2b|3b) ;; *) echo "check_archive.sh: flavour must be 1b, 2b or 3b" >&2; exit 2 ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/quire-check.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 done_list=() problems=()

@@ -6,7 +6,7 @@ Checks, printing "ok: ..." or "FAIL: ..." per line (exit 1 on any FAIL):
     `quire help --options CMD` gives (the option lines of its --help);
   2 every option --help lists is known to the command's parser (running it
     never says "unknown option");
-  3 every long option in the sources' getopt tables (pipeline/cmd_*.c) is in
+  3 every long option in the sources' getopt tables (cli/cmd_*.c) is in
     the --help of a command;
   4 README's export table lists the columns `quire export KIND` writes, in order.
 """
@@ -63,7 +63,7 @@ for c in commands:
         c, " (unknown: %s)" % unknown if unknown else ""))
 
 in_sources = set()
-for path in subprocess.run(["sh", "-c", "ls %s/pipeline/cmd_*.c" % src], capture_output=True,
+for path in subprocess.run(["sh", "-c", "ls %s/cli/cmd_*.c" % src], capture_output=True,
                            text=True).stdout.split():
     text = open(path, encoding="utf-8").read()
     in_sources |= {"--" + n for n in

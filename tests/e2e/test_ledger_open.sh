@@ -129,6 +129,7 @@ $PY -c 'import sqlite3; c = sqlite3.connect("v2.db")
 for i in ("files_current_cover", "inventory_pages", "faults_outcome_kind", "files_first_archive"):
     c.execute("DROP INDEX " + i)
 c.execute("DROP TABLE archive_writes")
+c.execute("DROP TABLE ledger_info"); c.execute("DROP INDEX events_kind")
 c.execute("ALTER TABLE pages DROP COLUMN separator")
 c.execute("PRAGMA user_version = 2"); c.commit(); c.close()'
 older="ledger v2.db has schema version 2, older than this quire's $V: the next quire ingest,"

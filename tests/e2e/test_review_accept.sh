@@ -112,7 +112,9 @@ assert json.load(open("status1.json"))["faults"]["missing_pages"] == 0
 log = json.load(open("log1.json"))
 assert [e["kind"] for e in log] == ["faulty", "rescan_submitted", "accept", "rescan_closed_by_accept"], log
 acc, closed = log[2], log[3]
+rows = closed["detail"].pop("rows")  # the job row's digest (schema 6)
 assert closed["detail"] == {"job": job, "pages": "", "accept": acc["detail"]["accept"]}, closed
+assert rows["key"] == job and len(rows["rescan_jobs"]) == 64 and rows["n_rescan_jobs"] == 1, rows
 assert closed["actor"] == "Ana Reviewer" and closed["batch"] is None, closed
 EOF
 [ "$(Q rescan list --format csv --ledger q.db | grep -c ",$short," || true)" = 0 ] &&

@@ -5,6 +5,8 @@
  * pixels; the encoders round-tripped, fed whole or in bands, and giving the
  * bytes of TurboJPEG and zlib; decompression-bomb caps; truncated and
  * corrupted inputs of every format rejected cleanly, with nothing printed.
+ * The scanner's tag text kept for the transfer note: printable ASCII only,
+ * trailing blanks dropped, bounded.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -899,9 +901,27 @@ static void test_sniff(void)
     CHECK(qr_image_sniff((const uint8_t *)"\x89PNG\r\n\x1a\n", 8, NULL) == QR_FMT_PNG);
 }
 
+static void test_scanner_text(void)
+{
+    char out[QR_SCANNER_TEXT];
+    qr_scanner_text(out, "fi-7160  ", 9);
+    CHECKF(!strcmp(out, "fi-7160"), "[%s]", out);
+    qr_scanner_text(out, "Scan\033[2J\nMaster\x7f\xc3\xa9", 17);
+    CHECKF(!strcmp(out, "Scan[2JMaster"), "[%s]", out);
+    qr_scanner_text(out, "ab\0cd", 5);
+    CHECKF(!strcmp(out, "ab"), "[%s]", out);
+    char longer[200];
+    memset(longer, 'x', sizeof longer);
+    qr_scanner_text(out, longer, sizeof longer);
+    CHECK(strlen(out) == QR_SCANNER_TEXT - 1);
+    qr_scanner_text(out, "   ", 3);
+    CHECK(out[0] == '\0');
+}
+
 int main(void)
 {
     qr_test_tmpdir("test_formats_image", tmpdir, sizeof tmpdir);
+    test_scanner_text();
     test_sniff();
     test_corpus();
     test_corpus_facts();

@@ -6,7 +6,11 @@
  * writes into a file that is not a quire ledger. A ledger whose schema is
  * still only in the WAL of an open connection is seen as current. Also the
  * actor: a batch named by --by carries that name on its user and every event
- * it records; no name gives qr_actor_default(), whatever $USER says. */
+ * it records; no name gives qr_actor_default(), whatever $USER says. A
+ * ledger of every older schema (0 to the current one less one, built from
+ * the migrations themselves) is upgraded to the very schema of a new one, and
+ * what is recorded after the upgrade verifies. */
+#include <inttypes.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,7 @@
 
 #include "qr_ledger.h"
 #include "qr_test.h"
+#include "qr_verify.h"
 
 static char dir[512];
 
@@ -171,11 +176,12 @@ static void test_versions(void)
     if (g)
         fclose(g);
     free(s.data);
-    /* Undo migrations 3 to 5 (ledger/schema.c) to make a schema-2 ledger. */
+    /* Undo migrations 3 to 6 (ledger/schema.c) to make a schema-2 ledger. */
     sql(old, "ALTER TABLE pages DROP COLUMN separator;"
              " DROP INDEX files_current_cover; DROP INDEX inventory_pages;"
              " DROP INDEX faults_outcome_kind; DROP INDEX files_first_archive;"
-             " DROP TABLE archive_writes; PRAGMA user_version = 2;");
+             " DROP TABLE archive_writes; DROP TABLE ledger_info; DROP INDEX events_kind;"
+             " PRAGMA user_version = 2;");
     sql(newer, "PRAGMA user_version = 9;");
     probe_is(old, QR_LEDGER_OLDER);
     char want[300];
@@ -259,10 +265,11 @@ static void test_separator_migration(void)
                            .n_faults = 3};
     CHECKF(qr_ledger_commit_file(l, &o, &err) == QR_OK, "%s", err.msg);
     qr_ledger_close(&l);
-    sql(p, "ALTER TABLE pages DROP COLUMN separator; PRAGMA user_version = 4;");
+    sql(p, "ALTER TABLE pages DROP COLUMN separator; DROP TABLE ledger_info;"
+           " DROP INDEX events_kind; PRAGMA user_version = 4;");
     probe_is(p, QR_LEDGER_OLDER);
     CHECKF(qr_ledger_open(p, &l, &err) == QR_OK && l, "%s", err.msg);
-    CHECK(l && qr_ledger_schema_version(l) == 5);
+    CHECK(l && qr_ledger_schema_version(l) == QR_LEDGER_SCHEMA_VERSION);
     qr_ledger_close(&l);
     query(p, "SELECT page || ':' || separator FROM pages ORDER BY page", got, sizeof got);
     CHECKF(!strcmp(got, "1:0|2:1|3:0"), "pages after the migration: %s", got);
@@ -301,6 +308,73 @@ static void test_batch_actor(void)
     CHECKF(atoi(got) >= 3, "batch 1 events: %s", got); /* started, faulty, ended */
 }
 
+/* Every table, index and trigger of the ledger at path, as SQL, sorted. */
+static void schema_of(const char *path, char *out, size_t cap)
+{
+    query(path, "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master"
+                " WHERE sql IS NOT NULL ORDER BY type, name", out, cap);
+}
+
+/* A ledger of schema version v, made with migrations 1 .. v as an older
+ * quire made it; then qr_ledger_open upgrades it. Afterwards its schema is
+ * a new ledger's, rows are covered from its first event, and a batch and an
+ * outcome recorded on it verify (chain and row digests). */
+static void upgrade_from(int v, const char *fresh_schema)
+{
+    char p[600], name[32], got[512];
+    snprintf(name, sizeof name, "from-v%d.db", v);
+    at(name, p, sizeof p);
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;", v);
+    write_file(p, "");
+    for (int to = 1; to <= v; to++)
+        sql(p, qr_ledger_migration_sql(to));
+    sql(p, pragma);
+    qr_ledger *l = NULL;
+    qr_err err = {0};
+    CHECKF(qr_ledger_open(p, &l, &err) == QR_OK && l, "from v%d: %s", v, err.msg);
+    if (!l)
+        return;
+    CHECKF(qr_ledger_schema_version(l) == QR_LEDGER_SCHEMA_VERSION, "from v%d", v);
+    int64_t b = 0;
+    qr_ledger_batch_info info = {.host = "h", .delivery = "/d", .actor = "op"};
+    CHECKF(qr_ledger_batch_begin(l, &info, &b, &err) == QR_OK, "%s", err.msg);
+    commit_faulty(l, b, "F1");
+    CHECKF(qr_ledger_batch_end(l, b, "done", NULL, &err) == QR_OK, "%s", err.msg);
+    qr_verify_summary sum = {0};
+    CHECKF(qr_verify_chain(l, NULL, NULL, &sum, &err) == QR_OK &&
+           qr_verify_rows(l, NULL, NULL, &sum, &err) == QR_OK, "%s", err.msg);
+    CHECKF(sum.findings == 0 && sum.rows_old == 0 && sum.rows_checked > 0,
+           "from v%d: %" PRId64 " findings, %" PRId64 " rows not covered, %" PRId64 " checked",
+           v, sum.findings, sum.rows_old, sum.rows_checked);
+    qr_ledger_close(&l);
+    char *schema = malloc(1 << 16);
+    if (!schema)
+        return;
+    schema_of(p, schema, 1 << 16);
+    CHECKF(!strcmp(schema, fresh_schema), "from v%d: the schema differs from a new ledger's", v);
+    free(schema);
+    query(p, "SELECT value FROM ledger_info WHERE key = 'rows_covered_from'", got, sizeof got);
+    CHECKF(!strcmp(got, "1"), "from v%d: rows covered from %s", v, got);
+}
+
+static void test_upgrade_each(void)
+{
+    CHECK(qr_ledger_migration_sql(0) == NULL && qr_ledger_migration_sql(1) != NULL &&
+          qr_ledger_migration_sql(QR_LEDGER_SCHEMA_VERSION) != NULL &&
+          qr_ledger_migration_sql(QR_LEDGER_SCHEMA_VERSION + 1) == NULL);
+    char p[600];
+    char *fresh = malloc(1 << 16);
+    if (!fresh)
+        return;
+    at("absent.db", p, sizeof p); /* made new by test_create */
+    schema_of(p, fresh, 1 << 16);
+    CHECK(strstr(fresh, "ledger_info") && strstr(fresh, "archive_writes"));
+    for (int v = 0; v < QR_LEDGER_SCHEMA_VERSION; v++)
+        upgrade_from(v, fresh);
+    free(fresh);
+}
+
 int main(void)
 {
     qr_test_tmpdir("test_ledger_open", dir, sizeof dir);
@@ -310,6 +384,7 @@ int main(void)
     test_in_use();
     test_batch_actor();
     test_separator_migration();
+    test_upgrade_each();
     const char *who = qr_actor_default();
     CHECKF(who[0] && strcmp(who, "unknown") && strcmp(who, "not-the-actor"), "[%s]", who);
     return qr_test_end();

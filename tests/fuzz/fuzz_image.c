@@ -48,7 +48,8 @@ static void check_failure(int rc, const qr_err *err, const qr_page *page)
 }
 
 /* What a decoded page promises: a PIX of a depth the stages take, within the
- * caps, and a passthrough payload inside the caller's buffer. */
+ * caps, and a passthrough payload inside the caller's buffer (or, when the
+ * decoder repaired a JPEG header, its own clean copy). */
 static void check_page(const qr_page *pg, const fz_input *in)
 {
     FUZZ_ASSERT(pg->pix != NULL);
@@ -61,36 +62,25 @@ static void check_page(const qr_page *pg, const fz_input *in)
     const qr_passthru *p = &pg->pass;
     if (p->codec == QR_CODEC_NONE)
         return;
-    FUZZ_ASSERT(p->data >= in->data && p->len > 0 && p->len <= in->size);
-    FUZZ_ASSERT((size_t)(p->data - in->data) <= in->size - p->len);
+    if (pg->pass_owned) { /* a repaired header: the decoder's own clean copy */
+        FUZZ_ASSERT(p->data == pg->pass_owned && p->len > 0);
+    } else {
+        FUZZ_ASSERT(p->data >= in->data && p->len > 0 && p->len <= in->size);
+        FUZZ_ASSERT((size_t)(p->data - in->data) <= in->size - p->len);
+    }
     FUZZ_ASSERT(p->width > 0 && p->height > 0);
     FUZZ_ASSERT(p->codec == QR_CODEC_G4 ? p->components == 1
                                         : p->components == 1 || p->components == 3);
 }
 
-/* The image ingest writes for this page (pipeline/ingest_work.c). *owned
- * receives a re-encoded payload. */
+/* The image ingest and convert write for this page (formats/page_image.c).
+ * *owned receives a re-encoded payload. */
 static int page_image(const qr_page *pg, qr_pdf_image *img, uint8_t **owned, qr_err *err)
 {
-    const qr_passthru *p = &pg->pass;
-    int d = pixGetDepth(pg->pix), rc = QR_OK;
+    qr_store_opts so = {false, 75, 0, false};
+    const char *stored = NULL;
     memset(img, 0, sizeof *img);
-    if (p->codec != QR_CODEC_NONE) {
-        bool g4 = p->codec == QR_CODEC_G4;
-        *img = (qr_pdf_image){.filter = g4 ? QR_FILTER_CCITT_G4 : QR_FILTER_DCT,
-                              .width = p->width, .height = p->height,
-                              .components = g4 ? 1 : p->components, .bpc = g4 ? 1 : 8,
-                              .invert = p->invert, .data = p->data, .len = p->len};
-    } else {
-        img->width = pixGetWidth(pg->pix);
-        img->height = pixGetHeight(pg->pix);
-        img->components = d == 32 ? 3 : 1;
-        img->bpc = d == 1 ? 1 : 8;
-        img->filter = d == 1 ? QR_FILTER_CCITT_G4 : QR_FILTER_DCT;
-        rc = d == 1 ? qr_encode_g4(pg->pix, owned, &img->len, err)
-                    : qr_encode_jpeg(pg->pix, 75, owned, &img->len, err);
-        img->data = *owned;
-    }
+    int rc = qr_page_pdf_image(pg, &so, img, owned, &stored, err);
     img->xdpi = pg->dpi_known ? pg->xdpi : 300;
     img->ydpi = pg->dpi_known ? pg->ydpi : 300;
     return rc;

@@ -122,6 +122,15 @@ static void box_label(FILE *out, const char *label)
     fprintf(out, "<div class=\"lab\">%s</div>", label);
 }
 
+/* A box of one big count and its label. */
+static void count_box(FILE *out, const char *key, int64_t v, const char *label)
+{
+    box_open(out);
+    fig_count(out, "big", key, v);
+    box_label(out, label);
+    fputs("</div>\n", out);
+}
+
 static void figs_progress(FILE *out, const qr_ledger_status *s)
 {
     box_open(out);
@@ -153,14 +162,8 @@ static void figs_progress(FILE *out, const qr_ledger_status *s)
 
 static void figs_state(FILE *out, const qr_ledger_status *s)
 {
-    box_open(out);
-    fig_count(out, "big", "files_faulty", s->files_faulty);
-    box_label(out, "files faulty, awaiting rescan");
-    fputs("</div>\n", out);
-    box_open(out);
-    fig_count(out, "big", "files_not_delivered", s->files_not_delivered);
-    box_label(out, "files not yet delivered");
-    fputs("</div>\n", out);
+    count_box(out, "files_faulty", s->files_faulty, "files faulty, awaiting rescan");
+    count_box(out, "files_not_delivered", s->files_not_delivered, "files not yet delivered");
     box_open(out);
     fig_count(out, "big", "files_pending", s->files_pending);
     fputs("<div class=\"lab\">files pending (faulty + not delivered), ", out);

@@ -71,6 +71,15 @@ static void json_num(FILE *out, const char *key, double v)
     fprintf(out, ",\"%s\":%s", key, t);
 }
 
+/* A number when known, else null. */
+static void json_num_if(FILE *out, const char *key, bool known, double v)
+{
+    if (known)
+        json_num(out, key, v);
+    else
+        fprintf(out, ",\"%s\":null", key);
+}
+
 /* A date, or null when empty. */
 static void json_date(FILE *out, const char *key, const char *v)
 {
@@ -99,22 +108,8 @@ static void status_counts(FILE *out, const qr_ledger_status *s)
 
 static void status_progress(FILE *out, const qr_ledger_status *s)
 {
-    fputs(",\"plan_percent\":", out);
-    if (s->has_plan) {
-        char t[32];
-        qr_report_num(s->plan_percent, t);
-        fputs(t, out);
-    } else {
-        fputs("null", out);
-    }
-    fputs(",\"plan_gap_points\":", out);
-    if (s->has_plan) {
-        char t[32];
-        qr_report_num(s->plan_gap_points, t);
-        fputs(t, out);
-    } else {
-        fputs("null", out);
-    }
+    json_num_if(out, "plan_percent", s->has_plan, s->plan_percent);
+    json_num_if(out, "plan_gap_points", s->has_plan, s->plan_gap_points);
     fputs(",\"plan_gap_days\":", out);
     if (s->has_plan && s->has_plan_days)
         fprintf(out, "%lld", (long long)s->plan_gap_days);
